@@ -1,0 +1,5 @@
+//! # eqnemix-models
+//!
+//! The seismic neural networks of eqnemix run through ONNX Runtime:
+//! the EQTransformer detector/picker and the ConvNetQuake cluster classifier,
+//! with their pre- and post-processing. Knows nothing about locations.

@@ -1,0 +1,34 @@
+//! Command-line interface: one file per subcommand, dispatched here.
+//!
+//! To add a subcommand: write `src/cli/NAME.rs` with a clap `Args` struct that
+//! has `fn run(self) -> anyhow::Result<()>`, declare the module below and add
+//! one variant to [`Command`] and one arm to [`Command::run`].
+
+use clap::{Parser, Subcommand};
+
+pub mod info;
+
+/// eqnemix: probabilistic earthquake location from a single seismic station.
+#[derive(Debug, Parser)]
+#[command(name = "eqnemix", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the components (travel-time models, samplers, networks) this build offers.
+    Info(info::InfoArgs),
+}
+
+impl Command {
+    /// Run the chosen subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self {
+            Command::Info(a) => a.run(),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! # eqnemix
+//!
+//! Probabilistic earthquake location from a single three-component seismic
+//! station (and networks). EQTransformer picks P and S arrivals; ConvNetQuake
+//! gives the probability that an event belongs to each of K catalog clusters;
+//! the cluster Gaussians weighted by those probabilities form the prior, a
+//! travel-time model turns picks into a likelihood, and interchangeable
+//! samplers draw from the posterior over the hypocentre
+//! `x = (east, north, depth)` in km.
+//!
+//! The member crates are re-exported: [`samplers`] (no seismology),
+//! [`traveltime`] (no samplers) and [`models`] (the neural networks).
+
+pub use eqnemix_models as models;
+pub use eqnemix_samplers as samplers;
+pub use eqnemix_traveltime as traveltime;
+
+pub mod cli;

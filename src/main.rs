@@ -1,0 +1,16 @@
+//! The `eqnemix` command-line program. Each subcommand lives in its own file
+//! under `src/cli/`.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = eqnemix::cli::Cli::parse();
+    match cli.command.run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` prints the whole context chain: "reading picks.csv: line 4: field `p_arrival_time`: ..."
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! # eqnemix-traveltime
+//!
+//! Travel-time models behind one seam. A [`TravelTimeModel`] yields, for one
+//! [`Station`] and one [`Phase`], a [`TravelTimeField`] that answers the
+//! travel time (s) and its gradient (s/km) at any point of its domain, and a
+//! clear [`OutsideDomain`] error elsewhere.
+//!
+//! Coordinates are local Cartesian kilometres: `x` east, `y` north, `z` depth
+//! positive down (a station 1.2 km above the datum has `z = -1.2`).
+//! This crate knows nothing about samplers or neural networks.
+
+pub mod error;
+pub mod field;
+
+pub use error::{OutsideDomain, TravelTimeError};
+pub use field::{Phase, Station, TravelTimeField, TravelTimeModel};
