@@ -27,6 +27,8 @@
 
 pub mod density;
 pub mod draws;
+pub mod sampler;
 
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
+pub use sampler::{chain_seed, check_init, run_chains, Sampler, SamplerError};

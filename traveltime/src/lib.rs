@@ -11,6 +11,8 @@
 
 pub mod error;
 pub mod field;
+pub mod grid;
 
 pub use error::{OutsideDomain, TravelTimeError};
 pub use field::{Phase, Station, TravelTimeField, TravelTimeModel};
+pub use grid::{Grid3, GridGeometry};
