@@ -16,3 +16,6 @@ pub use eqnemix_samplers as samplers;
 pub use eqnemix_traveltime as traveltime;
 
 pub mod cli;
+pub mod cluster_gaussian;
+
+pub use cluster_gaussian::ClusterGaussian;
