@@ -12,7 +12,9 @@
 pub mod error;
 pub mod field;
 pub mod grid;
+pub mod homogeneous;
 
 pub use error::{OutsideDomain, TravelTimeError};
 pub use field::{Phase, Station, TravelTimeField, TravelTimeModel};
 pub use grid::{Grid3, GridGeometry};
+pub use homogeneous::{Homogeneous, HomogeneousField};
