@@ -12,6 +12,7 @@
 pub mod error;
 pub mod field;
 pub mod grid;
+pub mod nll;
 pub mod homogeneous;
 
 pub use error::{OutsideDomain, TravelTimeError};

@@ -1,0 +1,254 @@
+//! Reading and writing NonLinLoc grid file pairs (`.hdr` + `.buf`).
+
+use super::grid_type::{NllFloatType, NllGridType};
+use super::header::{NllHeader, NllSource};
+use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A NonLinLoc grid in memory: its header and one value per node in
+/// [`GridGeometry::index`] order (x slowest, z fastest, as in the `.buf`).
+///
+/// Values are held as `f64` whatever the file's float type; `FLOAT` files
+/// read and write losslessly through `f32`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NllGrid {
+    /// The header.
+    pub header: NllHeader,
+    /// The values, in the unit of `header.grid_type`.
+    pub data: Vec<f64>,
+}
+
+impl NllGrid {
+    /// A `VELOCITY` grid (km/s) holding `velocity`.
+    pub fn velocity_km_s(velocity: &Grid3<f64>) -> Self {
+        NllGrid {
+            header: NllHeader {
+                geometry: velocity.geometry,
+                grid_type: NllGridType::Velocity,
+                float_type: NllFloatType::Float,
+                source: None,
+                transform: None,
+            },
+            data: velocity.data.clone(),
+        }
+    }
+
+    /// A velocity grid stored as `grid_type` (any type but `TIME`), converting
+    /// from km/s. `SLOW_LEN` uses the x spacing.
+    pub fn velocity_as(velocity: &Grid3<f64>, grid_type: NllGridType) -> Result<Self, TravelTimeError> {
+        let dx = velocity.geometry.spacing_km[0];
+        let data = velocity
+            .data
+            .iter()
+            .map(|&v| grid_type.from_velocity_km_s(v, dx))
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(|| TravelTimeError::InvalidModel(format!("{grid_type} is not a velocity grid type")))?;
+        let mut g = NllGrid::velocity_km_s(velocity);
+        g.header.grid_type = grid_type;
+        g.data = data;
+        Ok(g)
+    }
+
+    /// A `TIME` grid (s) of the source (station) `label` at `position_km`.
+    pub fn time_s<T: Copy + Into<f64>>(times: &Grid3<T>, label: &str, position_km: [f64; 3]) -> Self {
+        NllGrid {
+            header: NllHeader {
+                geometry: times.geometry,
+                grid_type: NllGridType::Time,
+                float_type: NllFloatType::Float,
+                source: Some(NllSource { label: label.to_string(), position_km }),
+                transform: None,
+            },
+            data: times.data.iter().map(|&t| t.into()).collect(),
+        }
+    }
+
+    /// The grid geometry.
+    pub fn geometry(&self) -> GridGeometry {
+        self.header.geometry
+    }
+
+    /// The raw values as a [`Grid3`] (in the unit of the grid type).
+    pub fn values(&self) -> Grid3<f64> {
+        Grid3 { geometry: self.header.geometry, data: self.data.clone() }
+    }
+
+    /// Velocities (km/s) of a velocity-like grid. Every velocity must be
+    /// finite and positive; the error names the first bad node `(ix, iy, iz)`.
+    pub fn to_velocity_km_s(&self) -> Result<Grid3<f64>, TravelTimeError> {
+        let t = self.header.grid_type;
+        if !t.is_velocity_like() {
+            return Err(TravelTimeError::InvalidModel(format!(
+                "a {t} grid does not hold velocities (expected one of VELOCITY, VELOCITY_METERS, SLOWNESS, SLOW_LEN, VEL2, SLOW2, SLOW2_METERS)"
+            )));
+        }
+        let g = self.header.geometry;
+        let dx = g.spacing_km[0];
+        let mut out = Vec::with_capacity(self.data.len());
+        for (i, &raw) in self.data.iter().enumerate() {
+            let v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
+            if !(v.is_finite() && v > 0.0) {
+                let (ix, iy, iz) = unravel(&g, i);
+                return Err(TravelTimeError::InvalidModel(format!(
+                    "node ({ix}, {iy}, {iz}): stored {t} value {raw} gives velocity {v} km/s (must be positive and finite)"
+                )));
+            }
+            out.push(v);
+        }
+        Ok(Grid3 { geometry: g, data: out })
+    }
+}
+
+/// `(ix, iy, iz)` of linear index `i`.
+pub(crate) fn unravel(g: &GridGeometry, i: usize) -> (usize, usize, usize) {
+    let iz = i % g.n[2];
+    let iy = (i / g.n[2]) % g.n[1];
+    let ix = i / (g.n[2] * g.n[1]);
+    (ix, iy, iz)
+}
+
+/// The base path of a grid: `foo.hdr` and `foo.buf` become `foo`; any other
+/// path (e.g. `model.P.mod`) is already a base.
+pub fn nll_base_path(path: impl AsRef<Path>) -> PathBuf {
+    let p = path.as_ref();
+    match p.extension().and_then(|e| e.to_str()) {
+        Some("hdr") | Some("buf") => p.with_extension(""),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// `base` + `.hdr` and `base` + `.buf` (appending, so dots in `base` stay).
+pub fn nll_file_paths(base: impl AsRef<Path>) -> (PathBuf, PathBuf) {
+    let base = base.as_ref().as_os_str();
+    let mut hdr = base.to_os_string();
+    hdr.push(".hdr");
+    let mut buf = base.to_os_string();
+    buf.push(".buf");
+    (PathBuf::from(hdr), PathBuf::from(buf))
+}
+
+/// NonLinLoc's base name of a travel-time grid, `<dir>/<root>.<PHASE>.<STATION>.time`
+/// (Grid2Time's naming convention).
+pub fn nll_time_grid_base(dir: impl AsRef<Path>, root: &str, phase: Phase, station: &str) -> PathBuf {
+    dir.as_ref().join(format!("{root}.{phase}.{station}.time"))
+}
+
+/// Read the header of the grid at `path` (`foo`, `foo.hdr` or `foo.buf`).
+pub fn read_nll_header(path: impl AsRef<Path>) -> Result<NllHeader, TravelTimeError> {
+    let (hdr_path, _) = nll_file_paths(nll_base_path(path));
+    let text = std::fs::read_to_string(&hdr_path).map_err(|source| TravelTimeError::Io { path: hdr_path.clone(), source })?;
+    NllHeader::parse(&text).map_err(|what| TravelTimeError::Format { path: hdr_path, what })
+}
+
+/// Read the grid at `path` (`foo`, `foo.hdr` or `foo.buf`): the header, then
+/// the little-endian `.buf`, whose size must be exactly
+/// `xNum·yNum·zNum·(4 or 8)` bytes.
+///
+/// ```
+/// use eqnemix_traveltime::nll::{read_nll_grid, write_nll_grid, NllGrid};
+/// use eqnemix_traveltime::{Grid3, GridGeometry};
+/// let geometry = GridGeometry { n: [2, 3, 4], origin_km: [-1.0, -1.0, 0.0], spacing_km: [0.5; 3] };
+/// let vp = Grid3 { geometry, data: (0..24).map(|i| 5.0 + 0.125 * i as f64).collect() };
+/// let dir = tempfile::tempdir()?;
+/// let base = dir.path().join("model.P.mod");
+/// write_nll_grid(&base, &NllGrid::velocity_km_s(&vp))?;   // model.P.mod.hdr + .buf
+/// let back = read_nll_grid(dir.path().join("model.P.mod.hdr"))?;
+/// assert_eq!(back.to_velocity_km_s()?, vp);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError> {
+    let base = nll_base_path(path);
+    let header = read_nll_header(&base)?;
+    let (_, buf_path) = nll_file_paths(&base);
+    let bytes = std::fs::read(&buf_path).map_err(|source| TravelTimeError::Io { path: buf_path.clone(), source })?;
+    let g = header.geometry;
+    let width = header.float_type.bytes();
+    let expected = g.n[0].checked_mul(g.n[1]).and_then(|k| k.checked_mul(g.n[2])).and_then(|k| k.checked_mul(width));
+    let Some(expected) = expected else {
+        return Err(TravelTimeError::Format { path: buf_path, what: format!("grid of {:?} nodes is too large", g.n) });
+    };
+    if bytes.len() != expected {
+        let how = if bytes.len() < expected { "truncated" } else { "longer than the header says" };
+        return Err(TravelTimeError::Format {
+            path: buf_path,
+            what: format!(
+                "{how}: expected {expected} bytes ({} x {} x {} nodes x {width} bytes, {}), found {} bytes",
+                g.n[0],
+                g.n[1],
+                g.n[2],
+                header.float_type.name(),
+                bytes.len()
+            ),
+        });
+    }
+    let data: Vec<f64> = match header.float_type {
+        NllFloatType::Float => {
+            bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect()
+        }
+        NllFloatType::Double => bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect(),
+    };
+    Ok(NllGrid { header, data })
+}
+
+/// Read a velocity-like grid at `path` and convert it to km/s; errors name
+/// the file and the first bad node.
+pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTimeError> {
+    let grid = read_nll_grid(&path)?;
+    grid.to_velocity_km_s().map_err(|e| {
+        let (hdr, buf) = nll_file_paths(nll_base_path(&path));
+        let what = match e {
+            TravelTimeError::InvalidModel(w) => w,
+            other => other.to_string(),
+        };
+        // A bad grid type is a header problem; a bad value is in the buffer.
+        let path = if grid.header.grid_type.is_velocity_like() { buf } else { hdr };
+        TravelTimeError::Format { path, what }
+    })
+}
+
+/// Write `grid` as `base.hdr` + `base.buf` (little-endian). Each file is
+/// written to a temporary file in the same directory and renamed into place,
+/// so an interrupted write never leaves a half-written file; the `.buf` is
+/// renamed first, and removed again if the `.hdr` rename fails.
+///
+/// Returns the `.hdr` and `.buf` paths. See [`read_nll_grid`] for an example.
+pub fn write_nll_grid(base: impl AsRef<Path>, grid: &NllGrid) -> Result<(PathBuf, PathBuf), TravelTimeError> {
+    let (hdr_path, buf_path) = nll_file_paths(base.as_ref());
+    grid.header.validate().map_err(|what| TravelTimeError::Format { path: hdr_path.clone(), what })?;
+    if grid.data.len() != grid.header.geometry.len() {
+        return Err(TravelTimeError::Format {
+            path: buf_path,
+            what: format!("{} values for a grid of {} nodes", grid.data.len(), grid.header.geometry.len()),
+        });
+    }
+    let mut bytes = Vec::with_capacity(grid.data.len() * grid.header.float_type.bytes());
+    match grid.header.float_type {
+        NllFloatType::Float => grid.data.iter().for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
+        NllFloatType::Double => grid.data.iter().for_each(|&v| bytes.extend_from_slice(&v.to_le_bytes())),
+    }
+    let buf_tmp = write_temp_beside(&buf_path, &bytes)?;
+    let hdr_tmp = write_temp_beside(&hdr_path, grid.header.format().as_bytes())?;
+    buf_tmp.persist(&buf_path).map_err(|e| TravelTimeError::Io { path: buf_path.clone(), source: e.error })?;
+    if let Err(e) = hdr_tmp.persist(&hdr_path) {
+        let _ = std::fs::remove_file(&buf_path);
+        return Err(TravelTimeError::Io { path: hdr_path, source: e.error });
+    }
+    Ok((hdr_path, buf_path))
+}
+
+/// A fully written and flushed temporary file in `target`'s directory.
+fn write_temp_beside(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, TravelTimeError> {
+    let io = |source| TravelTimeError::Io { path: target.to_path_buf(), source };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".nll-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    Ok(tmp)
+}
