@@ -25,9 +25,11 @@
 //! assert_eq!(g, [-1.0, 0.0]);
 //! ```
 
+pub mod advi;
 pub mod density;
 pub mod draws;
 pub mod sampler;
+pub mod targets;
 
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
