@@ -22,9 +22,13 @@
 //! Convergence (as in Stan/PyMC): every `eval_every` iterations the mean of the
 //! per-iteration ELBO estimates over that window is compared with the previous
 //! window's; the relative change `|m_k - m_{k-1}| / max(|m_k|, 1)` below
-//! `tol_rel_obj` in `patience` consecutive windows stops the fit. The floor of
-//! 1 in the denominator keeps the rule meaningful when the ELBO is near zero
-//! (a normalised target fitted well). The returned parameters are the average of
+//! `tol_rel_obj` in `patience` consecutive windows (or a change smaller than
+//! twice the Monte Carlo standard error of the difference of the two window
+//! means, i.e. indistinguishable from noise) stops the fit. The floor of 1 in
+//! the denominator keeps the rule meaningful when the ELBO is near zero (a
+//! normalised target fitted well). Before stopping, the step size is cut
+//! `lr_reductions` times by `lr_reduction_factor`, each time waiting for the
+//! rule to fire again. The returned parameters are the average of
 //! the iterates over the last window (Polyak-Ruppert averaging), which removes
 //! most of Adam's constant-step jitter.
 //!
@@ -103,8 +107,21 @@ pub struct AdviConfig {
     pub eval_every: usize,
     /// Relative ELBO change below which a window counts as converged. Default 0.001.
     pub tol_rel_obj: f64,
-    /// Consecutive converged windows needed to stop. Default 3.
+    /// A window also counts as settled when its change is below this many
+    /// Monte Carlo standard errors of the difference of the window means
+    /// (0 disables). Caution: the ELBO is flat along poorly conditioned
+    /// directions, so a noise-level change does not prove the parameters have
+    /// stopped moving; lower it (or `tol_rel_obj`) for precise fits. Default 2.
+    pub noise_tolerance_se: f64,
+    /// Consecutive converged windows needed to stop (or to reduce the step). Default 3.
     pub patience: usize,
+    /// Times the step size is cut by `lr_reduction_factor` when the ELBO has
+    /// settled, before the fit stops ("reduce on plateau"): Adam jitters around
+    /// the optimum with an amplitude proportional to the step, so the last,
+    /// small-step phase pins the optimum down. Default 2.
+    pub lr_reductions: usize,
+    /// Factor applied to the step size at each reduction. Default 0.1.
+    pub lr_reduction_factor: f64,
     /// Initial standard deviation of every coordinate of `q`. Default 1.
     pub init_scale: f64,
     /// Draws returned by [`Sampler::sample`] (i.i.d. from the fitted `q`). Default 1000.
@@ -123,7 +140,10 @@ impl Default for AdviConfig {
             beta2: 0.999,
             eval_every: 200,
             tol_rel_obj: 0.001,
+            noise_tolerance_se: 2.0,
             patience: 3,
+            lr_reductions: 2,
+            lr_reduction_factor: 0.1,
             init_scale: 1.0,
             n_draws: 1000,
         }
@@ -279,6 +299,9 @@ impl AdviConfig {
         if !(self.tol_rel_obj >= 0.0) {
             return bad("tol_rel_obj", "must be non-negative");
         }
+        if !(self.lr_reduction_factor > 0.0 && self.lr_reduction_factor <= 1.0) {
+            return bad("lr_reduction_factor", "must lie in (0, 1]");
+        }
         if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
             return bad("init_scale", "must be positive and finite");
         }
@@ -325,6 +348,17 @@ impl AdviConfig {
     /// (mean of `log p(x) - log q(x)` over the draws), or `None` when a draw
     /// fell outside the support (the step is then skipped).
     pub fn step(&self, density: &dyn GradLogDensity, st: &mut AdviState, rng: &mut ChaCha8Rng) -> Option<f64> {
+        self.step_with_rate(density, st, rng, self.learning_rate)
+    }
+
+    /// [`AdviConfig::step`] with an explicit Adam step size.
+    pub fn step_with_rate(
+        &self,
+        density: &dyn GradLogDensity,
+        st: &mut AdviState,
+        rng: &mut ChaCha8Rng,
+        learning_rate: f64,
+    ) -> Option<f64> {
         let d = st.dim;
         st.grad.iter_mut().for_each(|v| *v = 0.0);
         let mut elbo = 0.0;
@@ -403,7 +437,7 @@ impl AdviConfig {
             st.adam_v[p] = self.beta2 * st.adam_v[p] + (1.0 - self.beta2) * g * g;
             let mhat = st.adam_m[p] / bc1;
             let vhat = st.adam_v[p] / bc2;
-            st.params[p] += self.learning_rate * mhat / (vhat.sqrt() + 1e-8);
+            st.params[p] += learning_rate * mhat / (vhat.sqrt() + 1e-8);
         }
         st.unpack_l();
         Some(elbo)
@@ -422,6 +456,10 @@ impl AdviConfig {
         let mut n_rejected = 0usize;
         let mut consecutive_rejected = 0usize;
         let mut window_sum = 0.0;
+        let mut window_sq = 0.0;
+        let mut prev_se2 = f64::INFINITY;
+        let mut lr = self.learning_rate;
+        let mut reductions = 0usize;
         let mut window_n = 0usize;
         let mut window_iters = 0usize;
         let mut prev_mean: Option<f64> = None;
@@ -432,11 +470,12 @@ impl AdviConfig {
         let mut avg_n = 0usize;
         for it in 0..self.max_iters {
             n_iters = it + 1;
-            match self.step(density, &mut st, &mut rng) {
+            match self.step_with_rate(density, &mut st, &mut rng, lr) {
                 Some(e) => {
                     consecutive_rejected = 0;
                     elbo_trace.push(e);
                     window_sum += e;
+                    window_sq += e * e;
                     window_n += 1;
                 }
                 None => {
@@ -457,22 +496,43 @@ impl AdviConfig {
             avg_n += 1;
             window_iters += 1;
             if window_iters == self.eval_every {
-                let m = if window_n > 0 { window_sum / window_n as f64 } else { f64::NAN };
+                let n = window_n as f64;
+                let m = if window_n > 0 { window_sum / n } else { f64::NAN };
+                // Squared standard error of the window mean (draws are nearly
+                // independent between iterations).
+                let se2 = if window_n > 1 { (window_sq / n - m * m).max(0.0) / (n - 1.0) } else { f64::INFINITY };
                 last_mean = m;
                 if let Some(pm) = prev_mean {
-                    let rel = (m - pm).abs() / m.abs().max(1.0);
-                    if rel < self.tol_rel_obj {
+                    let delta = (m - pm).abs();
+                    let rel = delta / m.abs().max(1.0);
+                    // Settled: relative change below tolerance, or a change
+                    // that the Monte Carlo noise of the two means explains.
+                    if rel < self.tol_rel_obj || delta < self.noise_tolerance_se * (se2 + prev_se2).sqrt() {
                         calm += 1;
                     } else {
                         calm = 0;
                     }
                 }
                 prev_mean = Some(m);
+                prev_se2 = se2;
                 if calm >= self.patience.max(1) {
-                    converged = true;
-                    break;
+                    if reductions < self.lr_reductions {
+                        reductions += 1;
+                        lr *= self.lr_reduction_factor;
+                        calm = 0;
+                        // Restart the smaller-step phase from the window's
+                        // average iterate rather than from a jittered one.
+                        for (p, a) in st.params.iter_mut().zip(&avg) {
+                            *p = a / avg_n as f64;
+                        }
+                        st.unpack_l();
+                    } else {
+                        converged = true;
+                        break;
+                    }
                 }
                 window_sum = 0.0;
+                window_sq = 0.0;
                 window_n = 0;
                 window_iters = 0;
                 avg.iter_mut().for_each(|a| *a = 0.0);
