@@ -29,6 +29,7 @@ pub mod advi;
 pub mod density;
 pub mod draws;
 pub mod sampler;
+pub mod smc;
 pub mod targets;
 
 pub use density::{GradLogDensity, LogDensity};
