@@ -12,10 +12,14 @@
 pub mod error;
 pub mod field;
 pub mod grid;
+pub mod eikonal;
+pub mod time_grid;
 pub mod nll;
 pub mod homogeneous;
 
 pub use error::{OutsideDomain, TravelTimeError};
 pub use field::{Phase, Station, TravelTimeField, TravelTimeModel};
 pub use grid::{Grid3, GridGeometry};
+pub use eikonal::{solve_eikonal, EikonalModel, EikonalOptions};
+pub use time_grid::TimeGrid;
 pub use homogeneous::{Homogeneous, HomogeneousField};

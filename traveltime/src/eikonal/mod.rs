@@ -1,0 +1,145 @@
+//! 3D eikonal travel times on a regular grid: a factored fast-marching solver
+//! ([`solve_eikonal`]) and the grid travel-time model ([`EikonalModel`]).
+//!
+//! ## Method
+//!
+//! The eikonal equation `|∇T(x)| = s(x)` (slowness `s = 1/v`, s/km) is solved
+//! for the first-arrival time `T` (s) from a point source `x_s`, with the
+//! multiplicative factorisation `T = T0 · tau`, `T0 = s(x_s) · |x - x_s|`
+//! (the homogeneous-medium time). `T0` holds the point-source singularity
+//! analytically, so the unknown `tau` is smooth near the source and the
+//! upwind finite differences applied to it keep their formal order
+//! (Fomel, Luo & Zhao 2009; Luo & Qian 2012; Treister & Haber 2016).
+//! Without the factorisation a point source makes any scheme first order
+//! with a `h·log(1/h)`-type error. One-sided differences of `tau` are second
+//! order (`(3 tau_i - 4 tau_{i-1} + tau_{i-2}) / 2h`) wherever the two upwind
+//! nodes are accepted and monotone, first order elsewhere.
+//!
+//! **Fast marching rather than fast sweeping.** Fast marching accepts each
+//! node once in increasing time order (a binary heap), so the cost is
+//! `O(N log N)` with a small constant and *no iteration count to tune*: the
+//! number of fast-sweeping iterations grows with the number of times rays
+//! turn, which a strong gradient or a low-velocity zone makes unpredictable,
+//! and second-order sweeping needs extra iterations to converge. Marching is
+//! sequential, so parallelism comes from solving independent fields (P and
+//! S, several stations) at the same time with rayon
+//! ([`EikonalModel::fields`], [`EikonalModel::precompute`]).
+//!
+//! Nodes within [`EikonalOptions::source_radius_nodes`] spacings of the
+//! source are initialised with the straight-ray time using the mean of the
+//! slownesses at the source and at the node (error `O(r³)`, below the
+//! scheme's `O(h²)`), which also handles a source anywhere inside a cell.
+//!
+//! The result is a [`TimeGrid`] that stores `tau` and recombines it with the
+//! analytic `T0` when interpolating.
+
+mod model;
+mod solver;
+
+pub use model::EikonalModel;
+
+use crate::time_grid::{check_geometry, contains, node_of_index, trilinear_with_gradient};
+use crate::{Grid3, OutsideDomain, TimeGrid, TravelTimeError};
+use serde::{Deserialize, Serialize};
+
+/// Options of the eikonal solver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EikonalOptions {
+    /// Second-order upwind differences where the field allows them
+    /// (default `true`); `false` gives the first-order factored scheme.
+    pub second_order: bool,
+    /// Radius, in node spacings (of the largest spacing), of the ball around
+    /// the source initialised with straight-ray times (default 2; at least 1.5).
+    pub source_radius_nodes: f64,
+}
+
+impl Default for EikonalOptions {
+    fn default() -> Self {
+        EikonalOptions { second_order: true, source_radius_nodes: 2.0 }
+    }
+}
+
+impl EikonalOptions {
+    fn validate(&self) -> Result<(), TravelTimeError> {
+        if !(self.source_radius_nodes.is_finite() && self.source_radius_nodes >= 1.5) {
+            return Err(TravelTimeError::InvalidModel(format!(
+                "eikonal options: source_radius_nodes must be >= 1.5 (is {})",
+                self.source_radius_nodes
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Check a velocity grid (km/s): usable geometry and every value finite and
+/// positive. The error names the grid (`what`) and the first bad node.
+pub(crate) fn check_velocity(velocity: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
+    check_geometry(&velocity.geometry, velocity.data.len(), what)?;
+    if let Some((i, v)) = velocity.data.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+        let [ix, iy, iz] = node_of_index(&velocity.geometry, i);
+        return Err(TravelTimeError::InvalidModel(format!(
+            "{what}: velocity at node ({ix}, {iy}, {iz}) is {v} km/s (must be finite and positive)"
+        )));
+    }
+    Ok(())
+}
+
+/// Solve the eikonal equation for the first-arrival travel time (s) from a
+/// point source at `source_km` (`[east, north, depth]`, anywhere inside the
+/// grid box, boundary included) through `velocity` (km/s at the nodes; the
+/// spacing may differ between axes).
+///
+/// `progress`, when given, is called now and then with the number of nodes
+/// accepted so far and the total, and once at the end with `(total, total)`.
+///
+/// Errors: [`TravelTimeError::InvalidModel`] for a bad geometry, a
+/// non-positive or non-finite velocity (naming the node) or bad options;
+/// [`TravelTimeError::StationOutside`] (station `"source"`) for a source
+/// outside the grid.
+///
+/// ```
+/// use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, TravelTimeField};
+///
+/// // 21 x 21 x 11 nodes, 1 km apart, 5 km/s everywhere; source at 2 km depth.
+/// let geometry = GridGeometry { n: [21, 21, 11], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+/// let velocity = Grid3 { geometry, data: vec![5.0; geometry.len()] };
+/// let field = solve_eikonal(&velocity, [10.0, 10.0, 2.0], &EikonalOptions::default(), None)?;
+///
+/// let (t, grad) = field.time_and_gradient([13.0, 14.0, 2.0])?; // 5 km away
+/// assert!((t - 1.0).abs() < 1e-6);
+/// assert!((grad[0] - 0.6 / 5.0).abs() < 1e-6); // slowness along the ray (s/km)
+/// assert!(field.time([30.0, 0.0, 0.0]).is_err()); // outside the grid
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn solve_eikonal(
+    velocity: &Grid3<f64>,
+    source_km: [f64; 3],
+    opts: &EikonalOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<TimeGrid, TravelTimeError> {
+    check_velocity(velocity, "velocity grid")?;
+    solve_checked(velocity, source_km, opts, progress, "source")
+}
+
+/// [`solve_eikonal`] on a velocity grid already checked; `label` names the
+/// source in a [`TravelTimeError::StationOutside`] error.
+pub(crate) fn solve_checked(
+    velocity: &Grid3<f64>,
+    source_km: [f64; 3],
+    opts: &EikonalOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    label: &str,
+) -> Result<TimeGrid, TravelTimeError> {
+    opts.validate()?;
+    let geometry = velocity.geometry;
+    if !contains(&geometry, source_km) {
+        return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
+    }
+    let inv_spacing = geometry.spacing_km.map(|h| 1.0 / h);
+    let (v_src, _) = trilinear_with_gradient(&geometry, &inv_spacing, &velocity.data, source_km)
+        .ok_or_else(|| TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) })?;
+    let source_slowness = 1.0 / v_src;
+    let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
+    Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))
+}

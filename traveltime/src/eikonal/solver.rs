@@ -1,0 +1,315 @@
+//! Factored fast marching (see the module documentation of `eikonal`).
+//!
+//! Hand-written: this is the project's own numerical core (the factored
+//! second-order update), not a solved problem a crate provides.
+//!
+//! Notation for the update of node `i`: along axis `a` the upwind neighbour
+//! `n` (the accepted neighbour with the smaller time) lies at `i - d·e_a`
+//! (`d = ±1`). The one-sided derivative of `T = T0·tau` pointing from `n`
+//! to `i` is
+//!
+//! ```text
+//! D_a = tau_i · d·∂T0/∂x_a + T0_i · (c·tau_i - b) / h_a
+//!     = A_a · tau_i - B_a
+//! ```
+//!
+//! with `c = 1, b = tau_n` (first order) or `c = 3/2,
+//! b = 2·tau_n - tau_nn/2` (second order, `nn = n - d·e_a`). The discrete
+//! eikonal equation `Σ_a D_a² = s_i²` over the axes used is a quadratic in
+//! `tau_i`; its larger root is accepted when every `D_a >= 0` (upwind,
+//! causal). Otherwise smaller sets of axes are tried and the smallest
+//! causal time is kept; a single axis always gives a causal solution.
+
+use super::EikonalOptions;
+use crate::Grid3;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+const FAR: u8 = 0;
+const TRIAL: u8 = 1;
+const KNOWN: u8 = 2;
+
+/// How often (accepted nodes) the progress callback is called.
+const PROGRESS_EVERY: usize = 1 << 16;
+
+/// A heap entry: a node and the time it had when pushed. Entries whose time
+/// no longer matches the node's (it improved since) are skipped when popped
+/// (lazy deletion, cheaper than a decrease-key heap here).
+#[derive(Clone, Copy)]
+struct Entry {
+    t: f64,
+    idx: usize,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed, so `BinaryHeap` (a max-heap) pops the smallest time.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.t.total_cmp(&self.t).then_with(|| other.idx.cmp(&self.idx))
+    }
+}
+
+/// One axis' contribution to the quadratic: `D = a·tau - b`.
+#[derive(Clone, Copy, Default)]
+struct AxisTerm {
+    a: f64,
+    b: f64,
+}
+
+struct Marcher<'a> {
+    n: [usize; 3],
+    stride: [usize; 3],
+    origin: [f64; 3],
+    spacing: [f64; 3],
+    inv_spacing: [f64; 3],
+    source: [f64; 3],
+    source_slowness: f64,
+    velocity: &'a [f64],
+    second_order: bool,
+    time: Vec<f64>,
+    tau: Vec<f64>,
+    state: Vec<u8>,
+    heap: BinaryHeap<Entry>,
+}
+
+/// March from `source` (km, inside the grid) through the checked `velocity`
+/// grid; returns `tau = T / T0` at every node.
+pub(crate) fn fast_march(
+    velocity: &Grid3<f64>,
+    source: [f64; 3],
+    source_slowness: f64,
+    opts: &EikonalOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Vec<f32> {
+    let g = velocity.geometry;
+    let total = g.len();
+    let mut m = Marcher {
+        n: g.n,
+        stride: [g.n[1] * g.n[2], g.n[2], 1],
+        origin: g.origin_km,
+        spacing: g.spacing_km,
+        inv_spacing: g.spacing_km.map(|h| 1.0 / h),
+        source,
+        source_slowness,
+        velocity: &velocity.data,
+        second_order: opts.second_order,
+        time: vec![f64::INFINITY; total],
+        tau: vec![f64::INFINITY; total],
+        state: vec![FAR; total],
+        heap: BinaryHeap::new(),
+    };
+    let mut accepted = m.initialise(opts.source_radius_nodes);
+    while let Some(Entry { t, idx }) = m.heap.pop() {
+        if m.state[idx] == KNOWN || t != m.time[idx] {
+            continue; // stale entry
+        }
+        m.state[idx] = KNOWN;
+        accepted += 1;
+        if accepted % PROGRESS_EVERY == 0 {
+            if let Some(p) = progress {
+                p(accepted, total);
+            }
+        }
+        m.update_neighbours(idx);
+    }
+    debug_assert_eq!(accepted, total, "fast marching left nodes unaccepted");
+    if let Some(p) = progress {
+        p(total, total);
+    }
+    m.tau.iter().map(|&t| t as f32).collect()
+}
+
+impl Marcher<'_> {
+    #[inline]
+    fn node(&self, idx: usize) -> [usize; 3] {
+        let iz = idx % self.n[2];
+        let rest = idx / self.n[2];
+        [rest / self.n[1], rest % self.n[1], iz]
+    }
+
+    #[inline]
+    fn offset_from_source(&self, node: [usize; 3]) -> [f64; 3] {
+        [
+            self.origin[0] + node[0] as f64 * self.spacing[0] - self.source[0],
+            self.origin[1] + node[1] as f64 * self.spacing[1] - self.source[1],
+            self.origin[2] + node[2] as f64 * self.spacing[2] - self.source[2],
+        ]
+    }
+
+    /// Accept the nodes within `radius_nodes` spacings of the source with
+    /// straight-ray times, then queue their neighbours. Returns the count.
+    fn initialise(&mut self, radius_nodes: f64) -> usize {
+        let hmax = self.spacing.iter().cloned().fold(0.0, f64::max);
+        let radius = radius_nodes * hmax;
+        let mut lo = [0usize; 3];
+        let mut hi = [0usize; 3];
+        for k in 0..3 {
+            let u_lo = ((self.source[k] - radius - self.origin[k]) * self.inv_spacing[k]).ceil();
+            let u_hi = ((self.source[k] + radius - self.origin[k]) * self.inv_spacing[k]).floor();
+            lo[k] = u_lo.max(0.0) as usize;
+            hi[k] = (u_hi.max(0.0) as usize).min(self.n[k] - 1);
+        }
+        let mut ball = Vec::new();
+        for ix in lo[0]..=hi[0] {
+            for iy in lo[1]..=hi[1] {
+                for iz in lo[2]..=hi[2] {
+                    let d = self.offset_from_source([ix, iy, iz]);
+                    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                    if r <= radius {
+                        let idx = ix * self.stride[0] + iy * self.stride[1] + iz;
+                        let mean_slowness = 0.5 * (self.source_slowness + 1.0 / self.velocity[idx]);
+                        let t0 = self.source_slowness * r;
+                        self.time[idx] = r * mean_slowness;
+                        self.tau[idx] = if t0 > 0.0 { self.time[idx] / t0 } else { 1.0 };
+                        self.state[idx] = KNOWN;
+                        ball.push(idx);
+                    }
+                }
+            }
+        }
+        for &idx in &ball {
+            self.update_neighbours(idx);
+        }
+        ball.len()
+    }
+
+    /// Recompute the non-accepted face neighbours of the node `idx`.
+    #[inline]
+    fn update_neighbours(&mut self, idx: usize) {
+        let node = self.node(idx);
+        for a in 0..3 {
+            if node[a] > 0 {
+                self.update(idx - self.stride[a]);
+            }
+            if node[a] + 1 < self.n[a] {
+                self.update(idx + self.stride[a]);
+            }
+        }
+    }
+
+    /// Solve the local discrete eikonal equation at `idx` from its accepted
+    /// neighbours; queue the node if its time improved.
+    fn update(&mut self, idx: usize) {
+        if self.state[idx] == KNOWN {
+            return;
+        }
+        let node = self.node(idx);
+        let d = self.offset_from_source(node);
+        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let t0 = self.source_slowness * r;
+        let slowness = 1.0 / self.velocity[idx];
+        // Unit direction scaled by the source slowness: ∇T0.
+        let grad_t0 = if r > 0.0 { d.map(|c| c * self.source_slowness / r) } else { [0.0; 3] };
+
+        let mut terms = [AxisTerm::default(); 3];
+        let mut count = 0usize;
+        for a in 0..3 {
+            let s = self.stride[a];
+            let below = (node[a] > 0 && self.state[idx - s] == KNOWN).then(|| idx - s);
+            let above = (node[a] + 1 < self.n[a] && self.state[idx + s] == KNOWN).then(|| idx + s);
+            // (neighbour, d): d = +1 when the neighbour is below (i - e_a).
+            let (nb, dir) = match (below, above) {
+                (Some(b), Some(u)) => {
+                    if self.time[b] <= self.time[u] {
+                        (b, 1.0)
+                    } else {
+                        (u, -1.0)
+                    }
+                }
+                (Some(b), None) => (b, 1.0),
+                (None, Some(u)) => (u, -1.0),
+                (None, None) => continue,
+            };
+            // Second upwind neighbour, two nodes away on the same side.
+            let second = if !self.second_order {
+                None
+            } else if dir > 0.0 {
+                (node[a] >= 2).then(|| nb - s)
+            } else {
+                (node[a] + 2 < self.n[a]).then(|| nb + s)
+            };
+            let second = second.filter(|&nn| self.state[nn] == KNOWN && self.time[nn] <= self.time[nb]);
+            let (c, b) = match second {
+                Some(nn) => (1.5, 2.0 * self.tau[nb] - 0.5 * self.tau[nn]),
+                None => (1.0, self.tau[nb]),
+            };
+            let q = t0 * self.inv_spacing[a];
+            terms[count] = AxisTerm { a: dir * grad_t0[a] + c * q, b: b * q };
+            count += 1;
+        }
+        if count == 0 {
+            return;
+        }
+        let new_tau = best_causal_root(&terms[..count], slowness);
+        let Some(new_tau) = new_tau else { return };
+        let new_t = t0 * new_tau;
+        if new_t < self.time[idx] {
+            self.time[idx] = new_t;
+            self.tau[idx] = new_tau;
+            self.state[idx] = TRIAL;
+            self.heap.push(Entry { t: new_t, idx });
+        }
+    }
+}
+
+/// Larger root of `Σ (a_k·tau - b_k)² = s²` when every `a_k·tau - b_k >= 0`.
+#[inline]
+fn causal_root(terms: &[AxisTerm], slowness: f64) -> Option<f64> {
+    let (mut aa, mut ab, mut bb) = (0.0, 0.0, 0.0);
+    for t in terms {
+        aa += t.a * t.a;
+        ab += t.a * t.b;
+        bb += t.b * t.b;
+    }
+    if aa <= 0.0 {
+        return None;
+    }
+    let disc = ab * ab - aa * (bb - slowness * slowness);
+    if disc < 0.0 {
+        return None;
+    }
+    let tau = (ab + disc.sqrt()) / aa;
+    // Causality with a tolerance for rounding on axes where D is ~0.
+    let tol = 1e-12 * slowness;
+    terms.iter().all(|t| t.a * tau - t.b >= -tol).then_some(tau)
+}
+
+/// The solution from all axes when causal, else the smallest causal solution
+/// from a subset of axes.
+#[inline]
+fn best_causal_root(terms: &[AxisTerm], slowness: f64) -> Option<f64> {
+    if let Some(tau) = causal_root(terms, slowness) {
+        return Some(tau);
+    }
+    let k = terms.len();
+    let mut best: Option<f64> = None;
+    let mut consider = |tau: Option<f64>| {
+        if let Some(t) = tau {
+            if best.is_none_or(|b| t < b) {
+                best = Some(t);
+            }
+        }
+    };
+    // Proper non-empty subsets: pairs (when k = 3) and singles.
+    if k == 3 {
+        for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+            consider(causal_root(&[terms[i], terms[j]], slowness));
+        }
+    }
+    if k >= 2 {
+        for t in terms {
+            consider(causal_root(std::slice::from_ref(t), slowness));
+        }
+    }
+    best
+}
