@@ -15,6 +15,7 @@ pub mod grid;
 pub mod eikonal;
 pub mod time_grid;
 pub mod nll;
+pub mod velocity;
 pub mod homogeneous;
 
 pub use error::{OutsideDomain, TravelTimeError};

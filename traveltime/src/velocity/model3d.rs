@@ -1,0 +1,194 @@
+//! A 3D P and S velocity model on one regular grid.
+
+use crate::nll::{nll_base_path, read_nll_velocity};
+use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
+use std::path::Path;
+
+/// P and S velocities (km/s) on the same regular grid (x east, y north,
+/// z depth positive down, km), every value finite and positive.
+///
+/// Build one from NonLinLoc grids ([`from_nll_grids`](Self::from_nll_grids),
+/// [`from_nll_vp_and_ratio`](Self::from_nll_vp_and_ratio)), from a Vp grid
+/// and a Vp/Vs ratio ([`from_vp_and_ratio`](Self::from_vp_and_ratio)), from
+/// a depth profile such as a layered model
+/// ([`from_depth_profile`](Self::from_depth_profile)) or from scattered
+/// points of a published model ([`from_velocity_csv`](Self::from_velocity_csv)).
+///
+/// ```
+/// use eqnemix_traveltime::velocity::{VelocityModel3D, VpVsRatio};
+/// use eqnemix_traveltime::GridGeometry;
+/// let geometry = GridGeometry { n: [3, 3, 5], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+/// // 5 km/s at the surface, +0.1 km/s per km, Vp/Vs = 1.75.
+/// let m = VelocityModel3D::from_depth_profile(geometry, |z| {
+///     let vp = 5.0 + 0.1 * z;
+///     (vp, vp / 1.75)
+/// })?;
+/// assert!((m.vp().data[geometry.index(1, 1, 4)] - 5.4).abs() < 1e-12);
+/// let same = VelocityModel3D::from_vp_and_ratio(m.vp().clone(), VpVsRatio::Constant(1.75))?;
+/// assert!((same.vs().data[7] - m.vs().data[7]).abs() < 1e-12);
+/// # Ok::<(), eqnemix_traveltime::TravelTimeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct VelocityModel3D {
+    vp: Grid3<f64>,
+    vs: Grid3<f64>,
+}
+
+/// The Vp/Vs ratio used to derive Vs from Vp.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VpVsRatio {
+    /// One ratio everywhere (dimensionless, > 0; typically 1.65–1.85).
+    Constant(f64),
+    /// One ratio per node, on the same geometry as Vp.
+    Grid(Grid3<f64>),
+}
+
+impl VelocityModel3D {
+    /// A model from P and S velocity grids (km/s). They must share one
+    /// geometry and every velocity must be finite and positive; the error
+    /// names the phase and the first bad node `(ix, iy, iz)`.
+    pub fn new(vp: Grid3<f64>, vs: Grid3<f64>) -> Result<Self, TravelTimeError> {
+        if vp.geometry != vs.geometry {
+            return Err(TravelTimeError::InvalidModel(format!(
+                "Vp and Vs grids differ in geometry: Vp {:?}, Vs {:?}",
+                vp.geometry, vs.geometry
+            )));
+        }
+        check_velocity_grid(&vp, "Vp")?;
+        check_velocity_grid(&vs, "Vs")?;
+        Ok(VelocityModel3D { vp, vs })
+    }
+
+    /// Read a P and an S velocity grid from NonLinLoc files (base path,
+    /// `.hdr` or `.buf`; any velocity grid type, converted to km/s). Errors
+    /// name the file.
+    pub fn from_nll_grids(p_path: impl AsRef<Path>, s_path: impl AsRef<Path>) -> Result<Self, TravelTimeError> {
+        let vp = read_nll_velocity(&p_path)?;
+        let vs = read_nll_velocity(&s_path)?;
+        if vp.geometry != vs.geometry {
+            return Err(TravelTimeError::Format {
+                path: nll_base_path(s_path.as_ref()),
+                what: format!(
+                    "S grid geometry {:?} differs from the P grid's ({}) {:?}",
+                    vs.geometry,
+                    p_path.as_ref().display(),
+                    vp.geometry
+                ),
+            });
+        }
+        VelocityModel3D::new(vp, vs)
+    }
+
+    /// Vs = Vp / ratio, from a Vp grid (km/s) and a constant or gridded
+    /// Vp/Vs ratio (finite, positive).
+    pub fn from_vp_and_ratio(vp: Grid3<f64>, ratio: VpVsRatio) -> Result<Self, TravelTimeError> {
+        let data = match &ratio {
+            VpVsRatio::Constant(r) => {
+                if !(r.is_finite() && *r > 0.0) {
+                    return Err(TravelTimeError::InvalidModel(format!("Vp/Vs ratio {r} must be positive and finite")));
+                }
+                vp.data.iter().map(|v| v / r).collect()
+            }
+            VpVsRatio::Grid(r) => {
+                if r.geometry != vp.geometry {
+                    return Err(TravelTimeError::InvalidModel(format!(
+                        "Vp/Vs grid geometry {:?} differs from the Vp grid's {:?}",
+                        r.geometry, vp.geometry
+                    )));
+                }
+                check_velocity_grid(r, "Vp/Vs ratio")?;
+                vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect()
+            }
+        };
+        let vs = Grid3 { geometry: vp.geometry, data };
+        VelocityModel3D::new(vp, vs)
+    }
+
+    /// Vp read from a NonLinLoc grid, Vs = Vp / `ratio`.
+    pub fn from_nll_vp_and_ratio(p_path: impl AsRef<Path>, ratio: f64) -> Result<Self, TravelTimeError> {
+        let vp = read_nll_velocity(&p_path)?;
+        VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
+    }
+
+    /// Sample a depth profile `z (km) -> (Vp, Vs) (km/s)` — e.g. a layered
+    /// model — at every node of `geometry`. Nodes are point samples: a node
+    /// exactly on an interface takes whatever value the profile gives there.
+    /// The error names the first depth with a bad velocity.
+    pub fn from_depth_profile(
+        geometry: GridGeometry,
+        profile: impl Fn(f64) -> (f64, f64),
+    ) -> Result<Self, TravelTimeError> {
+        let [nx, ny, nz] = geometry.n;
+        let column: Vec<(f64, f64)> = (0..nz)
+            .map(|iz| {
+                let z = geometry.origin_km[2] + iz as f64 * geometry.spacing_km[2];
+                let (vp, vs) = profile(z);
+                for (name, v) in [("Vp", vp), ("Vs", vs)] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(TravelTimeError::InvalidModel(format!(
+                            "depth profile at z = {z} km: {name} = {v} km/s must be positive and finite"
+                        )));
+                    }
+                }
+                Ok((vp, vs))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut vp = Vec::with_capacity(geometry.len());
+        let mut vs = Vec::with_capacity(geometry.len());
+        for _ in 0..nx * ny {
+            for &(p, s) in &column {
+                vp.push(p);
+                vs.push(s);
+            }
+        }
+        Ok(VelocityModel3D { vp: Grid3 { geometry, data: vp }, vs: Grid3 { geometry, data: vs } })
+    }
+
+    /// The grid geometry shared by Vp and Vs.
+    pub fn geometry(&self) -> GridGeometry {
+        self.vp.geometry
+    }
+
+    /// P velocities (km/s).
+    pub fn vp(&self) -> &Grid3<f64> {
+        &self.vp
+    }
+
+    /// S velocities (km/s).
+    pub fn vs(&self) -> &Grid3<f64> {
+        &self.vs
+    }
+
+    /// The velocity grid of `phase`.
+    pub fn velocity(&self, phase: Phase) -> &Grid3<f64> {
+        match phase {
+            Phase::P => &self.vp,
+            Phase::S => &self.vs,
+        }
+    }
+
+    /// `(vp, vs)`.
+    pub fn into_parts(self) -> (Grid3<f64>, Grid3<f64>) {
+        (self.vp, self.vs)
+    }
+}
+
+/// Every value finite and positive, and as many values as nodes.
+pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
+    if g.data.len() != g.geometry.len() {
+        return Err(TravelTimeError::InvalidModel(format!(
+            "{what} grid has {} values for {} nodes",
+            g.data.len(),
+            g.geometry.len()
+        )));
+    }
+    if let Some(i) = g.data.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        let n = g.geometry.n;
+        let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
+        return Err(TravelTimeError::InvalidModel(format!(
+            "{what} = {} at node ({ix}, {iy}, {iz}) must be positive and finite",
+            g.data[i]
+        )));
+    }
+    Ok(())
+}
