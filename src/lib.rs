@@ -17,5 +17,6 @@ pub use eqnemix_traveltime as traveltime;
 
 pub mod cli;
 pub mod cluster_gaussian;
+pub mod geo;
 
 pub use cluster_gaussian::ClusterGaussian;
