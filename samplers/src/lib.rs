@@ -26,12 +26,18 @@
 //! ```
 
 pub mod advi;
+pub mod adapt;
 pub mod density;
+pub mod diagnostics;
 pub mod draws;
 pub mod octree;
+pub mod hmc;
+pub mod metropolis;
+pub mod nuts;
 pub mod sampler;
 pub mod smc;
 pub mod targets;
+pub mod transform;
 
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
