@@ -15,6 +15,12 @@ pub fn ess_basic(chains: &[&[f64]]) -> f64 {
     let m = chains.len();
     let n = chains[0].len();
     let nf = n as f64;
+    let (lo, hi) = chains.iter().flat_map(|c| c.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if hi - lo < 1e-15 {
+        // Constant draws (e.g. an indicator that never flips): ArviZ
+        // reports the number of draws.
+        return (m * n) as f64;
+    }
     let means: Vec<f64> = chains.iter().map(|c| mean(c)).collect();
     // Biased autocovariance of chain c at lag t.
     let acov = |c: usize, t: usize| -> f64 {
@@ -101,10 +107,11 @@ pub fn ess_quantile(chains: &[&[f64]], prob: f64) -> f64 {
     if invalid(chains, 4) {
         return f64::NAN;
     }
-    let split = split_chains(chains);
-    let mut all: Vec<f64> = split.iter().flatten().copied().collect();
+    // The quantile of all draws (before splitting), as ArviZ.
+    let mut all = super::pooled(chains);
     all.sort_by(|a, b| a.total_cmp(b));
     let q = quantile(&all, prob);
+    let split = split_chains(chains);
     let ind: Vec<Vec<f64>> =
         split.iter().map(|c| c.iter().map(|v| if *v <= q { 1.0 } else { 0.0 }).collect()).collect();
     ess_basic(&as_slices(&ind))
