@@ -247,7 +247,16 @@ fn write_temp_beside(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempF
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(".nll-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".nll-").suffix(".tmp");
+    // Temporary files are private (0600) by default; the grids are ordinary
+    // outputs, readable by others as files written with `File::create` are.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     Ok(tmp)
