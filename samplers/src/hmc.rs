@@ -11,6 +11,8 @@
 //! The kinetic energy is Gaussian, `K(p) = p' M^{-1} p / 2`; the adapted
 //! "metric" is the inverse mass matrix `M^{-1}`, an estimate of the posterior
 //! covariance.
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::adapt::{AdaptAction, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig};
 use crate::{check_init, DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
@@ -42,39 +44,60 @@ impl Metric {
     /// The identity metric in `dim` dimensions.
     pub fn unit(dim: usize, kind: MetricKind) -> Metric {
         match kind {
-            MetricKind::Diag => Metric::Diag { inv_mass: vec![1.0; dim] },
+            MetricKind::Diag => Metric::Diag {
+                inv_mass: vec![1.0; dim],
+            },
             MetricKind::Dense => {
-                let id: Vec<f64> = (0..dim * dim).map(|k| if k / dim == k % dim { 1.0 } else { 0.0 }).collect();
-                Metric::Dense { inv_mass: id.clone(), chol_mass: id }
+                let id: Vec<f64> = (0..dim * dim)
+                    .map(|k| if k / dim == k % dim { 1.0 } else { 0.0 })
+                    .collect();
+                Metric::Dense {
+                    inv_mass: id.clone(),
+                    chol_mass: id,
+                }
             }
         }
     }
 
     /// Build from an estimate: `dim` variances (diag) or a row-major `dim*dim`
     /// covariance (dense).
-    pub fn from_estimate(dim: usize, kind: MetricKind, est: Vec<f64>) -> Result<Metric, SamplerError> {
+    pub fn from_estimate(
+        dim: usize,
+        kind: MetricKind,
+        est: Vec<f64>,
+    ) -> Result<Metric, SamplerError> {
         match kind {
             MetricKind::Diag => {
                 if est.len() != dim || est.iter().any(|v| !(*v > 0.0 && v.is_finite())) {
-                    return Err(SamplerError::Numerical(format!("diagonal metric estimate is not positive: {est:?}")));
+                    return Err(SamplerError::Numerical(format!(
+                        "diagonal metric estimate is not positive: {est:?}"
+                    )));
                 }
                 Ok(Metric::Diag { inv_mass: est })
             }
             MetricKind::Dense => {
                 if est.len() != dim * dim || est.iter().any(|v| !v.is_finite()) {
-                    return Err(SamplerError::Numerical("dense metric estimate is not finite".into()));
+                    return Err(SamplerError::Numerical(
+                        "dense metric estimate is not finite".into(),
+                    ));
                 }
                 let cov = DMatrix::from_row_slice(dim, dim, &est);
                 let cov = (&cov + cov.transpose()) * 0.5;
                 let inv = cov
                     .clone()
                     .cholesky()
-                    .ok_or_else(|| SamplerError::Numerical("dense metric estimate is not positive definite".into()))?
+                    .ok_or_else(|| {
+                        SamplerError::Numerical(
+                            "dense metric estimate is not positive definite".into(),
+                        )
+                    })?
                     .inverse();
                 let inv = (&inv + inv.transpose()) * 0.5;
                 let l = inv
                     .cholesky()
-                    .ok_or_else(|| SamplerError::Numerical("mass matrix is not positive definite".into()))?
+                    .ok_or_else(|| {
+                        SamplerError::Numerical("mass matrix is not positive definite".into())
+                    })?
                     .l();
                 let mut chol = vec![0.0; dim * dim];
                 for i in 0..dim {
@@ -83,7 +106,10 @@ impl Metric {
                     }
                 }
                 let inv_mass = (0..dim * dim).map(|k| cov[(k / dim, k % dim)]).collect();
-                Ok(Metric::Dense { inv_mass, chol_mass: chol })
+                Ok(Metric::Dense {
+                    inv_mass,
+                    chol_mass: chol,
+                })
             }
         }
     }
@@ -148,7 +174,13 @@ pub struct PhasePoint {
 impl PhasePoint {
     /// Zeroed point of dimension `dim`.
     pub fn new(dim: usize) -> Self {
-        PhasePoint { q: vec![0.0; dim], p: vec![0.0; dim], v: vec![0.0; dim], grad: vec![0.0; dim], logp: 0.0 }
+        PhasePoint {
+            q: vec![0.0; dim],
+            p: vec![0.0; dim],
+            v: vec![0.0; dim],
+            grad: vec![0.0; dim],
+            logp: 0.0,
+        }
     }
 
     /// Copy `other` into `self` without allocating.
@@ -173,7 +205,10 @@ pub struct Hamiltonian<'a> {
 impl<'a> Hamiltonian<'a> {
     /// A Hamiltonian with the unit metric.
     pub fn new(density: &'a dyn GradLogDensity, kind: MetricKind) -> Self {
-        Hamiltonian { metric: Metric::unit(density.dim(), kind), density }
+        Hamiltonian {
+            metric: Metric::unit(density.dim(), kind),
+            density,
+        }
     }
 
     /// Point at `q` with log density and gradient evaluated, zero momentum.
@@ -230,7 +265,12 @@ impl<'a> Hamiltonian<'a> {
     /// Stan's step-size heuristic (Hoffman & Gelman 2014, Algorithm 4):
     /// double or halve `eps` from `eps0` until the one-step acceptance
     /// crosses 0.8. `z` (position, gradient) is not changed.
-    pub fn initial_step_size<R: Rng + ?Sized>(&self, z: &PhasePoint, eps0: f64, rng: &mut R) -> f64 {
+    pub fn initial_step_size<R: Rng + ?Sized>(
+        &self,
+        z: &PhasePoint,
+        eps0: f64,
+        rng: &mut R,
+    ) -> f64 {
         let mut eps = eps0;
         let mut w = z.clone();
         let mut direction = 0i32;
@@ -300,10 +340,16 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
 ) -> Result<Draws, SamplerError> {
     check_init(kernel.hamiltonian().density, init)?;
     if !(run.target_accept > 0.0 && run.target_accept < 1.0) {
-        return Err(SamplerError::InvalidConfig(format!("target_accept = {} must be in (0, 1)", run.target_accept)));
+        return Err(SamplerError::InvalidConfig(format!(
+            "target_accept = {} must be in (0, 1)",
+            run.target_accept
+        )));
     }
     if !(run.init_step_size > 0.0 && run.init_step_size.is_finite()) {
-        return Err(SamplerError::InvalidConfig(format!("init_step_size = {} must be > 0", run.init_step_size)));
+        return Err(SamplerError::InvalidConfig(format!(
+            "init_step_size = {} must be > 0",
+            run.init_step_size
+        )));
     }
     let dim = init.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -311,16 +357,31 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
     let start = kernel.current(&state).clone();
     let g_ok = start.grad.iter().all(|g| g.is_finite());
     if !g_ok {
-        return Err(SamplerError::Numerical("gradient at the initial point is not finite".into()));
+        return Err(SamplerError::Numerical(
+            "gradient at the initial point is not finite".into(),
+        ));
     }
     let mut eps = if run.n_warmup > 0 {
-        kernel.hamiltonian().initial_step_size(&start, run.init_step_size, &mut rng)
+        kernel
+            .hamiltonian()
+            .initial_step_size(&start, run.init_step_size, &mut rng)
     } else {
         run.init_step_size
     };
     kernel.set_step_size(eps);
-    let dual = DualAveragingConfig { target_accept: run.target_accept, ..Default::default() };
-    let mut adapter = WarmupAdapter::new(dim, run.n_warmup, run.metric, run.adapt_metric, &run.windows, dual, eps);
+    let dual = DualAveragingConfig {
+        target_accept: run.target_accept,
+        ..Default::default()
+    };
+    let mut adapter = WarmupAdapter::new(
+        dim,
+        run.n_warmup,
+        run.metric,
+        run.adapt_metric,
+        &run.windows,
+        dual,
+        eps,
+    );
     for it in 0..run.n_warmup {
         let st = kernel.step(&mut state, &mut rng);
         let q = &kernel.current(&state).q;
@@ -440,7 +501,10 @@ impl<'a> HamiltonianKernel<'a> for HmcKernel<'a> {
     }
     fn init(&self, x0: &[f64]) -> HmcState {
         let current = self.ham.point_at(x0);
-        HmcState { proposal: current.clone(), current }
+        HmcState {
+            proposal: current.clone(),
+            current,
+        }
     }
     fn current<'s>(&self, state: &'s HmcState) -> &'s PhasePoint {
         &state.current
@@ -459,9 +523,17 @@ impl<'a> HamiltonianKernel<'a> for HmcKernel<'a> {
                 break;
             }
         }
-        let h1 = if ok { self.ham.energy(&s.proposal) } else { f64::INFINITY };
+        let h1 = if ok {
+            self.ham.energy(&s.proposal)
+        } else {
+            f64::INFINITY
+        };
         let divergent = h1 - h0 > self.max_energy_error;
-        let accept_prob = if h1.is_finite() { (h0 - h1).exp().min(1.0) } else { 0.0 };
+        let accept_prob = if h1.is_finite() {
+            (h0 - h1).exp().min(1.0)
+        } else {
+            0.0
+        };
         let accepted = rng.gen::<f64>() < accept_prob;
         if accepted {
             std::mem::swap(&mut s.current, &mut s.proposal);
@@ -483,10 +555,17 @@ impl Sampler for HmcConfig {
     fn name(&self) -> &'static str {
         "hmc"
     }
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         if let Trajectory::Length(l) = self.trajectory {
             if !(l > 0.0 && l.is_finite()) {
-                return Err(SamplerError::InvalidConfig(format!("trajectory length = {l} must be > 0")));
+                return Err(SamplerError::InvalidConfig(format!(
+                    "trajectory length = {l} must be > 0"
+                )));
             }
         }
         let kernel = HmcKernel {
@@ -522,7 +601,10 @@ mod tests {
                 MetricKind::Diag => (0..10).map(|i| t.covariance()[(i, i)]).collect(),
                 MetricKind::Dense => t.covariance().transpose().iter().cloned().collect(),
             };
-            let ham = Hamiltonian { density: &t, metric: Metric::from_estimate(10, kind, est).unwrap() };
+            let ham = Hamiltonian {
+                density: &t,
+                metric: Metric::from_estimate(10, kind, est).unwrap(),
+            };
             let mut rng = ChaCha8Rng::seed_from_u64(1);
             let mut z = ham.point_at(&[0.3; 10]);
             ham.refresh_momentum(&mut z, &mut rng);
@@ -573,7 +655,10 @@ mod tests {
         let want = [mass[(0, 0)], mass[(0, 1)], mass[(1, 1)]];
         for k in 0..3 {
             // sd of a sample second moment ~ sqrt(2/n) * scale: 5 sd tolerance.
-            assert!((est[k] - want[k]).abs() < 5.0 * (2.0f64 / n as f64).sqrt() * want[0].max(want[2]), "{est:?} vs {want:?}");
+            assert!(
+                (est[k] - want[k]).abs() < 5.0 * (2.0f64 / n as f64).sqrt() * want[0].max(want[2]),
+                "{est:?} vs {want:?}"
+            );
         }
     }
 }

@@ -13,8 +13,12 @@
 //! reported as `step_size` in every draw's statistics.
 //!
 //! Only the log density is evaluated (no gradient).
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::adapt::{AdaptAction, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig, WindowSchedule};
+use crate::adapt::{
+    AdaptAction, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig, WindowSchedule,
+};
 use crate::{check_init, DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
@@ -58,7 +62,11 @@ impl Default for MetropolisConfig {
             metric: MetricKind::Dense,
             adapt_covariance: true,
             init_scale: 1.0,
-            windows: WindowConfig { init_buffer: 100, base_window: 100, term_buffer: 300 },
+            windows: WindowConfig {
+                init_buffer: 100,
+                base_window: 100,
+                term_buffer: 300,
+            },
         }
     }
 }
@@ -88,8 +96,14 @@ impl<'a, D: LogDensity + ?Sized> MetropolisKernel<'a, D> {
     /// Kernel with proposal covariance `sd² I` and scale `scale`.
     pub fn isotropic(density: &'a D, sd: f64, scale: f64) -> Self {
         let d = density.dim();
-        let chol = (0..d * d).map(|k| if k / d == k % d { sd } else { 0.0 }).collect();
-        MetropolisKernel { density, chol, scale }
+        let chol = (0..d * d)
+            .map(|k| if k / d == k % d { sd } else { 0.0 })
+            .collect();
+        MetropolisKernel {
+            density,
+            chol,
+            scale,
+        }
     }
 
     /// Replace the proposal covariance: `d` variances (diag) or a row-major
@@ -101,7 +115,10 @@ impl<'a, D: LogDensity + ?Sized> MetropolisKernel<'a, D> {
             MetricKind::Diag => {
                 for i in 0..d {
                     if !(cov[i] > 0.0 && cov[i].is_finite()) {
-                        return Err(SamplerError::Numerical(format!("proposal variance {} is not positive", cov[i])));
+                        return Err(SamplerError::Numerical(format!(
+                            "proposal variance {} is not positive",
+                            cov[i]
+                        )));
                     }
                     self.chol[i * d + i] = cov[i].sqrt();
                 }
@@ -111,7 +128,11 @@ impl<'a, D: LogDensity + ?Sized> MetropolisKernel<'a, D> {
                 let c = (&c + c.transpose()) * 0.5;
                 let l = c
                     .cholesky()
-                    .ok_or_else(|| SamplerError::Numerical("proposal covariance is not positive definite".into()))?
+                    .ok_or_else(|| {
+                        SamplerError::Numerical(
+                            "proposal covariance is not positive definite".into(),
+                        )
+                    })?
                     .l();
                 for i in 0..d {
                     for j in 0..=i {
@@ -126,7 +147,12 @@ impl<'a, D: LogDensity + ?Sized> MetropolisKernel<'a, D> {
     /// Initial state at `x0`.
     pub fn init(&self, x0: &[f64]) -> MetropolisState {
         let d = x0.len();
-        MetropolisState { x: x0.to_vec(), logp: self.density.log_density(x0), proposal: vec![0.0; d], z: vec![0.0; d] }
+        MetropolisState {
+            x: x0.to_vec(),
+            logp: self.density.log_density(x0),
+            proposal: vec![0.0; d],
+            z: vec![0.0; d],
+        }
     }
 
     /// One Metropolis transition (no allocation).
@@ -141,7 +167,11 @@ impl<'a, D: LogDensity + ?Sized> MetropolisKernel<'a, D> {
             s.proposal[i] = s.x[i] + self.scale * lz;
         }
         let lp = self.density.log_density(&s.proposal);
-        let accept_prob = if lp.is_nan() { 0.0 } else { (lp - s.logp).exp().min(1.0) };
+        let accept_prob = if lp.is_nan() {
+            0.0
+        } else {
+            (lp - s.logp).exp().min(1.0)
+        };
         if rng.gen::<f64>() < accept_prob {
             std::mem::swap(&mut s.x, &mut s.proposal);
             s.logp = lp;
@@ -160,16 +190,27 @@ impl Sampler for MetropolisConfig {
         "metropolis"
     }
 
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         check_init(density, init)?;
         if self.thin == 0 {
             return Err(SamplerError::InvalidConfig("thin must be >= 1".into()));
         }
         if !(self.target_accept > 0.0 && self.target_accept < 1.0) {
-            return Err(SamplerError::InvalidConfig(format!("target_accept = {} must be in (0, 1)", self.target_accept)));
+            return Err(SamplerError::InvalidConfig(format!(
+                "target_accept = {} must be in (0, 1)",
+                self.target_accept
+            )));
         }
         if !(self.init_scale > 0.0 && self.init_scale.is_finite()) {
-            return Err(SamplerError::InvalidConfig(format!("init_scale = {} must be > 0", self.init_scale)));
+            return Err(SamplerError::InvalidConfig(format!(
+                "init_scale = {} must be > 0",
+                self.init_scale
+            )));
         }
         let d = init.len();
         let optimal = 2.38 / (d as f64).sqrt();
@@ -177,9 +218,20 @@ impl Sampler for MetropolisConfig {
         let mut kernel = MetropolisKernel::isotropic(density, self.init_scale, optimal);
         let mut state = kernel.init(init);
         // mu_factor = 1: shrink the log scale towards the optimal-scaling value.
-        let dual = DualAveragingConfig { target_accept: self.target_accept, mu_factor: 1.0, ..Default::default() };
-        let mut adapter =
-            WarmupAdapter::new(d, self.n_warmup, self.metric, self.adapt_covariance, &self.windows, dual, optimal);
+        let dual = DualAveragingConfig {
+            target_accept: self.target_accept,
+            mu_factor: 1.0,
+            ..Default::default()
+        };
+        let mut adapter = WarmupAdapter::new(
+            d,
+            self.n_warmup,
+            self.metric,
+            self.adapt_covariance,
+            &self.windows,
+            dual,
+            optimal,
+        );
         adapter.cumulative = true;
         adapter.schedule = WindowSchedule::equal(self.n_warmup, &self.windows);
         for it in 0..self.n_warmup {
@@ -200,7 +252,8 @@ impl Sampler for MetropolisConfig {
             for _ in 1..self.thin {
                 let s2 = kernel.step(&mut state, &mut rng);
                 // Report the mean acceptance over the thinned block.
-                st.accept_prob = Some(st.accept_prob.unwrap_or(0.0) + s2.accept_prob.unwrap_or(0.0));
+                st.accept_prob =
+                    Some(st.accept_prob.unwrap_or(0.0) + s2.accept_prob.unwrap_or(0.0));
             }
             st.accept_prob = st.accept_prob.map(|a| a / self.thin as f64);
             st.log_density = state.logp;

@@ -39,9 +39,13 @@
 //! assert!(summary.rows[0].r_hat < 1.05);
 //! assert_eq!(summary.n_divergent, 0);
 //! ```
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::adapt::{MetricKind, WindowConfig};
-use crate::hmc::{run_hamiltonian, Hamiltonian, HamiltonianKernel, HamiltonianRun, Metric, PhasePoint};
+use crate::hmc::{
+    run_hamiltonian, Hamiltonian, HamiltonianKernel, HamiltonianRun, Metric, PhasePoint,
+};
 use crate::{DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -200,6 +204,7 @@ impl<'a> NutsKernel<'a> {
     /// Build a sub-tree of `2^depth` leapfrog steps from the edge `z`
     /// (updated in place) with signed step `eps`. Returns `false` if the
     /// sub-tree diverged or made a U-turn (then it must be discarded).
+    #[allow(clippy::too_many_arguments)]
     fn build_tree(
         &self,
         depth: usize,
@@ -331,7 +336,9 @@ impl<'a> HamiltonianKernel<'a> for NutsKernel<'a> {
             p_old_near: vec![0.0; d],
             v_old_near: vec![0.0; d],
             tmp: vec![0.0; d],
-            levels: (0..self.max_tree_depth.max(1) as usize).map(|_| Level::new(d)).collect(),
+            levels: (0..self.max_tree_depth.max(1) as usize)
+                .map(|_| Level::new(d))
+                .collect(),
         }
     }
 
@@ -342,18 +349,31 @@ impl<'a> HamiltonianKernel<'a> for NutsKernel<'a> {
         s.right.copy_from(&s.current);
         s.sample.copy_from(&s.current);
         s.rho.copy_from_slice(&s.current.p);
-        let mut ctx = Ctx { h0, n_leapfrog: 0, sum_metro_prob: 0.0, divergent: false };
+        let mut ctx = Ctx {
+            h0,
+            n_leapfrog: 0,
+            sum_metro_prob: 0.0,
+            divergent: false,
+        };
         // The initial point has weight exp(H0 - H0) = 1.
         let mut log_sum_weight = 0.0;
         let mut depth = 0u32;
         while depth < self.max_tree_depth {
             let forward = rng.gen::<bool>();
-            let (edge, far) = if forward { (&mut s.right, &s.left) } else { (&mut s.left, &s.right) };
+            let (edge, far) = if forward {
+                (&mut s.right, &s.left)
+            } else {
+                (&mut s.left, &s.right)
+            };
             s.p_old_near.copy_from_slice(&edge.p);
             s.v_old_near.copy_from_slice(&edge.v);
             s.rho_new.iter_mut().for_each(|v| *v = 0.0);
             let mut lsw_sub = f64::NEG_INFINITY;
-            let eps = if forward { self.step_size } else { -self.step_size };
+            let eps = if forward {
+                self.step_size
+            } else {
+                -self.step_size
+            };
             let valid = self.build_tree(
                 depth as usize,
                 edge,
@@ -395,7 +415,11 @@ impl<'a> HamiltonianKernel<'a> for NutsKernel<'a> {
             }
         }
         s.current.copy_from(&s.sample);
-        let accept = if ctx.n_leapfrog > 0 { ctx.sum_metro_prob / ctx.n_leapfrog as f64 } else { 0.0 };
+        let accept = if ctx.n_leapfrog > 0 {
+            ctx.sum_metro_prob / ctx.n_leapfrog as f64
+        } else {
+            0.0
+        };
         DrawStats {
             log_density: s.current.logp,
             accept_prob: Some(accept),
@@ -413,7 +437,12 @@ impl Sampler for NutsConfig {
     fn name(&self) -> &'static str {
         "nuts"
     }
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         if self.max_tree_depth == 0 || self.max_tree_depth > 30 {
             return Err(SamplerError::InvalidConfig(format!(
                 "max_tree_depth = {} must be in 1..=30",

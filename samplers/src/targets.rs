@@ -16,6 +16,8 @@
 //!
 //! All densities here are dimensionless (no physical units). None allocates
 //! when evaluated.
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::{GradLogDensity, LogDensity};
 use nalgebra::{DMatrix, DVector};
@@ -61,14 +63,22 @@ impl CorrelatedGaussian {
     pub fn new(mean: Vec<f64>, cov: DMatrix<f64>) -> Result<Self, TargetError> {
         let d = mean.len();
         if cov.nrows() != d || cov.ncols() != d {
-            return Err(TargetError::Dimension { field: "cov", expected: d, got: cov.nrows().max(cov.ncols()) });
+            return Err(TargetError::Dimension {
+                field: "cov",
+                expected: d,
+                got: cov.nrows().max(cov.ncols()),
+            });
         }
         if d == 0 {
-            return Err(TargetError::Invalid("mean must have at least one coordinate".into()));
+            return Err(TargetError::Invalid(
+                "mean must have at least one coordinate".into(),
+            ));
         }
         let asym = (&cov - cov.transpose()).abs().max();
         if !(asym <= 1e-10 * cov.abs().max().max(1.0)) {
-            return Err(TargetError::NotPositiveDefinite(format!("(asymmetric by {asym:e})")));
+            return Err(TargetError::NotPositiveDefinite(format!(
+                "(asymmetric by {asym:e})"
+            )));
         }
         let chol = cov
             .clone()
@@ -82,25 +92,39 @@ impl CorrelatedGaussian {
                 precision[i * d + j] = 0.5 * (prec[(i, j)] + prec[(j, i)]);
             }
         }
-        Ok(CorrelatedGaussian { mean, cov, precision, log_norm: -0.5 * (d as f64 * LN_2PI + log_det) })
+        Ok(CorrelatedGaussian {
+            mean,
+            cov,
+            precision,
+            log_norm: -0.5 * (d as f64 * LN_2PI + log_det),
+        })
     }
 
     /// Independent normal with the given means and standard deviations.
     pub fn diagonal(mean: Vec<f64>, sd: &[f64]) -> Result<Self, TargetError> {
         if sd.len() != mean.len() {
-            return Err(TargetError::Dimension { field: "sd", expected: mean.len(), got: sd.len() });
+            return Err(TargetError::Dimension {
+                field: "sd",
+                expected: mean.len(),
+                got: sd.len(),
+            });
         }
-        let cov = DMatrix::from_diagonal(&DVector::from_iterator(sd.len(), sd.iter().map(|s| s * s)));
+        let cov =
+            DMatrix::from_diagonal(&DVector::from_iterator(sd.len(), sd.iter().map(|s| s * s)));
         Self::new(mean, cov)
     }
 
     /// AR(1)-correlated normal: `cov[i][j] = s_i s_j rho^|i-j|`.
     pub fn ar1(mean: Vec<f64>, scales: &[f64], rho: f64) -> Result<Self, TargetError> {
         if !(rho.abs() < 1.0) {
-            return Err(TargetError::Invalid(format!("rho = {rho} must be in (-1, 1)")));
+            return Err(TargetError::Invalid(format!(
+                "rho = {rho} must be in (-1, 1)"
+            )));
         }
         let d = scales.len();
-        let cov = DMatrix::from_fn(d, d, |i, j| scales[i] * scales[j] * rho.powi((i as i32 - j as i32).abs()));
+        let cov = DMatrix::from_fn(d, d, |i, j| {
+            scales[i] * scales[j] * rho.powi((i as i32 - j as i32).abs())
+        });
         Self::new(mean, cov)
     }
 
@@ -197,7 +221,9 @@ impl Banana {
     /// A banana with the given scales and curvature.
     pub fn new(s0: f64, s1: f64, b: f64) -> Result<Self, TargetError> {
         if !(s0 > 0.0 && s1 > 0.0 && b.is_finite()) {
-            return Err(TargetError::Invalid(format!("banana needs s0 > 0, s1 > 0, finite b (got {s0}, {s1}, {b})")));
+            return Err(TargetError::Invalid(format!(
+                "banana needs s0 > 0, s1 > 0, finite b (got {s0}, {s1}, {b})"
+            )));
         }
         Ok(Banana { s0, s1, b })
     }
@@ -207,7 +233,11 @@ impl Banana {
     /// the tails, so Hamiltonian samplers need a target acceptance of ~0.9
     /// to visit them without divergences.
     pub fn standard() -> Self {
-        Banana { s0: 1.0, s1: 1.0, b: 1.0 }
+        Banana {
+            s0: 1.0,
+            s1: 1.0,
+            b: 1.0,
+        }
     }
 
     /// Exact mean `(0, 0)`.
@@ -218,7 +248,10 @@ impl Banana {
     /// Exact covariance (diagonal).
     pub fn covariance(&self) -> [[f64; 2]; 2] {
         let s02 = self.s0 * self.s0;
-        [[s02, 0.0], [0.0, self.s1 * self.s1 + 2.0 * self.b * self.b * s02 * s02]]
+        [
+            [s02, 0.0],
+            [0.0, self.s1 * self.s1 + 2.0 * self.b * self.b * s02 * s02],
+        ]
     }
 
     /// `Var(x0²) = 2 s0⁴`, for the Monte Carlo error of variance estimates.
@@ -242,7 +275,8 @@ impl LogDensity for Banana {
     }
     fn log_density(&self, x: &[f64]) -> f64 {
         let r = x[1] - self.b * (x[0] * x[0] - self.s0 * self.s0);
-        -0.5 * (x[0] * x[0]) / (self.s0 * self.s0) - 0.5 * r * r / (self.s1 * self.s1)
+        -0.5 * (x[0] * x[0]) / (self.s0 * self.s0)
+            - 0.5 * r * r / (self.s1 * self.s1)
             - (2.0 * PI * self.s0 * self.s1).ln()
     }
 }
@@ -275,7 +309,9 @@ impl Funnel {
     /// Neal's funnel with `v ~ N(0, 3²)` in `dim` dimensions.
     pub fn new(dim: usize) -> Result<Self, TargetError> {
         if dim < 2 {
-            return Err(TargetError::Invalid(format!("funnel dimension {dim} must be >= 2")));
+            return Err(TargetError::Invalid(format!(
+                "funnel dimension {dim} must be >= 2"
+            )));
         }
         Ok(Funnel { dim, scale: 3.0 })
     }
@@ -289,7 +325,8 @@ impl LogDensity for Funnel {
         let v = x[0];
         let k = (self.dim - 1) as f64;
         let ss: f64 = x[1..].iter().map(|t| t * t).sum();
-        -0.5 * v * v / (self.scale * self.scale) - 0.5 * (LN_2PI + 2.0 * self.scale.ln())
+        -0.5 * v * v / (self.scale * self.scale)
+            - 0.5 * (LN_2PI + 2.0 * self.scale.ln())
             - 0.5 * ss * (-v).exp()
             - 0.5 * k * (v + LN_2PI)
     }
@@ -306,7 +343,9 @@ impl GradLogDensity for Funnel {
             grad[i] = -x[i] * e;
         }
         grad[0] = -v / (self.scale * self.scale) + 0.5 * ss * e - 0.5 * k;
-        -0.5 * v * v / (self.scale * self.scale) - 0.5 * (LN_2PI + 2.0 * self.scale.ln()) - 0.5 * ss * e
+        -0.5 * v * v / (self.scale * self.scale)
+            - 0.5 * (LN_2PI + 2.0 * self.scale.ln())
+            - 0.5 * ss * e
             - 0.5 * k * (v + LN_2PI)
     }
 }
@@ -333,21 +372,37 @@ pub const MIXTURE_LOG_SCALE: f64 = 3.7;
 impl GaussianMixture {
     /// Mixture of `components` with positive `weights` (normalised here) and
     /// `log Z = log_scale`.
-    pub fn new(weights: &[f64], components: Vec<CorrelatedGaussian>, log_scale: f64) -> Result<Self, TargetError> {
+    pub fn new(
+        weights: &[f64],
+        components: Vec<CorrelatedGaussian>,
+        log_scale: f64,
+    ) -> Result<Self, TargetError> {
         if weights.len() != components.len() {
-            return Err(TargetError::Dimension { field: "weights", expected: components.len(), got: weights.len() });
+            return Err(TargetError::Dimension {
+                field: "weights",
+                expected: components.len(),
+                got: weights.len(),
+            });
         }
         if components.is_empty() {
-            return Err(TargetError::Invalid("a mixture needs at least one component".into()));
+            return Err(TargetError::Invalid(
+                "a mixture needs at least one component".into(),
+            ));
         }
         let d = components[0].dim();
         for c in &components {
             if c.dim() != d {
-                return Err(TargetError::Dimension { field: "component mean", expected: d, got: c.dim() });
+                return Err(TargetError::Dimension {
+                    field: "component mean",
+                    expected: d,
+                    got: c.dim(),
+                });
             }
         }
         if weights.iter().any(|w| !(*w > 0.0 && w.is_finite())) {
-            return Err(TargetError::Invalid(format!("mixture weights must be positive and finite: {weights:?}")));
+            return Err(TargetError::Invalid(format!(
+                "mixture weights must be positive and finite: {weights:?}"
+            )));
         }
         if !log_scale.is_finite() {
             return Err(TargetError::Invalid(format!("log_scale = {log_scale}")));
@@ -355,7 +410,12 @@ impl GaussianMixture {
         let s: f64 = weights.iter().sum();
         let weights: Vec<f64> = weights.iter().map(|w| w / s).collect();
         let log_weights = weights.iter().map(|w| w.ln()).collect();
-        Ok(GaussianMixture { weights, log_weights, components, log_scale })
+        Ok(GaussianMixture {
+            weights,
+            log_weights,
+            components,
+            log_scale,
+        })
     }
 
     /// Two unit-variance modes on the line at `-separation/2` and
@@ -453,7 +513,12 @@ impl GaussianMixture {
             }
         }
         let c = &self.components[k];
-        let l = c.covariance().clone().cholesky().expect("checked at construction").l();
+        let l = c
+            .covariance()
+            .clone()
+            .cholesky()
+            .expect("checked at construction")
+            .l();
         let z = DVector::from_iterator(c.dim(), (0..c.dim()).map(|_| StandardNormal.sample(rng)));
         let x = l * z;
         x.iter().zip(c.mean()).map(|(a, b)| a + b).collect()
@@ -523,7 +588,11 @@ mod tests {
             xp[i] += h;
             xm[i] -= h;
             let fd = (t.log_density(&xp) - t.log_density(&xm)) / (2.0 * h);
-            assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "coord {i}: fd {fd} vs analytic {}", g[i]);
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "coord {i}: fd {fd} vs analytic {}",
+                g[i]
+            );
         }
     }
 
@@ -533,8 +602,14 @@ mod tests {
         check_grad(&CorrelatedGaussian::ar1_10d(), &x10);
         check_grad(&Banana::standard(), &[0.7, -0.4]);
         check_grad(&Funnel::new(5).unwrap(), &[-1.2, 0.1, -0.2, 0.3, 0.05]);
-        check_grad(&GaussianMixture::two_mode_3d(0.3, 0.7, 4.0).unwrap(), &[0.4, -0.3, 0.2]);
-        check_grad(&GaussianMixture::two_mode_1d(0.3, 0.7, 6.0).unwrap(), &[-2.5]);
+        check_grad(
+            &GaussianMixture::two_mode_3d(0.3, 0.7, 4.0).unwrap(),
+            &[0.4, -0.3, 0.2],
+        );
+        check_grad(
+            &GaussianMixture::two_mode_1d(0.3, 0.7, 6.0).unwrap(),
+            &[-2.5],
+        );
     }
 
     #[test]
@@ -550,8 +625,15 @@ mod tests {
     fn normalising_constants_by_quadrature() {
         let mix = GaussianMixture::two_mode_1d(0.3, 0.7, 6.0).unwrap();
         let h = 1e-3;
-        let z: f64 = (0..30_000).map(|i| (mix.log_density(&[-15.0 + i as f64 * h])).exp() * h).sum();
-        assert!((z.ln() - mix.log_z()).abs() < 1e-8, "{} vs {}", z.ln(), mix.log_z());
+        let z: f64 = (0..30_000)
+            .map(|i| (mix.log_density(&[-15.0 + i as f64 * h])).exp() * h)
+            .sum();
+        assert!(
+            (z.ln() - mix.log_z()).abs() < 1e-8,
+            "{} vs {}",
+            z.ln(),
+            mix.log_z()
+        );
 
         let b = Banana::standard();
         let (h0, h1) = (0.01, 0.01);
@@ -567,7 +649,10 @@ mod tests {
             }
         }
         assert!((z - 1.0).abs() < 1e-6, "banana Z = {z}");
-        assert!((m2 - b.covariance()[1][1]).abs() < 1e-4, "banana E[x1^2] = {m2}");
+        assert!(
+            (m2 - b.covariance()[1][1]).abs() < 1e-4,
+            "banana E[x1^2] = {m2}"
+        );
 
         let f = Funnel::new(2).unwrap();
         let mut z = 0.0;
@@ -599,7 +684,11 @@ mod tests {
 
     #[test]
     fn constructors_reject_bad_input() {
-        assert!(CorrelatedGaussian::new(vec![0.0, 0.0], DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0])).is_err());
+        assert!(CorrelatedGaussian::new(
+            vec![0.0, 0.0],
+            DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 2.0, 1.0])
+        )
+        .is_err());
         assert!(CorrelatedGaussian::new(vec![0.0], DMatrix::identity(2, 2)).is_err());
         assert!(Banana::new(0.0, 1.0, 1.0).is_err());
         assert!(Funnel::new(1).is_err());

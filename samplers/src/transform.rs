@@ -13,6 +13,8 @@
 //! The transformed density is `p_Y(y) = p_X(g(y)) |det dg/dy|`, so draws of
 //! `y` mapped through `g` are draws of `p_X` (Stan Reference Manual,
 //! "Constraint transforms"). Units are those of the wrapped density.
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::{Draws, GradLogDensity, LogDensity};
 use serde::{Deserialize, Serialize};
@@ -60,15 +62,24 @@ pub struct Bounds {
 impl Bounds {
     /// `[lower, upper]`.
     pub fn interval(lower: f64, upper: f64) -> Self {
-        Bounds { lower: Some(lower), upper: Some(upper) }
+        Bounds {
+            lower: Some(lower),
+            upper: Some(upper),
+        }
     }
     /// `[lower, inf)`, e.g. depth `>= 0` km.
     pub fn at_least(lower: f64) -> Self {
-        Bounds { lower: Some(lower), upper: None }
+        Bounds {
+            lower: Some(lower),
+            upper: None,
+        }
     }
     /// `(-inf, upper]`.
     pub fn at_most(upper: f64) -> Self {
-        Bounds { lower: None, upper: Some(upper) }
+        Bounds {
+            lower: None,
+            upper: Some(upper),
+        }
     }
     /// Unbounded.
     pub fn free() -> Self {
@@ -106,14 +117,21 @@ impl<D: LogDensity> BoxTransform<D> {
     /// [`Bounds`] per coordinate.
     pub fn new(inner: D, bounds: Vec<Bounds>) -> Result<Self, TransformError> {
         if bounds.len() != inner.dim() {
-            return Err(TransformError::Dimension { expected: inner.dim(), got: bounds.len() });
+            return Err(TransformError::Dimension {
+                expected: inner.dim(),
+                got: bounds.len(),
+            });
         }
         for (coord, b) in bounds.iter().enumerate() {
             let bad = b.lower.is_some_and(|v| !v.is_finite())
                 || b.upper.is_some_and(|v| !v.is_finite())
                 || matches!((b.lower, b.upper), (Some(a), Some(c)) if a >= c);
             if bad {
-                return Err(TransformError::BadBounds { coord, lower: b.lower, upper: b.upper });
+                return Err(TransformError::BadBounds {
+                    coord,
+                    lower: b.lower,
+                    upper: b.upper,
+                });
             }
         }
         Ok(BoxTransform { inner, bounds })
@@ -163,7 +181,10 @@ impl<D: LogDensity> BoxTransform<D> {
     /// start a chain).
     pub fn to_unconstrained(&self, x: &[f64]) -> Result<Vec<f64>, TransformError> {
         if x.len() != self.bounds.len() {
-            return Err(TransformError::Dimension { expected: self.bounds.len(), got: x.len() });
+            return Err(TransformError::Dimension {
+                expected: self.bounds.len(),
+                got: x.len(),
+            });
         }
         x.iter()
             .zip(&self.bounds)
@@ -178,9 +199,27 @@ impl<D: LogDensity> BoxTransform<D> {
                         let u = (v - a) / (c - a);
                         Ok(u.ln() - (-u).ln_1p())
                     }
-                    (Some(a), None) => if v > a { Ok((v - a).ln()) } else { Err(out) },
-                    (None, Some(c)) => if v < c { Ok((c - v).ln()) } else { Err(out) },
-                    (None, None) => if v.is_finite() { Ok(v) } else { Err(out) },
+                    (Some(a), None) => {
+                        if v > a {
+                            Ok((v - a).ln())
+                        } else {
+                            Err(out)
+                        }
+                    }
+                    (None, Some(c)) => {
+                        if v < c {
+                            Ok((c - v).ln())
+                        } else {
+                            Err(out)
+                        }
+                    }
+                    (None, None) => {
+                        if v.is_finite() {
+                            Ok(v)
+                        } else {
+                            Err(out)
+                        }
+                    }
                 }
             })
             .collect()
@@ -188,14 +227,21 @@ impl<D: LogDensity> BoxTransform<D> {
 
     /// Log of the Jacobian determinant `ln |det dg/dy|` at `y`.
     pub fn log_jacobian(&self, y: &[f64]) -> f64 {
-        y.iter().zip(&self.bounds).map(|(&v, b)| Self::forward(b, v).1).sum()
+        y.iter()
+            .zip(&self.bounds)
+            .map(|(&v, b)| Self::forward(b, v).1)
+            .sum()
     }
 
     /// Map every draw (and nothing else) of an unconstrained run back to the
     /// box; statistics, weights and evidence are kept.
     pub fn constrain_draws(&self, draws: &Draws) -> Draws {
         let mut out = draws.clone();
-        for (src, dst) in draws.values.chunks_exact(draws.dim.max(1)).zip(out.values.chunks_exact_mut(draws.dim.max(1))) {
+        for (src, dst) in draws
+            .values
+            .chunks_exact(draws.dim.max(1))
+            .zip(out.values.chunks_exact_mut(draws.dim.max(1)))
+        {
             self.to_constrained(src, dst);
         }
         out
@@ -264,10 +310,16 @@ mod tests {
 
     #[test]
     fn round_trip_and_gradient() {
-        let g = CorrelatedGaussian::ar1(vec![1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 0.5, 1.0], 0.5).unwrap();
+        let g =
+            CorrelatedGaussian::ar1(vec![1.0, 2.0, 3.0, 0.0], &[1.0, 2.0, 0.5, 1.0], 0.5).unwrap();
         let t = BoxTransform::new(
             g,
-            vec![Bounds::interval(-2.0, 4.0), Bounds::at_least(0.0), Bounds::at_most(5.0), Bounds::free()],
+            vec![
+                Bounds::interval(-2.0, 4.0),
+                Bounds::at_least(0.0),
+                Bounds::at_most(5.0),
+                Bounds::free(),
+            ],
         )
         .unwrap();
         let x = [0.5, 1.7, 4.2, -0.3];
@@ -286,9 +338,17 @@ mod tests {
             yp[i] += h;
             ym[i] -= h;
             let fd = (t.log_density(&yp) - t.log_density(&ym)) / (2.0 * h);
-            assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "coord {i}: {fd} vs {}", g[i]);
+            assert!(
+                (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "coord {i}: {fd} vs {}",
+                g[i]
+            );
         }
         assert!(t.to_unconstrained(&[-2.0, 1.0, 1.0, 0.0]).is_err());
-        assert!(BoxTransform::new(CorrelatedGaussian::diagonal(vec![0.0], &[1.0]).unwrap(), vec![Bounds::interval(1.0, 1.0)]).is_err());
+        assert!(BoxTransform::new(
+            CorrelatedGaussian::diagonal(vec![0.0], &[1.0]).unwrap(),
+            vec![Bounds::interval(1.0, 1.0)]
+        )
+        .is_err());
     }
 }

@@ -19,7 +19,12 @@ use gaussian_common::check_moments;
 
 fn check(label: &str, sampler: &dyn Sampler, seed: u64) {
     let b = Banana::standard();
-    let inits = vec![vec![0.5, 0.0], vec![-1.0, 1.0], vec![1.5, 1.0], vec![0.0, -0.5]];
+    let inits = vec![
+        vec![0.5, 0.0],
+        vec![-1.0, 1.0],
+        vec![1.5, 1.0],
+        vec![0.0, -0.5],
+    ];
     let chains = run_chains(sampler, &b, &inits, seed).unwrap();
     let c = b.covariance();
     check_moments(label, &chains, &b.mean(), &|i, j| c[i][j], 4.0, 5.0, 300.0);
@@ -27,21 +32,54 @@ fn check(label: &str, sampler: &dyn Sampler, seed: u64) {
 
 #[test]
 fn nuts_recovers_banana() {
-    check("nuts", &NutsConfig { n_warmup: 1000, n_draws: 1500, target_accept: 0.9, ..Default::default() }, 21);
+    check(
+        "nuts",
+        &NutsConfig {
+            n_warmup: 1000,
+            n_draws: 1500,
+            target_accept: 0.9,
+            ..Default::default()
+        },
+        21,
+    );
 }
 
 #[test]
 fn nuts_dense_recovers_banana() {
-    let cfg = NutsConfig { n_warmup: 1000, n_draws: 1500, target_accept: 0.9, metric: MetricKind::Dense, ..Default::default() };
+    let cfg = NutsConfig {
+        n_warmup: 1000,
+        n_draws: 1500,
+        target_accept: 0.9,
+        metric: MetricKind::Dense,
+        ..Default::default()
+    };
     check("nuts-dense", &cfg, 22);
 }
 
 #[test]
 fn hmc_recovers_banana() {
-    check("hmc", &HmcConfig { n_warmup: 1000, n_draws: 6000, target_accept: 0.9, ..Default::default() }, 23);
+    check(
+        "hmc",
+        &HmcConfig {
+            n_warmup: 1000,
+            n_draws: 6000,
+            target_accept: 0.9,
+            ..Default::default()
+        },
+        23,
+    );
 }
 
 #[test]
 fn metropolis_recovers_banana() {
-    check("metropolis", &MetropolisConfig { n_warmup: 4000, n_draws: 5000, thin: 5, ..Default::default() }, 24);
+    check(
+        "metropolis",
+        &MetropolisConfig {
+            n_warmup: 4000,
+            n_draws: 5000,
+            thin: 5,
+            ..Default::default()
+        },
+        24,
+    );
 }

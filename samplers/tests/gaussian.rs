@@ -24,14 +24,24 @@ use eqnemix_samplers::{run_chains, Sampler};
 use gaussian_common::check_moments;
 
 fn inits() -> Vec<Vec<f64>> {
-    (0..4).map(|c| (0..10).map(|i| (c as f64 - 1.5) + 0.1 * i as f64).collect()).collect()
+    (0..4)
+        .map(|c| (0..10).map(|i| (c as f64 - 1.5) + 0.1 * i as f64).collect())
+        .collect()
 }
 
 fn check(label: &str, sampler: &dyn Sampler, seed: u64) {
     let t = CorrelatedGaussian::ar1_10d();
     let chains = run_chains(sampler, &t, &inits(), seed).unwrap();
     let cov = t.covariance().clone();
-    check_moments(label, &chains, t.mean(), &|i, j| cov[(i, j)], 4.0, 5.0, 300.0);
+    check_moments(
+        label,
+        &chains,
+        t.mean(),
+        &|i, j| cov[(i, j)],
+        4.0,
+        5.0,
+        300.0,
+    );
     if label.starts_with("nuts") {
         let n_div: usize = chains.iter().map(|c| c.n_divergent()).sum();
         assert_eq!(n_div, 0, "{label}: NUTS must not diverge on a Gaussian");
@@ -40,12 +50,25 @@ fn check(label: &str, sampler: &dyn Sampler, seed: u64) {
 
 #[test]
 fn nuts_diag_recovers_gaussian() {
-    check("nuts-diag", &NutsConfig { n_warmup: 1000, n_draws: 1000, ..Default::default() }, 11);
+    check(
+        "nuts-diag",
+        &NutsConfig {
+            n_warmup: 1000,
+            n_draws: 1000,
+            ..Default::default()
+        },
+        11,
+    );
 }
 
 #[test]
 fn nuts_dense_recovers_gaussian() {
-    let cfg = NutsConfig { n_warmup: 1000, n_draws: 1000, metric: MetricKind::Dense, ..Default::default() };
+    let cfg = NutsConfig {
+        n_warmup: 1000,
+        n_draws: 1000,
+        metric: MetricKind::Dense,
+        ..Default::default()
+    };
     check("nuts-dense", &cfg, 12);
 }
 
@@ -63,12 +86,22 @@ fn hmc_recovers_gaussian() {
 
 #[test]
 fn hmc_fixed_steps_diag_recovers_gaussian() {
-    let cfg = HmcConfig { n_warmup: 1000, n_draws: 2000, trajectory: Trajectory::Steps(10), ..Default::default() };
+    let cfg = HmcConfig {
+        n_warmup: 1000,
+        n_draws: 2000,
+        trajectory: Trajectory::Steps(10),
+        ..Default::default()
+    };
     check("hmc-diag-steps", &cfg, 14);
 }
 
 #[test]
 fn metropolis_recovers_gaussian() {
-    let cfg = MetropolisConfig { n_warmup: 8000, n_draws: 6000, thin: 5, ..Default::default() };
+    let cfg = MetropolisConfig {
+        n_warmup: 8000,
+        n_draws: 6000,
+        thin: 5,
+        ..Default::default()
+    };
     check("metropolis", &cfg, 15);
 }

@@ -34,7 +34,12 @@ impl LogDensity for Posterior {
     }
     fn log_density(&self, mu: &[f64]) -> f64 {
         // sum_k |y_k - mu|^2 = const - 2 mu.y_sum + n |mu|^2
-        (0..2).map(|j| -0.5 * (mu[j] / PRIOR_SD[j]).powi(2) + mu[j] * self.y_sum[j] - 0.5 * N_OBS as f64 * mu[j] * mu[j]).sum()
+        (0..2)
+            .map(|j| {
+                -0.5 * (mu[j] / PRIOR_SD[j]).powi(2) + mu[j] * self.y_sum[j]
+                    - 0.5 * N_OBS as f64 * mu[j] * mu[j]
+            })
+            .sum()
     }
 }
 
@@ -84,7 +89,9 @@ fn chi_square(h: &[usize; BINS]) -> f64 {
 }
 
 fn critical_1pct() -> f64 {
-    ChiSquared::new((BINS - 1) as f64).unwrap().inverse_cdf(0.99)
+    ChiSquared::new((BINS - 1) as f64)
+        .unwrap()
+        .inverse_cdf(0.99)
 }
 
 fn assert_uniform(label: &str, hist: [[usize; BINS]; 2]) {
@@ -92,22 +99,31 @@ fn assert_uniform(label: &str, hist: [[usize; BINS]; 2]) {
     for (j, h) in hist.iter().enumerate() {
         let x2 = chi_square(h);
         eprintln!("{label} mu[{j}]: ranks {h:?}, chi2 = {x2:.2} (1% critical {crit:.2})");
-        assert!(x2 < crit, "{label} mu[{j}]: rank histogram {h:?} not uniform (chi2 {x2:.2} >= {crit:.2})");
+        assert!(
+            x2 < crit,
+            "{label} mu[{j}]: rank histogram {h:?} not uniform (chi2 {x2:.2} >= {crit:.2})"
+        );
     }
 }
 
 fn thinned(sampler: &dyn Sampler, post: &Posterior, seed: u64, thin: usize) -> Vec<[f64; 2]> {
     let d = sampler.sample(post, &[0.0, 0.0], seed).unwrap();
-    (0..L).map(|i| {
-        let x = d.draw((i + 1) * thin - 1);
-        [x[0], x[1]]
-    }).collect()
+    (0..L)
+        .map(|i| {
+            let x = d.draw((i + 1) * thin - 1);
+            [x[0], x[1]]
+        })
+        .collect()
 }
 
 #[test]
 fn nuts_is_calibrated() {
     // NUTS on a 2-D Gaussian is close to independent draw to draw; thin 3.
-    let cfg = NutsConfig { n_warmup: 200, n_draws: 3 * L, ..Default::default() };
+    let cfg = NutsConfig {
+        n_warmup: 200,
+        n_draws: 3 * L,
+        ..Default::default()
+    };
     let run = |p: &Posterior, seed: u64| thinned(&cfg, p, seed, 3);
     assert_uniform("nuts", sbc(1000, &run));
 }
@@ -116,7 +132,12 @@ fn nuts_is_calibrated() {
 fn metropolis_is_calibrated() {
     // Metropolis in 2-D: ESS per iteration ~0.3, integrated autocorrelation
     // time ~3-4; thinning by 10 gives near-independent draws.
-    let cfg = MetropolisConfig { n_warmup: 600, n_draws: L, thin: 10, ..Default::default() };
+    let cfg = MetropolisConfig {
+        n_warmup: 600,
+        n_draws: L,
+        thin: 10,
+        ..Default::default()
+    };
     let run = |p: &Posterior, seed: u64| thinned(&cfg, p, seed, 1);
     assert_uniform("metropolis", sbc(1000, &run));
 }
@@ -139,7 +160,10 @@ fn sbc_detects_a_miscalibrated_sampler() {
     };
     let hist = sbc(400, &run);
     for h in &hist {
-        assert!(chi_square(h) > critical_1pct(), "miscalibration not detected: {h:?}");
+        assert!(
+            chi_square(h) > critical_1pct(),
+            "miscalibration not detected: {h:?}"
+        );
     }
     // ... while the exact sampler passes.
     let exact = |p: &Posterior, seed: u64| -> Vec<[f64; 2]> {

@@ -1,6 +1,6 @@
 //! NUTS through a `BoxTransform` samples bounded densities correctly: a
-//! uniform on an interval, a half-normal (one-sided lower bound, like depth
-//! >= 0 km) and an upper-truncated normal, whose exact moments are known.
+//! uniform on an interval, a half-normal (one-sided lower bound, like
+//! depth `>= 0` km) and an upper-truncated normal, whose exact moments are known.
 //! Tolerances as in `gaussian.rs` (4 MCSE means, 5 MCSE second moments).
 
 mod gaussian_common;
@@ -33,15 +33,40 @@ impl GradLogDensity for Product {
 
 #[test]
 fn nuts_in_a_box_recovers_truncated_moments() {
-    let t = BoxTransform::new(Product, vec![Bounds::interval(-2.0, 3.0), Bounds::at_least(0.0), Bounds::at_most(1.0)])
-        .unwrap();
-    let inits: Vec<Vec<f64>> =
-        [[0.0, 1.0, 0.0], [2.0, 0.5, -1.0], [-1.0, 3.0, 0.5], [1.0, 0.1, 0.9]].iter().map(|x| t.to_unconstrained(x).unwrap()).collect();
-    let cfg = NutsConfig { n_warmup: 800, n_draws: 1500, ..Default::default() };
-    let chains: Vec<_> = run_chains(&cfg, &t, &inits, 41).unwrap().iter().map(|d| t.constrain_draws(d)).collect();
+    let t = BoxTransform::new(
+        Product,
+        vec![
+            Bounds::interval(-2.0, 3.0),
+            Bounds::at_least(0.0),
+            Bounds::at_most(1.0),
+        ],
+    )
+    .unwrap();
+    let inits: Vec<Vec<f64>> = [
+        [0.0, 1.0, 0.0],
+        [2.0, 0.5, -1.0],
+        [-1.0, 3.0, 0.5],
+        [1.0, 0.1, 0.9],
+    ]
+    .iter()
+    .map(|x| t.to_unconstrained(x).unwrap())
+    .collect();
+    let cfg = NutsConfig {
+        n_warmup: 800,
+        n_draws: 1500,
+        ..Default::default()
+    };
+    let chains: Vec<_> = run_chains(&cfg, &t, &inits, 41)
+        .unwrap()
+        .iter()
+        .map(|d| t.constrain_draws(d))
+        .collect();
     for c in &chains {
         for x in c.iter() {
-            assert!((-2.0..=3.0).contains(&x[0]) && x[1] >= 0.0 && x[2] <= 1.0, "draw {x:?} outside the box");
+            assert!(
+                (-2.0..=3.0).contains(&x[0]) && x[1] >= 0.0 && x[2] <= 1.0,
+                "draw {x:?} outside the box"
+            );
         }
     }
     let h = (2.0 / PI).sqrt();
@@ -49,5 +74,13 @@ fn nuts_in_a_box_recovers_truncated_moments() {
     // N(1,1) truncated above at 1: mean 1-h, var 1-2/pi.
     let mean = [0.5, 2.0 * h, 1.0 - h];
     let var = [25.0 / 12.0, 4.0 * (1.0 - 2.0 / PI), 1.0 - 2.0 / PI];
-    check_moments("nuts-box", &chains, &mean, &|i, j| if i == j { var[i] } else { 0.0 }, 4.0, 5.0, 300.0);
+    check_moments(
+        "nuts-box",
+        &chains,
+        &mean,
+        &|i, j| if i == j { var[i] } else { 0.0 },
+        4.0,
+        5.0,
+        300.0,
+    );
 }

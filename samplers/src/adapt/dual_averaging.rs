@@ -24,7 +24,13 @@ pub struct DualAveragingConfig {
 
 impl Default for DualAveragingConfig {
     fn default() -> Self {
-        DualAveragingConfig { target_accept: 0.8, gamma: 0.05, t0: 10.0, kappa: 0.75, mu_factor: 10.0 }
+        DualAveragingConfig {
+            target_accept: 0.8,
+            gamma: 0.05,
+            t0: 10.0,
+            kappa: 0.75,
+            mu_factor: 10.0,
+        }
     }
 }
 
@@ -42,7 +48,14 @@ pub struct DualAveraging {
 impl DualAveraging {
     /// Start from step size `eps0`.
     pub fn new(cfg: DualAveragingConfig, eps0: f64) -> Self {
-        let mut d = DualAveraging { cfg, mu: 0.0, counter: 0.0, s_bar: 0.0, x_bar: 0.0, x: 0.0 };
+        let mut d = DualAveraging {
+            cfg,
+            mu: 0.0,
+            counter: 0.0,
+            s_bar: 0.0,
+            x_bar: 0.0,
+            x: 0.0,
+        };
         d.restart(eps0);
         d
     }
@@ -59,7 +72,11 @@ impl DualAveraging {
     /// Feed one acceptance statistic; returns the step size for the next
     /// iteration.
     pub fn update(&mut self, accept_stat: f64) -> f64 {
-        let a = if accept_stat.is_finite() { accept_stat.clamp(0.0, 1.0) } else { 0.0 };
+        let a = if accept_stat.is_finite() {
+            accept_stat.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         self.counter += 1.0;
         let eta = 1.0 / (self.counter + self.cfg.t0);
         self.s_bar = (1.0 - eta) * self.s_bar + eta * (self.cfg.target_accept - a);
@@ -89,12 +106,16 @@ mod tests {
     fn converges_to_target_on_a_known_curve() {
         let cfg = DualAveragingConfig::default();
         let mut da = DualAveraging::new(cfg, 1.0);
-        let mut eps = 1.0;
+        let mut eps: f64 = 1.0;
         for _ in 0..5000 {
-            eps = da.update((-eps as f64).exp());
+            eps = da.update((-eps).exp());
         }
         let want = -(0.8f64).ln();
-        assert!((da.final_step_size() - want).abs() < 0.01 * want, "{} vs {want}", da.final_step_size());
+        assert!(
+            (da.final_step_size() - want).abs() < 0.01 * want,
+            "{} vs {want}",
+            da.final_step_size()
+        );
         assert!((eps - want).abs() < 0.05 * want);
     }
 }

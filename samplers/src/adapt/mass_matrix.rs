@@ -2,6 +2,8 @@
 //! covariance (dense metric) over a warm-up window, regularised towards a
 //! small multiple of the identity as in Stan:
 //! `S_reg = n/(n+5) S + 1e-3 * 5/(n+5) I`.
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +38,14 @@ impl CovarianceEstimator {
             MetricKind::Diag => dim,
             MetricKind::Dense => dim * dim,
         };
-        CovarianceEstimator { kind, dim, n: 0.0, mean: vec![0.0; dim], m2: vec![0.0; m], delta: vec![0.0; dim] }
+        CovarianceEstimator {
+            kind,
+            dim,
+            n: 0.0,
+            mean: vec![0.0; dim],
+            m2: vec![0.0; m],
+            delta: vec![0.0; dim],
+        }
     }
 
     /// Number of points added since the last reset.
@@ -87,7 +96,9 @@ impl CovarianceEstimator {
         if self.n < 3.0 {
             return match self.kind {
                 MetricKind::Diag => vec![1.0; d],
-                MetricKind::Dense => (0..d * d).map(|k| if k / d == k % d { 1.0 } else { 0.0 }).collect(),
+                MetricKind::Dense => (0..d * d)
+                    .map(|k| if k / d == k % d { 1.0 } else { 0.0 })
+                    .collect(),
             };
         }
         let n = self.n;
@@ -119,11 +130,19 @@ mod tests {
         let mut e = CovarianceEstimator::new(2, MetricKind::Dense);
         pts.iter().for_each(|p| e.add(p));
         let n = pts.len() as f64;
-        let m: Vec<f64> = (0..2).map(|i| pts.iter().map(|p| p[i]).sum::<f64>() / n).collect();
-        let c01 = pts.iter().map(|p| (p[0] - m[0]) * (p[1] - m[1])).sum::<f64>() / (n - 1.0);
+        let m: Vec<f64> = (0..2)
+            .map(|i| pts.iter().map(|p| p[i]).sum::<f64>() / n)
+            .collect();
+        let c01 = pts
+            .iter()
+            .map(|p| (p[0] - m[0]) * (p[1] - m[1]))
+            .sum::<f64>()
+            / (n - 1.0);
         let c00 = pts.iter().map(|p| (p[0] - m[0]).powi(2)).sum::<f64>() / (n - 1.0);
         let s = e.sample_covariance();
-        assert!((s[1] - c01).abs() < 1e-14 && (s[2] - c01).abs() < 1e-14 && (s[0] - c00).abs() < 1e-14);
+        assert!(
+            (s[1] - c01).abs() < 1e-14 && (s[2] - c01).abs() < 1e-14 && (s[0] - c00).abs() < 1e-14
+        );
         let r = e.regularised();
         assert!((r[0] - (n / (n + 5.0) * c00 + 1e-3 * 5.0 / (n + 5.0))).abs() < 1e-14);
         let mut d = CovarianceEstimator::new(2, MetricKind::Diag);

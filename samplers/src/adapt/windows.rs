@@ -21,7 +21,11 @@ pub struct WindowConfig {
 
 impl Default for WindowConfig {
     fn default() -> Self {
-        WindowConfig { init_buffer: 75, base_window: 25, term_buffer: 50 }
+        WindowConfig {
+            init_buffer: 75,
+            base_window: 25,
+            term_buffer: 50,
+        }
     }
 }
 
@@ -44,7 +48,12 @@ impl WindowSchedule {
     /// warm-up iterations there is no slow window (step size only).
     pub fn new(n_warmup: usize, cfg: &WindowConfig) -> Self {
         let (init, term, base) = if n_warmup < 20 {
-            return WindowSchedule { n_warmup, slow_start: n_warmup, slow_end: n_warmup, window_ends: vec![] };
+            return WindowSchedule {
+                n_warmup,
+                slow_start: n_warmup,
+                slow_end: n_warmup,
+                window_ends: vec![],
+            };
         } else if cfg.init_buffer + cfg.base_window + cfg.term_buffer > n_warmup {
             let init = (0.15 * n_warmup as f64) as usize;
             let term = (0.1 * n_warmup as f64) as usize;
@@ -67,7 +76,12 @@ impl WindowSchedule {
             start = end;
             size *= 2;
         }
-        WindowSchedule { n_warmup, slow_start, slow_end, window_ends }
+        WindowSchedule {
+            n_warmup,
+            slow_start,
+            slow_end,
+            window_ends,
+        }
     }
 
     /// Equal slow windows of `base_window` iterations between the same
@@ -77,11 +91,19 @@ impl WindowSchedule {
         let doubling = Self::new(n_warmup, cfg);
         let (start, end) = (doubling.slow_start, doubling.slow_end);
         let size = cfg.base_window.max(1);
-        let mut window_ends: Vec<usize> = (1..).map(|k| start + k * size - 1).take_while(|e| e + size < end).collect();
+        let mut window_ends: Vec<usize> = (1..)
+            .map(|k| start + k * size - 1)
+            .take_while(|e| e + size < end)
+            .collect();
         if end > start {
             window_ends.push(end - 1);
         }
-        WindowSchedule { n_warmup, slow_start: start, slow_end: end, window_ends }
+        WindowSchedule {
+            n_warmup,
+            slow_start: start,
+            slow_end: end,
+            window_ends,
+        }
     }
 
     /// `iter` lies in a slow (metric-adapting) window.
@@ -113,8 +135,17 @@ mod tests {
         let s = WindowSchedule::new(100, &WindowConfig::default());
         assert_eq!((s.slow_start, s.slow_end), (15, 90));
         assert_eq!(s.window_ends, vec![89]);
-        assert!(WindowSchedule::new(10, &WindowConfig::default()).window_ends.is_empty());
-        let e = WindowSchedule::equal(1000, &WindowConfig { init_buffer: 100, base_window: 200, term_buffer: 150 });
+        assert!(WindowSchedule::new(10, &WindowConfig::default())
+            .window_ends
+            .is_empty());
+        let e = WindowSchedule::equal(
+            1000,
+            &WindowConfig {
+                init_buffer: 100,
+                base_window: 200,
+                term_buffer: 150,
+            },
+        );
         assert_eq!(e.window_ends, vec![299, 499, 849]);
     }
 }

@@ -1,5 +1,7 @@
 //! Effective sample size with Geyer's initial monotone sequence (Geyer 1992;
 //! the multi-chain form of Vehtari et al. 2021, eqs. 9-12).
+// Index loops mirror the formulas; negated comparisons deliberately reject NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{as_slices, invalid, mean, quantile, rank_normalise, split_chains};
 
@@ -15,7 +17,12 @@ pub fn ess_basic(chains: &[&[f64]]) -> f64 {
     let m = chains.len();
     let n = chains[0].len();
     let nf = n as f64;
-    let (lo, hi) = chains.iter().flat_map(|c| c.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = chains
+        .iter()
+        .flat_map(|c| c.iter())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if hi - lo < 1e-15 {
         // Constant draws (e.g. an indicator that never flips): ArviZ
         // reports the number of draws.
@@ -112,8 +119,10 @@ pub fn ess_quantile(chains: &[&[f64]], prob: f64) -> f64 {
     all.sort_by(|a, b| a.total_cmp(b));
     let q = quantile(&all, prob);
     let split = split_chains(chains);
-    let ind: Vec<Vec<f64>> =
-        split.iter().map(|c| c.iter().map(|v| if *v <= q { 1.0 } else { 0.0 }).collect()).collect();
+    let ind: Vec<Vec<f64>> = split
+        .iter()
+        .map(|c| c.iter().map(|v| if *v <= q { 1.0 } else { 0.0 }).collect())
+        .collect();
     ess_basic(&as_slices(&ind))
 }
 

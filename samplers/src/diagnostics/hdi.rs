@@ -32,7 +32,9 @@ mod tests {
     fn hdi_of_skewed_sample_hugs_the_mode() {
         // Exponential quantiles: HDI of Exp(1) at 90% is [0, ln 10].
         let n = 100_000;
-        let d: Vec<f64> = (0..n).map(|i| -(1.0 - (i as f64 + 0.5) / n as f64).ln()).collect();
+        let d: Vec<f64> = (0..n)
+            .map(|i| -(1.0 - (i as f64 + 0.5) / n as f64).ln())
+            .collect();
         let (lo, hi) = hdi(&d, 0.9);
         assert!(lo < 1e-4 && (hi - 10f64.ln()).abs() < 1e-3, "{lo} {hi}");
     }

@@ -22,11 +22,15 @@ pub fn mcse_sd(chains: &[&[f64]]) -> f64 {
     }
     let all = pooled(chains);
     let mu = super::mean(&all);
-    let sq: Vec<Vec<f64>> = chains.iter().map(|c| c.iter().map(|v| (v - mu) * (v - mu)).collect()).collect();
+    let sq: Vec<Vec<f64>> = chains
+        .iter()
+        .map(|c| c.iter().map(|v| (v - mu) * (v - mu)).collect())
+        .collect();
     let ess = ess_mean(&as_slices(&sq));
     let sq_all = pooled(&as_slices(&sq));
     let evar = super::mean(&sq_all);
-    let varvar = (sq_all.iter().map(|v| v * v).sum::<f64>() / sq_all.len() as f64 - evar * evar) / ess;
+    let varvar =
+        (sq_all.iter().map(|v| v * v).sum::<f64>() / sq_all.len() as f64 - evar * evar) / ess;
     (varvar / evar / 4.0).sqrt()
 }
 
@@ -48,6 +52,9 @@ pub fn mcse_quantile(chains: &[&[f64]], prob: f64) -> f64 {
     let s = all.len() as f64;
     // 0-based order statistics bracketing the 68% interval of the quantile.
     let i1 = (beta.inverse_cdf(p[0]) * s - 1.0).max(0.0).floor() as usize;
-    let i2 = (beta.inverse_cdf(p[1]) * s - 1.0).min(s - 1.0).ceil().max(0.0) as usize;
+    let i2 = (beta.inverse_cdf(p[1]) * s - 1.0)
+        .min(s - 1.0)
+        .ceil()
+        .max(0.0) as usize;
     (all[i2.min(all.len() - 1)] - all[i1.min(all.len() - 1)]) / 2.0
 }

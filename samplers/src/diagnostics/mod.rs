@@ -49,7 +49,9 @@ pub(crate) fn pooled(chains: &[&[f64]]) -> Vec<f64> {
 pub(crate) fn invalid(chains: &[&[f64]], min_draws: usize) -> bool {
     chains.is_empty()
         || chains[0].len() < min_draws
-        || chains.iter().any(|c| c.len() != chains[0].len() || c.iter().any(|v| !v.is_finite()))
+        || chains
+            .iter()
+            .any(|c| c.len() != chains[0].len() || c.iter().any(|v| !v.is_finite()))
 }
 
 /// Borrow a `Vec<Vec<f64>>` as slices.

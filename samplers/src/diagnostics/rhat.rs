@@ -32,7 +32,10 @@ pub fn rhat(chains: &[&[f64]]) -> f64 {
     let mut all: Vec<f64> = split.iter().flatten().copied().collect();
     all.sort_by(|a, b| a.total_cmp(b));
     let med = super::quantile(&all, 0.5);
-    let folded: Vec<Vec<f64>> = split.iter().map(|c| c.iter().map(|v| (v - med).abs()).collect()).collect();
+    let folded: Vec<Vec<f64>> = split
+        .iter()
+        .map(|c| c.iter().map(|v| (v - med).abs()).collect())
+        .collect();
     let tail = rhat_basic(&as_slices(&rank_normalise(&as_slices(&folded))));
     bulk.max(tail)
 }

@@ -80,22 +80,42 @@ impl Summary {
                 return Err(DiagnosticsError::Weighted(c));
             }
             if d.dim != dim {
-                return Err(DiagnosticsError::Mismatch { chain: c, what: "dimensions", expected: dim, got: d.dim });
+                return Err(DiagnosticsError::Mismatch {
+                    chain: c,
+                    what: "dimensions",
+                    expected: dim,
+                    got: d.dim,
+                });
             }
             if d.n_draws() != n {
-                return Err(DiagnosticsError::Mismatch { chain: c, what: "draws", expected: n, got: d.n_draws() });
+                return Err(DiagnosticsError::Mismatch {
+                    chain: c,
+                    what: "draws",
+                    expected: n,
+                    got: d.n_draws(),
+                });
             }
         }
         let rows = (0..dim)
             .map(|j| {
-                let cols: Vec<Vec<f64>> = chains.iter().map(|d| d.iter().map(|x| x[j]).collect()).collect();
+                let cols: Vec<Vec<f64>> = chains
+                    .iter()
+                    .map(|d| d.iter().map(|x| x[j]).collect())
+                    .collect();
                 let sl: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
                 let all = pooled(&sl);
                 let (lo, hi) = hdi(&all, 0.94);
                 SummaryRow {
-                    name: names.get(j).map(|s| s.to_string()).unwrap_or_else(|| format!("x[{j}]")),
+                    name: names
+                        .get(j)
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| format!("x[{j}]")),
                     mean: mean(&all),
-                    sd: if all.len() > 1 { var(&all).sqrt() } else { f64::NAN },
+                    sd: if all.len() > 1 {
+                        var(&all).sqrt()
+                    } else {
+                        f64::NAN
+                    },
                     hdi_3: lo,
                     hdi_97: hi,
                     mcse_mean: mcse_mean(&sl),
@@ -106,35 +126,80 @@ impl Summary {
                 }
             })
             .collect();
-        Ok(Summary { rows, n_chains: chains.len(), n_draws: n, n_divergent: chains.iter().map(|d| d.n_divergent()).sum() })
+        Ok(Summary {
+            rows,
+            n_chains: chains.len(),
+            n_draws: n,
+            n_divergent: chains.iter().map(|d| d.n_divergent()).sum(),
+        })
     }
 
     /// Largest R-hat over parameters (NaN-aware: NaN if any is NaN).
     pub fn max_rhat(&self) -> f64 {
-        self.rows.iter().map(|r| r.r_hat).fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) })
+        self.rows
+            .iter()
+            .map(|r| r.r_hat)
+            .fold(f64::NEG_INFINITY, |a, b| {
+                if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else {
+                    a.max(b)
+                }
+            })
     }
 
     /// Smallest bulk or tail ESS over parameters.
     pub fn min_ess(&self) -> f64 {
-        self.rows.iter().map(|r| r.ess_bulk.min(r.ess_tail)).fold(f64::INFINITY, f64::min)
+        self.rows
+            .iter()
+            .map(|r| r.ess_bulk.min(r.ess_tail))
+            .fold(f64::INFINITY, f64::min)
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(4);
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
         writeln!(
             f,
             "{:<w$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>6}",
-            "", "mean", "sd", "hdi_3%", "hdi_97%", "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"
+            "",
+            "mean",
+            "sd",
+            "hdi_3%",
+            "hdi_97%",
+            "mcse_mean",
+            "mcse_sd",
+            "ess_bulk",
+            "ess_tail",
+            "r_hat"
         )?;
         for r in &self.rows {
             writeln!(
                 f,
                 "{:<w$} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.0} {:>9.0} {:>6.2}",
-                r.name, r.mean, r.sd, r.hdi_3, r.hdi_97, r.mcse_mean, r.mcse_sd, r.ess_bulk, r.ess_tail, r.r_hat
+                r.name,
+                r.mean,
+                r.sd,
+                r.hdi_3,
+                r.hdi_97,
+                r.mcse_mean,
+                r.mcse_sd,
+                r.ess_bulk,
+                r.ess_tail,
+                r.r_hat
             )?;
         }
-        write!(f, "{} chains x {} draws, {} divergent transitions", self.n_chains, self.n_draws, self.n_divergent)
+        write!(
+            f,
+            "{} chains x {} draws, {} divergent transitions",
+            self.n_chains, self.n_draws, self.n_divergent
+        )
     }
 }
