@@ -3,14 +3,16 @@
 //! trips of every grid type, and the errors.
 
 use eqnemix_traveltime::nll::{
-    nll_base_path, nll_time_grid_base, read_nll_grid, read_nll_header, read_nll_velocity, write_nll_grid,
-    NllFloatType, NllGrid, NllGridType,
+    nll_base_path, nll_time_grid_base, read_nll_grid, read_nll_header, read_nll_velocity,
+    write_nll_grid, NllFloatType, NllGrid, NllGridType,
 };
 use eqnemix_traveltime::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nll").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/nll")
+        .join(name)
 }
 
 /// The velocity (km/s) make_fixtures.py stores in slowlen/meters_double.
@@ -50,13 +52,19 @@ fn slow_len_fixture_converts_to_km_per_s_whatever_the_path_form() {
                 for iz in 0..4 {
                     let want = fixture_velocity(ix, iy, iz);
                     let got = v.data[g.index(ix, iy, iz)];
-                    assert!((got - want).abs() < 1e-6 * want, "{path} ({ix},{iy},{iz}): {got} vs {want}");
+                    assert!(
+                        (got - want).abs() < 1e-6 * want,
+                        "{path} ({ix},{iy},{iz}): {got} vs {want}"
+                    );
                 }
             }
         }
     }
     let h = read_nll_header(fixture("slowlen.P.mod")).unwrap();
-    assert_eq!(h.transform.as_deref(), Some("SIMPLE LatOrig 35.700000 LongOrig -117.500000 RotCW 0.000000"));
+    assert_eq!(
+        h.transform.as_deref(),
+        Some("SIMPLE LatOrig 35.700000 LongOrig -117.500000 RotCW 0.000000")
+    );
 }
 
 #[test]
@@ -67,7 +75,10 @@ fn double_meters_fixture_reads_exactly() {
     for ix in 0..2 {
         for iy in 0..3 {
             for iz in 0..4 {
-                assert_eq!(v.data[v.geometry.index(ix, iy, iz)], fixture_velocity(ix, iy, iz));
+                assert_eq!(
+                    v.data[v.geometry.index(ix, iy, iz)],
+                    fixture_velocity(ix, iy, iz)
+                );
             }
         }
     }
@@ -85,16 +96,24 @@ fn time_fixture_has_its_station() {
     }
     // A time grid is not a velocity model.
     let e = err_text(read_nll_velocity(fixture("tiny.P.STA1.time")).unwrap_err());
-    assert!(e.contains("tiny.P.STA1.time.hdr") && e.contains("does not hold velocities"), "{e}");
+    assert!(
+        e.contains("tiny.P.STA1.time.hdr") && e.contains("does not hold velocities"),
+        "{e}"
+    );
 }
 
 fn sample_velocity() -> Grid3<f64> {
-    let geometry = GridGeometry { n: [3, 4, 5], origin_km: [-2.0, 1.5, -1.0], spacing_km: [0.25, 0.25, 0.25] };
+    let geometry = GridGeometry {
+        n: [3, 4, 5],
+        origin_km: [-2.0, 1.5, -1.0],
+        spacing_km: [0.25, 0.25, 0.25],
+    };
     let mut data = vec![0.0; geometry.len()];
     for ix in 0..3 {
         for iy in 0..4 {
             for iz in 0..5 {
-                data[geometry.index(ix, iy, iz)] = 2.0 + 0.37 * ix as f64 + 0.11 * iy as f64 + 0.53 * iz as f64;
+                data[geometry.index(ix, iy, iz)] =
+                    2.0 + 0.37 * ix as f64 + 0.11 * iy as f64 + 0.53 * iz as f64;
             }
         }
     }
@@ -118,14 +137,24 @@ fn every_velocity_type_round_trips_in_float_and_double() {
             let (hdr, buf) = write_nll_grid(&base, &grid).unwrap();
             assert!(hdr.ends_with(format!("m.{name}.{}.hdr", float_type.name())));
             let expected_bytes = v.data.len() * float_type.bytes();
-            assert_eq!(std::fs::metadata(&buf).unwrap().len() as usize, expected_bytes);
+            assert_eq!(
+                std::fs::metadata(&buf).unwrap().len() as usize,
+                expected_bytes
+            );
             let back = read_nll_grid(&base).unwrap();
             assert_eq!(back.header, grid.header);
             let back_v = back.to_velocity_km_s().unwrap();
             assert_eq!(back_v.geometry, v.geometry);
-            let tol = if float_type == NllFloatType::Float { 1e-6 } else { 1e-14 };
+            let tol = if float_type == NllFloatType::Float {
+                1e-6
+            } else {
+                1e-14
+            };
             for (a, b) in back_v.data.iter().zip(&v.data) {
-                assert!((a - b).abs() <= tol * b, "{name} {float_type:?}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= tol * b,
+                    "{name} {float_type:?}: {a} vs {b}"
+                );
             }
         }
     }
@@ -133,22 +162,37 @@ fn every_velocity_type_round_trips_in_float_and_double() {
 
 #[test]
 fn time_grid_round_trips_under_grid2time_naming() {
-    let geometry = GridGeometry { n: [4, 3, 2], origin_km: [0.0, 0.0, -0.5], spacing_km: [1.0, 1.0, 1.0] };
-    let times = Grid3 { geometry, data: (0..24).map(|i| i as f32 * 0.125).collect::<Vec<f32>>() };
+    let geometry = GridGeometry {
+        n: [4, 3, 2],
+        origin_km: [0.0, 0.0, -0.5],
+        spacing_km: [1.0, 1.0, 1.0],
+    };
+    let times = Grid3 {
+        geometry,
+        data: (0..24).map(|i| i as f32 * 0.125).collect::<Vec<f32>>(),
+    };
     let dir = tempfile::tempdir().unwrap();
     let base = nll_time_grid_base(dir.path(), "layer", Phase::S, "CI.CCC");
     assert_eq!(base.file_name().unwrap(), "layer.S.CI.CCC.time");
     write_nll_grid(&base, &NllGrid::time_s(&times, "CI.CCC", [1.0, 2.0, -0.3])).unwrap();
     let back = read_nll_grid(format!("{}.buf", base.display())).unwrap();
     assert_eq!(back.header.source.as_ref().unwrap().label, "CI.CCC");
-    assert_eq!(back.header.source.as_ref().unwrap().position_km, [1.0, 2.0, -0.3]);
+    assert_eq!(
+        back.header.source.as_ref().unwrap().position_km,
+        [1.0, 2.0, -0.3]
+    );
     let want: Vec<f64> = times.data.iter().map(|&t| t as f64).collect();
     assert_eq!(back.data, want);
     // Nothing but the two files is left in the directory.
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
-    assert_eq!(names, ["layer.S.CI.CCC.time.buf", "layer.S.CI.CCC.time.hdr"]);
+    assert_eq!(
+        names,
+        ["layer.S.CI.CCC.time.buf", "layer.S.CI.CCC.time.hdr"]
+    );
 }
 
 #[test]
@@ -159,7 +203,11 @@ fn overwriting_replaces_both_files() {
     write_nll_grid(&base, &NllGrid::velocity_km_s(&v)).unwrap();
     let mut v2 = v.clone();
     v2.data.iter_mut().for_each(|x| *x *= 2.0);
-    write_nll_grid(&base, &NllGrid::velocity_as(&v2, NllGridType::Slowness).unwrap()).unwrap();
+    write_nll_grid(
+        &base,
+        &NllGrid::velocity_as(&v2, NllGridType::Slowness).unwrap(),
+    )
+    .unwrap();
     let back = read_nll_velocity(&base).unwrap();
     for (a, b) in back.data.iter().zip(&v2.data) {
         assert!((a - b).abs() < 1e-6 * b);
@@ -170,7 +218,10 @@ fn overwriting_replaces_both_files() {
 fn truncated_buffer_says_expected_and_actual_bytes() {
     let e = err_text(read_nll_grid(fixture("truncated")).unwrap_err());
     assert!(e.contains("truncated.buf"), "{e}");
-    assert!(e.contains("truncated: expected 96 bytes") && e.contains("found 92 bytes"), "{e}");
+    assert!(
+        e.contains("truncated: expected 96 bytes") && e.contains("found 92 bytes"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -180,17 +231,28 @@ fn longer_buffer_is_refused() {
     std::fs::write(dir.path().join("long.hdr"), "1 1 2 0 0 0 1 1 1 VELOCITY\n").unwrap();
     std::fs::write(dir.path().join("long.buf"), [0u8; 12]).unwrap();
     let e = err_text(read_nll_grid(&base).unwrap_err());
-    assert!(e.contains("long.buf") && e.contains("longer than the header says") && e.contains("expected 8 bytes"), "{e}");
+    assert!(
+        e.contains("long.buf")
+            && e.contains("longer than the header says")
+            && e.contains("expected 8 bytes"),
+        "{e}"
+    );
 }
 
 #[test]
 fn zero_velocity_is_refused_naming_file_and_node() {
     let e = err_text(read_nll_velocity(fixture("zero_velocity")).unwrap_err());
-    assert!(e.contains("zero_velocity.buf") && e.contains("node (1, 2, 3)"), "{e}");
+    assert!(
+        e.contains("zero_velocity.buf") && e.contains("node (1, 2, 3)"),
+        "{e}"
+    );
     // SLOWNESS 0 would be an infinite velocity; NaN anywhere is refused too.
     let mut v = sample_velocity();
     v.data[7] = f64::NAN;
-    let e = NllGrid::velocity_km_s(&v).to_velocity_km_s().unwrap_err().to_string();
+    let e = NllGrid::velocity_km_s(&v)
+        .to_velocity_km_s()
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("NaN"), "{e}");
     let mut s = NllGrid::velocity_as(&sample_velocity(), NllGridType::Slowness).unwrap();
     s.data[0] = 0.0;
@@ -202,18 +264,49 @@ fn zero_velocity_is_refused_naming_file_and_node() {
 fn header_errors_name_the_hdr_file_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("fields", "10 10 10 0 0 0 1 1 VELOCITY\n", "line 1: expected 10 or 11 fields"),
-        ("nonnum", "10 10 10 0 0 zz 1 1 1 VELOCITY\n", "field `zOrig`: `zz` is not a number"),
-        ("count", "10 -2 10 0 0 0 1 1 1 VELOCITY\n", "field `yNum`: node count -2"),
-        ("spacing", "10 10 10 0 0 0 0 1 1 VELOCITY\n", "field `dx`: spacing 0 km"),
-        ("unknown", "10 10 10 0 0 0 1 1 1 SPEED\n", "unknown grid type `SPEED`"),
-        ("time2d", "2 10 10 0 0 0 1 1 1 TIME2D\nSTA 0 0 0\n", "`TIME2D` is not supported"),
-        ("cascading", "10 10 10 0 0 0 1 1 1 VELOCITY\nCASCADING_GRID 2 10.0,20.0\n", "line 2: cascading"),
+        (
+            "fields",
+            "10 10 10 0 0 0 1 1 VELOCITY\n",
+            "line 1: expected 10 or 11 fields",
+        ),
+        (
+            "nonnum",
+            "10 10 10 0 0 zz 1 1 1 VELOCITY\n",
+            "field `zOrig`: `zz` is not a number",
+        ),
+        (
+            "count",
+            "10 -2 10 0 0 0 1 1 1 VELOCITY\n",
+            "field `yNum`: node count -2",
+        ),
+        (
+            "spacing",
+            "10 10 10 0 0 0 0 1 1 VELOCITY\n",
+            "field `dx`: spacing 0 km",
+        ),
+        (
+            "unknown",
+            "10 10 10 0 0 0 1 1 1 SPEED\n",
+            "unknown grid type `SPEED`",
+        ),
+        (
+            "time2d",
+            "2 10 10 0 0 0 1 1 1 TIME2D\nSTA 0 0 0\n",
+            "`TIME2D` is not supported",
+        ),
+        (
+            "cascading",
+            "10 10 10 0 0 0 1 1 1 VELOCITY\nCASCADING_GRID 2 10.0,20.0\n",
+            "line 2: cascading",
+        ),
     ];
     for (name, text, want) in cases {
         std::fs::write(dir.path().join(format!("{name}.hdr")), text).unwrap();
         let e = err_text(read_nll_grid(dir.path().join(name)).unwrap_err());
-        assert!(e.contains(&format!("{name}.hdr")) && e.contains(want), "{name}: {e}");
+        assert!(
+            e.contains(&format!("{name}.hdr")) && e.contains(want),
+            "{name}: {e}"
+        );
     }
 }
 
@@ -232,7 +325,8 @@ fn failed_write_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     // Into a directory that does not exist.
     let base = dir.path().join("missing_dir").join("v");
-    let e = err_text(write_nll_grid(&base, &NllGrid::velocity_km_s(&sample_velocity())).unwrap_err());
+    let e =
+        err_text(write_nll_grid(&base, &NllGrid::velocity_km_s(&sample_velocity())).unwrap_err());
     assert!(e.contains("missing_dir"), "{e}");
     // A header that cannot be written (TIME without a station): nothing written.
     let mut bad = NllGrid::velocity_km_s(&sample_velocity());

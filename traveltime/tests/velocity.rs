@@ -16,7 +16,10 @@ const KM_PER_DEG: f64 = 111.19;
 
 /// The test's projection: local equirectangular about (LON0, LAT0).
 fn project(lon: f64, lat: f64) -> (f64, f64) {
-    ((lon - LON0) * KM_PER_DEG * LAT0.to_radians().cos(), (lat - LAT0) * KM_PER_DEG)
+    (
+        (lon - LON0) * KM_PER_DEG * LAT0.to_radians().cos(),
+        (lat - LAT0) * KM_PER_DEG,
+    )
 }
 
 /// A linear velocity field of local km.
@@ -36,7 +39,8 @@ fn jitter(i: usize) -> f64 {
 /// A CSV on a jittered lon/lat mesh (so the projected points are scattered),
 /// depths 0, 3 and 10 km, with the linear field at each point.
 fn linear_csv(path: &Path) {
-    let mut s = String::from("# synthetic linear model\n Longitude , LAT,Depth_km,VP,vs_km_s,rho\n");
+    let mut s =
+        String::from("# synthetic linear model\n Longitude , LAT,Depth_km,VP,vs_km_s,rho\n");
     let mut i = 0;
     for depth in [0.0, 3.0, 10.0] {
         for a in 0..25 {
@@ -45,7 +49,13 @@ fn linear_csv(path: &Path) {
                 let lon = LON0 - 0.3 + 0.025 * (a as f64 + 0.4 * jitter(i));
                 let lat = LAT0 - 0.25 + 0.025 * (b as f64 + 0.4 * jitter(i + 7919));
                 let (x, y) = project(lon, lat);
-                writeln!(s, "{lon},{lat},{depth},{},{},2.7", vp_linear(x, y, depth), vs_linear(x, y, depth)).unwrap();
+                writeln!(
+                    s,
+                    "{lon},{lat},{depth},{},{},2.7",
+                    vp_linear(x, y, depth),
+                    vs_linear(x, y, depth)
+                )
+                .unwrap();
             }
         }
     }
@@ -59,12 +69,23 @@ fn scattered_linear_field_is_reproduced_on_the_grid() {
     linear_csv(&csv);
     // Grid well inside the points' hull (±~27 km east, ±~27 km north),
     // depths -1 (above the first layer) to 12 (below the last).
-    let geometry = GridGeometry { n: [21, 17, 14], origin_km: [-20.0, -16.0, -1.0], spacing_km: [2.0, 2.0, 1.0] };
+    let geometry = GridGeometry {
+        n: [21, 17, 14],
+        origin_km: [-20.0, -16.0, -1.0],
+        spacing_km: [2.0, 2.0, 1.0],
+    };
     let (model, report) =
-        VelocityModel3D::from_velocity_csv(&csv, geometry, &project, &ScatteredOptions::default()).unwrap();
+        VelocityModel3D::from_velocity_csv(&csv, geometry, &project, &ScatteredOptions::default())
+            .unwrap();
     assert_eq!(report.layers.len(), 3);
-    assert_eq!(report.layers.iter().map(|l| l.depth_km).collect::<Vec<_>>(), [0.0, 3.0, 10.0]);
-    assert!(report.layers.iter().all(|l| l.points == 525 && l.hole_columns == 0));
+    assert_eq!(
+        report.layers.iter().map(|l| l.depth_km).collect::<Vec<_>>(),
+        [0.0, 3.0, 10.0]
+    );
+    assert!(report
+        .layers
+        .iter()
+        .all(|l| l.points == 525 && l.hole_columns == 0));
     let mut worst: f64 = 0.0;
     for ix in 0..21 {
         for iy in 0..17 {
@@ -74,7 +95,9 @@ fn scattered_linear_field_is_reproduced_on_the_grid() {
                 let zc = z.clamp(0.0, 10.0);
                 let i = geometry.index(ix, iy, iz);
                 let (p, s) = (model.vp().data[i], model.vs().data[i]);
-                worst = worst.max((p - vp_linear(x, y, zc)).abs()).max((s - vs_linear(x, y, zc)).abs());
+                worst = worst
+                    .max((p - vp_linear(x, y, zc)).abs())
+                    .max((s - vs_linear(x, y, zc)).abs());
             }
         }
     }
@@ -97,8 +120,14 @@ fn interpolation_never_overshoots_a_step() {
             });
         }
     }
-    let geometry = GridGeometry { n: [61, 19, 1], origin_km: [0.0, 0.0, 2.0], spacing_km: [0.25; 3] };
-    let (m, _) = VelocityModel3D::from_scattered_points(&pts, geometry, &ScatteredOptions::default()).unwrap();
+    let geometry = GridGeometry {
+        n: [61, 19, 1],
+        origin_km: [0.0, 0.0, 2.0],
+        spacing_km: [0.25; 3],
+    };
+    let (m, _) =
+        VelocityModel3D::from_scattered_points(&pts, geometry, &ScatteredOptions::default())
+            .unwrap();
     assert!(m.vp().data.iter().all(|&v| (4.0..=6.0).contains(&v)));
     assert!(m.vs().data.iter().all(|&v| (2.3..=3.5).contains(&v)));
     // Far from the step the plateaus are exact.
@@ -117,22 +146,42 @@ fn a_hole_is_filled_with_the_layer_mean() {
             if (x - 10.0).hypot(y - 10.0) < 5.0 {
                 continue;
             }
-            pts.push(LocalVelocityPoint { east_km: x, north_km: y, depth_km: 1.0, vp_km_s: 4.0 + 0.1 * x, vs_km_s: 2.0 + 0.05 * y });
+            pts.push(LocalVelocityPoint {
+                east_km: x,
+                north_km: y,
+                depth_km: 1.0,
+                vp_km_s: 4.0 + 0.1 * x,
+                vs_km_s: 2.0 + 0.05 * y,
+            });
         }
     }
     let n = pts.len() as f64;
     let mean_p = pts.iter().map(|p| p.vp_km_s).sum::<f64>() / n;
     let mean_s = pts.iter().map(|p| p.vs_km_s).sum::<f64>() / n;
-    let geometry = GridGeometry { n: [21, 21, 2], origin_km: [0.0, 0.0, 0.0], spacing_km: [1.0, 1.0, 2.0] };
-    let opts = ScatteredOptions { radius_km: Some(2.0), ..Default::default() };
+    let geometry = GridGeometry {
+        n: [21, 21, 2],
+        origin_km: [0.0, 0.0, 0.0],
+        spacing_km: [1.0, 1.0, 2.0],
+    };
+    let opts = ScatteredOptions {
+        radius_km: Some(2.0),
+        ..Default::default()
+    };
     let (m, report) = VelocityModel3D::from_scattered_points(&pts, geometry, &opts).unwrap();
     let centre = geometry.index(10, 10, 0);
-    assert!((m.vp().data[centre] - mean_p).abs() < 1e-12, "{} vs {mean_p}", m.vp().data[centre]);
+    assert!(
+        (m.vp().data[centre] - mean_p).abs() < 1e-12,
+        "{} vs {mean_p}",
+        m.vp().data[centre]
+    );
     assert!((m.vs().data[centre] - mean_s).abs() < 1e-12);
     // Columns with no point closer than the 2 km radius (brute force).
     let expected_holes = (0..=20)
         .flat_map(|a| (0..=20).map(move |b| (a as f64, b as f64)))
-        .filter(|&(x, y)| pts.iter().all(|p| (p.east_km - x).hypot(p.north_km - y) >= 2.0))
+        .filter(|&(x, y)| {
+            pts.iter()
+                .all(|p| (p.east_km - x).hypot(p.north_km - y) >= 2.0)
+        })
         .count();
     assert!(expected_holes >= 9, "{expected_holes}");
     assert_eq!(report.layers[0].hole_columns, expected_holes);
@@ -151,39 +200,104 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 #[test]
 fn csv_errors_name_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let g = GridGeometry { n: [2, 2, 2], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+    let g = GridGeometry {
+        n: [2, 2, 2],
+        origin_km: [0.0; 3],
+        spacing_km: [1.0; 3],
+    };
     let cases = [
-        ("nocol.csv", "lon,lat,depth,vp\n-117,35,0,5\n", "line 1 (header): no vs column"),
-        ("nocol2.csv", "# comment\n\nlon,lat,depth,vp\n", "line 3 (header): no vs column"),
-        ("dup.csv", "lon,longitude,lat,depth,vp,vs\n", "both name the longitude"),
-        ("text.csv", "lon,lat,depth,vp,vs\n-117,35,0,5,3\n-117,35,1,fast,3\n", "line 3, column `vp` (column 4): `fast` is not a number"),
-        ("missing.csv", "lon,lat,depth,vp,vs\n-117,35,0,5,3\n-117,35,1,5\n", "line 3, column `vs` (column 5): missing field"),
-        ("empty_field.csv", "lon,lat,depth,vp,vs\n-117,35,,5,3\n", "line 2, column `depth` (column 3): missing field"),
-        ("nan.csv", "lon,lat,depth,vp,vs\n-117,35,0,NaN,3\n", "line 2, column `vp` (column 4): NaN: a velocity must be positive"),
-        ("neg.csv", "Lon,Lat,Depth,Vp,Vs\n-117,35,0,5,3\n\n-117,35,0,5,-1\n", "line 4, column `Vs` (column 5): -1"),
-        ("lat.csv", "lon,lat,depth,vp,vs\n-117,95,0,5,3\n", "line 2, column `lat` (column 2): 95: a latitude"),
-        ("comment.csv", "# a\nlon,lat,depth,vp,vs\n# b\n\n-117,35,0,x,3\n", "line 5, column `vp` (column 4): `x`"),
-        ("norows.csv", "lon,lat,depth,vp,vs\n# nothing\n", "no data rows"),
+        (
+            "nocol.csv",
+            "lon,lat,depth,vp\n-117,35,0,5\n",
+            "line 1 (header): no vs column",
+        ),
+        (
+            "nocol2.csv",
+            "# comment\n\nlon,lat,depth,vp\n",
+            "line 3 (header): no vs column",
+        ),
+        (
+            "dup.csv",
+            "lon,longitude,lat,depth,vp,vs\n",
+            "both name the longitude",
+        ),
+        (
+            "text.csv",
+            "lon,lat,depth,vp,vs\n-117,35,0,5,3\n-117,35,1,fast,3\n",
+            "line 3, column `vp` (column 4): `fast` is not a number",
+        ),
+        (
+            "missing.csv",
+            "lon,lat,depth,vp,vs\n-117,35,0,5,3\n-117,35,1,5\n",
+            "line 3, column `vs` (column 5): missing field",
+        ),
+        (
+            "empty_field.csv",
+            "lon,lat,depth,vp,vs\n-117,35,,5,3\n",
+            "line 2, column `depth` (column 3): missing field",
+        ),
+        (
+            "nan.csv",
+            "lon,lat,depth,vp,vs\n-117,35,0,NaN,3\n",
+            "line 2, column `vp` (column 4): NaN: a velocity must be positive",
+        ),
+        (
+            "neg.csv",
+            "Lon,Lat,Depth,Vp,Vs\n-117,35,0,5,3\n\n-117,35,0,5,-1\n",
+            "line 4, column `Vs` (column 5): -1",
+        ),
+        (
+            "lat.csv",
+            "lon,lat,depth,vp,vs\n-117,95,0,5,3\n",
+            "line 2, column `lat` (column 2): 95: a latitude",
+        ),
+        (
+            "comment.csv",
+            "# a\nlon,lat,depth,vp,vs\n# b\n\n-117,35,0,x,3\n",
+            "line 5, column `vp` (column 4): `x`",
+        ),
+        (
+            "norows.csv",
+            "lon,lat,depth,vp,vs\n# nothing\n",
+            "no data rows",
+        ),
     ];
     for (name, text, want) in cases {
         let path = write(dir.path(), name, text);
-        let e = VelocityModel3D::from_velocity_csv(&path, g, &project, &ScatteredOptions::default())
-            .unwrap_err()
-            .to_string();
+        let e =
+            VelocityModel3D::from_velocity_csv(&path, g, &project, &ScatteredOptions::default())
+                .unwrap_err()
+                .to_string();
         assert!(e.contains(name), "{name}: {e}");
         assert!(e.contains(want), "{name}: got `{e}`, want `{want}`");
     }
-    let e = VelocityModel3D::from_velocity_csv(dir.path().join("absent.csv"), g, &project, &ScatteredOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = VelocityModel3D::from_velocity_csv(
+        dir.path().join("absent.csv"),
+        g,
+        &project,
+        &ScatteredOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("absent.csv"), "{e}");
 }
 
 #[test]
 fn depth_profile_is_sampled_at_node_depths() {
-    let geometry = GridGeometry { n: [2, 3, 6], origin_km: [0.0, 0.0, -1.0], spacing_km: [1.0, 1.0, 1.0] };
+    let geometry = GridGeometry {
+        n: [2, 3, 6],
+        origin_km: [0.0, 0.0, -1.0],
+        spacing_km: [1.0, 1.0, 1.0],
+    };
     // Two layers, interface at 2 km.
-    let m = VelocityModel3D::from_depth_profile(geometry, |z| if z < 2.0 { (4.5, 2.6) } else { (6.0, 3.46) }).unwrap();
+    let m = VelocityModel3D::from_depth_profile(geometry, |z| {
+        if z < 2.0 {
+            (4.5, 2.6)
+        } else {
+            (6.0, 3.46)
+        }
+    })
+    .unwrap();
     for ix in 0..2 {
         for iy in 0..3 {
             for iz in 0..6 {
@@ -195,7 +309,9 @@ fn depth_profile_is_sampled_at_node_depths() {
         }
     }
     assert_eq!(m.velocity(Phase::S), m.vs());
-    let e = VelocityModel3D::from_depth_profile(geometry, |z| (5.0, if z > 1.5 { 0.0 } else { 3.0 })).unwrap_err();
+    let e =
+        VelocityModel3D::from_depth_profile(geometry, |z| (5.0, if z > 1.5 { 0.0 } else { 3.0 }))
+            .unwrap_err();
     assert!(e.to_string().contains("z = 2 km: Vs = 0"), "{e}");
 }
 
@@ -213,13 +329,20 @@ fn gradient_vp(geometry: GridGeometry) -> Grid3<f64> {
 
 #[test]
 fn vp_and_ratio_constant_and_gridded() {
-    let geometry = GridGeometry { n: [3, 2, 4], origin_km: [0.0; 3], spacing_km: [0.5; 3] };
+    let geometry = GridGeometry {
+        n: [3, 2, 4],
+        origin_km: [0.0; 3],
+        spacing_km: [0.5; 3],
+    };
     let vp = gradient_vp(geometry);
     let m = VelocityModel3D::from_vp_and_ratio(vp.clone(), VpVsRatio::Constant(1.8)).unwrap();
     for (p, s) in m.vp().data.iter().zip(&m.vs().data) {
         assert!((p / s - 1.8).abs() < 1e-12);
     }
-    let ratio = Grid3 { geometry, data: (0..24).map(|i| 1.7 + 0.005 * i as f64).collect() };
+    let ratio = Grid3 {
+        geometry,
+        data: (0..24).map(|i| 1.7 + 0.005 * i as f64).collect(),
+    };
     let m = VelocityModel3D::from_vp_and_ratio(vp.clone(), VpVsRatio::Grid(ratio.clone())).unwrap();
     for i in 0..24 {
         assert!((m.vs().data[i] * ratio.data[i] - vp.data[i]).abs() < 1e-12);
@@ -227,20 +350,37 @@ fn vp_and_ratio_constant_and_gridded() {
     assert!(VelocityModel3D::from_vp_and_ratio(vp.clone(), VpVsRatio::Constant(0.0)).is_err());
     let mut bad = ratio;
     bad.data[5] = f64::NAN;
-    let e = VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Grid(bad)).unwrap_err().to_string();
+    let e = VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Grid(bad))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("node (0, 1, 1)"), "{e}");
 }
 
 #[test]
 fn from_nll_p_and_s_grids_and_from_vp_grid_with_ratio() {
     let dir = tempfile::tempdir().unwrap();
-    let geometry = GridGeometry { n: [3, 2, 4], origin_km: [-1.0, 0.0, 0.0], spacing_km: [0.5; 3] };
+    let geometry = GridGeometry {
+        n: [3, 2, 4],
+        origin_km: [-1.0, 0.0, 0.0],
+        spacing_km: [0.5; 3],
+    };
     let vp = gradient_vp(geometry);
-    let vs = Grid3 { geometry, data: vp.data.iter().map(|v| v / 1.75).collect() };
+    let vs = Grid3 {
+        geometry,
+        data: vp.data.iter().map(|v| v / 1.75).collect(),
+    };
     let p_base = dir.path().join("m.P.mod");
     let s_base = dir.path().join("m.S.mod");
-    write_nll_grid(&p_base, &NllGrid::velocity_as(&vp, NllGridType::SlowLen).unwrap()).unwrap();
-    write_nll_grid(&s_base, &NllGrid::velocity_as(&vs, NllGridType::Slowness).unwrap()).unwrap();
+    write_nll_grid(
+        &p_base,
+        &NllGrid::velocity_as(&vp, NllGridType::SlowLen).unwrap(),
+    )
+    .unwrap();
+    write_nll_grid(
+        &s_base,
+        &NllGrid::velocity_as(&vs, NllGridType::Slowness).unwrap(),
+    )
+    .unwrap();
     let m = VelocityModel3D::from_nll_grids(&p_base, dir.path().join("m.S.mod.hdr")).unwrap();
     for i in 0..vp.data.len() {
         assert!((m.vp().data[i] - vp.data[i]).abs() < 1e-5);
@@ -251,21 +391,44 @@ fn from_nll_p_and_s_grids_and_from_vp_grid_with_ratio() {
         assert!((m2.vs().data[i] - vs.data[i]).abs() < 1e-5);
     }
     // Different geometry: refused, naming the S grid.
-    let other = GridGeometry { n: [3, 2, 5], ..geometry };
+    let other = GridGeometry {
+        n: [3, 2, 5],
+        ..geometry
+    };
     let s2 = dir.path().join("other.S.mod");
     write_nll_grid(&s2, &NllGrid::velocity_km_s(&gradient_vp(other))).unwrap();
-    let e = VelocityModel3D::from_nll_grids(&p_base, &s2).unwrap_err().to_string();
+    let e = VelocityModel3D::from_nll_grids(&p_base, &s2)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("other.S.mod") && e.contains("differs"), "{e}");
 }
 
 #[test]
 fn new_rejects_mismatch_and_bad_values() {
-    let g = GridGeometry { n: [2, 2, 2], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
-    let ok = Grid3 { geometry: g, data: vec![5.0; 8] };
+    let g = GridGeometry {
+        n: [2, 2, 2],
+        origin_km: [0.0; 3],
+        spacing_km: [1.0; 3],
+    };
+    let ok = Grid3 {
+        geometry: g,
+        data: vec![5.0; 8],
+    };
     let mut neg = ok.clone();
     neg.data[3] = -1.0;
-    let e = VelocityModel3D::new(ok.clone(), neg).unwrap_err().to_string();
+    let e = VelocityModel3D::new(ok.clone(), neg)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("Vs = -1 at node (0, 1, 1)"), "{e}");
-    let other = Grid3 { geometry: GridGeometry { spacing_km: [2.0; 3], ..g }, data: vec![3.0; 8] };
-    assert!(VelocityModel3D::new(ok, other).unwrap_err().to_string().contains("differ in geometry"));
+    let other = Grid3 {
+        geometry: GridGeometry {
+            spacing_km: [2.0; 3],
+            ..g
+        },
+        data: vec![3.0; 8],
+    };
+    assert!(VelocityModel3D::new(ok, other)
+        .unwrap_err()
+        .to_string()
+        .contains("differ in geometry"));
 }

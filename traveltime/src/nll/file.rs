@@ -36,14 +36,19 @@ impl NllGrid {
 
     /// A velocity grid stored as `grid_type` (any type but `TIME`), converting
     /// from km/s. `SLOW_LEN` uses the x spacing.
-    pub fn velocity_as(velocity: &Grid3<f64>, grid_type: NllGridType) -> Result<Self, TravelTimeError> {
+    pub fn velocity_as(
+        velocity: &Grid3<f64>,
+        grid_type: NllGridType,
+    ) -> Result<Self, TravelTimeError> {
         let dx = velocity.geometry.spacing_km[0];
         let data = velocity
             .data
             .iter()
             .map(|&v| grid_type.from_velocity_km_s(v, dx))
             .collect::<Option<Vec<f64>>>()
-            .ok_or_else(|| TravelTimeError::InvalidModel(format!("{grid_type} is not a velocity grid type")))?;
+            .ok_or_else(|| {
+                TravelTimeError::InvalidModel(format!("{grid_type} is not a velocity grid type"))
+            })?;
         let mut g = NllGrid::velocity_km_s(velocity);
         g.header.grid_type = grid_type;
         g.data = data;
@@ -51,13 +56,20 @@ impl NllGrid {
     }
 
     /// A `TIME` grid (s) of the source (station) `label` at `position_km`.
-    pub fn time_s<T: Copy + Into<f64>>(times: &Grid3<T>, label: &str, position_km: [f64; 3]) -> Self {
+    pub fn time_s<T: Copy + Into<f64>>(
+        times: &Grid3<T>,
+        label: &str,
+        position_km: [f64; 3],
+    ) -> Self {
         NllGrid {
             header: NllHeader {
                 geometry: times.geometry,
                 grid_type: NllGridType::Time,
                 float_type: NllFloatType::Float,
-                source: Some(NllSource { label: label.to_string(), position_km }),
+                source: Some(NllSource {
+                    label: label.to_string(),
+                    position_km,
+                }),
                 transform: None,
             },
             data: times.data.iter().map(|&t| t.into()).collect(),
@@ -71,7 +83,10 @@ impl NllGrid {
 
     /// The raw values as a [`Grid3`] (in the unit of the grid type).
     pub fn values(&self) -> Grid3<f64> {
-        Grid3 { geometry: self.header.geometry, data: self.data.clone() }
+        Grid3 {
+            geometry: self.header.geometry,
+            data: self.data.clone(),
+        }
     }
 
     /// Velocities (km/s) of a velocity-like grid. Every velocity must be
@@ -96,7 +111,10 @@ impl NllGrid {
             }
             out.push(v);
         }
-        Ok(Grid3 { geometry: g, data: out })
+        Ok(Grid3 {
+            geometry: g,
+            data: out,
+        })
     }
 }
 
@@ -130,15 +148,26 @@ pub fn nll_file_paths(base: impl AsRef<Path>) -> (PathBuf, PathBuf) {
 
 /// NonLinLoc's base name of a travel-time grid, `<dir>/<root>.<PHASE>.<STATION>.time`
 /// (Grid2Time's naming convention).
-pub fn nll_time_grid_base(dir: impl AsRef<Path>, root: &str, phase: Phase, station: &str) -> PathBuf {
+pub fn nll_time_grid_base(
+    dir: impl AsRef<Path>,
+    root: &str,
+    phase: Phase,
+    station: &str,
+) -> PathBuf {
     dir.as_ref().join(format!("{root}.{phase}.{station}.time"))
 }
 
 /// Read the header of the grid at `path` (`foo`, `foo.hdr` or `foo.buf`).
 pub fn read_nll_header(path: impl AsRef<Path>) -> Result<NllHeader, TravelTimeError> {
     let (hdr_path, _) = nll_file_paths(nll_base_path(path));
-    let text = std::fs::read_to_string(&hdr_path).map_err(|source| TravelTimeError::Io { path: hdr_path.clone(), source })?;
-    NllHeader::parse(&text).map_err(|what| TravelTimeError::Format { path: hdr_path, what })
+    let text = std::fs::read_to_string(&hdr_path).map_err(|source| TravelTimeError::Io {
+        path: hdr_path.clone(),
+        source,
+    })?;
+    NllHeader::parse(&text).map_err(|what| TravelTimeError::Format {
+        path: hdr_path,
+        what,
+    })
 }
 
 /// Read the grid at `path` (`foo`, `foo.hdr` or `foo.buf`): the header, then
@@ -161,15 +190,28 @@ pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError>
     let base = nll_base_path(path);
     let header = read_nll_header(&base)?;
     let (_, buf_path) = nll_file_paths(&base);
-    let bytes = std::fs::read(&buf_path).map_err(|source| TravelTimeError::Io { path: buf_path.clone(), source })?;
+    let bytes = std::fs::read(&buf_path).map_err(|source| TravelTimeError::Io {
+        path: buf_path.clone(),
+        source,
+    })?;
     let g = header.geometry;
     let width = header.float_type.bytes();
-    let expected = g.n[0].checked_mul(g.n[1]).and_then(|k| k.checked_mul(g.n[2])).and_then(|k| k.checked_mul(width));
+    let expected = g.n[0]
+        .checked_mul(g.n[1])
+        .and_then(|k| k.checked_mul(g.n[2]))
+        .and_then(|k| k.checked_mul(width));
     let Some(expected) = expected else {
-        return Err(TravelTimeError::Format { path: buf_path, what: format!("grid of {:?} nodes is too large", g.n) });
+        return Err(TravelTimeError::Format {
+            path: buf_path,
+            what: format!("grid of {:?} nodes is too large", g.n),
+        });
     };
     if bytes.len() != expected {
-        let how = if bytes.len() < expected { "truncated" } else { "longer than the header says" };
+        let how = if bytes.len() < expected {
+            "truncated"
+        } else {
+            "longer than the header says"
+        };
         return Err(TravelTimeError::Format {
             path: buf_path,
             what: format!(
@@ -183,9 +225,10 @@ pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError>
         });
     }
     let data: Vec<f64> = match header.float_type {
-        NllFloatType::Float => {
-            bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect()
-        }
+        NllFloatType::Float => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
+            .collect(),
         NllFloatType::Double => bytes
             .chunks_exact(8)
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
@@ -205,7 +248,11 @@ pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTim
             other => other.to_string(),
         };
         // A bad grid type is a header problem; a bad value is in the buffer.
-        let path = if grid.header.grid_type.is_velocity_like() { buf } else { hdr };
+        let path = if grid.header.grid_type.is_velocity_like() {
+            buf
+        } else {
+            hdr
+        };
         TravelTimeError::Format { path, what }
     })
 }
@@ -216,33 +263,65 @@ pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTim
 /// renamed first, and removed again if the `.hdr` rename fails.
 ///
 /// Returns the `.hdr` and `.buf` paths. See [`read_nll_grid`] for an example.
-pub fn write_nll_grid(base: impl AsRef<Path>, grid: &NllGrid) -> Result<(PathBuf, PathBuf), TravelTimeError> {
+pub fn write_nll_grid(
+    base: impl AsRef<Path>,
+    grid: &NllGrid,
+) -> Result<(PathBuf, PathBuf), TravelTimeError> {
     let (hdr_path, buf_path) = nll_file_paths(base.as_ref());
-    grid.header.validate().map_err(|what| TravelTimeError::Format { path: hdr_path.clone(), what })?;
+    grid.header
+        .validate()
+        .map_err(|what| TravelTimeError::Format {
+            path: hdr_path.clone(),
+            what,
+        })?;
     if grid.data.len() != grid.header.geometry.len() {
         return Err(TravelTimeError::Format {
             path: buf_path,
-            what: format!("{} values for a grid of {} nodes", grid.data.len(), grid.header.geometry.len()),
+            what: format!(
+                "{} values for a grid of {} nodes",
+                grid.data.len(),
+                grid.header.geometry.len()
+            ),
         });
     }
     let mut bytes = Vec::with_capacity(grid.data.len() * grid.header.float_type.bytes());
     match grid.header.float_type {
-        NllFloatType::Float => grid.data.iter().for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
-        NllFloatType::Double => grid.data.iter().for_each(|&v| bytes.extend_from_slice(&v.to_le_bytes())),
+        NllFloatType::Float => grid
+            .data
+            .iter()
+            .for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
+        NllFloatType::Double => grid
+            .data
+            .iter()
+            .for_each(|&v| bytes.extend_from_slice(&v.to_le_bytes())),
     }
     let buf_tmp = write_temp_beside(&buf_path, &bytes)?;
     let hdr_tmp = write_temp_beside(&hdr_path, grid.header.format().as_bytes())?;
-    buf_tmp.persist(&buf_path).map_err(|e| TravelTimeError::Io { path: buf_path.clone(), source: e.error })?;
+    buf_tmp
+        .persist(&buf_path)
+        .map_err(|e| TravelTimeError::Io {
+            path: buf_path.clone(),
+            source: e.error,
+        })?;
     if let Err(e) = hdr_tmp.persist(&hdr_path) {
         let _ = std::fs::remove_file(&buf_path);
-        return Err(TravelTimeError::Io { path: hdr_path, source: e.error });
+        return Err(TravelTimeError::Io {
+            path: hdr_path,
+            source: e.error,
+        });
     }
     Ok((hdr_path, buf_path))
 }
 
 /// A fully written and flushed temporary file in `target`'s directory.
-fn write_temp_beside(target: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, TravelTimeError> {
-    let io = |source| TravelTimeError::Io { path: target.to_path_buf(), source };
+fn write_temp_beside(
+    target: &Path,
+    bytes: &[u8],
+) -> Result<tempfile::NamedTempFile, TravelTimeError> {
+    let io = |source| TravelTimeError::Io {
+        path: target.to_path_buf(),
+        source,
+    };
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -205,7 +205,10 @@ mod tests {
             for v in [0.3, 3.5, 6.25] {
                 let stored = t.from_velocity_km_s(v, 0.5).unwrap();
                 let back = t.to_velocity_km_s(stored, 0.5).unwrap();
-                assert!((back - v).abs() < 1e-12 * v, "{name}: {v} -> {stored} -> {back}");
+                assert!(
+                    (back - v).abs() < 1e-12 * v,
+                    "{name}: {v} -> {stored} -> {back}"
+                );
             }
         }
     }
@@ -213,21 +216,46 @@ mod tests {
     #[test]
     fn conversions_match_the_documented_units() {
         // 5 km/s = 5000 m/s = 0.2 s/km; over dx = 0.5 km that is 0.1 s.
-        assert_eq!(NllGridType::VelocityMeters.from_velocity_km_s(5.0, 0.5), Some(5000.0));
-        assert_eq!(NllGridType::Slowness.from_velocity_km_s(5.0, 0.5), Some(0.2));
+        assert_eq!(
+            NllGridType::VelocityMeters.from_velocity_km_s(5.0, 0.5),
+            Some(5000.0)
+        );
+        assert_eq!(
+            NllGridType::Slowness.from_velocity_km_s(5.0, 0.5),
+            Some(0.2)
+        );
         assert!((NllGridType::SlowLen.from_velocity_km_s(5.0, 0.5).unwrap() - 0.1).abs() < 1e-15);
         assert_eq!(NllGridType::Vel2.from_velocity_km_s(5.0, 0.5), Some(25.0));
         assert!((NllGridType::Slow2.from_velocity_km_s(5.0, 0.5).unwrap() - 0.04).abs() < 1e-15);
         // 0.2 s/km = 2e-4 s/m, squared 4e-8 (s/m)^2.
-        assert!((NllGridType::Slow2Meters.from_velocity_km_s(5.0, 0.5).unwrap() - 4e-8).abs() < 1e-20);
-        assert_eq!(NllGridType::parse("SLOW_2_METERS"), Ok(NllGridType::Slow2Meters));
+        assert!(
+            (NllGridType::Slow2Meters
+                .from_velocity_km_s(5.0, 0.5)
+                .unwrap()
+                - 4e-8)
+                .abs()
+                < 1e-20
+        );
+        assert_eq!(
+            NllGridType::parse("SLOW_2_METERS"),
+            Ok(NllGridType::Slow2Meters)
+        );
     }
 
     #[test]
     fn unsupported_and_unknown_types_are_told_apart() {
-        assert!(matches!(NllGridType::parse("TIME2D"), Err(GridTypeProblem::Unsupported(_))));
-        assert!(matches!(NllGridType::parse("velocity"), Err(GridTypeProblem::Unknown(_))));
+        assert!(matches!(
+            NllGridType::parse("TIME2D"),
+            Err(GridTypeProblem::Unsupported(_))
+        ));
+        assert!(matches!(
+            NllGridType::parse("velocity"),
+            Err(GridTypeProblem::Unknown(_))
+        ));
         let msg = NllGridType::parse("TIME2D").unwrap_err().to_string();
-        assert!(msg.contains("TIME2D") && msg.contains("not supported"), "{msg}");
+        assert!(
+            msg.contains("TIME2D") && msg.contains("not supported"),
+            "{msg}"
+        );
     }
 }

@@ -45,13 +45,28 @@ pub struct NllHeader {
 }
 
 /// Names of the fields of the first header line, in order.
-const FIELD_NAMES: [&str; 11] =
-    ["xNum", "yNum", "zNum", "xOrig", "yOrig", "zOrig", "dx", "dy", "dz", "gridType", "floatType"];
+const FIELD_NAMES: [&str; 11] = [
+    "xNum",
+    "yNum",
+    "zNum",
+    "xOrig",
+    "yOrig",
+    "zOrig",
+    "dx",
+    "dy",
+    "dz",
+    "gridType",
+    "floatType",
+];
 
 impl NllHeader {
     /// Parse header text. Errors name the line (1-based) and field.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l))
+            .filter(|(_, l)| !l.trim().is_empty());
         let (line_no, first) = lines.next().ok_or_else(|| "empty header (expected `xNum yNum zNum xOrig yOrig zOrig dx dy dz gridType [floatType]`)".to_string())?;
         let fields: Vec<&str> = first.split_whitespace().collect();
         if fields.len() != 10 && fields.len() != 11 {
@@ -64,7 +79,10 @@ impl NllHeader {
         for (k, slot) in n.iter_mut().enumerate() {
             let word = fields[k];
             let value: i64 = word.parse().map_err(|_| {
-                format!("line {line_no}, field `{}`: `{word}` is not an integer", FIELD_NAMES[k])
+                format!(
+                    "line {line_no}, field `{}`: `{word}` is not an integer",
+                    FIELD_NAMES[k]
+                )
             })?;
             if value < 1 {
                 return Err(format!(
@@ -82,15 +100,19 @@ impl NllHeader {
                 .parse()
                 .map_err(|_| format!("line {line_no}, field `{name}`: `{word}` is not a number"))?;
             if !value.is_finite() {
-                return Err(format!("line {line_no}, field `{name}`: `{word}` is not finite"));
+                return Err(format!(
+                    "line {line_no}, field `{name}`: `{word}` is not finite"
+                ));
             }
             if k >= 3 && value <= 0.0 {
-                return Err(format!("line {line_no}, field `{name}`: spacing {value} km must be positive"));
+                return Err(format!(
+                    "line {line_no}, field `{name}`: spacing {value} km must be positive"
+                ));
             }
             *slot = value;
         }
-        let grid_type =
-            NllGridType::parse(fields[9]).map_err(|p| format!("line {line_no}, field `gridType`: {p}"))?;
+        let grid_type = NllGridType::parse(fields[9])
+            .map_err(|p| format!("line {line_no}, field `gridType`: {p}"))?;
         let float_type = match fields.get(10) {
             None | Some(&"FLOAT") => NllFloatType::Float,
             Some(&"DOUBLE") => NllFloatType::Double,
@@ -115,7 +137,9 @@ impl NllHeader {
                     transform = Some(words[1..].join(" "));
                 }
                 "CASCADING_GRID" => {
-                    return Err(format!("line {line_no}: cascading grids (CASCADING_GRID) are not supported"))
+                    return Err(format!(
+                        "line {line_no}: cascading grids (CASCADING_GRID) are not supported"
+                    ))
                 }
                 _ if idx == 0 && grid_type == NllGridType::Time => {
                     source = Some(parse_source(line_no, &words)?);
@@ -128,7 +152,13 @@ impl NllHeader {
                 "line 2: a TIME grid needs a source line `label xSrce ySrce zSrce` after the grid line".to_string()
             );
         }
-        Ok(NllHeader { geometry, grid_type, float_type, source, transform })
+        Ok(NllHeader {
+            geometry,
+            grid_type,
+            float_type,
+            source,
+            transform,
+        })
     }
 
     /// The header text as NonLinLoc writes it (floats in Rust's shortest
@@ -166,26 +196,37 @@ impl NllHeader {
     /// and spacings positive.
     pub fn validate(&self) -> Result<(), String> {
         let g = &self.geometry;
-        if g.n.iter().any(|&k| k == 0) {
+        if g.n.contains(&0) {
             return Err(format!("node counts {:?} must be at least 1", g.n));
         }
         if g.spacing_km.iter().any(|&d| !(d.is_finite() && d > 0.0)) {
-            return Err(format!("spacings {:?} km must be positive and finite", g.spacing_km));
+            return Err(format!(
+                "spacings {:?} km must be positive and finite",
+                g.spacing_km
+            ));
         }
         if g.origin_km.iter().any(|v| !v.is_finite()) {
             return Err(format!("origin {:?} km must be finite", g.origin_km));
         }
         match (&self.source, self.grid_type) {
-            (None, NllGridType::Time) => return Err("a TIME grid needs a source (station)".to_string()),
+            (None, NllGridType::Time) => {
+                return Err("a TIME grid needs a source (station)".to_string())
+            }
             (Some(_), t) if t != NllGridType::Time => {
                 return Err(format!("a {t} grid cannot carry a source line"))
             }
             (Some(src), _) => {
                 if src.label.is_empty() || src.label.chars().any(char::is_whitespace) {
-                    return Err(format!("station label `{}` must be non-empty without spaces", src.label));
+                    return Err(format!(
+                        "station label `{}` must be non-empty without spaces",
+                        src.label
+                    ));
                 }
                 if src.position_km.iter().any(|v| !v.is_finite()) {
-                    return Err(format!("station position {:?} km must be finite", src.position_km));
+                    return Err(format!(
+                        "station position {:?} km must be finite",
+                        src.position_km
+                    ));
                 }
             }
             _ => {}
@@ -209,13 +250,20 @@ fn parse_source(line_no: usize, words: &[&str]) -> Result<NllSource, String> {
     let mut p = [0.0; 3];
     for (k, name) in ["xSrce", "ySrce", "zSrce"].iter().enumerate() {
         let w = words[1 + k];
-        let v: f64 = w.parse().map_err(|_| format!("line {line_no}, field `{name}`: `{w}` is not a number"))?;
+        let v: f64 = w
+            .parse()
+            .map_err(|_| format!("line {line_no}, field `{name}`: `{w}` is not a number"))?;
         if !v.is_finite() {
-            return Err(format!("line {line_no}, field `{name}`: `{w}` is not finite"));
+            return Err(format!(
+                "line {line_no}, field `{name}`: `{w}` is not finite"
+            ));
         }
         p[k] = v;
     }
-    Ok(NllSource { label: words[0].to_string(), position_km: p })
+    Ok(NllSource {
+        label: words[0].to_string(),
+        position_km: p,
+    })
 }
 
 #[cfg(test)]
@@ -231,7 +279,10 @@ mod tests {
         assert_eq!(h.grid_type, NllGridType::SlowLen);
         assert_eq!(h.float_type, NllFloatType::Float);
         assert_eq!(h.source, None);
-        assert_eq!(h.transform.as_deref(), Some("SIMPLE LatOrig 35.700000 LongOrig -117.500000 RotCW 0.000000"));
+        assert_eq!(
+            h.transform.as_deref(),
+            Some("SIMPLE LatOrig 35.700000 LongOrig -117.500000 RotCW 0.000000")
+        );
     }
 
     #[test]
@@ -246,10 +297,17 @@ mod tests {
     #[test]
     fn format_then_parse_is_identity() {
         let h = NllHeader {
-            geometry: GridGeometry { n: [3, 4, 5], origin_km: [-1.1, 0.1, -0.3], spacing_km: [0.1, 0.2, 0.3] },
+            geometry: GridGeometry {
+                n: [3, 4, 5],
+                origin_km: [-1.1, 0.1, -0.3],
+                spacing_km: [0.1, 0.2, 0.3],
+            },
             grid_type: NllGridType::Time,
             float_type: NllFloatType::Double,
-            source: Some(NllSource { label: "CI.WRC2".into(), position_km: [0.123456789, -7.0, -1.05] }),
+            source: Some(NllSource {
+                label: "CI.WRC2".into(),
+                position_km: [0.123456789, -7.0, -1.05],
+            }),
             transform: Some("NONE".into()),
         };
         h.validate().unwrap();
@@ -260,17 +318,32 @@ mod tests {
     fn errors_name_line_and_field() {
         let cases = [
             ("10 10 10 0 0 0 1 1 VELOCITY", "expected 10 or 11 fields"),
-            ("10 x 10 0 0 0 1 1 1 VELOCITY", "field `yNum`: `x` is not an integer"),
+            (
+                "10 x 10 0 0 0 1 1 1 VELOCITY",
+                "field `yNum`: `x` is not an integer",
+            ),
             ("10 10 0 0 0 0 1 1 1 VELOCITY", "field `zNum`: node count 0"),
-            ("10 10 10 0 abc 0 1 1 1 VELOCITY", "field `yOrig`: `abc` is not a number"),
-            ("10 10 10 0 0 0 1 -1 1 VELOCITY", "field `dy`: spacing -1 km must be positive"),
+            (
+                "10 10 10 0 abc 0 1 1 1 VELOCITY",
+                "field `yOrig`: `abc` is not a number",
+            ),
+            (
+                "10 10 10 0 0 0 1 -1 1 VELOCITY",
+                "field `dy`: spacing -1 km must be positive",
+            ),
             ("10 10 10 0 0 0 1 1 0 VELOCITY", "field `dz`: spacing 0 km"),
             ("10 10 10 0 0 0 1 1 1 VELOCITY HALF", "field `floatType`"),
             ("10 10 10 0 0 0 1 1 1 WIBBLE", "unknown grid type `WIBBLE`"),
             ("10 10 10 0 0 0 1 1 1 TIME2D", "`TIME2D` is not supported"),
             ("10 10 10 0 0 0 1 1 1 TIME", "needs a source line"),
-            ("10 10 10 0 0 0 1 1 1 TIME\nSTA 1 2", "line 2: expected the source line"),
-            ("10 10 10 0 0 0 1 1 1 TIME\nSTA 1 2 z", "line 2, field `zSrce`"),
+            (
+                "10 10 10 0 0 0 1 1 1 TIME\nSTA 1 2",
+                "line 2: expected the source line",
+            ),
+            (
+                "10 10 10 0 0 0 1 1 1 TIME\nSTA 1 2 z",
+                "line 2, field `zSrce`",
+            ),
             ("", "empty header"),
         ];
         for (text, want) in cases {

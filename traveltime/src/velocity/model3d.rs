@@ -62,7 +62,10 @@ impl VelocityModel3D {
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
     /// `.hdr` or `.buf`; any velocity grid type, converted to km/s). Errors
     /// name the file.
-    pub fn from_nll_grids(p_path: impl AsRef<Path>, s_path: impl AsRef<Path>) -> Result<Self, TravelTimeError> {
+    pub fn from_nll_grids(
+        p_path: impl AsRef<Path>,
+        s_path: impl AsRef<Path>,
+    ) -> Result<Self, TravelTimeError> {
         let vp = read_nll_velocity(&p_path)?;
         let vs = read_nll_velocity(&s_path)?;
         if vp.geometry != vs.geometry {
@@ -85,7 +88,9 @@ impl VelocityModel3D {
         let data = match &ratio {
             VpVsRatio::Constant(r) => {
                 if !(r.is_finite() && *r > 0.0) {
-                    return Err(TravelTimeError::InvalidModel(format!("Vp/Vs ratio {r} must be positive and finite")));
+                    return Err(TravelTimeError::InvalidModel(format!(
+                        "Vp/Vs ratio {r} must be positive and finite"
+                    )));
                 }
                 vp.data.iter().map(|v| v / r).collect()
             }
@@ -100,12 +105,18 @@ impl VelocityModel3D {
                 vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect()
             }
         };
-        let vs = Grid3 { geometry: vp.geometry, data };
+        let vs = Grid3 {
+            geometry: vp.geometry,
+            data,
+        };
         VelocityModel3D::new(vp, vs)
     }
 
     /// Vp read from a NonLinLoc grid, Vs = Vp / `ratio`.
-    pub fn from_nll_vp_and_ratio(p_path: impl AsRef<Path>, ratio: f64) -> Result<Self, TravelTimeError> {
+    pub fn from_nll_vp_and_ratio(
+        p_path: impl AsRef<Path>,
+        ratio: f64,
+    ) -> Result<Self, TravelTimeError> {
         let vp = read_nll_velocity(&p_path)?;
         VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
     }
@@ -141,7 +152,10 @@ impl VelocityModel3D {
                 vs.push(s);
             }
         }
-        Ok(VelocityModel3D { vp: Grid3 { geometry, data: vp }, vs: Grid3 { geometry, data: vs } })
+        Ok(VelocityModel3D {
+            vp: Grid3 { geometry, data: vp },
+            vs: Grid3 { geometry, data: vs },
+        })
     }
 
     /// The grid geometry shared by Vp and Vs.

@@ -24,7 +24,10 @@ pub struct ScatteredVelocityPoint {
 /// The columns a velocity CSV must have, each with the header names it
 /// accepts (compared case-insensitively after trimming spaces).
 pub const VELOCITY_CSV_COLUMNS: [(&str, &[&str]); 5] = [
-    ("longitude", &["lon", "longitude", "long", "lon_deg", "longitude_deg"]),
+    (
+        "longitude",
+        &["lon", "longitude", "long", "lon_deg", "longitude_deg"],
+    ),
     ("latitude", &["lat", "latitude", "lat_deg", "latitude_deg"]),
     ("depth", &["depth", "depth_km", "z", "z_km"]),
     ("vp", &["vp", "vp_km_s", "vp_kms", "vp(km/s)"]),
@@ -49,21 +52,37 @@ pub const VELOCITY_CSV_COLUMNS: [(&str, &[&str]); 5] = [
 /// and the column: a missing column in the header, a missing or non-numeric
 /// field, a NaN or non-positive velocity, a longitude outside [-360, 360] or
 /// a latitude outside [-90, 90].
-pub fn read_velocity_csv(path: impl AsRef<Path>) -> Result<Vec<ScatteredVelocityPoint>, TravelTimeError> {
+pub fn read_velocity_csv(
+    path: impl AsRef<Path>,
+) -> Result<Vec<ScatteredVelocityPoint>, TravelTimeError> {
     let path = path.as_ref();
-    let fmt = |what: String| TravelTimeError::Format { path: path.to_path_buf(), what };
-    let bytes = std::fs::read(path).map_err(|source| TravelTimeError::Io { path: path.to_path_buf(), source })?;
+    let fmt = |what: String| TravelTimeError::Format {
+        path: path.to_path_buf(),
+        what,
+    };
+    let bytes = std::fs::read(path).map_err(|source| TravelTimeError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     // The csv crate's positions point before the blank and comment lines it
     // skips, so lines are found here: the line holding the record's first
     // byte, moved past blank (`""`) and comment (`#...`) lines.
     let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     let skipped = |l: &[u8]| l.trim_ascii().is_empty() || l.first() == Some(&b'#');
     let line_starts: Vec<u64> = std::iter::once(0)
-        .chain(bytes.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i as u64 + 1))
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i as u64 + 1),
+        )
         .collect();
     let line_of = |pos: Option<&csv::Position>| {
         let Some(p) = pos else { return 0 };
-        let mut l = line_starts.partition_point(|&s| s <= p.byte()).saturating_sub(1);
+        let mut l = line_starts
+            .partition_point(|&s| s <= p.byte())
+            .saturating_sub(1);
         while l + 1 < lines.len() && skipped(lines[l]) {
             l += 1;
         }
@@ -75,7 +94,10 @@ pub fn read_velocity_csv(path: impl AsRef<Path>) -> Result<Vec<ScatteredVelocity
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| fmt(format!("header: {e}")))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| fmt(format!("header: {e}")))?
+        .clone();
     // The header row: the first line neither blank nor a comment.
     let hl = lines.iter().position(|l| !skipped(l)).map_or(1, |i| i + 1);
 
@@ -118,10 +140,16 @@ pub fn read_velocity_csv(path: impl AsRef<Path>) -> Result<Vec<ScatteredVelocity
         for (q, &c) in cols.iter().enumerate() {
             let name = &headers[c];
             let field = record.get(c).filter(|f| !f.is_empty()).ok_or_else(|| {
-                fmt(format!("line {line}, column `{name}` (column {}): missing field", c + 1))
+                fmt(format!(
+                    "line {line}, column `{name}` (column {}): missing field",
+                    c + 1
+                ))
             })?;
             let x: f64 = field.parse().map_err(|_| {
-                fmt(format!("line {line}, column `{name}` (column {}): `{field}` is not a number", c + 1))
+                fmt(format!(
+                    "line {line}, column `{name}` (column {}): `{field}` is not a number",
+                    c + 1
+                ))
             })?;
             let ok = match q {
                 0 => x.is_finite() && x.abs() <= 360.0,
@@ -136,7 +164,10 @@ pub fn read_velocity_csv(path: impl AsRef<Path>) -> Result<Vec<ScatteredVelocity
                     2 => "a depth must be finite",
                     _ => "a velocity must be positive and finite (km/s)",
                 };
-                return Err(fmt(format!("line {line}, column `{name}` (column {}): {field}: {rule}", c + 1)));
+                return Err(fmt(format!(
+                    "line {line}, column `{name}` (column {}): {field}: {rule}",
+                    c + 1
+                )));
             }
             v[q] = x;
         }

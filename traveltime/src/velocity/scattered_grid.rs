@@ -93,7 +93,10 @@ impl VelocityModel3D {
             if !(e.is_finite() && n.is_finite()) {
                 return Err(TravelTimeError::Format {
                     path: path.to_path_buf(),
-                    what: format!("line {}: ({}, {}) does not project to finite km", p.line, p.lon_deg, p.lat_deg),
+                    what: format!(
+                        "line {}: ({}, {}) does not project to finite km",
+                        p.line, p.lon_deg, p.lat_deg
+                    ),
                 });
             }
             local.push(LocalVelocityPoint {
@@ -104,8 +107,12 @@ impl VelocityModel3D {
                 vs_km_s: p.vs_km_s,
             });
         }
-        VelocityModel3D::from_scattered_points(&local, geometry, options)
-            .map_err(|e| TravelTimeError::Format { path: path.to_path_buf(), what: e.to_string() })
+        VelocityModel3D::from_scattered_points(&local, geometry, options).map_err(|e| {
+            TravelTimeError::Format {
+                path: path.to_path_buf(),
+                what: e.to_string(),
+            }
+        })
     }
 
     /// Interpolate scattered points (local km) onto `geometry`, layer by
@@ -124,14 +131,22 @@ impl VelocityModel3D {
         }
         if let Some(r) = options.radius_km {
             if !(r.is_finite() && r > 0.0) {
-                return Err(invalid(format!("search radius {r} km must be positive and finite")));
+                return Err(invalid(format!(
+                    "search radius {r} km must be positive and finite"
+                )));
             }
         }
         for (i, p) in points.iter().enumerate() {
-            let ok = [p.east_km, p.north_km, p.depth_km].iter().all(|v| v.is_finite())
-                && [p.vp_km_s, p.vs_km_s].iter().all(|v| v.is_finite() && *v > 0.0);
+            let ok = [p.east_km, p.north_km, p.depth_km]
+                .iter()
+                .all(|v| v.is_finite())
+                && [p.vp_km_s, p.vs_km_s]
+                    .iter()
+                    .all(|v| v.is_finite() && *v > 0.0);
             if !ok {
-                return Err(invalid(format!("point {i} {p:?} has a non-finite coordinate or a non-positive velocity")));
+                return Err(invalid(format!(
+                    "point {i} {p:?} has a non-finite coordinate or a non-positive velocity"
+                )));
             }
         }
         let tol = options.layer_tolerance_km.unwrap_or(1e-3);
@@ -169,8 +184,10 @@ impl VelocityModel3D {
                 layer.iter().map(|p| p.vp_km_s).sum::<f64>() / n,
                 layer.iter().map(|p| p.vs_km_s).sum::<f64>() / n,
             );
-            let values: Vec<Option<(f64, f64)>> =
-                columns.par_iter().map(|&(x, y)| moving_least_squares(layer, &index, x, y, radius)).collect();
+            let values: Vec<Option<(f64, f64)>> = columns
+                .par_iter()
+                .map(|&(x, y)| moving_least_squares(layer, &index, x, y, radius))
+                .collect();
             let holes = values.iter().filter(|v| v.is_none()).count();
             layer_values.push(values.into_iter().map(|v| v.unwrap_or(mean)).collect());
             reports.push(LayerReport {
@@ -189,14 +206,14 @@ impl VelocityModel3D {
         for iz in 0..nz {
             let z = geometry.origin_km[2] + iz as f64 * geometry.spacing_km[2];
             let (l0, l1, w1) = bracket(&depths, z);
-            for c in 0..nx * ny {
-                let (a, b) = (layer_values[l0][c], layer_values[l1][c]);
+            for (c, (&a, &b)) in layer_values[l0].iter().zip(&layer_values[l1]).enumerate() {
                 let i = c * nz + iz; // == geometry.index(c / ny, c % ny, iz)
                 vp[i] = a.0 + w1 * (b.0 - a.0);
                 vs[i] = a.1 + w1 * (b.1 - a.1);
             }
         }
-        let model = VelocityModel3D::new(Grid3 { geometry, data: vp }, Grid3 { geometry, data: vs })?;
+        let model =
+            VelocityModel3D::new(Grid3 { geometry, data: vp }, Grid3 { geometry, data: vs })?;
         Ok((model, ScatteredReport { layers: reports }))
     }
 }
@@ -218,7 +235,12 @@ fn bracket(depths: &[f64], z: f64) -> (usize, usize, f64) {
 /// Twice the typical spacing `sqrt(area / n)` of a layer's points (for
 /// collinear points, twice `extent / (n - 1)`; for one point, infinite).
 fn default_radius(layer: &[LocalVelocityPoint]) -> f64 {
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     for p in layer {
         x0 = x0.min(p.east_km);
         x1 = x1.max(p.east_km);
@@ -252,7 +274,12 @@ struct BucketIndex {
 
 impl BucketIndex {
     fn new(points: &[LocalVelocityPoint], radius: f64) -> Self {
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
         for p in points {
             x0 = x0.min(p.east_km);
             x1 = x1.max(p.east_km);
@@ -262,7 +289,10 @@ impl BucketIndex {
         // At most 1024 cells per axis keeps memory bounded for tiny radii.
         let cell = radius.max((x1 - x0) / 1024.0).max((y1 - y0) / 1024.0);
         let (ncx, ncy) = if cell.is_finite() && cell > 0.0 {
-            (((x1 - x0) / cell) as usize + 1, ((y1 - y0) / cell) as usize + 1)
+            (
+                ((x1 - x0) / cell) as usize + 1,
+                ((y1 - y0) / cell) as usize + 1,
+            )
         } else {
             (1, 1)
         };
@@ -289,7 +319,15 @@ impl BucketIndex {
             order[fill[c]] = i;
             fill[c] += 1;
         }
-        BucketIndex { x0, y0, cell, ncx, ncy, start, order }
+        BucketIndex {
+            x0,
+            y0,
+            cell,
+            ncx,
+            ncy,
+            start,
+            order,
+        }
     }
 
     /// Calls `f(i)` for every point in the cells around `(x, y)` (a superset
@@ -308,7 +346,9 @@ impl BucketIndex {
         for ix in (cx - 1).max(0)..=(cx + 1).min(self.ncx as i64 - 1) {
             for iy in (cy - 1).max(0)..=(cy + 1).min(self.ncy as i64 - 1) {
                 let c = ix as usize * self.ncy + iy as usize;
-                self.order[self.start[c]..self.start[c + 1]].iter().for_each(|&i| f(i));
+                self.order[self.start[c]..self.start[c + 1]]
+                    .iter()
+                    .for_each(|&i| f(i));
             }
         }
     }
@@ -329,11 +369,20 @@ fn moving_least_squares(
     let mut rp = [0.0f64; 3];
     let mut rs = [0.0f64; 3];
     let (mut wsum, mut wp, mut ws) = (0.0, 0.0, 0.0);
-    let (mut lo_p, mut hi_p, mut lo_s, mut hi_s) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut lo_p, mut hi_p, mut lo_s, mut hi_s) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     index.for_near(x, y, |i| {
         let p = &points[i];
         let (u, v) = ((p.east_km - x) / scale, (p.north_km - y) / scale);
-        let d2 = if radius.is_finite() { u * u + v * v } else { 0.0 };
+        let d2 = if radius.is_finite() {
+            u * u + v * v
+        } else {
+            0.0
+        };
         if d2 >= 1.0 {
             return;
         }
@@ -369,7 +418,8 @@ fn moving_least_squares(
 }
 
 fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
         + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
 }
 
@@ -404,7 +454,9 @@ mod tests {
         // Brute force against the buckets on a pseudo-random cloud.
         let mut s = 12345u64;
         let mut rnd = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
         let pts: Vec<LocalVelocityPoint> = (0..500)
