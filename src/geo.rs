@@ -119,9 +119,7 @@ impl LocalProjection {
     /// WGS84). Fails if the longitude is not finite or the latitude is not a
     /// finite value in `[-90, 90]`.
     pub fn new(origin_lon_deg: f64, origin_lat_deg: f64) -> Result<Self, GeoError> {
-        if !origin_lon_deg.is_finite()
-            || !origin_lat_deg.is_finite()
-            || origin_lat_deg.abs() > 90.0
+        if !origin_lon_deg.is_finite() || !origin_lat_deg.is_finite() || origin_lat_deg.abs() > 90.0
         {
             return Err(GeoError::InvalidOrigin {
                 lon_deg: origin_lon_deg,
@@ -229,9 +227,17 @@ mod tests {
         ] {
             let (lon, lat) = proj.to_lonlat(e, n);
             let (e2, n2) = proj.to_local_km(lon, lat);
-            assert!((e - e2).abs() < 1e-9 && (n - n2).abs() < 1e-9, "{e},{n} -> {e2},{n2}");
+            assert!(
+                (e - e2).abs() < 1e-9 && (n - n2).abs() < 1e-9,
+                "{e},{n} -> {e2},{n2}"
+            );
         }
-        for &(lon, lat) in &[(-117.6, 35.7), (-116.0, 36.9), (-119.1, 34.5), (-117.61, 35.71)] {
+        for &(lon, lat) in &[
+            (-117.6, 35.7),
+            (-116.0, 36.9),
+            (-119.1, 34.5),
+            (-117.61, 35.71),
+        ] {
             let (e, n) = proj.to_local_km(lon, lat);
             let (lon2, lat2) = proj.to_lonlat(e, n);
             assert!((lon - lon2).abs() < 1e-11 && (lat - lat2).abs() < 1e-11);

@@ -17,6 +17,10 @@ pub use eqnemix_traveltime as traveltime;
 
 pub mod cli;
 pub mod cluster_gaussian;
+pub mod plot;
+pub mod io;
+pub mod clustering;
+pub mod catalog;
 pub mod geo;
 
 pub use cluster_gaussian::ClusterGaussian;

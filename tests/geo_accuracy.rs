@@ -55,9 +55,17 @@ fn distances_within_documented_bound_over_300km() {
         (-78.0, 0.0, 4),
     ] {
         let (abs, rel) = worst_errors(lon, lat, seed);
-        println!("origin ({lon}, {lat}): worst |d_local - d_geodesic| = {abs:.4} km, relative {rel:.2e}");
-        assert!(abs < ACCURACY_300KM_ABS_KM, "abs error {abs} km at origin ({lon},{lat})");
-        assert!(rel < ACCURACY_300KM_RELATIVE, "rel error {rel} at origin ({lon},{lat})");
+        println!(
+            "origin ({lon}, {lat}): worst |d_local - d_geodesic| = {abs:.4} km, relative {rel:.2e}"
+        );
+        assert!(
+            abs < ACCURACY_300KM_ABS_KM,
+            "abs error {abs} km at origin ({lon},{lat})"
+        );
+        assert!(
+            rel < ACCURACY_300KM_RELATIVE,
+            "rel error {rel} at origin ({lon},{lat})"
+        );
         // The distortion is real: a flat Earth over 300 km cannot be exact.
         // This guards against a test that compares the projection with itself.
         assert!(abs > 1e-3, "suspiciously exact: {abs}");

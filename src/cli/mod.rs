@@ -6,6 +6,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod cluster;
 pub mod info;
 
 /// eqnemix: probabilistic earthquake location from a single seismic station.
@@ -22,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the components (travel-time models, samplers, networks) this build offers.
     Info(info::InfoArgs),
+    /// Partition a catalog into K clusters (K-means on local km) and fit each cluster's Gaussian.
+    Cluster(cluster::ClusterArgs),
 }
 
 impl Command {
@@ -29,6 +32,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             Command::Info(a) => a.run(),
+            Command::Cluster(a) => a.run(),
         }
     }
 }

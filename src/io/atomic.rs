@@ -1,0 +1,174 @@
+//! Atomic file writes: write to a temporary file in the destination's folder,
+//! flush and sync it, then rename it over the destination. A crash or an error
+//! part-way leaves either the old file or no file, never a half-written one.
+//!
+//! ```
+//! use std::io::Write;
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("out.txt");
+//! eqnemix::io::write_atomic(&path, |w| writeln!(w, "hello")).unwrap();
+//! assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello\n");
+//! ```
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Why an atomic write failed; always names the destination.
+#[derive(Debug, thiserror::Error)]
+pub enum AtomicWriteError {
+    /// Creating the temporary file, writing, syncing or renaming failed.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// Destination path.
+        path: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The caller's writer closure (for [`write_atomic_path`]) failed.
+    #[error("writing {path}: {message}")]
+    Producer {
+        /// Destination path.
+        path: PathBuf,
+        /// What the producer reported.
+        message: String,
+    },
+}
+
+/// Give the temporary file the destination's permissions if it exists, else
+/// 0644 (tempfile creates 0600, which would surprise users of output files).
+fn set_permissions(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    let perms = match std::fs::metadata(dest) {
+        Ok(m) => m.permissions(),
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::Permissions::from_mode(0o644)
+            }
+            #[cfg(not(unix))]
+            {
+                return Ok(());
+            }
+        }
+    };
+    std::fs::set_permissions(tmp, perms)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Write `path` atomically through a buffered writer handed to `write`.
+///
+/// The temporary file lives in the same folder as `path` (so the final rename
+/// stays on one file system) and is removed if `write` or the sync fails.
+pub fn write_atomic<F>(path: &Path, write: F) -> Result<(), AtomicWriteError>
+where
+    F: FnOnce(&mut BufWriter<&File>) -> std::io::Result<()>,
+{
+    let io_err = |source| AtomicWriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".eqnemix-tmp-")
+        .tempfile_in(parent_dir(path))
+        .map_err(io_err)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        write(&mut w).map_err(io_err)?;
+        w.flush().map_err(io_err)?;
+    }
+    tmp.as_file().sync_all().map_err(io_err)?;
+    set_permissions(tmp.path(), path).map_err(io_err)?;
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// Atomic write for producers that insist on writing to a path themselves
+/// (e.g. plotters' bitmap backend): `write` receives a temporary path in the
+/// destination folder **with the same extension** as `path`, and the file it
+/// leaves there is renamed to `path` if it returns `Ok`. On error the
+/// temporary file is removed.
+pub fn write_atomic_path<F, E>(path: &Path, write: F) -> Result<(), AtomicWriteError>
+where
+    F: FnOnce(&Path) -> Result<(), E>,
+    E: std::fmt::Display,
+{
+    let io_err = |source| AtomicWriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let suffix = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    // The temp file is created (so the name is ours), then handed over as a path.
+    let tmp = tempfile::Builder::new()
+        .prefix(".eqnemix-tmp-")
+        .suffix(&suffix)
+        .tempfile_in(parent_dir(path))
+        .map_err(io_err)?;
+    let tmp_path = tmp.into_temp_path();
+    if let Err(e) = write(&tmp_path) {
+        return Err(AtomicWriteError::Producer {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        });
+    }
+    if let Ok(f) = File::open(&tmp_path) {
+        f.sync_all().map_err(io_err)?;
+    }
+    set_permissions(&tmp_path, path).map_err(io_err)?;
+    tmp_path.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn failed_write_leaves_old_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_atomic(&path, |w| w.write_all(b"old")).unwrap();
+        let r = write_atomic(&path, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("boom"))
+        });
+        let msg = r.unwrap_err().to_string();
+        assert!(msg.contains("a.json") && msg.contains("boom"), "{msg}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn path_variant_keeps_extension_and_renames() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("map.png");
+        write_atomic_path(&path, |tmp| {
+            assert_eq!(tmp.extension().unwrap(), "png");
+            std::fs::write(tmp, b"png bytes")
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"png bytes");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
+        }
+        let r = write_atomic_path(&dir.path().join("b.png"), |_tmp| Err("no plot"));
+        assert!(r.unwrap_err().to_string().contains("b.png"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
