@@ -17,6 +17,7 @@ pub mod time_grid;
 pub mod nll;
 pub mod velocity;
 pub mod homogeneous;
+pub mod layered;
 
 pub use error::{OutsideDomain, TravelTimeError};
 pub use field::{Phase, Station, TravelTimeField, TravelTimeModel};
@@ -24,3 +25,4 @@ pub use grid::{Grid3, GridGeometry};
 pub use eikonal::{solve_eikonal, EikonalModel, EikonalOptions};
 pub use time_grid::TimeGrid;
 pub use homogeneous::{Homogeneous, HomogeneousField};
+pub use layered::{Layer, Layered1D, LayeredField, TableSpec};
