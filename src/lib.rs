@@ -17,10 +17,17 @@ pub use eqnemix_traveltime as traveltime;
 
 pub mod cli;
 pub mod cluster_gaussian;
-pub mod plot;
-pub mod io;
-pub mod clustering;
 pub mod catalog;
+pub mod clustering;
+pub mod io;
+pub mod plot;
+pub mod grid_posterior;
+pub mod likelihood;
+pub mod output;
+pub mod picks;
+pub mod posterior;
+pub mod prior;
+pub mod summary;
 pub mod geo;
 
 pub use cluster_gaussian::ClusterGaussian;

@@ -1,0 +1,360 @@
+//! The location summary of one event from posterior draws (weighted or
+//! not): mean, MAP, covariance, ellipsoids, HDIs, cluster probabilities,
+//! origin time and epicentre in lon/lat.
+
+use super::ellipsoid::{Ellipse2D, Ellipsoid};
+use super::hdi::hdi;
+use crate::posterior::LocationPosterior;
+use chrono::{DateTime, Utc};
+use eqnemix_samplers::{Draws, GradLogDensity, LogDensity};
+use serde::{Deserialize, Serialize};
+
+/// How to summarise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SummaryOptions {
+    /// Probability levels of the ellipsoids, ellipses and HDIs.
+    pub levels: Vec<f64>,
+    /// Maximum gradient-ascent steps refining the MAP from the best draw.
+    pub map_refine_steps: usize,
+    /// At most this many draws (evenly thinned) are used for the origin-time
+    /// and cluster-probability averages, which evaluate the model per draw.
+    pub max_draws_for_averages: usize,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions { levels: vec![0.68, 0.90, 0.95], map_refine_steps: 200, max_draws_for_averages: 20_000 }
+    }
+}
+
+/// Why a summary could not be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SummaryError {
+    /// No draws (or all weights zero).
+    #[error("no draws to summarise")]
+    NoDraws,
+    /// Draw dimension differs from the posterior's.
+    #[error("draws have dimension {got}, the posterior {expected}")]
+    DimensionMismatch {
+        /// Posterior dimension.
+        expected: usize,
+        /// Draw dimension.
+        got: usize,
+    },
+    /// Weights are not finite and non-negative, or their number is wrong.
+    #[error("chain {chain}: invalid weights ({why})")]
+    BadWeights {
+        /// Chain index.
+        chain: usize,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// A level is outside (0, 1).
+    #[error("summary level {0} must be in (0, 1)")]
+    BadLevel(f64),
+}
+
+/// Highest-density intervals of each coordinate at one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoordinateHdi {
+    /// Probability mass.
+    pub level: f64,
+    /// Lower bounds `[east, north, depth]` (km).
+    pub lower_km: [f64; 3],
+    /// Upper bounds (km).
+    pub upper_km: [f64; 3],
+}
+
+/// Origin time estimate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OriginTimeEstimate {
+    /// Posterior mean origin time (UTC).
+    pub utc: DateTime<Utc>,
+    /// The same, in seconds after the picks' reference time.
+    pub offset_s: f64,
+    /// Posterior standard deviation (s).
+    pub sigma_s: f64,
+}
+
+/// Geographic position of the mean and MAP epicentres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Geographic {
+    /// Longitude of the mean (deg).
+    pub mean_lon_deg: f64,
+    /// Latitude of the mean (deg).
+    pub mean_lat_deg: f64,
+    /// Longitude of the MAP (deg).
+    pub map_lon_deg: f64,
+    /// Latitude of the MAP (deg).
+    pub map_lat_deg: f64,
+}
+
+/// Everything reported about one located event. Serialisable (serde).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationSummary {
+    /// Event id.
+    pub event_id: String,
+    /// Instant the picks' times count from (UTC).
+    pub reference_time: DateTime<Utc>,
+    /// Number of draws used.
+    pub n_draws: usize,
+    /// Kish effective sample size `(Σw)²/Σw²` of the weights (the number of
+    /// draws when unweighted; autocorrelation is not accounted for here).
+    pub weights_ess: f64,
+    /// Posterior mean `[east, north, depth]` (km).
+    pub mean_km: [f64; 3],
+    /// Posterior standard deviations (km).
+    pub std_km: [f64; 3],
+    /// Posterior covariance (km²).
+    pub cov_km2: [[f64; 3]; 3],
+    /// Maximum a posteriori hypocentre (km): best draw refined by gradient ascent.
+    pub map_km: [f64; 3],
+    /// Log posterior density at the MAP (unnormalised).
+    pub map_log_density: f64,
+    /// Credible ellipsoids (χ², 3 dof), one per level.
+    pub ellipsoids: Vec<Ellipsoid>,
+    /// Epicentral ellipses (χ², 2 dof), one per level.
+    pub epicentral_ellipses: Vec<Ellipse2D>,
+    /// Per-coordinate HDIs, one per level.
+    pub hdi: Vec<CoordinateHdi>,
+    /// Posterior probability of each cluster: mean responsibility over draws.
+    pub cluster_probabilities: Vec<f64>,
+    /// Posterior probability of the background component.
+    pub background_probability: f64,
+    /// Origin time, when there are picks.
+    pub origin_time: Option<OriginTimeEstimate>,
+    /// RMS time residual at the MAP with its optimal origin time (s).
+    pub rms_residual_s: Option<f64>,
+    /// Number of P and S picks.
+    pub n_arrivals: usize,
+    /// Epicentres in lon/lat, when a projection was given.
+    pub geographic: Option<Geographic>,
+}
+
+/// Draw indices, weights (normalised to sum 1) and dimension of several chains.
+fn flatten(chains: &[Draws]) -> Result<(Vec<&[f64]>, Vec<f64>), SummaryError> {
+    let n_chains = chains.iter().filter(|c| c.n_draws() > 0).count();
+    if n_chains == 0 {
+        return Err(SummaryError::NoDraws);
+    }
+    let all_unweighted = chains.iter().all(|c| c.weights.is_none());
+    let total: usize = chains.iter().map(|c| c.n_draws()).sum();
+    let mut xs = Vec::with_capacity(total);
+    let mut ws = Vec::with_capacity(total);
+    for (ci, c) in chains.iter().enumerate() {
+        let n = c.n_draws();
+        if n == 0 {
+            continue;
+        }
+        match &c.weights {
+            None => {
+                let w = if all_unweighted { 1.0 / total as f64 } else { 1.0 / (n as f64 * n_chains as f64) };
+                for x in c.iter() {
+                    xs.push(x);
+                    ws.push(w);
+                }
+            }
+            Some(w) => {
+                if w.len() != n {
+                    return Err(SummaryError::BadWeights { chain: ci, why: "one weight per draw needed" });
+                }
+                if w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(SummaryError::BadWeights { chain: ci, why: "negative or non-finite" });
+                }
+                let s: f64 = w.iter().sum();
+                if s <= 0.0 {
+                    return Err(SummaryError::BadWeights { chain: ci, why: "all zero" });
+                }
+                for (x, v) in c.iter().zip(w) {
+                    xs.push(x);
+                    ws.push(v / s / n_chains as f64);
+                }
+            }
+        }
+    }
+    Ok((xs, ws))
+}
+
+/// Refine `x0` by gradient ascent on `posterior` with an adaptive step
+/// (km): a step along the normalised gradient is taken only if it raises
+/// the log density, then grown ×1.5; otherwise halved. Never returns a
+/// point worse than `x0`. Returns the point and its log density.
+pub fn refine_map(posterior: &LocationPosterior, x0: &[f64], max_steps: usize) -> (Vec<f64>, f64) {
+    let d = x0.len();
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; d];
+    let mut lp = posterior.log_density_and_gradient(&x, &mut g);
+    if !lp.is_finite() {
+        return (x, lp);
+    }
+    let mut step = 0.1 * posterior.region().sides_km().iter().cloned().fold(f64::INFINITY, f64::min).max(1e-3);
+    step = step.min(1.0);
+    let mut trial = vec![0.0; d];
+    let mut gt = vec![0.0; d];
+    for _ in 0..max_steps {
+        let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm == 0.0 || step < 1e-7 {
+            break;
+        }
+        for i in 0..d {
+            trial[i] = x[i] + step * g[i] / norm;
+        }
+        let lt = posterior.log_density_and_gradient(&trial, &mut gt);
+        if lt > lp {
+            x.copy_from_slice(&trial);
+            g.copy_from_slice(&gt);
+            lp = lt;
+            step *= 1.5;
+        } else {
+            step *= 0.5;
+        }
+    }
+    (x, lp)
+}
+
+impl LocationSummary {
+    /// Summarise the draws of one or more chains of `posterior` (each
+    /// chain's draws may carry importance weights; chains count equally
+    /// then). `to_lonlat` maps local `(east, north)` km to `(lon, lat)` deg.
+    pub fn from_draws(
+        posterior: &LocationPosterior,
+        chains: &[Draws],
+        options: &SummaryOptions,
+        to_lonlat: Option<&dyn Fn(f64, f64) -> (f64, f64)>,
+    ) -> Result<Self, SummaryError> {
+        for &l in &options.levels {
+            if !(l > 0.0 && l < 1.0) {
+                return Err(SummaryError::BadLevel(l));
+            }
+        }
+        let dim = posterior.dim();
+        if let Some(c) = chains.iter().find(|c| c.n_draws() > 0 && c.dim != dim) {
+            return Err(SummaryError::DimensionMismatch { expected: dim, got: c.dim });
+        }
+        let (xs, ws) = flatten(chains)?;
+        let n = xs.len();
+        let sw2: f64 = ws.iter().map(|w| w * w).sum();
+        let weights_ess = 1.0 / sw2;
+
+        // Mean and covariance (weights sum to 1).
+        let mut mean = [0.0; 3];
+        for (x, w) in xs.iter().zip(&ws) {
+            for a in 0..3 {
+                mean[a] += w * x[a];
+            }
+        }
+        let mut cov = [[0.0; 3]; 3];
+        for (x, w) in xs.iter().zip(&ws) {
+            for a in 0..3 {
+                for b in 0..3 {
+                    cov[a][b] += w * (x[a] - mean[a]) * (x[b] - mean[b]);
+                }
+            }
+        }
+        let std = [0, 1, 2].map(|a| cov[a][a].sqrt());
+
+        // MAP: the best draw (by the posterior itself), refined.
+        let (best, _) = xs
+            .iter()
+            .map(|x| (x, posterior.log_density(x)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("draws");
+        let (map, map_lp) = refine_map(posterior, best, options.map_refine_steps);
+        let map_km = [map[0], map[1], map[2]];
+
+        let ellipsoids = options.levels.iter().filter_map(|&l| Ellipsoid::from_covariance(&cov, l)).collect();
+        let epicentral_ellipses = options.levels.iter().filter_map(|&l| Ellipse2D::from_covariance(&cov, l)).collect();
+        let coords: [Vec<f64>; 3] = [0, 1, 2].map(|a| xs.iter().map(|x| x[a]).collect());
+        let hdis = options
+            .levels
+            .iter()
+            .map(|&l| {
+                let iv = [0, 1, 2].map(|a| hdi(&coords[a], Some(&ws), l).unwrap_or((f64::NAN, f64::NAN)));
+                CoordinateHdi { level: l, lower_km: iv.map(|v| v.0), upper_km: iv.map(|v| v.1) }
+            })
+            .collect();
+
+        // Per-draw averages over an evenly thinned subset.
+        let stride = n.div_ceil(options.max_draws_for_averages.max(1)).max(1);
+        let prior = posterior.prior();
+        let k = prior.n_clusters();
+        let mut cp = vec![0.0; k];
+        let mut bp = 0.0;
+        let mut buf = vec![0.0; k];
+        let (mut t_w, mut t_m, mut t_m2, mut t_var) = (0.0, 0.0, 0.0, 0.0);
+        for i in (0..n).step_by(stride) {
+            let x = xs[i];
+            let w = ws[i];
+            let p = [x[0], x[1], x[2]];
+            let b = prior.responsibilities(p, &mut buf);
+            for (c, r) in cp.iter_mut().zip(&buf) {
+                *c += w * r;
+            }
+            bp += w * b;
+            let t = if dim == 4 { Some((x[3], 0.0)) } else { posterior.origin_time_at(p) };
+            if let Some((t0, s0)) = t {
+                t_w += w;
+                t_m += w * t0;
+                t_m2 += w * t0 * t0;
+                t_var += w * s0 * s0;
+            }
+        }
+        let tot: f64 = cp.iter().sum::<f64>() + bp;
+        if tot > 0.0 {
+            cp.iter_mut().for_each(|c| *c /= tot);
+            bp /= tot;
+        }
+        let origin_time = (t_w > 0.0).then(|| {
+            let m = t_m / t_w;
+            // Law of total variance: spread of t0(x) over draws + mean conditional variance.
+            let var = (t_m2 / t_w - m * m).max(0.0) + t_var / t_w;
+            OriginTimeEstimate { utc: crate::picks::utc_after(posterior.reference_time(), m), offset_s: m, sigma_s: var.sqrt() }
+        });
+        let geographic = to_lonlat.map(|f| {
+            let (mean_lon_deg, mean_lat_deg) = f(mean[0], mean[1]);
+            let (map_lon_deg, map_lat_deg) = f(map_km[0], map_km[1]);
+            Geographic { mean_lon_deg, mean_lat_deg, map_lon_deg, map_lat_deg }
+        });
+        Ok(LocationSummary {
+            event_id: posterior.event_id().to_string(),
+            reference_time: posterior.reference_time(),
+            n_draws: n,
+            weights_ess,
+            mean_km: mean,
+            std_km: std,
+            cov_km2: cov,
+            map_km,
+            map_log_density: map_lp,
+            ellipsoids,
+            epicentral_ellipses,
+            hdi: hdis,
+            cluster_probabilities: cp,
+            background_probability: bp,
+            origin_time,
+            rms_residual_s: posterior.rms_residual_at(map_km),
+            n_arrivals: posterior.n_arrivals(),
+            geographic,
+        })
+    }
+
+    /// Summarise a dense grid evaluation (its nodes as weighted draws).
+    pub fn from_grid(
+        posterior: &LocationPosterior,
+        grid: &crate::grid_posterior::GridPosterior,
+        options: &SummaryOptions,
+        to_lonlat: Option<&dyn Fn(f64, f64) -> (f64, f64)>,
+    ) -> Result<Self, SummaryError> {
+        Self::from_draws(posterior, &[grid.as_weighted_draws()], options, to_lonlat)
+    }
+
+    /// The ellipsoid at `level`, if computed.
+    pub fn ellipsoid(&self, level: f64) -> Option<&Ellipsoid> {
+        self.ellipsoids.iter().find(|e| (e.confidence - level).abs() < 1e-9)
+    }
+
+    /// The epicentral ellipse at `level`, if computed.
+    pub fn epicentral_ellipse(&self, level: f64) -> Option<&Ellipse2D> {
+        self.epicentral_ellipses.iter().find(|e| (e.confidence - level).abs() < 1e-9)
+    }
+}

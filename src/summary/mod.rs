@@ -1,0 +1,13 @@
+//! Summaries of a location posterior from draws: point estimates (mean,
+//! MAP), covariance, credible ellipsoids and epicentral ellipses, HDIs,
+//! cluster probabilities, origin time and the epicentre in lon/lat.
+
+pub mod ellipsoid;
+pub mod hdi;
+pub mod location;
+
+pub use ellipsoid::{chi_square_quantile, Ellipse2D, Ellipsoid, EllipsoidAxis};
+pub use hdi::hdi;
+pub use location::{
+    refine_map, CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, SummaryError, SummaryOptions,
+};
