@@ -25,6 +25,20 @@
 //! S, several stations) at the same time with rayon
 //! ([`EikonalModel::fields`], [`EikonalModel::precompute`]).
 //!
+//! **Sweeping near the source only.** Time-ordered acceptance has one defect
+//! with a factored scheme: where the wavefront is strongly curved (near the
+//! source) the nodes beside a ray are accepted after it, so their axis is
+//! left out of the update even when the true derivative along it is not
+//! zero; in a velocity gradient the march then propagates straight rays
+//! within `R* ≈ sqrt(v·h/|∇v|)` of the source and the error converges like
+//! `h^1.5` (measured: order 1.6 in the max norm). So the solver first
+//! marches a box of half-width about `2·R*` around the source, converges it
+//! with factored Godunov Gauss-Seidel sweeps in the 8 axis orders (the
+//! upwind side chosen from the factored one-sided derivatives, Fomel, Luo &
+//! Zhao 2009; 3 to 5 rounds), then marches the rest of the grid from it.
+//! The box is small (at most `(2·24+1)³` nodes by default), and the max-norm
+//! error then converges at order 2 (`tests/eikonal_convergence.rs`).
+//!
 //! Nodes within [`EikonalOptions::source_radius_nodes`] spacings of the
 //! source are initialised with the straight-ray time using the mean of the
 //! slownesses at the source and at the node (error `O(r³)`, below the
@@ -52,11 +66,18 @@ pub struct EikonalOptions {
     /// Radius, in node spacings (of the largest spacing), of the ball around
     /// the source initialised with straight-ray times (default 2; at least 1.5).
     pub source_radius_nodes: f64,
+    /// Largest half-width (nodes) of the box around the source that is
+    /// converged by factored Godunov sweeps before the global march
+    /// (default 24; the box is `2·sqrt(v·h/|∇v|)` wide when that is smaller).
+    pub source_box_nodes: usize,
+    /// Most rounds of 8 sweeps over the source box (default 20; the sweeps
+    /// stop earlier once `tau` changes by less than 1e-12).
+    pub max_sweep_iterations: usize,
 }
 
 impl Default for EikonalOptions {
     fn default() -> Self {
-        EikonalOptions { second_order: true, source_radius_nodes: 2.0 }
+        EikonalOptions { second_order: true, source_radius_nodes: 2.0, source_box_nodes: 24, max_sweep_iterations: 20 }
     }
 }
 
