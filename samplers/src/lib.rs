@@ -26,6 +26,7 @@
 //! ```
 
 pub mod advi;
+pub mod any;
 pub mod adapt;
 pub mod density;
 pub mod diagnostics;
@@ -37,6 +38,7 @@ pub mod nuts;
 pub mod sampler;
 pub mod smc;
 pub mod targets;
+pub mod tempering;
 pub mod transform;
 
 pub use density::{GradLogDensity, LogDensity};

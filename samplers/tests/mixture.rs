@@ -7,6 +7,7 @@
 use eqnemix_samplers::octree::OctreeConfig;
 use eqnemix_samplers::smc::{Reference, SmcConfig};
 use eqnemix_samplers::targets::GaussianMixture;
+use eqnemix_samplers::tempering::TemperingConfig;
 use eqnemix_samplers::Draws;
 
 fn target() -> GaussianMixture {
@@ -57,4 +58,16 @@ fn octree_recovers_mode_weights_and_log_z() {
     assert!(run.ess > 1200.0, "ESS {}", run.ess);
     assert!((w0 - 0.3).abs() < 0.05, "left mode weight {w0}");
     assert!((run.log_evidence - t.log_z()).abs() < 0.1, "log Z {} vs {}", run.log_evidence, t.log_z());
+}
+
+#[test]
+fn parallel_tempering_cold_chain_crosses_modes() {
+    let t = target();
+    let cfg = TemperingConfig { n_warmup: 2000, n_draws: 20_000, n_temps: 8, max_temp: 200.0, ..Default::default() };
+    // Start in the lighter mode: the cold chain alone would never leave it.
+    let run = cfg.run(&t, &[-5.0, 0.0, 0.0], 7).unwrap();
+    let w0 = left_mass(&run.draws);
+    eprintln!("tempering: w0 {w0:.3} swaps {:?}", run.swap_accept);
+    assert!(run.swap_accept.iter().all(|&a| a > 0.1), "ladder too sparse: {:?}", run.swap_accept);
+    assert!((w0 - 0.3).abs() < 0.05, "left mode weight {w0}");
 }
