@@ -14,7 +14,9 @@
 // Index loops mirror the formulas; negated comparisons deliberately reject NaN.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::adapt::{AdaptAction, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig};
+use crate::adapt::{
+    AdaptAction, Adaptation, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig,
+};
 use crate::{check_init, DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
@@ -111,6 +113,13 @@ impl Metric {
                     chol_mass: chol,
                 })
             }
+        }
+    }
+
+    /// The inverse mass matrix: `d` variances (diag) or row-major `d*d`.
+    pub fn inverse_mass(&self) -> &[f64] {
+        match self {
+            Metric::Diag { inv_mass } | Metric::Dense { inv_mass, .. } => inv_mass,
         }
     }
 
@@ -337,7 +346,7 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
     run: &HamiltonianRun,
     init: &[f64],
     seed: u64,
-) -> Result<Draws, SamplerError> {
+) -> Result<(Draws, Adaptation), SamplerError> {
     check_init(kernel.hamiltonian().density, init)?;
     if !(run.target_accept > 0.0 && run.target_accept < 1.0) {
         return Err(SamplerError::InvalidConfig(format!(
@@ -382,12 +391,14 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
         dual,
         eps,
     );
+    let mut n_metric_updates = 0;
     for it in 0..run.n_warmup {
         let st = kernel.step(&mut state, &mut rng);
         let q = &kernel.current(&state).q;
         match adapter.update(it, st.accept_prob.unwrap_or(0.0), q) {
             AdaptAction::StepSize(e) => eps = e,
             AdaptAction::Metric(m) => {
+                n_metric_updates += 1;
                 kernel.set_metric(Metric::from_estimate(dim, run.metric, m)?);
                 let here = kernel.current(&state).clone();
                 eps = kernel.hamiltonian().initial_step_size(&here, eps, &mut rng);
@@ -403,7 +414,13 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
         let st = kernel.step(&mut state, &mut rng);
         draws.push(&kernel.current(&state).q, st);
     }
-    Ok(draws)
+    let adaptation = Adaptation {
+        step_size: eps,
+        metric_kind: run.metric,
+        metric: kernel.hamiltonian().metric.inverse_mass().to_vec(),
+        n_metric_updates,
+    };
+    Ok((draws, adaptation))
 }
 
 /// How long each static HMC trajectory is.
@@ -561,6 +578,19 @@ impl Sampler for HmcConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_adapted(density, init, seed).map(|(d, _)| d)
+    }
+}
+
+impl HmcConfig {
+    /// Like [`Sampler::sample`], also returning the adapted step size and
+    /// metric.
+    pub fn sample_adapted(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
         if let Trajectory::Length(l) = self.trajectory {
             if !(l > 0.0 && l.is_finite()) {
                 return Err(SamplerError::InvalidConfig(format!(

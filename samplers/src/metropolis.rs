@@ -17,7 +17,8 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::adapt::{
-    AdaptAction, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig, WindowSchedule,
+    AdaptAction, Adaptation, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig,
+    WindowSchedule,
 };
 use crate::{check_init, DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
 use nalgebra::DMatrix;
@@ -196,6 +197,19 @@ impl Sampler for MetropolisConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_adapted(density, init, seed).map(|(d, _)| d)
+    }
+}
+
+impl MetropolisConfig {
+    /// Like [`Sampler::sample`], also returning the adapted scale `lambda`
+    /// and proposal covariance `C`.
+    pub fn sample_adapted(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
         check_init(density, init)?;
         if self.thin == 0 {
             return Err(SamplerError::InvalidConfig("thin must be >= 1".into()));
@@ -234,12 +248,27 @@ impl Sampler for MetropolisConfig {
         );
         adapter.cumulative = true;
         adapter.schedule = WindowSchedule::equal(self.n_warmup, &self.windows);
+        let mut covariance: Vec<f64> = match self.metric {
+            MetricKind::Diag => vec![self.init_scale.powi(2); d],
+            MetricKind::Dense => (0..d * d)
+                .map(|k| {
+                    if k / d == k % d {
+                        self.init_scale.powi(2)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        };
+        let mut n_metric_updates = 0;
         for it in 0..self.n_warmup {
             let st = kernel.step(&mut state, &mut rng);
             match adapter.update(it, st.accept_prob.unwrap_or(0.0), &state.x) {
                 AdaptAction::StepSize(l) => kernel.scale = l,
                 AdaptAction::Metric(cov) => {
                     kernel.set_covariance(self.metric, &cov)?;
+                    covariance = cov;
+                    n_metric_updates += 1;
                     kernel.scale = optimal;
                     adapter.restart_step_size(optimal);
                 }
@@ -259,6 +288,12 @@ impl Sampler for MetropolisConfig {
             st.log_density = state.logp;
             draws.push(&state.x, st);
         }
-        Ok(draws)
+        let adaptation = Adaptation {
+            step_size: kernel.scale,
+            metric_kind: self.metric,
+            metric: covariance,
+            n_metric_updates,
+        };
+        Ok((draws, adaptation))
     }
 }

@@ -42,7 +42,7 @@
 // Index loops mirror the formulas; negated comparisons deliberately reject NaN.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::adapt::{MetricKind, WindowConfig};
+use crate::adapt::{Adaptation, MetricKind, WindowConfig};
 use crate::hmc::{
     run_hamiltonian, Hamiltonian, HamiltonianKernel, HamiltonianRun, Metric, PhasePoint,
 };
@@ -443,6 +443,19 @@ impl Sampler for NutsConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_adapted(density, init, seed).map(|(d, _)| d)
+    }
+}
+
+impl NutsConfig {
+    /// Like [`Sampler::sample`], also returning the adapted step size and
+    /// metric (inverse mass matrix).
+    pub fn sample_adapted(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
         if self.max_tree_depth == 0 || self.max_tree_depth > 30 {
             return Err(SamplerError::InvalidConfig(format!(
                 "max_tree_depth = {} must be in 1..=30",

@@ -4,7 +4,7 @@
 
 use eqnemix_samplers::nuts::NutsConfig;
 use eqnemix_samplers::targets::{CorrelatedGaussian, Funnel};
-use eqnemix_samplers::{run_chains, Sampler};
+use eqnemix_samplers::{run_chains, Draws, Sampler};
 
 #[test]
 fn nuts_reports_divergences_on_the_funnel() {
@@ -46,7 +46,10 @@ fn nuts_respects_max_tree_depth_and_reports_stats() {
         let n = s.n_grad_evals.unwrap();
         // `depth` completed doublings cost 2^depth - 1 steps; a rejected
         // last sub-tree adds at most 2^depth more.
-        assert!(depth <= 3 && (1..=7).contains(&n), "depth {depth}, {n} steps");
+        assert!(
+            depth <= 3 && (1..=7).contains(&n),
+            "depth {depth}, {n} steps"
+        );
         assert!(
             n + 1 >= 1 << depth && n < 1 << (depth + 1),
             "depth {depth}, {n} steps"
@@ -84,4 +87,27 @@ fn bad_settings_and_inits_are_errors() {
     assert!(NutsConfig::default()
         .sample(&f, &[f64::NAN, 0.0], 1)
         .is_err());
+}
+
+/// E-BFMI: NUTS energies on a Gaussian give E-BFMI near 1; on the funnel,
+/// where the energy varies over a far wider range than one momentum
+/// resample can cover, it falls below the 0.3 warning level.
+#[test]
+fn ebfmi_separates_gaussian_from_funnel() {
+    use eqnemix_samplers::diagnostics::ebfmi;
+    let t = CorrelatedGaussian::ar1_10d();
+    let cfg = NutsConfig {
+        n_warmup: 500,
+        n_draws: 1000,
+        ..Default::default()
+    };
+    let g = ebfmi(&cfg.sample(&t, t.mean(), 8).unwrap()).unwrap();
+    let f = Funnel::new(10).unwrap();
+    let fu = ebfmi(&cfg.sample(&f, &[0.5; 10], 8).unwrap()).unwrap();
+    eprintln!("E-BFMI gaussian {g:.2}, funnel {fu:.2}");
+    assert!(g > 0.7, "Gaussian E-BFMI {g}");
+    assert!(fu < 0.3 && fu < g, "funnel E-BFMI {fu} vs Gaussian {g}");
+    let mut no_energy = Draws::new(1);
+    no_energy.push(&[0.0], Default::default());
+    assert!(ebfmi(&no_energy).is_none());
 }

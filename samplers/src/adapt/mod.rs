@@ -15,6 +15,25 @@ pub use dual_averaging::{DualAveraging, DualAveragingConfig};
 pub use mass_matrix::{CovarianceEstimator, MetricKind};
 pub use windows::{WindowConfig, WindowSchedule};
 
+use serde::{Deserialize, Serialize};
+
+/// What warm-up settled on, returned by the samplers' `sample_adapted`
+/// methods so adaptation is never silent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adaptation {
+    /// Final leapfrog step size (HMC/NUTS) or proposal scale `lambda`
+    /// (Metropolis).
+    pub step_size: f64,
+    /// Shape of `metric`.
+    pub metric_kind: MetricKind,
+    /// The adapted metric: `d` variances (diag) or a row-major `d*d`
+    /// covariance (dense). For HMC/NUTS the inverse mass matrix, for
+    /// Metropolis the proposal covariance `C` (proposal `lambda² C`).
+    pub metric: Vec<f64>,
+    /// Number of metric updates made during warm-up.
+    pub n_metric_updates: usize,
+}
+
 /// What the warm-up loop must do after an adaptation update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AdaptAction {

@@ -9,12 +9,14 @@
 //!   Geyer's initial monotone sequence estimator.
 //! * [`mcse_mean`], [`mcse_sd`], [`mcse_quantile`]: Monte Carlo standard errors.
 //! * [`hdi`]: highest-density (shortest) interval.
+//! * [`ebfmi`]: energy Bayesian fraction of missing information (HMC/NUTS).
 //! * [`Summary`]: an ArviZ-style table (serde, `Display`).
 //!
 //! Every function takes the draws of one scalar quantity as one slice per
 //! chain (all chains the same length). They return `NaN` where the quantity
 //! is undefined (fewer than 4 draws per chain, constant draws), as ArviZ does.
 
+mod energy;
 mod ess;
 mod hdi;
 mod mcse;
@@ -22,6 +24,7 @@ mod rank;
 mod rhat;
 mod summary;
 
+pub use energy::ebfmi;
 pub use ess::{ess_basic, ess_bulk, ess_mean, ess_quantile, ess_tail};
 pub use hdi::hdi;
 pub use mcse::{mcse_mean, mcse_quantile, mcse_sd};
