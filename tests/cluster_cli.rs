@@ -181,7 +181,7 @@ fn clusters_the_sample_catalog() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((w, h), (1100, 1000));
+    assert_eq!((w, h), eqnemix::clustering::catalog_clusters::MAP_SIZE_PX);
     // No temporary files left behind.
     assert_eq!(std::fs::read_dir(&dst).unwrap().count(), 4);
 }
@@ -269,7 +269,7 @@ fn region_and_time_filters() {
         .filter(|l| l.starts_with("syn"))
         .filter(|l| {
             let t = l.split(',').nth(1).unwrap();
-            t >= "2019-10-01T00:00:00" && t < "2019-12-01T00:00:00"
+            ("2019-10-01T00:00:00".."2019-12-01T00:00:00").contains(&t)
         })
         .count();
     let (_, rows) = read_labelled(&dst.join("catalog_with_cluster_ids.csv"));

@@ -24,6 +24,8 @@ pub const METADATA_JSON: &str = "clusters_metadata.json";
 pub const GAUSSIAN_JSON: &str = "clusters_gaussian.json";
 /// The map.
 pub const MAP_PNG: &str = "clusters_map.png";
+/// Size of the map (pixels).
+pub const MAP_SIZE_PX: (u32, u32) = (1400, 1150);
 /// Name of the label column added to the catalog.
 pub const CLUSTER_ID_COLUMN: &str = "cluster_id";
 
@@ -162,6 +164,7 @@ pub fn write_cluster_outputs(
     )?;
 
     let en: Vec<[f64; 2]> = clusters.points_km.iter().map(|p| [p[0], p[1]]).collect();
+    let depths: Vec<f64> = clusters.points_km.iter().map(|p| p[2]).collect();
     let station = opts.station.as_ref().map(|(name, lon, lat)| {
         let (e, n) = clusters.projection.to_local_km(*lon, *lat);
         StationMarker {
@@ -173,13 +176,15 @@ pub fn write_cluster_outputs(
     let map_path = dst.join(MAP_PNG);
     let map = ClusterMap {
         events_en_km: &en,
+        depths_km: &depths,
         labels: &clusters.kmeans.labels,
         gaussians: &clusters.gaussians,
         origin,
         station,
         n_sigma: opts.ellipse_n_sigma,
         title: format!("K-means clusters of catalog events (K = {k})"),
-        size_px: (1100, 1000),
+        source: Some(catalog.path.display().to_string()),
+        size_px: (MAP_SIZE_PX.0, MAP_SIZE_PX.1),
     };
     draw_cluster_map(&map_path, &map).map_err(|source| ClusterFileError::Plot {
         path: map_path.clone(),

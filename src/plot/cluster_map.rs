@@ -29,6 +29,9 @@ pub struct StationMarker {
 pub struct ClusterMap<'a> {
     /// Epicentres `[east, north]` (km), one per event.
     pub events_en_km: &'a [[f64; 2]],
+    /// Depth of each event (km, positive down), for the east-depth section;
+    /// may be empty (then only the cluster ellipses are drawn there).
+    pub depths_km: &'a [f64],
     /// Cluster of each event (`0..K`).
     pub labels: &'a [usize],
     /// The cluster Gaussians (their east-north marginals are drawn).
@@ -41,6 +44,8 @@ pub struct ClusterMap<'a> {
     pub n_sigma: f64,
     /// Figure title.
     pub title: String,
+    /// Where the events came from (printed under the figure), if known.
+    pub source: Option<String>,
     /// Image size (pixels).
     pub size_px: (u32, u32),
 }
@@ -79,7 +84,24 @@ pub fn draw_cluster_map(path: &Path, map: &ClusterMap) -> Result<(), PlotError> 
             confidence_ellipse([g.mean_km[0], g.mean_km[1]], cov, map.n_sigma, 120)
         })
         .collect::<Result<_, _>>()?;
-    write_atomic_path(path, |tmp| -> DrawResult<()> { render(tmp, map, &rings) })?;
+    if !map.depths_km.is_empty() && map.depths_km.len() != map.events_en_km.len() {
+        return Err(PlotError::BadInput(format!(
+            "{} events but {} depths",
+            map.events_en_km.len(),
+            map.depths_km.len()
+        )));
+    }
+    let section_rings: Vec<Vec<(f64, f64)>> = map
+        .gaussians
+        .iter()
+        .map(|g| {
+            let (mean, cov) = section_marginal(g);
+            confidence_ellipse(mean, cov, map.n_sigma, 120)
+        })
+        .collect::<Result<_, _>>()?;
+    write_atomic_path(path, |tmp| -> DrawResult<()> {
+        render(tmp, map, &rings, &section_rings)
+    })?;
     Ok(())
 }
 
@@ -123,45 +145,85 @@ fn equal_aspect(r: (f64, f64, f64, f64), plot_px: (u32, u32)) -> (f64, f64, f64,
 }
 
 const FONT: &str = "sans-serif";
+/// Width of the legend column (pixels).
+const LEGEND_W: u32 = 360;
+/// Left/bottom label areas (pixels), shared by map and section so their x axes align.
+const Y_LABEL_AREA: u32 = 80;
+const X_LABEL_AREA: u32 = 58;
+const MARGIN: u32 = 14;
 
 type Chart<'a, 'b> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Area<'b> = DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>;
+type AreaError<'b> = DrawingAreaErrorKind<<BitMapBackend<'b> as DrawingBackend>::ErrorType>;
 
 fn build_chart<'a, 'b>(
-    body: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
-    title: &str,
-    r: (f64, f64, f64, f64),
-) -> Result<Chart<'a, 'b>, DrawingAreaErrorKind<<BitMapBackend<'b> as DrawingBackend>::ErrorType>> {
-    ChartBuilder::on(body)
-        .caption(title, (FONT, 30).into_font().style(FontStyle::Bold))
-        .margin(18)
-        .margin_right(36)
-        .x_label_area_size(64)
-        .y_label_area_size(84)
-        .build_cartesian_2d(r.0..r.1, r.2..r.3)
+    area: &'a Area<'b>,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> Result<Chart<'a, 'b>, AreaError<'b>> {
+    ChartBuilder::on(area)
+        .margin(MARGIN)
+        .x_label_area_size(X_LABEL_AREA)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
 }
 
-fn render(path: &Path, map: &ClusterMap, rings: &[Vec<(f64, f64)>]) -> DrawResult<()> {
+/// The (east, -depth) marginal of a cluster Gaussian: mean and covariance.
+fn section_marginal(g: &ClusterGaussian) -> ([f64; 2], [[f64; 2]; 2]) {
+    let c = &g.cov_km2;
+    (
+        [g.mean_km[0], -g.mean_km[2]],
+        [[c[0][0], -c[0][2]], [-c[2][0], c[2][2]]],
+    )
+}
+
+fn station_triangle(c: (i32, i32), half: i32) -> Polygon<(i32, i32)> {
+    // Inverted triangle (backend y grows downwards).
+    Polygon::new(
+        vec![
+            (c.0 - half, c.1 - half * 3 / 4),
+            (c.0 + half, c.1 - half * 3 / 4),
+            (c.0, c.1 + half),
+        ],
+        BLACK.filled(),
+    )
+}
+
+fn render(
+    path: &Path,
+    map: &ClusterMap,
+    rings: &[Vec<(f64, f64)>],
+    section_rings: &[Vec<(f64, f64)>],
+) -> DrawResult<()> {
+    let width = map.size_px.0;
     let root = BitMapBackend::new(path, map.size_px).into_drawing_area();
     root.fill(&WHITE).map_err(to_box)?;
-    let (body, footer) = root.split_vertically(map.size_px.1.saturating_sub(34));
-    // First pass measures the plotting area; the second sets equal km scales.
+    let root = root
+        .titled(&map.title, (FONT, 30).into_font().color(&BLACK))
+        .map_err(to_box)?;
+    let body_h = root.dim_in_pixel().1.saturating_sub(30);
+    let (body, footer) = root.split_vertically(body_h);
+    let (left, legend) = body.split_horizontally(width.saturating_sub(LEGEND_W));
+    let map_h = body_h * 73 / 100;
+    let (map_area, section_area) = left.split_vertically(map_h);
+
+    // Map view: measure the plotting area, then set equal km scales.
     let raw = extent(map, rings);
-    let dims = build_chart(&body, &map.title, raw)
+    let dims = build_chart(&map_area, (raw.0, raw.1), (raw.2, raw.3))
         .map_err(to_box)?
         .plotting_area()
         .dim_in_pixel();
     let r = equal_aspect(raw, dims);
-    body.fill(&WHITE).map_err(to_box)?;
-    let mut chart = build_chart(&body, &map.title, r).map_err(to_box)?;
-
+    map_area.fill(&WHITE).map_err(to_box)?;
+    let mut chart = build_chart(&map_area, (r.0, r.1), (r.2, r.3)).map_err(to_box)?;
     chart
         .configure_mesh()
         .x_desc("East of origin (km)")
         .y_desc("North of origin (km)")
-        .axis_desc_style((FONT, 22))
-        .label_style((FONT, 18))
-        .bold_line_style(RGBColor(215, 215, 215).stroke_width(1))
+        .axis_desc_style((FONT, 21))
+        .label_style((FONT, 17))
+        .bold_line_style(RGBColor(220, 220, 220).stroke_width(1))
         .light_line_style(TRANSPARENT)
         .x_labels(9)
         .y_labels(9)
@@ -169,33 +231,18 @@ fn render(path: &Path, map: &ClusterMap, rings: &[Vec<(f64, f64)>]) -> DrawResul
         .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(to_box)?;
-
-    let k = map.gaussians.len();
-    // Events, one series per cluster (drawn first so ellipses stay visible).
-    for (j, g) in map.gaussians.iter().enumerate() {
+    for j in 0..map.gaussians.len() {
         let color = category_color(j);
-        let pts: Vec<(f64, f64)> = map
-            .events_en_km
-            .iter()
-            .zip(map.labels)
-            .filter(|(_, &l)| l == j)
-            .map(|(p, _)| (p[0], p[1]))
-            .collect();
         chart
             .draw_series(
-                pts.iter()
-                    .map(|&p| Circle::new(p, 3, color.mix(0.55).filled())),
+                map.events_en_km
+                    .iter()
+                    .zip(map.labels)
+                    .filter(|(_, &l)| l == j)
+                    .map(|(p, _)| Circle::new((p[0], p[1]), 3, color.mix(0.55).filled())),
             )
-            .map_err(to_box)?
-            .label(format!(
-                "Cluster {j}: n = {}, depth {:.1} ± {:.1} km",
-                g.n_events,
-                g.mean_km[2],
-                g.cov_km2[2][2].sqrt()
-            ))
-            .legend(move |(x, y)| Circle::new((x + 10, y), 6, color.filled()));
+            .map_err(to_box)?;
     }
-    // Ellipses and means.
     for (j, (g, ring)) in map.gaussians.iter().zip(rings).enumerate() {
         let color = category_color(j);
         chart
@@ -204,80 +251,173 @@ fn render(path: &Path, map: &ClusterMap, rings: &[Vec<(f64, f64)>]) -> DrawResul
                 color.stroke_width(2),
             )))
             .map_err(to_box)?;
-        let m = (g.mean_km[0], g.mean_km[1]);
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at(m)
+                EmptyElement::at((g.mean_km[0], g.mean_km[1]))
                     + Cross::new((0, 0), 7, BLACK.stroke_width(3))
                     + Text::new(
                         format!("{j}"),
                         (10, -30),
-                        (FONT, 22).into_font().style(FontStyle::Bold).color(&BLACK),
+                        (FONT, 22).into_font().color(&BLACK),
                     ),
             ))
             .map_err(to_box)?;
     }
-    // Legend entries for the ellipse and mean symbols.
-    let p = probability_within_n_sigma_2d(map.n_sigma) * 100.0;
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-        .map_err(to_box)?
-        .label(format!(
-            "{}σ ellipse ({p:.1} % of a 2D Gaussian)",
-            trim_float(map.n_sigma)
-        ))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(3)));
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-        .map_err(to_box)?
-        .label("Cluster mean")
-        .legend(|(x, y)| Cross::new((x + 10, y), 6, BLACK.stroke_width(3)));
     if let Some(s) = &map.station {
-        let tri = |c: (i32, i32)| {
-            // Inverted triangle (backend y grows downwards).
-            Polygon::new(
-                vec![(c.0 - 11, c.1 - 8), (c.0 + 11, c.1 - 8), (c.0, c.1 + 11)],
-                BLACK.filled(),
-            )
-        };
         chart
             .draw_series(std::iter::once(
                 EmptyElement::at((s.east_km, s.north_km))
-                    + tri((0, 0))
+                    + station_triangle((0, 0), 11)
                     + Text::new(
                         s.name.clone(),
                         (13, 4),
-                        (FONT, 20).into_font().style(FontStyle::Bold).color(&BLACK),
+                        (FONT, 19).into_font().color(&BLACK),
                     ),
             ))
-            .map_err(to_box)?
-            .label(format!("Station {}", s.name))
-            .legend(move |(x, y)| tri((x + 10, y)));
+            .map_err(to_box)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .margin(12)
-        .legend_area_size(30)
-        .label_font((FONT, 18))
-        .background_style(WHITE.mix(0.88))
-        .border_style(BLACK)
+
+    // East-depth section under the map, same x range, depth down (plotted as -depth).
+    let zs = map
+        .depths_km
+        .iter()
+        .copied()
+        .chain(section_rings.iter().flatten().map(|p| -p.1))
+        .filter(|z| z.is_finite());
+    let (zmin, zmax) = zs.fold((0.0f64, 1.0f64), |(lo, hi), z| (lo.min(z), hi.max(z)));
+    let pad = 0.06 * (zmax - zmin);
+    let mut sec = build_chart(
+        &section_area,
+        (r.0, r.1),
+        (-(zmax + pad), -(zmin - pad).min(0.0)),
+    )
+    .map_err(to_box)?;
+    sec.configure_mesh()
+        .x_desc("East of origin (km)")
+        .y_desc("Depth (km)")
+        .axis_desc_style((FONT, 21))
+        .label_style((FONT, 17))
+        .bold_line_style(RGBColor(220, 220, 220).stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .x_labels(9)
+        .y_labels(5)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{:.0}", -v + 0.0))
         .draw()
         .map_err(to_box)?;
-
-    let note = format!(
-        "{} events, K = {k}. Origin (0, 0): {}, {} (WGS84, azimuthal equidistant); equal km scale on both axes.",
-        map.events_en_km.len(),
-        format_lon(map.origin.lon_deg),
-        format_lat(map.origin.lat_deg),
-    );
-    footer
-        .draw_text(
-            &note,
-            &(FONT, 17).into_font().color(&RGBColor(70, 70, 70)),
-            (20, 6),
-        )
+    {
+        for j in 0..map.gaussians.len() {
+            let color = category_color(j);
+            sec.draw_series(
+                map.events_en_km
+                    .iter()
+                    .zip(map.depths_km)
+                    .zip(map.labels)
+                    .filter(|(_, &l)| l == j)
+                    .map(|((p, z), _)| Circle::new((p[0], -z), 3, color.mix(0.55).filled())),
+            )
+            .map_err(to_box)?;
+        }
+    }
+    for (j, (g, ring)) in map.gaussians.iter().zip(section_rings).enumerate() {
+        let (mean, _) = section_marginal(g);
+        sec.draw_series(std::iter::once(PathElement::new(
+            ring.clone(),
+            category_color(j).stroke_width(2),
+        )))
         .map_err(to_box)?;
+        sec.draw_series(std::iter::once(Cross::new(
+            (mean[0], mean[1]),
+            6,
+            BLACK.stroke_width(3),
+        )))
+        .map_err(to_box)?;
+    }
+    if let Some(s) = &map.station {
+        sec.draw_series(std::iter::once(
+            EmptyElement::at((s.east_km, 0.0)) + station_triangle((0, -8), 9),
+        ))
+        .map_err(to_box)?;
+    }
+
+    // Legend column.
+    let mut y = 40;
+    let text = |area: &Area, s: &str, x: i32, y: i32, size: u32| {
+        area.draw_text(s, &(FONT, size).into_font().color(&BLACK), (x, y))
+    };
+    text(&legend, "Clusters (mean depth ± 1σ)", 12, y, 20).map_err(to_box)?;
+    y += 36;
+    for (j, g) in map.gaussians.iter().enumerate() {
+        legend
+            .draw(&Circle::new((24, y + 9), 7, category_color(j).filled()))
+            .map_err(to_box)?;
+        let label = format!(
+            "{j}:  n = {},  {:.1} ± {:.1} km",
+            g.n_events,
+            g.mean_km[2],
+            g.cov_km2[2][2].sqrt()
+        );
+        text(&legend, &label, 42, y, 18).map_err(to_box)?;
+        y += 30;
+    }
+    y += 10;
+    let p = probability_within_n_sigma_2d(map.n_sigma) * 100.0;
+    legend
+        .draw(&PathElement::new(
+            vec![(14, y + 9), (36, y + 9)],
+            BLACK.stroke_width(2),
+        ))
+        .map_err(to_box)?;
+    text(
+        &legend,
+        &format!("{}σ ellipse ({p:.1} %)", trim_float(map.n_sigma)),
+        42,
+        y,
+        18,
+    )
+    .map_err(to_box)?;
+    y += 30;
+    legend
+        .draw(&Cross::new((25, y + 9), 6, BLACK.stroke_width(3)))
+        .map_err(to_box)?;
+    text(&legend, "Cluster mean", 42, y, 18).map_err(to_box)?;
+    y += 30;
+    if let Some(s) = &map.station {
+        legend
+            .draw(&station_triangle((25, y + 9), 10))
+            .map_err(to_box)?;
+        text(&legend, &format!("Station {}", s.name), 42, y, 18).map_err(to_box)?;
+        y += 30;
+    }
+    y += 24;
+    let grey = (FONT, 16).into_font().color(&RGBColor(70, 70, 70));
+    let notes = [
+        format!(
+            "{} events, K = {}",
+            map.events_en_km.len(),
+            map.gaussians.len()
+        ),
+        "Origin (0, 0) of the local frame:".to_string(),
+        format!(
+            "  {}, {}",
+            format_lon(map.origin.lon_deg),
+            format_lat(map.origin.lat_deg)
+        ),
+        "WGS84 azimuthal equidistant;".to_string(),
+        "equal km scale in map view.".to_string(),
+        "Section: depth vs east, all events.".to_string(),
+        format!("Ellipses: {}σ of each cluster's", trim_float(map.n_sigma)),
+        "Gaussian marginal (2D).".to_string(),
+    ];
+    for line in notes {
+        legend.draw_text(&line, &grey, (12, y)).map_err(to_box)?;
+        y += 22;
+    }
+    if let Some(src) = &map.source {
+        footer
+            .draw_text(&format!("Catalog: {src}"), &grey, (MARGIN as i32 + 6, 4))
+            .map_err(to_box)?;
+    }
     root.present().map_err(to_box)?;
     Ok(())
 }
@@ -314,6 +454,7 @@ mod tests {
         };
         let map = ClusterMap {
             events_en_km: &[[0.0, 0.0], [1.0, 1.0]],
+            depths_km: &[],
             labels: &[0, 1],
             gaussians: std::slice::from_ref(&g),
             origin: ProjectionOrigin {
@@ -323,6 +464,7 @@ mod tests {
             station: None,
             n_sigma: 2.0,
             title: "t".into(),
+            source: None,
             size_px: (400, 300),
         };
         let path = dir.path().join("m.png");
