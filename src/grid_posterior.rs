@@ -11,6 +11,7 @@
 //! plotting and testing precision.
 //!
 //! Only 3D posteriors (origin time marginalised) can be gridded.
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use crate::posterior::LocationPosterior;
 use eqnemix_samplers::LogDensity;
@@ -64,8 +65,11 @@ pub struct GridPosterior {
 
 impl GridPosterior {
     /// Evaluate `posterior` on `n = [n_e, n_n, n_z]` cells over its region.
-    pub fn evaluate(posterior: &LocationPosterior, n: [usize; 3]) -> Result<Self, GridPosteriorError> {
-        if n.iter().any(|&v| v == 0) {
+    pub fn evaluate(
+        posterior: &LocationPosterior,
+        n: [usize; 3],
+    ) -> Result<Self, GridPosteriorError> {
+        if n.contains(&0) {
             return Err(GridPosteriorError::EmptyGrid(n));
         }
         if posterior.dim() != 3 {
@@ -93,7 +97,11 @@ impl GridPosterior {
             .into_par_iter()
             .map(|idx| {
                 let v = posterior.log_density(&grid.node(idx));
-                if v.is_nan() { f64::NEG_INFINITY } else { v }
+                if v.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    v
+                }
             })
             .collect();
         let (imax, &lmax) = log_density
@@ -199,7 +207,9 @@ impl GridPosterior {
 
     /// Cell-centre coordinates (km) along axis `a` (0 east, 1 north, 2 depth).
     pub fn axis_km(&self, a: usize) -> Vec<f64> {
-        (0..self.n[a]).map(|i| self.origin_km[a] + i as f64 * self.spacing_km[a]).collect()
+        (0..self.n[a])
+            .map(|i| self.origin_km[a] + i as f64 * self.spacing_km[a])
+            .collect()
     }
 
     /// The nodes as weighted draws (`values`, `weights` = cell masses), for
@@ -211,7 +221,10 @@ impl GridPosterior {
             if m > 0.0 {
                 d.push(
                     &self.node(idx),
-                    eqnemix_samplers::DrawStats { log_density: self.log_density[idx], ..Default::default() },
+                    eqnemix_samplers::DrawStats {
+                        log_density: self.log_density[idx],
+                        ..Default::default()
+                    },
                 );
                 w.push(m);
             }

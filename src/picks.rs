@@ -57,7 +57,10 @@ impl BackAzimuthObs {
     /// standard deviation σ for small σ (the large-kappa limit).
     pub fn from_sigma_deg(azimuth_deg: f64, sigma_deg: f64) -> Self {
         let s = sigma_deg.to_radians();
-        BackAzimuthObs { azimuth_deg, kappa: 1.0 / (s * s) }
+        BackAzimuthObs {
+            azimuth_deg,
+            kappa: 1.0 / (s * s),
+        }
     }
 }
 
@@ -77,7 +80,12 @@ pub struct StationPicks {
 impl StationPicks {
     /// A station with no observation yet.
     pub fn new(station: Station) -> Self {
-        StationPicks { station, p: None, s: None, back_azimuth: None }
+        StationPicks {
+            station,
+            p: None,
+            s: None,
+            back_azimuth: None,
+        }
     }
 }
 
@@ -196,7 +204,10 @@ pub enum PicksError {
 /// an unknown code is an error naming the line. Each event's reference time
 /// is the earliest arrival time in its rows.
 pub fn read_picks_csv(path: &Path, stations: &[Station]) -> Result<Vec<Picks>, PicksError> {
-    let file = std::fs::File::open(path).map_err(|e| PicksError::Io { path: path.into(), source: e })?;
+    let file = std::fs::File::open(path).map_err(|e| PicksError::Io {
+        path: path.into(),
+        source: e,
+    })?;
     read_picks_from(file, path, stations)
 }
 
@@ -206,14 +217,20 @@ pub fn read_picks_from<R: std::io::Read>(
     path: &Path,
     stations: &[Station],
 ) -> Result<Vec<Picks>, PicksError> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(reader);
     let fmt = |line: u64, field: &str, what: String| PicksError::Format {
         path: path.into(),
         line,
         field: field.into(),
         what,
     };
-    let headers = rdr.headers().map_err(|e| fmt(1, "header", e.to_string()))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| fmt(1, "header", e.to_string()))?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let need = |name: &str| col(name).ok_or_else(|| fmt(1, name, "missing column".into()));
     let (c_ev, c_sta, c_ph) = (need("event_id")?, need("station")?, need("phase")?);
@@ -236,12 +253,20 @@ pub fn read_picks_from<R: std::io::Read>(
         })?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |c: Option<usize>, name: &str| -> Result<&str, PicksError> {
-            c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()).ok_or_else(|| fmt(line, name, "missing value".into()))
+            c.and_then(|c| rec.get(c))
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| fmt(line, name, "missing value".into()))
         };
         let num = |c: Option<usize>, name: &str| -> Result<f64, PicksError> {
             let s = get(c, name)?;
-            let v: f64 = s.parse().map_err(|_| fmt(line, name, format!("`{s}` is not a number")))?;
-            if v.is_finite() { Ok(v) } else { Err(fmt(line, name, format!("`{s}` is not finite"))) }
+            let v: f64 = s
+                .parse()
+                .map_err(|_| fmt(line, name, format!("`{s}` is not a number")))?;
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(fmt(line, name, format!("`{s}` is not finite")))
+            }
         };
         let ev = get(Some(c_ev), "event_id")?.to_string();
         let code = get(Some(c_sta), "station")?;
@@ -260,15 +285,31 @@ pub fn read_picks_from<R: std::io::Read>(
                 if sig <= 0.0 {
                     return Err(fmt(line, "sigma_s", format!("{sig} must be > 0")));
                 }
-                Row { station, phase, time: Some(t), a: sig, b: 0.0 }
+                Row {
+                    station,
+                    phase,
+                    time: Some(t),
+                    a: sig,
+                    b: 0.0,
+                }
             }
             "BAZ" => {
-                let baz = num(c_baz, "back_azimuth_deg")?;
+                let azimuth = num(c_baz, "back_azimuth_deg")?;
                 let sig = num(c_bsig, "sigma_back_azimuth_deg")?;
                 if sig <= 0.0 {
-                    return Err(fmt(line, "sigma_back_azimuth_deg", format!("{sig} must be > 0")));
+                    return Err(fmt(
+                        line,
+                        "sigma_back_azimuth_deg",
+                        format!("{sig} must be > 0"),
+                    ));
                 }
-                Row { station, phase, time: None, a: baz, b: sig }
+                Row {
+                    station,
+                    phase,
+                    time: None,
+                    a: azimuth,
+                    b: sig,
+                }
             }
             other => return Err(fmt(line, "phase", format!("`{other}` is not P, S or BAZ"))),
         };
@@ -281,7 +322,11 @@ pub fn read_picks_from<R: std::io::Read>(
 
     let mut out = Vec::with_capacity(events.len());
     for (event_id, rows) in events {
-        let reference_time = rows.iter().filter_map(|r| r.time).min().unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let reference_time = rows
+            .iter()
+            .filter_map(|r| r.time)
+            .min()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let mut per: Vec<StationPicks> = Vec::new();
         for r in rows {
             let st = &stations[r.station];
@@ -293,12 +338,26 @@ pub fn read_picks_from<R: std::io::Read>(
                 }
             };
             match (r.phase.as_str(), r.time) {
-                ("P", Some(t)) => per[j].p = Some(PhasePick { time_s: duration_s(t - reference_time), sigma_s: r.a }),
-                ("S", Some(t)) => per[j].s = Some(PhasePick { time_s: duration_s(t - reference_time), sigma_s: r.a }),
+                ("P", Some(t)) => {
+                    per[j].p = Some(PhasePick {
+                        time_s: duration_s(t - reference_time),
+                        sigma_s: r.a,
+                    })
+                }
+                ("S", Some(t)) => {
+                    per[j].s = Some(PhasePick {
+                        time_s: duration_s(t - reference_time),
+                        sigma_s: r.a,
+                    })
+                }
                 _ => per[j].back_azimuth = Some(BackAzimuthObs::from_sigma_deg(r.a, r.b)),
             }
         }
-        out.push(Picks { event_id, reference_time, stations: per });
+        out.push(Picks {
+            event_id,
+            reference_time,
+            stations: per,
+        });
     }
     Ok(out)
 }
@@ -309,14 +368,21 @@ mod tests {
 
     fn stations() -> Vec<Station> {
         vec![
-            Station { code: "AA".into(), position_km: [0.0, 0.0, 0.0] },
-            Station { code: "BB".into(), position_km: [10.0, 0.0, -0.5] },
+            Station {
+                code: "AA".into(),
+                position_km: [0.0, 0.0, 0.0],
+            },
+            Station {
+                code: "BB".into(),
+                position_km: [10.0, 0.0, -0.5],
+            },
         ]
     }
 
     #[test]
     fn reads_events_and_sub_ms_times() {
-        let text = "event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg\n\
+        let text =
+            "event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg\n\
                     e1,AA,P,2020-01-02T03:04:05.1234Z,0.05,,\n\
                     e1,AA,S,2020-01-02T03:04:07.5Z,0.1,,\n\
                     e1,AA,BAZ,,,45,10\n\
@@ -331,7 +397,10 @@ mod tests {
         let b = sp.back_azimuth.unwrap();
         assert_eq!(b.azimuth_deg, 45.0);
         assert!((b.kappa - 1.0 / 10f64.to_radians().powi(2)).abs() < 1e-9);
-        assert_eq!(e1.utc_at(2.3766).to_rfc3339(), "2020-01-02T03:04:07.500+00:00");
+        assert_eq!(
+            e1.utc_at(2.3766).to_rfc3339(),
+            "2020-01-02T03:04:07.500+00:00"
+        );
         assert_eq!(ev[1].stations[0].station.code, "BB");
         e1.validate().unwrap();
     }
@@ -339,24 +408,45 @@ mod tests {
     #[test]
     fn errors_name_line_and_field() {
         let text = "event_id,station,phase,time_utc,sigma_s\ne1,AA,P,2020-01-02T03:04:05Z,0.05\ne1,AA,S,notatime,0.1\n";
-        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations()).unwrap_err().to_string();
+        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("t.csv:3") && err.contains("time_utc"), "{err}");
         let text = "event_id,station,phase,time_utc,sigma_s\ne1,ZZ,P,2020-01-02T03:04:05Z,0.05\n";
-        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations()).unwrap_err().to_string();
-        assert!(err.contains(":2") && err.contains("unknown station"), "{err}");
+        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":2") && err.contains("unknown station"),
+            "{err}"
+        );
         let text = "event_id,station,phase,time_utc,sigma_s\ne1,AA,P,2020-01-02T03:04:05Z,-1\n";
-        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations()).unwrap_err().to_string();
+        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sigma_s"), "{err}");
         let text = "event_id,station,time_utc\n";
-        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations()).unwrap_err().to_string();
-        assert!(err.contains("phase") && err.contains("missing column"), "{err}");
+        let err = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("phase") && err.contains("missing column"),
+            "{err}"
+        );
     }
 
     #[test]
     fn validate_rejects_bad_sigma() {
         let mut sp = StationPicks::new(stations()[0].clone());
-        sp.p = Some(PhasePick { time_s: 1.0, sigma_s: 0.0 });
-        let p = Picks { event_id: "e".into(), reference_time: Utc::now(), stations: vec![sp] };
+        sp.p = Some(PhasePick {
+            time_s: 1.0,
+            sigma_s: 0.0,
+        });
+        let p = Picks {
+            event_id: "e".into(),
+            reference_time: Utc::now(),
+            stations: vec![sp],
+        };
         let e = p.validate().unwrap_err().to_string();
         assert!(e.contains("P.sigma_s") && e.contains("AA"), "{e}");
     }

@@ -68,7 +68,13 @@ impl LocationPosterior {
         region: RegionBox,
     ) -> Result<Self, PosteriorError> {
         let likelihood = Likelihood::build(picks, model, options)?;
-        Self::new(prior, likelihood, region, picks.event_id.clone(), picks.reference_time)
+        Self::new(
+            prior,
+            likelihood,
+            region,
+            picks.event_id.clone(),
+            picks.reference_time,
+        )
     }
 
     /// From an already built likelihood (or [`Likelihood`] with no terms for
@@ -80,15 +86,26 @@ impl LocationPosterior {
         event_id: String,
         reference_time: DateTime<Utc>,
     ) -> Result<Self, PosteriorError> {
-        region.validate().map_err(|axis| PosteriorError::InvalidRegion { axis })?;
+        region
+            .validate()
+            .map_err(|axis| PosteriorError::InvalidRegion { axis })?;
         if region.min_km[2] < 0.0 {
             return Err(PosteriorError::InvalidRegion { axis: "depth" });
         }
         let origin_window = match (likelihood.samples_origin_time(), likelihood.origin_time) {
-            (true, OriginTime::Sampled { min_s, max_s }) => Some((min_s, max_s, -(max_s - min_s).ln())),
+            (true, OriginTime::Sampled { min_s, max_s }) => {
+                Some((min_s, max_s, -(max_s - min_s).ln()))
+            }
             _ => None,
         };
-        Ok(LocationPosterior { prior, likelihood, region, origin_window, event_id, reference_time })
+        Ok(LocationPosterior {
+            prior,
+            likelihood,
+            region,
+            origin_window,
+            event_id,
+            reference_time,
+        })
     }
 
     /// A posterior equal to the prior restricted to `region` (no data).
@@ -100,7 +117,13 @@ impl LocationPosterior {
             origin_time: OriginTime::Marginalised,
             origin_estimator: None,
         };
-        Self::new(prior, lik, region, String::new(), DateTime::<Utc>::UNIX_EPOCH)
+        Self::new(
+            prior,
+            lik,
+            region,
+            String::new(),
+            DateTime::<Utc>::UNIX_EPOCH,
+        )
     }
 
     /// The prior.
@@ -148,7 +171,11 @@ impl LocationPosterior {
 
     /// Log prior density (1/km³) at the hypocentre `x`, restricted to the box.
     pub fn log_prior(&self, x: [f64; 3]) -> f64 {
-        if self.region.contains(x) { self.prior.log_density(x) } else { f64::NEG_INFINITY }
+        if self.region.contains(x) {
+            self.prior.log_density(x)
+        } else {
+            f64::NEG_INFINITY
+        }
     }
 
     /// Log likelihood at `x` (with origin time `t0_s` when it is sampled).
@@ -160,7 +187,10 @@ impl LocationPosterior {
     /// reference time) and its standard deviation, from every P and S pick
     /// (see [`crate::likelihood::AbsoluteTimesTerm::optimal_origin_time`]).
     pub fn origin_time_at(&self, x: [f64; 3]) -> Option<(f64, f64)> {
-        self.likelihood.origin_estimator.as_ref()?.optimal_origin_time(x)
+        self.likelihood
+            .origin_estimator
+            .as_ref()?
+            .optimal_origin_time(x)
     }
 
     /// RMS of the time residuals (s) at `x` with the optimal origin time.
@@ -170,11 +200,14 @@ impl LocationPosterior {
 
     /// Number of P and S picks.
     pub fn n_arrivals(&self) -> usize {
-        self.likelihood.origin_estimator.as_ref().map_or(0, |a| a.arrivals().len())
+        self.likelihood
+            .origin_estimator
+            .as_ref()
+            .map_or(0, |a| a.arrivals().len())
     }
 
     #[inline]
-    fn split<'a>(&self, x: &'a [f64]) -> Option<([f64; 3], Option<f64>)> {
+    fn split(&self, x: &[f64]) -> Option<([f64; 3], Option<f64>)> {
         if x.len() != self.dim() || x.iter().any(|v| !v.is_finite()) {
             return None;
         }
@@ -192,36 +225,54 @@ impl LocationPosterior {
 
 impl LogDensity for LocationPosterior {
     fn dim(&self) -> usize {
-        if self.origin_window.is_some() { 4 } else { 3 }
+        if self.origin_window.is_some() {
+            4
+        } else {
+            3
+        }
     }
 
     fn log_density(&self, x: &[f64]) -> f64 {
-        let Some((p, t0)) = self.split(x) else { return f64::NEG_INFINITY };
+        let Some((p, t0)) = self.split(x) else {
+            return f64::NEG_INFINITY;
+        };
         let lp = self.prior.log_density(p);
         if lp == f64::NEG_INFINITY {
             return lp;
         }
         let ll = self.likelihood.log_likelihood(p, t0);
         let out = lp + ll + self.origin_window.map_or(0.0, |w| w.2);
-        if out.is_nan() { f64::NEG_INFINITY } else { out }
+        if out.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            out
+        }
     }
 }
 
 impl GradLogDensity for LocationPosterior {
     fn log_density_and_gradient(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let Some((p, t0)) = self.split(x) else { return f64::NEG_INFINITY };
+        let Some((p, t0)) = self.split(x) else {
+            return f64::NEG_INFINITY;
+        };
         let mut g = [0.0; 3];
         let lp = self.prior.log_density_and_gradient(p, &mut g);
         if lp == f64::NEG_INFINITY {
             return lp;
         }
         let mut dt0 = 0.0;
-        let ll = self.likelihood.log_likelihood_and_gradient(p, t0, &mut g, &mut dt0);
+        let ll = self
+            .likelihood
+            .log_likelihood_and_gradient(p, t0, &mut g, &mut dt0);
         grad[..3].copy_from_slice(&g);
         if grad.len() > 3 {
             grad[3] = dt0;
         }
         let out = lp + ll + self.origin_window.map_or(0.0, |w| w.2);
-        if out.is_nan() { f64::NEG_INFINITY } else { out }
+        if out.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            out
+        }
     }
 }

@@ -1,15 +1,20 @@
 //! The location posterior: analytic gradients against finite differences,
 //! the origin-time marginalisation against numerical integration, and the
 //! grid reference against analytic moments and an independent Monte Carlo.
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use chrono::{TimeZone, Utc};
 use eqnemix::grid_posterior::GridPosterior;
-use eqnemix::likelihood::{Likelihood, LikelihoodError, LikelihoodOptions, OriginTime, ResidualModel};
+use eqnemix::likelihood::{
+    Likelihood, LikelihoodError, LikelihoodOptions, OriginTime, ResidualModel,
+};
 use eqnemix::picks::{BackAzimuthObs, PhasePick, Picks, StationPicks};
 use eqnemix::posterior::{LocationPosterior, PosteriorError};
 use eqnemix::prior::{Background, ClusterPrior, PriorOptions, RegionBox};
 use eqnemix::samplers::{GradLogDensity, LogDensity};
-use eqnemix::traveltime::{OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel};
+use eqnemix::traveltime::{
+    OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel,
+};
 use eqnemix::ClusterGaussian;
 use nalgebra::{Matrix3, Vector3};
 use proptest::prelude::*;
@@ -29,12 +34,20 @@ impl TravelTimeField for StraightRay {
         Ok(self.time_and_gradient(x)?.0)
     }
     fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
-        let d = [x[0] - self.station[0], x[1] - self.station[1], x[2] - self.station[2]];
+        let d = [
+            x[0] - self.station[0],
+            x[1] - self.station[1],
+            x[2] - self.station[2],
+        ];
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         if !r.is_finite() {
             return Err(OutsideDomain::at(x));
         }
-        let g = if r > 0.0 { d.map(|c| c / (r * self.v)) } else { [0.0; 3] };
+        let g = if r > 0.0 {
+            d.map(|c| c / (r * self.v))
+        } else {
+            [0.0; 3]
+        };
         Ok((r / self.v, g))
     }
 }
@@ -45,9 +58,16 @@ struct TestModel {
 }
 
 impl TravelTimeModel for TestModel {
-    fn field(&self, st: &Station, phase: Phase) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
+    fn field(
+        &self,
+        st: &Station,
+        phase: Phase,
+    ) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
         let v = if phase == Phase::P { self.vp } else { self.vs };
-        Ok(Arc::new(StraightRay { station: st.position_km, v }))
+        Ok(Arc::new(StraightRay {
+            station: st.position_km,
+            v,
+        }))
     }
 }
 
@@ -59,7 +79,10 @@ fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 fn station(code: &str, pos: [f64; 3]) -> Station {
-    Station { code: code.into(), position_km: pos }
+    Station {
+        code: code.into(),
+        position_km: pos,
+    }
 }
 
 /// Noise-free picks of an event at `x` with origin time `t0` (s after the
@@ -72,12 +95,20 @@ fn synthetic_picks(x: [f64; 3], t0: f64, stations: &[Station], sigma: f64) -> Pi
             .iter()
             .map(|s| {
                 let d = dist(x, s.position_km);
-                let baz = (x[0] - s.position_km[0]).atan2(x[1] - s.position_km[1]).to_degrees();
+                let azimuth = (x[0] - s.position_km[0])
+                    .atan2(x[1] - s.position_km[1])
+                    .to_degrees();
                 StationPicks {
                     station: s.clone(),
-                    p: Some(PhasePick { time_s: t0 + d / VP, sigma_s: sigma }),
-                    s: Some(PhasePick { time_s: t0 + d / VS, sigma_s: 1.5 * sigma }),
-                    back_azimuth: Some(BackAzimuthObs::from_sigma_deg(baz + 7.0, 15.0)),
+                    p: Some(PhasePick {
+                        time_s: t0 + d / VP,
+                        sigma_s: sigma,
+                    }),
+                    s: Some(PhasePick {
+                        time_s: t0 + d / VS,
+                        sigma_s: 1.5 * sigma,
+                    }),
+                    back_azimuth: Some(BackAzimuthObs::from_sigma_deg(azimuth + 7.0, 15.0)),
                 }
             })
             .collect(),
@@ -106,21 +137,35 @@ fn region() -> RegionBox {
 }
 
 fn network() -> Vec<Station> {
-    vec![station("AA", [0.0, 0.0, -0.3]), station("BB", [15.0, -5.0, 0.0]), station("CC", [-8.0, 20.0, -1.0])]
+    vec![
+        station("AA", [0.0, 0.0, -0.3]),
+        station("BB", [15.0, -5.0, 0.0]),
+        station("CC", [-8.0, 20.0, -1.0]),
+    ]
 }
 
 fn posterior_with(opts: &LikelihoodOptions, stations: &[Station]) -> LocationPosterior {
-    let prior_opts = PriorOptions { background: Some(Background { weight: 0.05, region: region() }), ..Default::default() };
+    let prior_opts = PriorOptions {
+        background: Some(Background {
+            weight: 0.05,
+            region: region(),
+        }),
+        ..Default::default()
+    };
     let prior = ClusterPrior::new(&clusters(), &[0.6, 0.4], &prior_opts).unwrap();
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, stations, 0.05);
-    LocationPosterior::from_picks(prior, &picks, &TestModel { vp: VP, vs: VS }, opts, region()).unwrap()
+    LocationPosterior::from_picks(prior, &picks, &TestModel { vp: VP, vs: VS }, opts, region())
+        .unwrap()
 }
 
 fn fd_check(post: &LocationPosterior, x: &[f64]) -> Result<(), TestCaseError> {
     let d = post.dim();
     let mut g = vec![0.0; d];
     let lp = post.log_density_and_gradient(x, &mut g);
-    prop_assert!((lp - post.log_density(x)).abs() < 1e-9 * (1.0 + lp.abs()), "value mismatch");
+    prop_assert!(
+        (lp - post.log_density(x)).abs() < 1e-9 * (1.0 + lp.abs()),
+        "value mismatch"
+    );
     prop_assume!(lp.is_finite());
     for i in 0..d {
         let h = 1e-5;
@@ -175,26 +220,56 @@ proptest! {
 #[test]
 fn marginal_origin_time_equals_numerical_integral() {
     let stations = network();
-    let marg = LikelihoodOptions { s_minus_p: false, absolute_times: true, back_azimuth: false, ..Default::default() };
-    let samp = LikelihoodOptions { origin_time: OriginTime::Sampled { min_s: -100.0, max_s: 100.0 }, ..marg.clone() };
+    let marg = LikelihoodOptions {
+        s_minus_p: false,
+        absolute_times: true,
+        back_azimuth: false,
+        ..Default::default()
+    };
+    let samp = LikelihoodOptions {
+        origin_time: OriginTime::Sampled {
+            min_s: -100.0,
+            max_s: 100.0,
+        },
+        ..marg.clone()
+    };
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, &stations, 0.05);
     let model = TestModel { vp: VP, vs: VS };
     let lm = Likelihood::build(&picks, &model, &marg).unwrap();
     let ls = Likelihood::build(&picks, &model, &samp).unwrap();
     for x in [[9.0, 6.0, 7.0], [9.3, 5.7, 7.5], [10.0, 7.0, 5.0]] {
-        let (t_hat, sd) = lm.absolute.as_ref().unwrap().optimal_origin_time(x).unwrap();
+        let (t_hat, sd) = lm
+            .absolute
+            .as_ref()
+            .unwrap()
+            .optimal_origin_time(x)
+            .unwrap();
         // Trapezoid over ±12 sd of the origin time's conditional Gaussian.
         let m = 4001;
         let (a, b) = (t_hat - 12.0 * sd, t_hat + 12.0 * sd);
         let h = (b - a) / (m - 1) as f64;
-        let vals: Vec<f64> = (0..m).map(|i| ls.log_likelihood(x, Some(a + i as f64 * h))).collect();
+        let vals: Vec<f64> = (0..m)
+            .map(|i| ls.log_likelihood(x, Some(a + i as f64 * h)))
+            .collect();
         let mx = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let s: f64 = vals.iter().enumerate().map(|(i, v)| (v - mx).exp() * if i == 0 || i == m - 1 { 0.5 } else { 1.0 }).sum();
+        let s: f64 = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v - mx).exp() * if i == 0 || i == m - 1 { 0.5 } else { 1.0 })
+            .sum();
         let numeric = mx + (s * h).ln();
         let analytic = lm.log_likelihood(x, None);
-        assert!((numeric - analytic).abs() < 1e-8, "at {x:?}: numeric {numeric}, analytic {analytic}");
+        assert!(
+            (numeric - analytic).abs() < 1e-8,
+            "at {x:?}: numeric {numeric}, analytic {analytic}"
+        );
         // The integrand peaks at the optimal origin time.
-        let imax = vals.iter().enumerate().max_by(|p, q| p.1.total_cmp(q.1)).unwrap().0;
+        let imax = vals
+            .iter()
+            .enumerate()
+            .max_by(|p, q| p.1.total_cmp(q.1))
+            .unwrap()
+            .0;
         assert!((a + imax as f64 * h - t_hat).abs() <= h);
     }
 }
@@ -203,7 +278,13 @@ fn marginal_origin_time_equals_numerical_integral() {
 fn noise_free_picks_give_true_origin_time_and_zero_rms() {
     let stations = network();
     let truth = [9.0, 6.0, 7.0];
-    let post = posterior_with(&LikelihoodOptions { back_azimuth: false, ..Default::default() }, &stations);
+    let post = posterior_with(
+        &LikelihoodOptions {
+            back_azimuth: false,
+            ..Default::default()
+        },
+        &stations,
+    );
     let (t0, sd) = post.origin_time_at(truth).unwrap();
     assert!((t0 - 3.0).abs() < 1e-9, "{t0}");
     // 3 P (σ 0.05) and 3 S (σ 0.075): 1/sqrt(Σ 1/σ²).
@@ -228,7 +309,10 @@ fn support_and_configuration_errors() {
     assert_eq!(post.log_density(&[f64::NAN, 0.0, 5.0]), f64::NEG_INFINITY);
     assert_eq!(post.log_density(&[0.0, 0.0]), f64::NEG_INFINITY);
     assert!(post.log_density(&[0.0, 0.0, 5.0]).is_finite());
-    assert_eq!(post.bounds(), (vec![-30.0, -30.0, 0.0], vec![30.0, 30.0, 40.0]));
+    assert_eq!(
+        post.bounds(),
+        (vec![-30.0, -30.0, 0.0], vec![30.0, 30.0, 40.0])
+    );
 
     let prior = ClusterPrior::new(&clusters(), &[0.6, 0.4], &PriorOptions::default()).unwrap();
     let bad = RegionBox::new([-30.0, -30.0, -2.0], [30.0, 30.0, 40.0]);
@@ -238,18 +322,32 @@ fn support_and_configuration_errors() {
     ));
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, &network(), 0.05);
     let model = TestModel { vp: VP, vs: VS };
-    let both = LikelihoodOptions { absolute_times: true, ..Default::default() };
-    assert!(matches!(Likelihood::build(&picks, &model, &both), Err(LikelihoodError::DoubleCounting)));
+    let both = LikelihoodOptions {
+        absolute_times: true,
+        ..Default::default()
+    };
+    assert!(matches!(
+        Likelihood::build(&picks, &model, &both),
+        Err(LikelihoodError::DoubleCounting)
+    ));
     let t_marg = LikelihoodOptions {
         s_minus_p: false,
         absolute_times: true,
         residual: ResidualModel::StudentT { nu: 3.0 },
         ..Default::default()
     };
-    assert!(matches!(Likelihood::build(&picks, &model, &t_marg), Err(LikelihoodError::MarginalNeedsGaussian)));
+    assert!(matches!(
+        Likelihood::build(&picks, &model, &t_marg),
+        Err(LikelihoodError::MarginalNeedsGaussian)
+    ));
     let mut bad_picks = picks.clone();
-    bad_picks.stations[1].s = Some(PhasePick { time_s: 1.0, sigma_s: -1.0 });
-    let e = Likelihood::build(&bad_picks, &model, &LikelihoodOptions::default()).unwrap_err().to_string();
+    bad_picks.stations[1].s = Some(PhasePick {
+        time_s: 1.0,
+        sigma_s: -1.0,
+    });
+    let e = Likelihood::build(&bad_picks, &model, &LikelihoodOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("BB") && e.contains("S.sigma_s"), "{e}");
 }
 
@@ -263,12 +361,24 @@ fn grid_of_gaussian_prior_matches_analytic_moments() {
         cov_km2: [[4.0, 1.2, 0.5], [1.2, 3.0, -0.4], [0.5, -0.4, 2.5]],
     }];
     let prior = ClusterPrior::new(&c, &[1.0], &PriorOptions::default()).unwrap();
-    let post = LocationPosterior::prior_only(prior, RegionBox::new([-14.0, -16.0, 1.0], [18.0, 14.0, 29.0])).unwrap();
+    let post = LocationPosterior::prior_only(
+        prior,
+        RegionBox::new([-14.0, -16.0, 1.0], [18.0, 14.0, 29.0]),
+    )
+    .unwrap();
     let g = GridPosterior::evaluate(&post, [48, 45, 42]).unwrap();
     for a in 0..3 {
-        assert!((g.mean_km[a] - c[0].mean_km[a]).abs() < 1e-6, "mean {a}: {}", g.mean_km[a]);
+        assert!(
+            (g.mean_km[a] - c[0].mean_km[a]).abs() < 1e-6,
+            "mean {a}: {}",
+            g.mean_km[a]
+        );
         for b in 0..3 {
-            assert!((g.cov_km2[a][b] - c[0].cov_km2[a][b]).abs() < 1e-5, "cov {a}{b}: {}", g.cov_km2[a][b]);
+            assert!(
+                (g.cov_km2[a][b] - c[0].cov_km2[a][b]).abs() < 1e-5,
+                "cov {a}{b}: {}",
+                g.cov_km2[a][b]
+            );
         }
         // Marginal densities integrate to one.
         let s: f64 = g.marginals[a].iter().sum::<f64>() * g.spacing_km[a];
@@ -283,9 +393,17 @@ fn grid_of_gaussian_prior_matches_analytic_moments() {
 fn grid_of_mixture_prior_gives_weights_as_cluster_probabilities() {
     let prior = ClusterPrior::new(&clusters(), &[0.7, 0.3], &PriorOptions::default()).unwrap();
     let (m, c) = (prior.mean_km(), prior.cov_km2());
-    let post = LocationPosterior::prior_only(prior, RegionBox::new([-25.0, -20.0, 0.5], [30.0, 35.0, 25.0])).unwrap();
+    let post = LocationPosterior::prior_only(
+        prior,
+        RegionBox::new([-25.0, -20.0, 0.5], [30.0, 35.0, 25.0]),
+    )
+    .unwrap();
     let g = GridPosterior::evaluate(&post, [50, 50, 40]).unwrap();
-    assert!((g.cluster_probabilities[0] - 0.7).abs() < 1e-6, "{:?}", g.cluster_probabilities);
+    assert!(
+        (g.cluster_probabilities[0] - 0.7).abs() < 1e-6,
+        "{:?}",
+        g.cluster_probabilities
+    );
     assert!((g.cluster_probabilities[1] - 0.3).abs() < 1e-6);
     for a in 0..3 {
         assert!((g.mean_km[a] - m[a]).abs() < 1e-4, "{a}");
@@ -299,7 +417,7 @@ fn grid_of_mixture_prior_gives_weights_as_cluster_probabilities() {
 /// here from straight-ray distances. Returns the weighted mean, its
 /// standard error, the weighted covariance and P(k = 0 | data) with its
 /// standard error.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn importance_sampling(
     cs: &[ClusterGaussian],
     w: &[f64],
@@ -311,8 +429,15 @@ fn importance_sampling(
     seed: u64,
 ) -> ([f64; 3], [f64; 3], [[f64; 3]; 3], (f64, f64)) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let chols: Vec<Matrix3<f64>> =
-        cs.iter().map(|c| Matrix3::from_fn(|i, j| c.cov_km2[i][j]).cholesky().unwrap().l()).collect();
+    let chols: Vec<Matrix3<f64>> = cs
+        .iter()
+        .map(|c| {
+            Matrix3::from_fn(|i, j| c.cov_km2[i][j])
+                .cholesky()
+                .unwrap()
+                .l()
+        })
+        .collect();
     let mut xs = Vec::with_capacity(n);
     let mut ks = Vec::with_capacity(n);
     let mut lw = Vec::with_capacity(n);
@@ -324,7 +449,11 @@ fn importance_sampling(
         let x = [x[0], x[1], x[2]];
         let r = dist(x, sta);
         let resid = sp_obs - r * (1.0 / VS - 1.0 / VP);
-        let l = if region.contains(x) { -0.5 * resid * resid / (sigma * sigma) } else { f64::NEG_INFINITY };
+        let l = if region.contains(x) {
+            -0.5 * resid * resid / (sigma * sigma)
+        } else {
+            f64::NEG_INFINITY
+        };
         xs.push(x);
         ks.push(k);
         lw.push(l);
@@ -348,8 +477,18 @@ fn importance_sampling(
             }
         }
     }
-    let p0: f64 = ks.iter().zip(&wt).filter(|(k, _)| **k == 0).map(|(_, v)| v / s).sum();
-    let p0_se: f64 = ks.iter().zip(&wt).map(|(k, v)| (v / s).powi(2) * ((*k == 0) as u8 as f64 - p0).powi(2)).sum::<f64>().sqrt();
+    let p0: f64 = ks
+        .iter()
+        .zip(&wt)
+        .filter(|(k, _)| **k == 0)
+        .map(|(_, v)| v / s)
+        .sum();
+    let p0_se: f64 = ks
+        .iter()
+        .zip(&wt)
+        .map(|(k, v)| (v / s).powi(2) * ((*k == 0) as u8 as f64 - p0).powi(2))
+        .sum::<f64>()
+        .sqrt();
     (mean, se.map(f64::sqrt), cov, (p0, p0_se))
 }
 
@@ -358,8 +497,18 @@ fn grid_matches_independent_importance_sampling() {
     // Single station at the origin, S-P from an event in cluster 0; the
     // S-P shell (radius ≈ 15.6 km) cuts cluster 0 and misses most of cluster 1.
     let cs = vec![
-        ClusterGaussian { id: 0, n_events: 30, mean_km: [10.0, 5.0, 8.0], cov_km2: [[6.0, 1.0, 0.3], [1.0, 4.0, -0.2], [0.3, -0.2, 3.0]] },
-        ClusterGaussian { id: 1, n_events: 20, mean_km: [-4.0, 8.0, 5.0], cov_km2: [[3.0, 0.0, 0.0], [0.0, 5.0, 1.0], [0.0, 1.0, 3.0]] },
+        ClusterGaussian {
+            id: 0,
+            n_events: 30,
+            mean_km: [10.0, 5.0, 8.0],
+            cov_km2: [[6.0, 1.0, 0.3], [1.0, 4.0, -0.2], [0.3, -0.2, 3.0]],
+        },
+        ClusterGaussian {
+            id: 1,
+            n_events: 20,
+            mean_km: [-4.0, 8.0, 5.0],
+            cov_km2: [[3.0, 0.0, 0.0], [0.0, 5.0, 1.0], [0.0, 1.0, 3.0]],
+        },
     ];
     let w = [0.4, 0.6];
     let sta = [0.0, 0.0, 0.0];
@@ -374,21 +523,44 @@ fn grid_matches_independent_importance_sampling() {
         reference_time: Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap(),
         stations: vec![StationPicks {
             station: station("AA", sta),
-            p: Some(PhasePick { time_s: 0.0, sigma_s: sigma / 2f64.sqrt() }),
-            s: Some(PhasePick { time_s: sp_obs, sigma_s: sigma / 2f64.sqrt() }),
+            p: Some(PhasePick {
+                time_s: 0.0,
+                sigma_s: sigma / 2f64.sqrt(),
+            }),
+            s: Some(PhasePick {
+                time_s: sp_obs,
+                sigma_s: sigma / 2f64.sqrt(),
+            }),
             back_azimuth: None,
         }],
     };
-    let post = LocationPosterior::from_picks(prior, &picks, &TestModel { vp: VP, vs: VS }, &LikelihoodOptions::default(), region)
-        .unwrap();
+    let post = LocationPosterior::from_picks(
+        prior,
+        &picks,
+        &TestModel { vp: VP, vs: VS },
+        &LikelihoodOptions::default(),
+        region,
+    )
+    .unwrap();
     // 0.2 km cells: the shell's width is ~0.84 km (σ / (1/vs − 1/vp)).
     let g = GridPosterior::evaluate(&post, [170, 140, 100]).unwrap();
-    let (m, se, cov, (p0, p0_se)) = importance_sampling(&cs, &w, sta, sp_obs, sigma, &region, 400_000, 11);
+    let (m, se, cov, (p0, p0_se)) =
+        importance_sampling(&cs, &w, sta, sp_obs, sigma, &region, 400_000, 11);
     for a in 0..3 {
         let tol = 4.0 * se[a] + 0.01;
-        assert!((g.mean_km[a] - m[a]).abs() < tol, "mean {a}: grid {} vs MC {} ± {}", g.mean_km[a], m[a], se[a]);
+        assert!(
+            (g.mean_km[a] - m[a]).abs() < tol,
+            "mean {a}: grid {} vs MC {} ± {}",
+            g.mean_km[a],
+            m[a],
+            se[a]
+        );
         let sd = cov[a][a].sqrt();
-        assert!((g.cov_km2[a][a].sqrt() - sd).abs() < 0.05 * sd, "sd {a}: grid {} vs MC {sd}", g.cov_km2[a][a].sqrt());
+        assert!(
+            (g.cov_km2[a][a].sqrt() - sd).abs() < 0.05 * sd,
+            "sd {a}: grid {} vs MC {sd}",
+            g.cov_km2[a][a].sqrt()
+        );
     }
     assert!(
         (g.cluster_probabilities[0] - p0).abs() < 4.0 * p0_se + 1e-3,
@@ -396,5 +568,9 @@ fn grid_matches_independent_importance_sampling() {
         g.cluster_probabilities[0]
     );
     // The data moved the cluster probabilities away from the prior weights.
-    assert!((g.cluster_probabilities[0] - 0.4).abs() > 0.05, "{:?}", g.cluster_probabilities);
+    assert!(
+        (g.cluster_probabilities[0] - 0.4).abs() > 0.05,
+        "{:?}",
+        g.cluster_probabilities
+    );
 }

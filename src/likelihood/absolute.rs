@@ -39,6 +39,7 @@
 //!
 //! `ln L = Σ_i ln p(t_i − t₀ − T_i(x))` with any [`ResidualModel`];
 //! `∂/∂x = Σ (d ln p/dr) (−∇T_i)`, `∂/∂t₀ = −Σ d ln p/dr`.
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use super::{ResidualKernel, ResidualModel};
 use eqnemix_traveltime::{Phase, TravelTimeField};
@@ -60,8 +61,20 @@ pub struct Arrival {
 
 impl Arrival {
     /// An arrival at `time_s` with scale `sigma_s`, predicted by `field`.
-    pub fn new(station: String, phase: Phase, field: Arc<dyn TravelTimeField>, time_s: f64, sigma_s: f64) -> Self {
-        Arrival { station, phase, field, time_s, sigma_s }
+    pub fn new(
+        station: String,
+        phase: Phase,
+        field: Arc<dyn TravelTimeField>,
+        time_s: f64,
+        sigma_s: f64,
+    ) -> Self {
+        Arrival {
+            station,
+            phase,
+            field,
+            time_s,
+            sigma_s,
+        }
     }
 }
 
@@ -90,8 +103,14 @@ struct Sums {
 
 impl std::fmt::Debug for AbsoluteTimesTerm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let a: Vec<_> = self.arrivals.iter().map(|a| (&a.station, a.phase, a.time_s, a.sigma_s)).collect();
-        f.debug_struct("AbsoluteTimesTerm").field("arrivals", &a).finish()
+        let a: Vec<_> = self
+            .arrivals
+            .iter()
+            .map(|a| (&a.station, a.phase, a.time_s, a.sigma_s))
+            .collect();
+        f.debug_struct("AbsoluteTimesTerm")
+            .field("arrivals", &a)
+            .finish()
     }
 }
 
@@ -99,16 +118,35 @@ impl AbsoluteTimesTerm {
     /// Term over `arrivals` (at least one); `model` is the residual
     /// distribution used when the origin time is sampled.
     pub fn new(arrivals: Vec<Arrival>, model: ResidualModel) -> Self {
-        let weights: Vec<f64> = arrivals.iter().map(|a| 1.0 / (a.sigma_s * a.sigma_s)).collect();
+        let weights: Vec<f64> = arrivals
+            .iter()
+            .map(|a| 1.0 / (a.sigma_s * a.sigma_s))
+            .collect();
         let sum_w: f64 = weights.iter().sum();
-        let shift_s = arrivals.iter().zip(&weights).map(|(a, w)| w * a.time_s).sum::<f64>() / sum_w;
+        let shift_s = arrivals
+            .iter()
+            .zip(&weights)
+            .map(|(a, w)| w * a.time_s)
+            .sum::<f64>()
+            / sum_w;
         let centred = arrivals.iter().map(|a| a.time_s - shift_s).collect();
-        let kernels = arrivals.iter().map(|a| ResidualKernel::new(model, a.sigma_s)).collect();
+        let kernels = arrivals
+            .iter()
+            .map(|a| ResidualKernel::new(model, a.sigma_s))
+            .collect();
         let n = arrivals.len() as f64;
         let log_norm_marginal = -0.5 * (n - 1.0) * (2.0 * std::f64::consts::PI).ln()
             - arrivals.iter().map(|a| a.sigma_s.ln()).sum::<f64>()
             - 0.5 * sum_w.ln();
-        AbsoluteTimesTerm { arrivals, centred, weights, kernels, shift_s, sum_w, log_norm_marginal }
+        AbsoluteTimesTerm {
+            arrivals,
+            centred,
+            weights,
+            kernels,
+            shift_s,
+            sum_w,
+            log_norm_marginal,
+        }
     }
 
     /// The arrivals.
@@ -117,9 +155,19 @@ impl AbsoluteTimesTerm {
     }
 
     fn sums(&self, x: [f64; 3], with_grad: bool) -> Option<Sums> {
-        let mut s = Sums { w: 0.0, wd: 0.0, wdd: 0.0, wg: [0.0; 3], wdg: [0.0; 3] };
+        let mut s = Sums {
+            w: 0.0,
+            wd: 0.0,
+            wdd: 0.0,
+            wg: [0.0; 3],
+            wdg: [0.0; 3],
+        };
         for ((a, &t), &w) in self.arrivals.iter().zip(&self.centred).zip(&self.weights) {
-            let (tt, g) = if with_grad { a.field.time_and_gradient(x).ok()? } else { (a.field.time(x).ok()?, [0.0; 3]) };
+            let (tt, g) = if with_grad {
+                a.field.time_and_gradient(x).ok()?
+            } else {
+                (a.field.time(x).ok()?, [0.0; 3])
+            };
             let d = t - tt;
             s.w += w;
             s.wd += w * d;
@@ -142,7 +190,9 @@ impl AbsoluteTimesTerm {
 
     /// Marginal log likelihood at `x`, its gradient (1/km) *added* to `grad`.
     pub fn log_marginal_and_gradient(&self, x: [f64; 3], grad: &mut [f64; 3]) -> f64 {
-        let Some(s) = self.sums(x, true) else { return f64::NEG_INFINITY };
+        let Some(s) = self.sums(x, true) else {
+            return f64::NEG_INFINITY;
+        };
         let dbar = s.wd / s.w;
         for i in 0..3 {
             grad[i] += s.wdg[i] - dbar * s.wg[i];
@@ -194,7 +244,9 @@ impl AbsoluteTimesTerm {
         let t0c = t0_s - self.shift_s;
         let mut lp = 0.0;
         for ((a, &t), k) in self.arrivals.iter().zip(&self.centred).zip(&self.kernels) {
-            let Ok((tt, g)) = a.field.time_and_gradient(x) else { return f64::NEG_INFINITY };
+            let Ok((tt, g)) = a.field.time_and_gradient(x) else {
+                return f64::NEG_INFINITY;
+            };
             let (l, dr) = k.eval(t - t0c - tt);
             lp += l;
             *dt0 -= dr;

@@ -42,7 +42,8 @@ pub fn ln_bessel_i0(kappa: f64) -> f64 {
         sum.ln()
     } else {
         let k = kappa;
-        k - 0.5 * (2.0 * PI * k).ln() + (1.0 + 1.0 / (8.0 * k) + 9.0 / (128.0 * k * k) + 225.0 / (3072.0 * k * k * k)).ln()
+        k - 0.5 * (2.0 * PI * k).ln()
+            + (1.0 + 1.0 / (8.0 * k) + 9.0 / (128.0 * k * k) + 225.0 / (3072.0 * k * k * k)).ln()
     }
 }
 
@@ -102,7 +103,10 @@ mod tests {
         assert!((ln_bessel_i0(k) - s.ln()).abs() < 1e-6);
         assert!((ln_bessel_i0(1.0) - 1.266_065_877_752_008_4f64.ln()).abs() < 1e-14);
         // The von Mises density integrates to one over the circle.
-        let obs = BackAzimuthObs { azimuth_deg: 30.0, kappa: 8.0 };
+        let obs = BackAzimuthObs {
+            azimuth_deg: 30.0,
+            kappa: 8.0,
+        };
         let term = BackAzimuthTerm::new("S".into(), [0.0; 3], obs);
         let n = 20_000;
         let integral: f64 = (0..n)
@@ -120,7 +124,11 @@ mod tests {
         let term = BackAzimuthTerm::new("S".into(), [1.0, 2.0, 0.0], obs);
         let a = 120f64.to_radians();
         let on = [1.0 + 10.0 * a.sin(), 2.0 + 10.0 * a.cos(), 5.0];
-        let off = [1.0 + 10.0 * (a + 0.3).sin(), 2.0 + 10.0 * (a + 0.3).cos(), 5.0];
+        let off = [
+            1.0 + 10.0 * (a + 0.3).sin(),
+            2.0 + 10.0 * (a + 0.3).cos(),
+            5.0,
+        ];
         assert!(term.log_likelihood(on) > term.log_likelihood(off));
         for x in [off, [-3.0, 7.0, 2.0], [9.0, -4.0, 1.0]] {
             let mut g = [0.0; 3];
@@ -131,7 +139,11 @@ mod tests {
                 p[i] += h;
                 m[i] -= h;
                 let fd = (term.log_likelihood(p) - term.log_likelihood(m)) / (2.0 * h);
-                assert!((fd - g[i]).abs() < 1e-5 * (1.0 + fd.abs()), "{i}: {fd} vs {}", g[i]);
+                assert!(
+                    (fd - g[i]).abs() < 1e-5 * (1.0 + fd.abs()),
+                    "{i}: {fd} vs {}",
+                    g[i]
+                );
             }
         }
     }

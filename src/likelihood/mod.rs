@@ -71,11 +71,17 @@ impl ResidualKernel {
     #[inline]
     pub fn eval(&self, r: f64) -> (f64, f64) {
         if self.nu == 0.0 {
-            (self.log_norm - 0.5 * r * r * self.inv_var, -r * self.inv_var)
+            (
+                self.log_norm - 0.5 * r * r * self.inv_var,
+                -r * self.inv_var,
+            )
         } else {
             let nu = self.nu;
             let z = r * r * self.inv_var / nu;
-            (self.log_norm - 0.5 * (nu + 1.0) * z.ln_1p(), -(nu + 1.0) * r * self.inv_var / (nu * (1.0 + z)))
+            (
+                self.log_norm - 0.5 * (nu + 1.0) * z.ln_1p(),
+                -(nu + 1.0) * r * self.inv_var / (nu * (1.0 + z)),
+            )
         }
     }
 }
@@ -195,7 +201,11 @@ impl std::fmt::Debug for Likelihood {
 
 impl Likelihood {
     /// Build the terms of `picks` with fields from `model`.
-    pub fn build(picks: &Picks, model: &dyn TravelTimeModel, opts: &LikelihoodOptions) -> Result<Self, LikelihoodError> {
+    pub fn build(
+        picks: &Picks,
+        model: &dyn TravelTimeModel,
+        opts: &LikelihoodOptions,
+    ) -> Result<Self, LikelihoodError> {
         picks.validate()?;
         if opts.s_minus_p && opts.absolute_times {
             return Err(LikelihoodError::DoubleCounting);
@@ -209,7 +219,11 @@ impl Likelihood {
         }
         if let ResidualModel::StudentT { nu } = opts.residual {
             if !(nu.is_finite() && nu > 0.0) {
-                return Err(LikelihoodError::InvalidOption { field: "residual.nu", value: nu, why: "must be finite and > 0" });
+                return Err(LikelihoodError::InvalidOption {
+                    field: "residual.nu",
+                    value: nu,
+                    why: "must be finite and > 0",
+                });
             }
         }
         if let OriginTime::Sampled { min_s, max_s } = opts.origin_time {
@@ -224,19 +238,29 @@ impl Likelihood {
             return Err(LikelihoodError::MarginalNeedsGaussian);
         }
         let field = |sp: &crate::picks::StationPicks, phase: Phase| {
-            model.field(&sp.station, phase).map_err(|source| LikelihoodError::TravelTime {
-                station: sp.station.code.clone(),
-                phase,
-                source,
-            })
+            model
+                .field(&sp.station, phase)
+                .map_err(|source| LikelihoodError::TravelTime {
+                    station: sp.station.code.clone(),
+                    phase,
+                    source,
+                })
         };
         let me2 = opts.model_error_s * opts.model_error_s;
         let mut s_minus_p = Vec::new();
         let mut back_azimuth = Vec::new();
         let mut arrivals = Vec::new();
         for sp in &picks.stations {
-            let fp = if sp.p.is_some() { Some(field(sp, Phase::P)?) } else { None };
-            let fs = if sp.s.is_some() { Some(field(sp, Phase::S)?) } else { None };
+            let fp = if sp.p.is_some() {
+                Some(field(sp, Phase::P)?)
+            } else {
+                None
+            };
+            let fs = if sp.s.is_some() {
+                Some(field(sp, Phase::S)?)
+            } else {
+                None
+            };
             if let (Some(p), Some(s), Some(fp), Some(fs)) = (sp.p, sp.s, &fp, &fs) {
                 if opts.s_minus_p {
                     let sigma = (p.sigma_s * p.sigma_s + s.sigma_s * s.sigma_s + me2).sqrt();
@@ -253,18 +277,43 @@ impl Likelihood {
             for (pick, f, phase) in [(sp.p, &fp, Phase::P), (sp.s, &fs, Phase::S)] {
                 if let (Some(pk), Some(f)) = (pick, f) {
                     let sigma = (pk.sigma_s * pk.sigma_s + me2).sqrt();
-                    arrivals.push(absolute::Arrival::new(sp.station.code.clone(), phase, f.clone(), pk.time_s, sigma));
+                    arrivals.push(absolute::Arrival::new(
+                        sp.station.code.clone(),
+                        phase,
+                        f.clone(),
+                        pk.time_s,
+                        sigma,
+                    ));
                 }
             }
             if let (true, Some(b)) = (opts.back_azimuth, sp.back_azimuth) {
-                back_azimuth.push(BackAzimuthTerm::new(sp.station.code.clone(), sp.station.position_km, b));
+                back_azimuth.push(BackAzimuthTerm::new(
+                    sp.station.code.clone(),
+                    sp.station.position_km,
+                    b,
+                ));
             }
         }
-        let origin_estimator =
-            if arrivals.is_empty() { None } else { Some(AbsoluteTimesTerm::new(arrivals.clone(), ResidualModel::Gaussian)) };
-        let absolute =
-            if opts.absolute_times && !arrivals.is_empty() { Some(AbsoluteTimesTerm::new(arrivals, opts.residual)) } else { None };
-        Ok(Likelihood { s_minus_p, absolute, back_azimuth, origin_time: opts.origin_time, origin_estimator })
+        let origin_estimator = if arrivals.is_empty() {
+            None
+        } else {
+            Some(AbsoluteTimesTerm::new(
+                arrivals.clone(),
+                ResidualModel::Gaussian,
+            ))
+        };
+        let absolute = if opts.absolute_times && !arrivals.is_empty() {
+            Some(AbsoluteTimesTerm::new(arrivals, opts.residual))
+        } else {
+            None
+        };
+        Ok(Likelihood {
+            s_minus_p,
+            absolute,
+            back_azimuth,
+            origin_time: opts.origin_time,
+            origin_estimator,
+        })
     }
 
     /// Whether the origin time is a sampled parameter (4D posterior).

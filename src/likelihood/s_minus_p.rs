@@ -47,7 +47,14 @@ impl SMinusPTerm {
         sigma_s: f64,
         model: ResidualModel,
     ) -> Self {
-        SMinusPTerm { station, p, s, observed_s, sigma_s, kernel: ResidualKernel::new(model, sigma_s) }
+        SMinusPTerm {
+            station,
+            p,
+            s,
+            observed_s,
+            sigma_s,
+            kernel: ResidualKernel::new(model, sigma_s),
+        }
     }
 
     /// Predicted S-P time (s) at `x`, `None` outside a field's domain.
@@ -66,7 +73,9 @@ impl SMinusPTerm {
     /// Log likelihood at `x`, its gradient (1/km) *added* to `grad`.
     #[inline]
     pub fn log_likelihood_and_gradient(&self, x: [f64; 3], grad: &mut [f64; 3]) -> f64 {
-        let (Ok((tp, gp)), Ok((ts, gs))) = (self.p.time_and_gradient(x), self.s.time_and_gradient(x)) else {
+        let (Ok((tp, gp)), Ok((ts, gs))) =
+            (self.p.time_and_gradient(x), self.s.time_and_gradient(x))
+        else {
             return f64::NEG_INFINITY;
         };
         let (lp, dr) = self.kernel.eval(self.observed_s - (ts - tp));

@@ -65,7 +65,9 @@ pub fn record(s: &LocationSummary) -> Vec<String> {
     let c = &s.cov_km2;
     vec![
         s.event_id.clone(),
-        ot.map_or(String::new(), |o| o.utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        ot.map_or(String::new(), |o| {
+            o.utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        }),
         opt(ot.map(|o| o.sigma_s)),
         format!("{}", s.mean_km[0]),
         format!("{}", s.mean_km[1]),
@@ -94,7 +96,11 @@ pub fn record(s: &LocationSummary) -> Vec<String> {
         opt(ed.map(|e| e.axes[2].length_km)),
         best.map_or(String::new(), |b| b.0.to_string()),
         opt(best.map(|b| b.1)),
-        s.cluster_probabilities.iter().map(|p| format!("{p}")).collect::<Vec<_>>().join(";"),
+        s.cluster_probabilities
+            .iter()
+            .map(|p| format!("{p}"))
+            .collect::<Vec<_>>()
+            .join(";"),
         format!("{}", s.background_probability),
         s.n_draws.to_string(),
         format!("{}", s.weights_ess),
@@ -105,7 +111,10 @@ pub fn record(s: &LocationSummary) -> Vec<String> {
 
 /// The CSV text (header + one row per event).
 pub fn to_csv_string(events: &[LocationSummary]) -> Result<String, OutputError> {
-    let ser = |e: &dyn std::fmt::Display| OutputError::Serialise { event: String::new(), what: e.to_string() };
+    let ser = |e: &dyn std::fmt::Display| OutputError::Serialise {
+        event: String::new(),
+        what: e.to_string(),
+    };
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(|e| ser(&e))?;
     for s in events {

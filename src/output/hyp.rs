@@ -35,9 +35,19 @@ use std::path::Path;
 
 /// The `.hyp` text of one event. Needs an origin time and lon/lat.
 pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
-    let missing = |what| OutputError::Missing { event: s.event_id.clone(), format: "NonLinLoc .hyp", what };
-    let ot = s.origin_time.as_ref().ok_or_else(|| missing("an origin time (picks)"))?;
-    let geo = s.geographic.as_ref().ok_or_else(|| missing("lon/lat (a projection)"))?;
+    let missing = |what| OutputError::Missing {
+        event: s.event_id.clone(),
+        format: "NonLinLoc .hyp",
+        what,
+    };
+    let ot = s
+        .origin_time
+        .as_ref()
+        .ok_or_else(|| missing("an origin time (picks)"))?;
+    let geo = s
+        .geographic
+        .as_ref()
+        .ok_or_else(|| missing("lon/lat (a projection)"))?;
     let ell = s
         .ellipsoid(0.68)
         .cloned()
@@ -159,16 +169,25 @@ pub fn parse_hyp(text: &str) -> Result<HypRecord, HypParseError> {
             .enumerate()
             .find(|(_, l)| l.split_whitespace().next() == Some(kw))
             .map(|(i, l)| (i + 1, l.split_whitespace().collect()))
-            .ok_or_else(|| HypParseError { line: 0, what: format!("no {kw} line") })
+            .ok_or_else(|| HypParseError {
+                line: 0,
+                what: format!("no {kw} line"),
+            })
     };
     let num = |(line, toks): &(usize, Vec<&str>), key: &str| -> Result<f64, HypParseError> {
         let i = toks
             .iter()
             .position(|t| *t == key)
-            .ok_or_else(|| HypParseError { line: *line, what: format!("no `{key}`") })?;
+            .ok_or_else(|| HypParseError {
+                line: *line,
+                what: format!("no `{key}`"),
+            })?;
         toks.get(i + 1)
             .and_then(|v| v.parse().ok())
-            .ok_or_else(|| HypParseError { line: *line, what: format!("bad value after `{key}`") })
+            .ok_or_else(|| HypParseError {
+                line: *line,
+                what: format!("bad value after `{key}`"),
+            })
     };
     let h = find("HYPOCENTER")?;
     let g = find("GEOGRAPHIC")?;
@@ -178,16 +197,33 @@ pub fn parse_hyp(text: &str) -> Result<HypRecord, HypParseError> {
     let p = |i: usize| -> Result<f64, HypParseError> {
         gt.get(i)
             .and_then(|v| v.parse::<f64>().ok())
-            .ok_or_else(|| HypParseError { line: g.0, what: format!("bad GEOGRAPHIC field {i}") })
+            .ok_or_else(|| HypParseError {
+                line: g.0,
+                what: format!("bad GEOGRAPHIC field {i}"),
+            })
     };
     Ok(HypRecord {
         hypocenter_km: [num(&h, "x")?, num(&h, "y")?, num(&h, "z")?],
-        origin: (p(2)? as i32, p(3)? as u32, p(4)? as u32, p(5)? as u32, p(6)? as u32, p(7)?),
+        origin: (
+            p(2)? as i32,
+            p(3)? as u32,
+            p(4)? as u32,
+            p(5)? as u32,
+            p(6)? as u32,
+            p(7)?,
+        ),
         lat_lon_depth: [num(&g, "Lat")?, num(&g, "Long")?, num(&g, "Depth")?],
         rms_s: num(&q, "RMS")?,
         n_phases: num(&q, "Nphs")? as usize,
         expect_km: [num(&s, "ExpectX")?, num(&s, "Y")?, num(&s, "Z")?],
-        cov_km2: [num(&s, "CovXX")?, num(&s, "XY")?, num(&s, "XZ")?, num(&s, "YY")?, num(&s, "YZ")?, num(&s, "ZZ")?],
+        cov_km2: [
+            num(&s, "CovXX")?,
+            num(&s, "XY")?,
+            num(&s, "XZ")?,
+            num(&s, "YY")?,
+            num(&s, "YZ")?,
+            num(&s, "ZZ")?,
+        ],
         ellipsoid: [
             num(&s, "EllAz1")?,
             num(&s, "Dip1")?,

@@ -7,7 +7,10 @@ use std::path::Path;
 
 /// The JSON text of one event.
 pub fn to_json_string(s: &LocationSummary) -> Result<String, OutputError> {
-    serde_json::to_string_pretty(s).map_err(|e| OutputError::Serialise { event: s.event_id.clone(), what: e.to_string() })
+    serde_json::to_string_pretty(s).map_err(|e| OutputError::Serialise {
+        event: s.event_id.clone(),
+        what: e.to_string(),
+    })
 }
 
 /// Write one event as JSON to `path` (atomically).

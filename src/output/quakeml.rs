@@ -26,14 +26,31 @@ pub struct QuakeMlOptions {
 
 impl Default for QuakeMlOptions {
     fn default() -> Self {
-        QuakeMlOptions { authority: "local/eqnemix".into(), agency_id: "eqnemix".into() }
+        QuakeMlOptions {
+            authority: "local/eqnemix".into(),
+            agency_id: "eqnemix".into(),
+        }
     }
 }
 
-fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Result<(), OutputError> {
-    let missing = |what| OutputError::Missing { event: s.event_id.clone(), format: "QuakeML", what };
-    let ot = s.origin_time.as_ref().ok_or_else(|| missing("an origin time (picks)"))?;
-    let geo = s.geographic.as_ref().ok_or_else(|| missing("lon/lat (a projection)"))?;
+fn event_xml(
+    o: &mut String,
+    s: &LocationSummary,
+    opts: &QuakeMlOptions,
+) -> Result<(), OutputError> {
+    let missing = |what| OutputError::Missing {
+        event: s.event_id.clone(),
+        format: "QuakeML",
+        what,
+    };
+    let ot = s
+        .origin_time
+        .as_ref()
+        .ok_or_else(|| missing("an origin time (picks)"))?;
+    let geo = s
+        .geographic
+        .as_ref()
+        .ok_or_else(|| missing("lon/lat (a projection)"))?;
     let ell = s
         .ellipsoid(0.68)
         .cloned()
@@ -147,13 +164,20 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
 }
 
 /// A QuakeML 1.2 document holding `events`.
-pub fn to_quakeml_string(events: &[LocationSummary], opts: &QuakeMlOptions) -> Result<String, OutputError> {
+pub fn to_quakeml_string(
+    events: &[LocationSummary],
+    opts: &QuakeMlOptions,
+) -> Result<String, OutputError> {
     let mut o = String::new();
     o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     o.push_str(
         "<q:quakeml xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\" xmlns=\"http://quakeml.org/xmlns/bed/1.2\">\n",
     );
-    let _ = writeln!(o, "  <eventParameters publicID=\"smi:{}/catalog\">", escape(opts.authority.as_str()));
+    let _ = writeln!(
+        o,
+        "  <eventParameters publicID=\"smi:{}/catalog\">",
+        escape(opts.authority.as_str())
+    );
     for s in events {
         event_xml(&mut o, s, opts)?;
     }
@@ -162,6 +186,13 @@ pub fn to_quakeml_string(events: &[LocationSummary], opts: &QuakeMlOptions) -> R
 }
 
 /// Write `events` as one QuakeML document to `path` (atomically).
-pub fn write_quakeml(path: &Path, events: &[LocationSummary], opts: &QuakeMlOptions) -> Result<(), OutputError> {
-    Ok(write_atomic(path, to_quakeml_string(events, opts)?.as_bytes())?)
+pub fn write_quakeml(
+    path: &Path,
+    events: &[LocationSummary],
+    opts: &QuakeMlOptions,
+) -> Result<(), OutputError> {
+    Ok(write_atomic(
+        path,
+        to_quakeml_string(events, opts)?.as_bytes(),
+    )?)
 }

@@ -102,10 +102,16 @@ mod tests {
         assert!(r.validate().is_ok());
         assert_eq!(r.volume_km3(), 80.0);
         assert!(r.contains([0.0, 4.0, 0.0]) && !r.contains([0.0, 4.1, 0.0]));
-        let b = Background { weight: 0.2, region: r };
+        let b = Background {
+            weight: 0.2,
+            region: r,
+        };
         assert!((b.log_weighted_density([0.0, 1.0, 1.0]) - (0.2f64 / 80.0).ln()).abs() < 1e-15);
         assert_eq!(b.log_weighted_density([5.0, 1.0, 1.0]), f64::NEG_INFINITY);
         assert_eq!(b.cov_km2()[2][2], 100.0 / 12.0);
-        assert_eq!(RegionBox::new([0.0; 3], [1.0, 1.0, 0.0]).validate(), Err("depth"));
+        assert_eq!(
+            RegionBox::new([0.0; 3], [1.0, 1.0, 0.0]).validate(),
+            Err("depth")
+        );
     }
 }

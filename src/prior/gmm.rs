@@ -33,6 +33,7 @@
 //!
 //! Steps 2–4 change the weights on purpose, so renormalising after them is
 //! part of their definition, not a repair of bad input.
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use super::background::{Background, RegionBox};
 use crate::ClusterGaussian;
@@ -60,7 +61,13 @@ pub struct PriorOptions {
 
 impl Default for PriorOptions {
     fn default() -> Self {
-        PriorOptions { temperature: 1.0, weight_floor: 0.0, normalise: false, sum_tolerance: 1e-3, background: None }
+        PriorOptions {
+            temperature: 1.0,
+            weight_floor: 0.0,
+            normalise: false,
+            sum_tolerance: 1e-3,
+            background: None,
+        }
     }
 }
 
@@ -188,7 +195,10 @@ impl ClusterPrior {
             return Err(PriorError::NoClusters);
         }
         if probabilities.len() != k {
-            return Err(PriorError::MismatchedK { n_probabilities: probabilities.len(), n_clusters: k });
+            return Err(PriorError::MismatchedK {
+                n_probabilities: probabilities.len(),
+                n_clusters: k,
+            });
         }
         let mut seen = vec![false; k];
         for c in clusters {
@@ -199,32 +209,57 @@ impl ClusterPrior {
         }
         for (i, &p) in probabilities.iter().enumerate() {
             if !(p.is_finite() && p >= 0.0) {
-                return Err(PriorError::InvalidProbability { cluster: i, value: p });
+                return Err(PriorError::InvalidProbability {
+                    cluster: i,
+                    value: p,
+                });
             }
         }
         let t = options.temperature;
         if !(t.is_finite() && t > 0.0) {
-            return Err(PriorError::InvalidOption { field: "temperature", value: t, why: "must be finite and > 0" });
+            return Err(PriorError::InvalidOption {
+                field: "temperature",
+                value: t,
+                why: "must be finite and > 0",
+            });
         }
         let floor = options.weight_floor;
         if !(floor.is_finite() && floor >= 0.0 && floor * (k as f64) < 1.0) {
-            return Err(PriorError::InvalidOption { field: "weight_floor", value: floor, why: "must be in [0, 1/K)" });
+            return Err(PriorError::InvalidOption {
+                field: "weight_floor",
+                value: floor,
+                why: "must be in [0, 1/K)",
+            });
         }
         let tol = options.sum_tolerance;
         if !(tol.is_finite() && tol >= 0.0) {
-            return Err(PriorError::InvalidOption { field: "sum_tolerance", value: tol, why: "must be finite and >= 0" });
+            return Err(PriorError::InvalidOption {
+                field: "sum_tolerance",
+                value: tol,
+                why: "must be finite and >= 0",
+            });
         }
         let sum: f64 = probabilities.iter().sum();
         if options.normalise {
             if sum <= 0.0 {
-                return Err(PriorError::WeightsDoNotSumToOne { sum, tolerance: tol });
+                return Err(PriorError::WeightsDoNotSumToOne {
+                    sum,
+                    tolerance: tol,
+                });
             }
         } else if (sum - 1.0).abs() > tol {
-            return Err(PriorError::WeightsDoNotSumToOne { sum, tolerance: tol });
+            return Err(PriorError::WeightsDoNotSumToOne {
+                sum,
+                tolerance: tol,
+            });
         }
         if let Some(b) = &options.background {
             if !(b.weight.is_finite() && (0.0..1.0).contains(&b.weight)) {
-                return Err(PriorError::InvalidOption { field: "background.weight", value: b.weight, why: "must be in [0, 1)" });
+                return Err(PriorError::InvalidOption {
+                    field: "background.weight",
+                    value: b.weight,
+                    why: "must be in [0, 1)",
+                });
             }
             if let Err(axis) = b.region.validate() {
                 return Err(PriorError::InvalidOption {
@@ -261,26 +296,39 @@ impl ClusterPrior {
         sorted.sort_by_key(|c| c.id);
         for c in sorted {
             if c.mean_km.iter().any(|v| !v.is_finite()) {
-                return Err(PriorError::BadMean { cluster: c.id, mean: c.mean_km });
+                return Err(PriorError::BadMean {
+                    cluster: c.id,
+                    mean: c.mean_km,
+                });
             }
             let cov = c.cov_km2;
             let m = Matrix3::from_fn(|i, j| cov[i][j]);
             if m.iter().any(|v| !v.is_finite()) {
-                return Err(PriorError::NotPositiveDefinite { cluster: c.id, why: "non-finite entry" });
+                return Err(PriorError::NotPositiveDefinite {
+                    cluster: c.id,
+                    why: "non-finite entry",
+                });
             }
             let scale_m = m.diagonal().abs().max().max(f64::MIN_POSITIVE);
             if (m - m.transpose()).abs().max() > 1e-9 * scale_m {
-                return Err(PriorError::NotPositiveDefinite { cluster: c.id, why: "not symmetric" });
+                return Err(PriorError::NotPositiveDefinite {
+                    cluster: c.id,
+                    why: "not symmetric",
+                });
             }
-            let chol = m
-                .cholesky()
-                .ok_or(PriorError::NotPositiveDefinite { cluster: c.id, why: "Cholesky factorisation failed" })?;
+            let chol = m.cholesky().ok_or(PriorError::NotPositiveDefinite {
+                cluster: c.id,
+                why: "Cholesky factorisation failed",
+            })?;
             let l = chol.l();
             let det = l.diagonal().product().powi(2);
             // Reject numerically singular covariances (condition number > 1e12).
             let ev = m.symmetric_eigenvalues();
             if !(det > 0.0 && ev.min() > 1e-12 * ev.max()) {
-                return Err(PriorError::NotPositiveDefinite { cluster: c.id, why: "numerically singular" });
+                return Err(PriorError::NotPositiveDefinite {
+                    cluster: c.id,
+                    why: "numerically singular",
+                });
             }
             let inv = chol.inverse();
             let wk = w[c.id] * scale;
@@ -295,7 +343,11 @@ impl ClusterPrior {
                 chol: [0, 1, 2].map(|i| [0, 1, 2].map(|j| l[(i, j)])),
             });
         }
-        Ok(ClusterPrior { components, n_clusters: k, background: options.background })
+        Ok(ClusterPrior {
+            components,
+            n_clusters: k,
+            background: options.background,
+        })
     }
 
     /// Number of clusters K.
@@ -384,11 +436,17 @@ impl ClusterPrior {
         assert_eq!(out.len(), self.n_clusters, "responsibilities buffer length");
         let mut m = f64::NEG_INFINITY;
         for c in &self.components {
-            let l = if c.weight > 0.0 { Self::component_term(c, x).0 } else { f64::NEG_INFINITY };
+            let l = if c.weight > 0.0 {
+                Self::component_term(c, x).0
+            } else {
+                f64::NEG_INFINITY
+            };
             out[c.id] = l;
             m = m.max(l);
         }
-        let lb = self.background.map_or(f64::NEG_INFINITY, |b| b.log_weighted_density(x));
+        let lb = self
+            .background
+            .map_or(f64::NEG_INFINITY, |b| b.log_weighted_density(x));
         m = m.max(lb);
         if m == f64::NEG_INFINITY {
             out.iter_mut().for_each(|v| *v = 0.0);
@@ -409,7 +467,10 @@ impl ClusterPrior {
     pub fn cluster_posterior_probabilities(&self, x: [f64; 3]) -> ClusterProbabilities {
         let mut clusters = vec![0.0; self.n_clusters];
         let background = self.responsibilities(x, &mut clusters);
-        ClusterProbabilities { clusters, background }
+        ClusterProbabilities {
+            clusters,
+            background,
+        }
     }
 
     /// Mean (km) of the prior mixture: `Σ w_k μ_k` (background included).
@@ -444,7 +505,11 @@ impl ClusterPrior {
     }
 
     fn parts(&self) -> Vec<(f64, [f64; 3], [[f64; 3]; 3])> {
-        let mut v: Vec<_> = self.components.iter().map(|c| (c.weight, c.mean, c.cov)).collect();
+        let mut v: Vec<_> = self
+            .components
+            .iter()
+            .map(|c| (c.weight, c.mean, c.cov))
+            .collect();
         if let Some(b) = &self.background {
             v.push((b.weight, b.mean_km(), b.cov_km2()));
         }
@@ -457,9 +522,14 @@ impl ClusterPrior {
         let mut u: f64 = rng.gen();
         for c in &self.components {
             if u < c.weight {
-                let z: [f64; 3] = [rng.sample(StandardNormal), rng.sample(StandardNormal), rng.sample(StandardNormal)];
+                let z: [f64; 3] = [
+                    rng.sample(StandardNormal),
+                    rng.sample(StandardNormal),
+                    rng.sample(StandardNormal),
+                ];
                 let l = &c.chol;
-                return [0, 1, 2].map(|i| c.mean[i] + l[i][0] * z[0] + l[i][1] * z[1] + l[i][2] * z[2]);
+                return [0, 1, 2]
+                    .map(|i| c.mean[i] + l[i][0] * z[0] + l[i][1] * z[1] + l[i][2] * z[2]);
             }
             u -= c.weight;
         }
@@ -483,7 +553,12 @@ mod tests {
     use rand::SeedableRng;
 
     fn cl(id: usize, mean: [f64; 3], cov: [[f64; 3]; 3]) -> ClusterGaussian {
-        ClusterGaussian { id, n_events: 5, mean_km: mean, cov_km2: cov }
+        ClusterGaussian {
+            id,
+            n_events: 5,
+            mean_km: mean,
+            cov_km2: cov,
+        }
     }
     const C1: [[f64; 3]; 3] = [[4.0, 1.0, 0.5], [1.0, 3.0, -0.3], [0.5, -0.3, 2.0]];
     const C2: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 0.25]];
@@ -496,7 +571,8 @@ mod tests {
             let s = Matrix3::from_fn(|i, j| c.cov_km2[i][j]);
             let d = nalgebra::Vector3::from_fn(|i, _| x[i] - c.mean_km[i]);
             let q = (d.transpose() * s.try_inverse().unwrap() * d)[(0, 0)];
-            p += wk * (-0.5 * q).exp() / ((2.0 * std::f64::consts::PI).powi(3) * s.determinant()).sqrt();
+            p += wk * (-0.5 * q).exp()
+                / ((2.0 * std::f64::consts::PI).powi(3) * s.determinant()).sqrt();
         }
         p
     }
@@ -505,9 +581,17 @@ mod tests {
     fn density_matches_direct_sum_and_gradient_matches_fd() {
         let cs = [cl(0, [0.0, 0.0, 5.0], C1), cl(1, [6.0, -2.0, 8.0], C2)];
         let prior = ClusterPrior::new(&cs, &[0.6, 0.4], &PriorOptions::default()).unwrap();
-        for x in [[0.0, 0.0, 5.0], [3.0, -1.0, 7.0], [10.0, 4.0, 1.0], [-5.0, 2.0, 3.0]] {
+        for x in [
+            [0.0, 0.0, 5.0],
+            [3.0, -1.0, 7.0],
+            [10.0, 4.0, 1.0],
+            [-5.0, 2.0, 3.0],
+        ] {
             let lp = prior.log_density(x);
-            assert!((lp - direct_density(&cs, &[0.6, 0.4], x).ln()).abs() < 1e-10, "{x:?}");
+            assert!(
+                (lp - direct_density(&cs, &[0.6, 0.4], x).ln()).abs() < 1e-10,
+                "{x:?}"
+            );
             let mut g = [0.0; 3];
             prior.log_density_and_gradient(x, &mut g);
             for i in 0..3 {
@@ -516,7 +600,11 @@ mod tests {
                 a[i] += h;
                 b[i] -= h;
                 let fd = (prior.log_density(a) - prior.log_density(b)) / (2.0 * h);
-                assert!((fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()), "axis {i} at {x:?}: {fd} vs {}", g[i]);
+                assert!(
+                    (fd - g[i]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "axis {i} at {x:?}: {fd} vs {}",
+                    g[i]
+                );
             }
         }
         // Far away: the naive sum underflows to 0, log-sum-exp stays finite.
@@ -527,8 +615,14 @@ mod tests {
     #[test]
     fn responsibilities_sum_to_one_and_favour_nearest() {
         let cs = [cl(0, [0.0, 0.0, 5.0], C1), cl(1, [6.0, -2.0, 8.0], C2)];
-        let bg = Background { weight: 0.1, region: RegionBox::new([-50.0, -50.0, 0.0], [50.0, 50.0, 30.0]) };
-        let opts = PriorOptions { background: Some(bg), ..Default::default() };
+        let bg = Background {
+            weight: 0.1,
+            region: RegionBox::new([-50.0, -50.0, 0.0], [50.0, 50.0, 30.0]),
+        };
+        let opts = PriorOptions {
+            background: Some(bg),
+            ..Default::default()
+        };
         let prior = ClusterPrior::new(&cs, &[0.5, 0.5], &opts).unwrap();
         let r = prior.cluster_posterior_probabilities([6.0, -2.0, 8.0]);
         assert!((r.clusters.iter().sum::<f64>() + r.background - 1.0).abs() < 1e-12);
@@ -541,12 +635,28 @@ mod tests {
 
     #[test]
     fn temperature_and_floor() {
-        let cs = [cl(0, [0.0; 3], C2), cl(1, [1.0; 3], C2), cl(2, [2.0; 3], C2)];
-        let o = PriorOptions { temperature: 2.0, ..Default::default() };
-        let w = ClusterPrior::new(&cs, &[0.64, 0.36, 0.0], &o).unwrap().weights();
-        assert!((w[0] - 0.8 / 1.4).abs() < 1e-12 && (w[1] - 0.6 / 1.4).abs() < 1e-12 && w[2] == 0.0);
-        let o = PriorOptions { weight_floor: 0.1, ..Default::default() };
-        let w = ClusterPrior::new(&cs, &[0.9, 0.1, 0.0], &o).unwrap().weights();
+        let cs = [
+            cl(0, [0.0; 3], C2),
+            cl(1, [1.0; 3], C2),
+            cl(2, [2.0; 3], C2),
+        ];
+        let o = PriorOptions {
+            temperature: 2.0,
+            ..Default::default()
+        };
+        let w = ClusterPrior::new(&cs, &[0.64, 0.36, 0.0], &o)
+            .unwrap()
+            .weights();
+        assert!(
+            (w[0] - 0.8 / 1.4).abs() < 1e-12 && (w[1] - 0.6 / 1.4).abs() < 1e-12 && w[2] == 0.0
+        );
+        let o = PriorOptions {
+            weight_floor: 0.1,
+            ..Default::default()
+        };
+        let w = ClusterPrior::new(&cs, &[0.9, 0.1, 0.0], &o)
+            .unwrap()
+            .weights();
         assert!((w[0] - 0.9 / 1.1).abs() < 1e-12 && (w[2] - 0.1 / 1.1).abs() < 1e-12);
     }
 
@@ -558,24 +668,62 @@ mod tests {
             ClusterPrior::new(&cs, &[0.5, f64::NAN], &o),
             Err(PriorError::InvalidProbability { cluster: 1, .. })
         ));
-        assert!(matches!(ClusterPrior::new(&cs, &[0.5], &o), Err(PriorError::MismatchedK { .. })));
-        assert!(matches!(ClusterPrior::new(&cs, &[0.5, 0.3], &o), Err(PriorError::WeightsDoNotSumToOne { .. })));
-        let on = PriorOptions { normalise: true, ..Default::default() };
+        assert!(matches!(
+            ClusterPrior::new(&cs, &[0.5], &o),
+            Err(PriorError::MismatchedK { .. })
+        ));
+        assert!(matches!(
+            ClusterPrior::new(&cs, &[0.5, 0.3], &o),
+            Err(PriorError::WeightsDoNotSumToOne { .. })
+        ));
+        let on = PriorOptions {
+            normalise: true,
+            ..Default::default()
+        };
         let w = ClusterPrior::new(&cs, &[0.5, 0.3], &on).unwrap().weights();
         assert!((w[0] - 0.625).abs() < 1e-12);
-        let bad = [cl(0, [0.0; 3], C1), cl(1, [1.0; 3], [[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]])];
+        let bad = [
+            cl(0, [0.0; 3], C1),
+            cl(
+                1,
+                [1.0; 3],
+                [[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+            ),
+        ];
         let e = ClusterPrior::new(&bad, &[0.5, 0.5], &o).unwrap_err();
-        assert!(matches!(e, PriorError::NotPositiveDefinite { cluster: 1, .. }), "{e}");
+        assert!(
+            matches!(e, PriorError::NotPositiveDefinite { cluster: 1, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("cluster 1"));
-        let asym = [cl(0, [0.0; 3], [[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])];
+        let asym = [cl(
+            0,
+            [0.0; 3],
+            [[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        )];
         assert!(matches!(
             ClusterPrior::new(&asym, &[1.0], &o),
-            Err(PriorError::NotPositiveDefinite { why: "not symmetric", .. })
+            Err(PriorError::NotPositiveDefinite {
+                why: "not symmetric",
+                ..
+            })
         ));
         let dup = [cl(0, [0.0; 3], C1), cl(0, [1.0; 3], C2)];
-        assert!(matches!(ClusterPrior::new(&dup, &[0.5, 0.5], &o), Err(PriorError::BadClusterId { .. })));
-        let t = PriorOptions { temperature: 0.0, ..Default::default() };
-        assert!(matches!(ClusterPrior::new(&cs, &[0.5, 0.5], &t), Err(PriorError::InvalidOption { field: "temperature", .. })));
+        assert!(matches!(
+            ClusterPrior::new(&dup, &[0.5, 0.5], &o),
+            Err(PriorError::BadClusterId { .. })
+        ));
+        let t = PriorOptions {
+            temperature: 0.0,
+            ..Default::default()
+        };
+        assert!(matches!(
+            ClusterPrior::new(&cs, &[0.5, 0.5], &t),
+            Err(PriorError::InvalidOption {
+                field: "temperature",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -595,7 +743,12 @@ mod tests {
         let cov = prior.cov_km2();
         for i in 0..3 {
             let se = (cov[i][i] / n as f64).sqrt();
-            assert!((m[i] - mu[i]).abs() < 4.0 * se, "axis {i}: {} vs {}", m[i], mu[i]);
+            assert!(
+                (m[i] - mu[i]).abs() < 4.0 * se,
+                "axis {i}: {} vs {}",
+                m[i],
+                mu[i]
+            );
         }
     }
 }

@@ -11,6 +11,7 @@
 //!
 //! Directions: `azimuth` in degrees clockwise from north, `plunge` in degrees
 //! below the horizontal (depth positive down).
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use nalgebra::{Matrix2, Matrix3, SymmetricEigen};
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,10 @@ fn axis_from(v: [f64; 3], length_km: f64) -> EllipsoidAxis {
     let n = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
     d.iter_mut().for_each(|c| *c /= n);
     let horizontal = d[2].abs() < 1e-12;
-    if d[2] < 0.0 || (horizontal && d[0].atan2(d[1]) < 0.0) || (horizontal && d[0] == 0.0 && d[1] < 0.0) {
+    if d[2] < 0.0
+        || (horizontal && d[0].atan2(d[1]) < 0.0)
+        || (horizontal && d[0] == 0.0 && d[1] < 0.0)
+    {
         d.iter_mut().for_each(|c| *c = -*c);
     }
     let mut az = d[0].atan2(d[1]).to_degrees();
@@ -65,11 +69,20 @@ fn axis_from(v: [f64; 3], length_km: f64) -> EllipsoidAxis {
     if horizontal && az >= 180.0 {
         az -= 180.0;
     }
-    EllipsoidAxis { length_km, azimuth_deg: az, plunge_deg: d[2].clamp(-1.0, 1.0).asin().to_degrees(), direction: d }
+    EllipsoidAxis {
+        length_km,
+        azimuth_deg: az,
+        plunge_deg: d[2].clamp(-1.0, 1.0).asin().to_degrees(),
+        direction: d,
+    }
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -110,15 +123,26 @@ impl Ellipsoid {
         let inter = axes[1].direction;
         let mut rot = dot(inter, v).atan2(dot(inter, h)).to_degrees();
         rot = rot.rem_euclid(180.0);
-        Some(Ellipsoid { confidence, axes, major_rotation_deg: rot })
+        Some(Ellipsoid {
+            confidence,
+            axes,
+            major_rotation_deg: rot,
+        })
     }
 
     /// Rebuild the major and intermediate axis directions from QuakeML's
     /// (azimuth, plunge, rotation) of the major axis (all deg); the inverse
     /// of [`Ellipsoid::from_covariance`]'s convention.
-    pub fn from_angles(major_azimuth_deg: f64, major_plunge_deg: f64, major_rotation_deg: f64) -> ([f64; 3], [f64; 3]) {
-        let (az, pl, ro) =
-            (major_azimuth_deg.to_radians(), major_plunge_deg.to_radians(), major_rotation_deg.to_radians());
+    pub fn from_angles(
+        major_azimuth_deg: f64,
+        major_plunge_deg: f64,
+        major_rotation_deg: f64,
+    ) -> ([f64; 3], [f64; 3]) {
+        let (az, pl, ro) = (
+            major_azimuth_deg.to_radians(),
+            major_plunge_deg.to_radians(),
+            major_rotation_deg.to_radians(),
+        );
         let major = [pl.cos() * az.sin(), pl.cos() * az.cos(), pl.sin()];
         let h = horizontal_perp(az);
         let v = cross(major, h);
@@ -159,12 +183,21 @@ impl Ellipse2D {
     /// The `confidence` ellipse (χ² with 2 dof: `−2 ln(1 − p)`) of the
     /// east/north block of `cov` (km²).
     pub fn from_covariance(cov: &[[f64; 3]; 3], confidence: f64) -> Option<Self> {
-        let m = Matrix2::new(cov[0][0], 0.5 * (cov[0][1] + cov[1][0]), 0.5 * (cov[0][1] + cov[1][0]), cov[1][1]);
+        let m = Matrix2::new(
+            cov[0][0],
+            0.5 * (cov[0][1] + cov[1][0]),
+            0.5 * (cov[0][1] + cov[1][0]),
+            cov[1][1],
+        );
         if m.iter().any(|v| !v.is_finite()) {
             return None;
         }
         let eig = SymmetricEigen::new(m);
-        let (imax, imin) = if eig.eigenvalues[0] >= eig.eigenvalues[1] { (0, 1) } else { (1, 0) };
+        let (imax, imin) = if eig.eigenvalues[0] >= eig.eigenvalues[1] {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
         if eig.eigenvalues[imin] < -1e-9 * eig.eigenvalues[imax].abs() {
             return None;
         }
@@ -215,7 +248,11 @@ mod tests {
                 assert!((back[i][j] - cov[i][j]).abs() < 1e-9, "{i}{j}");
             }
         }
-        let (major, inter) = Ellipsoid::from_angles(e.axes[0].azimuth_deg, e.axes[0].plunge_deg, e.major_rotation_deg);
+        let (major, inter) = Ellipsoid::from_angles(
+            e.axes[0].azimuth_deg,
+            e.axes[0].plunge_deg,
+            e.major_rotation_deg,
+        );
         for i in 0..3 {
             assert!((major[i] - e.axes[0].direction[i]).abs() < 1e-9);
         }

@@ -10,7 +10,12 @@ pub fn hdi(values: &[f64], weights: Option<&[f64]>, mass: f64) -> Option<(f64, f
         return None;
     }
     let mut pts: Vec<(f64, f64)> = match weights {
-        Some(w) => values.iter().copied().zip(w.iter().copied()).filter(|(_, w)| *w > 0.0).collect(),
+        Some(w) => values
+            .iter()
+            .copied()
+            .zip(w.iter().copied())
+            .filter(|(_, w)| *w > 0.0)
+            .collect(),
         None => values.iter().map(|&v| (v, 1.0)).collect(),
     };
     if pts.is_empty() {
@@ -65,8 +70,13 @@ mod tests {
         use statrs::distribution::{ContinuousCDF, Normal};
         let n = Normal::new(0.0, 1.0).unwrap();
         let m = 20_000;
-        let v: Vec<f64> = (0..m).map(|i| n.inverse_cdf((i as f64 + 0.5) / m as f64)).collect();
+        let v: Vec<f64> = (0..m)
+            .map(|i| n.inverse_cdf((i as f64 + 0.5) / m as f64))
+            .collect();
         let (lo, hi) = hdi(&v, None, 0.95).unwrap();
-        assert!((lo + 1.96).abs() < 0.01 && (hi - 1.96).abs() < 0.01, "{lo} {hi}");
+        assert!(
+            (lo + 1.96).abs() < 0.01 && (hi - 1.96).abs() < 0.01,
+            "{lo} {hi}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The location summary of one event from posterior draws (weighted or
 //! not): mean, MAP, covariance, ellipsoids, HDIs, cluster probabilities,
 //! origin time and epicentre in lon/lat.
+#![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use super::ellipsoid::{Ellipse2D, Ellipsoid};
 use super::hdi::hdi;
@@ -24,7 +25,11 @@ pub struct SummaryOptions {
 
 impl Default for SummaryOptions {
     fn default() -> Self {
-        SummaryOptions { levels: vec![0.68, 0.90, 0.95], map_refine_steps: 200, max_draws_for_averages: 20_000 }
+        SummaryOptions {
+            levels: vec![0.68, 0.90, 0.95],
+            map_refine_steps: 200,
+            max_draws_for_averages: 20_000,
+        }
     }
 }
 
@@ -149,7 +154,11 @@ fn flatten(chains: &[Draws]) -> Result<(Vec<&[f64]>, Vec<f64>), SummaryError> {
         }
         match &c.weights {
             None => {
-                let w = if all_unweighted { 1.0 / total as f64 } else { 1.0 / (n as f64 * n_chains as f64) };
+                let w = if all_unweighted {
+                    1.0 / total as f64
+                } else {
+                    1.0 / (n as f64 * n_chains as f64)
+                };
                 for x in c.iter() {
                     xs.push(x);
                     ws.push(w);
@@ -157,14 +166,23 @@ fn flatten(chains: &[Draws]) -> Result<(Vec<&[f64]>, Vec<f64>), SummaryError> {
             }
             Some(w) => {
                 if w.len() != n {
-                    return Err(SummaryError::BadWeights { chain: ci, why: "one weight per draw needed" });
+                    return Err(SummaryError::BadWeights {
+                        chain: ci,
+                        why: "one weight per draw needed",
+                    });
                 }
                 if w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-                    return Err(SummaryError::BadWeights { chain: ci, why: "negative or non-finite" });
+                    return Err(SummaryError::BadWeights {
+                        chain: ci,
+                        why: "negative or non-finite",
+                    });
                 }
                 let s: f64 = w.iter().sum();
                 if s <= 0.0 {
-                    return Err(SummaryError::BadWeights { chain: ci, why: "all zero" });
+                    return Err(SummaryError::BadWeights {
+                        chain: ci,
+                        why: "all zero",
+                    });
                 }
                 for (x, v) in c.iter().zip(w) {
                     xs.push(x);
@@ -188,7 +206,14 @@ pub fn refine_map(posterior: &LocationPosterior, x0: &[f64], max_steps: usize) -
     if !lp.is_finite() {
         return (x, lp);
     }
-    let mut step = 0.1 * posterior.region().sides_km().iter().cloned().fold(f64::INFINITY, f64::min).max(1e-3);
+    let mut step = 0.1
+        * posterior
+            .region()
+            .sides_km()
+            .iter()
+            .cloned()
+            .fold(f64::INFINITY, f64::min)
+            .max(1e-3);
     step = step.min(1.0);
     let mut trial = vec![0.0; d];
     let mut gt = vec![0.0; d];
@@ -230,7 +255,10 @@ impl LocationSummary {
         }
         let dim = posterior.dim();
         if let Some(c) = chains.iter().find(|c| c.n_draws() > 0 && c.dim != dim) {
-            return Err(SummaryError::DimensionMismatch { expected: dim, got: c.dim });
+            return Err(SummaryError::DimensionMismatch {
+                expected: dim,
+                got: c.dim,
+            });
         }
         let (xs, ws) = flatten(chains)?;
         let n = xs.len();
@@ -263,15 +291,28 @@ impl LocationSummary {
         let (map, map_lp) = refine_map(posterior, best, options.map_refine_steps);
         let map_km = [map[0], map[1], map[2]];
 
-        let ellipsoids = options.levels.iter().filter_map(|&l| Ellipsoid::from_covariance(&cov, l)).collect();
-        let epicentral_ellipses = options.levels.iter().filter_map(|&l| Ellipse2D::from_covariance(&cov, l)).collect();
+        let ellipsoids = options
+            .levels
+            .iter()
+            .filter_map(|&l| Ellipsoid::from_covariance(&cov, l))
+            .collect();
+        let epicentral_ellipses = options
+            .levels
+            .iter()
+            .filter_map(|&l| Ellipse2D::from_covariance(&cov, l))
+            .collect();
         let coords: [Vec<f64>; 3] = [0, 1, 2].map(|a| xs.iter().map(|x| x[a]).collect());
         let hdis = options
             .levels
             .iter()
             .map(|&l| {
-                let iv = [0, 1, 2].map(|a| hdi(&coords[a], Some(&ws), l).unwrap_or((f64::NAN, f64::NAN)));
-                CoordinateHdi { level: l, lower_km: iv.map(|v| v.0), upper_km: iv.map(|v| v.1) }
+                let iv = [0, 1, 2]
+                    .map(|a| hdi(&coords[a], Some(&ws), l).unwrap_or((f64::NAN, f64::NAN)));
+                CoordinateHdi {
+                    level: l,
+                    lower_km: iv.map(|v| v.0),
+                    upper_km: iv.map(|v| v.1),
+                }
             })
             .collect();
 
@@ -292,7 +333,11 @@ impl LocationSummary {
                 *c += w * r;
             }
             bp += w * b;
-            let t = if dim == 4 { Some((x[3], 0.0)) } else { posterior.origin_time_at(p) };
+            let t = if dim == 4 {
+                Some((x[3], 0.0))
+            } else {
+                posterior.origin_time_at(p)
+            };
             if let Some((t0, s0)) = t {
                 t_w += w;
                 t_m += w * t0;
@@ -309,12 +354,21 @@ impl LocationSummary {
             let m = t_m / t_w;
             // Law of total variance: spread of t0(x) over draws + mean conditional variance.
             let var = (t_m2 / t_w - m * m).max(0.0) + t_var / t_w;
-            OriginTimeEstimate { utc: crate::picks::utc_after(posterior.reference_time(), m), offset_s: m, sigma_s: var.sqrt() }
+            OriginTimeEstimate {
+                utc: crate::picks::utc_after(posterior.reference_time(), m),
+                offset_s: m,
+                sigma_s: var.sqrt(),
+            }
         });
         let geographic = to_lonlat.map(|f| {
             let (mean_lon_deg, mean_lat_deg) = f(mean[0], mean[1]);
             let (map_lon_deg, map_lat_deg) = f(map_km[0], map_km[1]);
-            Geographic { mean_lon_deg, mean_lat_deg, map_lon_deg, map_lat_deg }
+            Geographic {
+                mean_lon_deg,
+                mean_lat_deg,
+                map_lon_deg,
+                map_lat_deg,
+            }
         });
         Ok(LocationSummary {
             event_id: posterior.event_id().to_string(),
@@ -350,11 +404,15 @@ impl LocationSummary {
 
     /// The ellipsoid at `level`, if computed.
     pub fn ellipsoid(&self, level: f64) -> Option<&Ellipsoid> {
-        self.ellipsoids.iter().find(|e| (e.confidence - level).abs() < 1e-9)
+        self.ellipsoids
+            .iter()
+            .find(|e| (e.confidence - level).abs() < 1e-9)
     }
 
     /// The epicentral ellipse at `level`, if computed.
     pub fn epicentral_ellipse(&self, level: f64) -> Option<&Ellipse2D> {
-        self.epicentral_ellipses.iter().find(|e| (e.confidence - level).abs() < 1e-9)
+        self.epicentral_ellipses
+            .iter()
+            .find(|e| (e.confidence - level).abs() < 1e-9)
     }
 }

@@ -9,5 +9,6 @@ pub mod location;
 pub use ellipsoid::{chi_square_quantile, Ellipse2D, Ellipsoid, EllipsoidAxis};
 pub use hdi::hdi;
 pub use location::{
-    refine_map, CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, SummaryError, SummaryOptions,
+    refine_map, CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, SummaryError,
+    SummaryOptions,
 };

@@ -1,0 +1,347 @@
+//! Result files: the .hyp round-trips its key numbers, the QuakeML parses
+//! as XML and holds the values (escaped ids survive), JSON round-trips the
+//! whole summary, the CSV row matches its header. All written atomically.
+
+use chrono::{Datelike, TimeZone, Timelike, Utc};
+use eqnemix::geo::LocalProjection;
+use eqnemix::grid_posterior::GridPosterior;
+use eqnemix::likelihood::LikelihoodOptions;
+use eqnemix::output::{csv as out_csv, hyp, json, quakeml, OutputError, KM_PER_DEG_LAT};
+use eqnemix::picks::{PhasePick, Picks, StationPicks};
+use eqnemix::posterior::LocationPosterior;
+use eqnemix::prior::{ClusterPrior, PriorOptions, RegionBox};
+use eqnemix::summary::{LocationSummary, SummaryOptions};
+use eqnemix::traveltime::{
+    OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel,
+};
+use eqnemix::ClusterGaussian;
+use quick_xml::events::Event;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+struct StraightRay {
+    station: [f64; 3],
+    v: f64,
+}
+
+impl TravelTimeField for StraightRay {
+    fn time(&self, x: [f64; 3]) -> Result<f64, OutsideDomain> {
+        Ok(self.time_and_gradient(x)?.0)
+    }
+    fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
+        let d = [
+            x[0] - self.station[0],
+            x[1] - self.station[1],
+            x[2] - self.station[2],
+        ];
+        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let g = if r > 0.0 {
+            d.map(|c| c / (r * self.v))
+        } else {
+            [0.0; 3]
+        };
+        Ok((r / self.v, g))
+    }
+}
+
+struct TestModel;
+
+impl TravelTimeModel for TestModel {
+    fn field(
+        &self,
+        st: &Station,
+        phase: Phase,
+    ) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
+        Ok(Arc::new(StraightRay {
+            station: st.position_km,
+            v: if phase == Phase::P { 6.0 } else { 3.5 },
+        }))
+    }
+}
+
+/// A located event: two clusters, one station's S-P, a grid posterior.
+fn summary(event_id: &str) -> LocationSummary {
+    let cs = [
+        ClusterGaussian {
+            id: 0,
+            n_events: 12,
+            mean_km: [8.0, 6.0, 9.0],
+            cov_km2: [[5.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]],
+        },
+        ClusterGaussian {
+            id: 1,
+            n_events: 8,
+            mean_km: [-5.0, 2.0, 6.0],
+            cov_km2: [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]],
+        },
+    ];
+    let prior = ClusterPrior::new(&cs, &[0.55, 0.45], &PriorOptions::default()).unwrap();
+    let truth: [f64; 3] = [9.0, 5.0, 10.0];
+    let r = (truth.iter().map(|v| v * v).sum::<f64>()).sqrt();
+    let picks = Picks {
+        event_id: event_id.into(),
+        reference_time: Utc.with_ymd_and_hms(2019, 7, 6, 3, 19, 53).unwrap(),
+        stations: vec![StationPicks {
+            station: Station {
+                code: "CI.CCC".into(),
+                position_km: [0.0, 0.0, 0.0],
+            },
+            p: Some(PhasePick {
+                time_s: 0.0,
+                sigma_s: 0.07,
+            }),
+            s: Some(PhasePick {
+                time_s: r / 3.5 - r / 6.0 + 0.02,
+                sigma_s: 0.07,
+            }),
+            back_azimuth: None,
+        }],
+    };
+    let region = RegionBox::new([-15.0, -12.0, 0.0], [22.0, 20.0, 20.0]);
+    let post = LocationPosterior::from_picks(
+        prior,
+        &picks,
+        &TestModel,
+        &LikelihoodOptions::default(),
+        region,
+    )
+    .unwrap();
+    let g = GridPosterior::evaluate(&post, [74, 64, 40]).unwrap();
+    let proj = LocalProjection::new(-117.6, 35.7).unwrap();
+    let to_ll = |e: f64, n: f64| proj.to_lonlat(e, n);
+    LocationSummary::from_grid(&post, &g, &SummaryOptions::default(), Some(&to_ll)).unwrap()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / (1e-12 + b.abs())
+}
+
+#[test]
+fn hyp_round_trips_key_numbers() {
+    let s = summary("ev<1>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ev1.hyp");
+    hyp::write_hyp(&path, &s).unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left behind"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("NLLOC \"ev<1>\" \"LOCATED\"") && text.trim_end().ends_with("END_NLLOC")
+    );
+    let h = hyp::parse_hyp(&text).unwrap();
+    for a in 0..3 {
+        assert!((h.hypocenter_km[a] - s.map_km[a]).abs() < 1e-6);
+        assert!((h.expect_km[a] - s.mean_km[a]).abs() < 1e-6);
+    }
+    let c = &s.cov_km2;
+    for (got, want) in h
+        .cov_km2
+        .iter()
+        .zip([c[0][0], c[0][1], c[0][2], c[1][1], c[1][2], c[2][2]])
+    {
+        assert!(
+            rel(*got, want) < 1e-6 || (got - want).abs() < 1e-9,
+            "{got} vs {want}"
+        );
+    }
+    let geo = s.geographic.unwrap();
+    assert!(
+        (h.lat_lon_depth[0] - geo.map_lat_deg).abs() < 1e-6
+            && (h.lat_lon_depth[1] - geo.map_lon_deg).abs() < 1e-6
+    );
+    assert!((h.lat_lon_depth[2] - s.map_km[2]).abs() < 1e-6);
+    let ot = s.origin_time.as_ref().unwrap().utc;
+    assert_eq!(
+        (h.origin.0, h.origin.1, h.origin.2, h.origin.3, h.origin.4),
+        (ot.year(), ot.month(), ot.day(), ot.hour(), ot.minute())
+    );
+    assert!((h.origin.5 - (ot.second() as f64 + ot.nanosecond() as f64 * 1e-9)).abs() < 1e-6);
+    let e = s.ellipsoid(0.68).unwrap();
+    assert!(
+        rel(h.ellipsoid[6], e.axes[0].length_km) < 1e-6,
+        "Len3 is the major axis"
+    );
+    assert!(
+        rel(h.ellipsoid[2], e.axes[2].length_km) < 1e-6,
+        "Len1 is the minor axis"
+    );
+    assert!((h.ellipsoid[0] - e.axes[2].azimuth_deg).abs() < 1e-3);
+    assert_eq!(h.n_phases, 2);
+    assert!((h.rms_s - s.rms_residual_s.unwrap()).abs() < 1e-6);
+}
+
+/// Text of every element, keyed by its local-name path from the root.
+fn xml_values(text: &str) -> (HashMap<String, String>, HashMap<String, String>) {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut path: Vec<String> = Vec::new();
+    let mut values = HashMap::new();
+    let mut attrs = HashMap::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                path.push(String::from_utf8(e.local_name().as_ref().to_vec()).unwrap());
+                for a in e.attributes() {
+                    let a = a.unwrap();
+                    let key = format!(
+                        "{}@{}",
+                        path.join("/"),
+                        String::from_utf8_lossy(a.key.as_ref())
+                    );
+                    attrs.insert(key, a.unescape_value().unwrap().into_owned());
+                }
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Text(t) => {
+                let v = t.unescape().unwrap().trim().to_string();
+                if !v.is_empty() {
+                    values.insert(path.join("/"), v);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(path.is_empty(), "unclosed elements");
+    (values, attrs)
+}
+
+#[test]
+fn quakeml_parses_and_holds_the_values() {
+    let id = "ev&<\"2\">";
+    let s = summary(id);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ev.xml");
+    quakeml::write_quakeml(
+        &path,
+        std::slice::from_ref(&s),
+        &quakeml::QuakeMlOptions::default(),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (v, a) = xml_values(&text);
+    let o = "quakeml/eventParameters/event/origin";
+    let num = |k: &str| v[&format!("{o}/{k}")].parse::<f64>().unwrap();
+    let geo = s.geographic.unwrap();
+    assert!((num("latitude/value") - geo.mean_lat_deg).abs() < 1e-9);
+    assert!((num("longitude/value") - geo.mean_lon_deg).abs() < 1e-9);
+    assert!((num("latitude/uncertainty") - s.std_km[1] / KM_PER_DEG_LAT).abs() < 1e-12);
+    assert!((num("depth/value") - 1000.0 * s.mean_km[2]).abs() < 1e-6);
+    assert!((num("depth/uncertainty") - 1000.0 * s.std_km[2]).abs() < 1e-6);
+    let ot = s.origin_time.as_ref().unwrap();
+    let t = chrono::DateTime::parse_from_rfc3339(&v[&format!("{o}/time/value")]).unwrap();
+    assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - ot.utc)).abs() < 1e-6);
+    assert!((num("time/uncertainty") - ot.sigma_s).abs() < 1e-12);
+    let e = s.ellipsoid(0.68).unwrap();
+    let ce = "originUncertainty/confidenceEllipsoid";
+    assert!(
+        (num(&format!("{ce}/semiMajorAxisLength")) - 1000.0 * e.axes[0].length_km).abs() < 1e-6
+    );
+    assert!(
+        (num(&format!("{ce}/semiMinorAxisLength")) - 1000.0 * e.axes[2].length_km).abs() < 1e-6
+    );
+    assert!((num(&format!("{ce}/majorAxisAzimuth")) - e.axes[0].azimuth_deg).abs() < 1e-9);
+    let el = s.epicentral_ellipse(0.68).unwrap();
+    assert!(
+        (num("originUncertainty/maxHorizontalUncertainty") - 1000.0 * el.semi_major_km).abs()
+            < 1e-6
+    );
+    assert_eq!(v[&format!("{o}/originUncertainty/confidenceLevel")], "68");
+    assert_eq!(num("quality/usedPhaseCount"), 2.0);
+    // The escaped id comes back intact.
+    assert_eq!(
+        a["quakeml/eventParameters/event@publicID"],
+        format!("smi:local/eqnemix/event/{id}")
+    );
+    assert!(v[&format!("{o}/comment/text")].contains("cluster probabilities 0:"));
+}
+
+fn assert_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-14 * x.abs().max(y.abs()),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                assert_close(p, q, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (k, p) in x {
+                assert_close(p, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn json_round_trips_and_csv_matches_header() {
+    let s = summary("ev3");
+    let dir = tempfile::tempdir().unwrap();
+    let jp = dir.path().join("ev3.json");
+    json::write_json(&jp, &s).unwrap();
+    let back = json::from_json_str(&std::fs::read_to_string(&jp).unwrap()).unwrap();
+    // serde_json's default float parser may differ in the last ulp.
+    assert_close(
+        &serde_json::to_value(&back).unwrap(),
+        &serde_json::to_value(&s).unwrap(),
+        "$",
+    );
+    assert_eq!(back.event_id, s.event_id);
+    assert_eq!(
+        back.origin_time.as_ref().unwrap().utc,
+        s.origin_time.as_ref().unwrap().utc
+    );
+
+    let cp = dir.path().join("events.csv");
+    let s2 = summary("ev4");
+    out_csv::write_csv(&cp, &[s.clone(), s2]).unwrap();
+    let mut rdr = csv::Reader::from_path(&cp).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, out_csv::HEADER.to_vec());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&rows[0][col("event_id")], "ev3");
+    assert_eq!(
+        rows[0][col("mean_depth_km")].parse::<f64>().unwrap(),
+        s.mean_km[2]
+    );
+    assert_eq!(
+        rows[0][col("cov_en_km2")].parse::<f64>().unwrap(),
+        s.cov_km2[0][1]
+    );
+    let probs: Vec<f64> = rows[0][col("cluster_probabilities")]
+        .split(';')
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert_eq!(probs, s.cluster_probabilities);
+    let best: usize = rows[0][col("best_cluster")].parse().unwrap();
+    assert!(probs.iter().all(|p| *p <= probs[best]));
+    assert_eq!(&rows[1][col("event_id")], "ev4");
+}
+
+#[test]
+fn missing_geography_is_a_typed_error() {
+    let mut s = summary("ev5");
+    s.geographic = None;
+    let e = hyp::to_hyp_string(&s).unwrap_err();
+    assert!(
+        matches!(e, OutputError::Missing { .. }) && e.to_string().contains("lon/lat"),
+        "{e}"
+    );
+    let e = quakeml::to_quakeml_string(&[s], &Default::default()).unwrap_err();
+    assert!(e.to_string().contains("ev5"), "{e}");
+}
