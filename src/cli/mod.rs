@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod cluster;
 pub mod info;
+pub mod traveltime;
 
 /// eqnemix: probabilistic earthquake location from a single seismic station.
 #[derive(Debug, Parser)]
@@ -25,6 +26,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Partition a catalog into K clusters (K-means on local km) and fit each cluster's Gaussian.
     Cluster(cluster::ClusterArgs),
+    /// Compute the P and S travel-time grids of one station and write them as NonLinLoc TIME grids.
+    Traveltime(traveltime::TraveltimeArgs),
 }
 
 impl Command {
@@ -33,6 +36,7 @@ impl Command {
         match self {
             Command::Info(a) => a.run(),
             Command::Cluster(a) => a.run(),
+            Command::Traveltime(a) => a.run(),
         }
     }
 }
