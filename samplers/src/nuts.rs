@@ -480,3 +480,36 @@ impl NutsConfig {
         run_hamiltonian(kernel, &run, init, seed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_partial_json_with_defaults() {
+        let c: NutsConfig =
+            serde_json::from_str(r#"{"n_draws": 50, "metric": "dense", "max_tree_depth": 6}"#)
+                .unwrap();
+        assert_eq!(
+            (c.n_draws, c.metric, c.max_tree_depth),
+            (50, MetricKind::Dense, 6)
+        );
+        assert_eq!(c.n_warmup, NutsConfig::default().n_warmup);
+        assert_eq!(c.windows, WindowConfig::default());
+        assert!(serde_json::from_str::<NutsConfig>(r#"{"metric": "full"}"#).is_err());
+        let h: crate::hmc::HmcConfig =
+            serde_json::from_str(r#"{"trajectory": {"steps": 12}}"#).unwrap();
+        assert_eq!(h.trajectory, crate::hmc::Trajectory::Steps(12));
+    }
+
+    #[test]
+    fn criterion_and_log_add_exp() {
+        // Momentum sum pointing along both end velocities: keep going.
+        assert!(no_u_turn(&[1.0, 0.0], &[1.0, 0.1], &[2.0, 0.0]));
+        // One end turned back.
+        assert!(!no_u_turn(&[1.0, 0.0], &[-1.0, 0.1], &[2.0, 0.0]));
+        assert!((log_add_exp(0.0, 0.0) - 2f64.ln()).abs() < 1e-15);
+        assert_eq!(log_add_exp(f64::NEG_INFINITY, -3.0), -3.0);
+        assert!((log_add_exp(-1000.0, 0.0)).abs() < 1e-15);
+    }
+}
