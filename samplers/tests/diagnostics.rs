@@ -351,3 +351,21 @@ fn rhat_flags_nuts_chains_in_different_modes() {
         Summary::from_chains(&run_chains(&cfg, &mix, &same, 5).unwrap(), &["x", "y", "z"]).unwrap();
     assert!(s.max_rhat() < 1.05, "one mode should agree:\n{s}");
 }
+
+/// Rank-based diagnostics are invariant under monotone transforms (the
+/// point of rank normalisation): exp() of the draws leaves bulk/tail ESS and
+/// R-hat unchanged.
+#[test]
+fn rank_diagnostics_are_invariant_under_monotone_maps() {
+    let c = ar1_chains(0.7, 4, 1000, 21);
+    let e: Vec<Vec<f64>> = c
+        .iter()
+        .map(|ch| ch.iter().map(|v| (2.0 * v).exp()).collect())
+        .collect();
+    let (a, b) = (slices(&c), slices(&e));
+    assert!((ess_bulk(&a) - ess_bulk(&b)).abs() < 1e-9 * ess_bulk(&a));
+    assert!((ess_tail(&a) - ess_tail(&b)).abs() < 1e-9 * ess_tail(&a));
+    assert!((rhat(&a) - rhat(&b)).abs() < 1e-12);
+    // ... while the mean-based ESS does depend on the scale.
+    assert!((ess_mean(&a) - ess_mean(&b)).abs() > 1.0);
+}
