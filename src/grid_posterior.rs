@@ -212,6 +212,22 @@ impl GridPosterior {
             .collect()
     }
 
+    /// Marginal density (1/km²) over the plane of axes `a < b` (0 east,
+    /// 1 north, 2 depth) at the cell centres, row-major with `b` fastest
+    /// (`n[a] × n[b]` values): for posterior maps and sections.
+    pub fn marginal_2d(&self, a: usize, b: usize) -> Vec<f64> {
+        assert!(a < b && b < 3, "axes must satisfy a < b < 3");
+        let mut m = vec![0.0; self.n[a] * self.n[b]];
+        let area = self.spacing_km[a] * self.spacing_km[b];
+        for (idx, &p) in self.mass.iter().enumerate() {
+            if p > 0.0 {
+                let ijk = self.ijk(idx);
+                m[ijk[a] * self.n[b] + ijk[b]] += p / area;
+            }
+        }
+        m
+    }
+
     /// The nodes as weighted draws (`values`, `weights` = cell masses), for
     /// the draw-based summaries; nodes of zero mass are left out.
     pub fn as_weighted_draws(&self) -> eqnemix_samplers::Draws {

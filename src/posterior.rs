@@ -206,6 +206,41 @@ impl LocationPosterior {
             .map_or(0, |a| a.arrivals().len())
     }
 
+    /// `n` starting points for samplers: draws from the prior with finite
+    /// posterior density (the origin time, when sampled, set to its optimum
+    /// at the drawn hypocentre, clamped to its window). After `100 n`
+    /// rejected draws the remaining points are the region's centre nudged
+    /// towards the prior mean, which may still have zero density: samplers
+    /// check their initial point ([`eqnemix_samplers::check_init`]).
+    pub fn initial_points<R: rand::Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Vec<Vec<f64>> {
+        let mut out = Vec::with_capacity(n);
+        let mut tries = 0;
+        let finish = |p: [f64; 3]| -> Vec<f64> {
+            let mut v = p.to_vec();
+            if let Some((a, b, _)) = self.origin_window {
+                let t = self.origin_time_at(p).map_or(0.5 * (a + b), |t| t.0);
+                v.push(t.clamp(a, b));
+            }
+            v
+        };
+        while out.len() < n && tries < 100 * n.max(1) {
+            tries += 1;
+            let p = self.prior.sample(rng);
+            let v = finish(p);
+            if self.log_density(&v).is_finite() {
+                out.push(v);
+            }
+        }
+        let c = self.region.centre_km();
+        let m = self.prior.mean_km();
+        let fallback = [0, 1, 2]
+            .map(|i| (0.5 * (c[i] + m[i])).clamp(self.region.min_km[i], self.region.max_km[i]));
+        while out.len() < n {
+            out.push(finish(fallback));
+        }
+        out
+    }
+
     #[inline]
     fn split(&self, x: &[f64]) -> Option<([f64; 3], Option<f64>)> {
         if x.len() != self.dim() || x.iter().any(|v| !v.is_finite()) {

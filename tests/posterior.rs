@@ -574,3 +574,45 @@ fn grid_matches_independent_importance_sampling() {
         g.cluster_probabilities
     );
 }
+
+#[test]
+fn marginal_2d_sums_to_the_1d_marginals() {
+    let post = posterior_with(&LikelihoodOptions::default(), &network());
+    let g = GridPosterior::evaluate(&post, [24, 20, 16]).unwrap();
+    let en = g.marginal_2d(0, 1);
+    assert_eq!(en.len(), 24 * 20);
+    let total: f64 = en.iter().sum::<f64>() * g.spacing_km[0] * g.spacing_km[1];
+    assert!((total - 1.0).abs() < 1e-12);
+    for i in 0..24 {
+        let row: f64 = en[i * 20..(i + 1) * 20].iter().sum::<f64>() * g.spacing_km[1];
+        assert!((row - g.marginals[0][i]).abs() < 1e-12 * (1.0 + row));
+    }
+    let ez = g.marginal_2d(0, 2);
+    for k in 0..16 {
+        let col: f64 = (0..24).map(|i| ez[i * 16 + k]).sum::<f64>() * g.spacing_km[0];
+        assert!((col - g.marginals[2][k]).abs() < 1e-12 * (1.0 + col));
+    }
+}
+
+#[test]
+fn initial_points_are_in_the_support_and_reproducible() {
+    let o = LikelihoodOptions {
+        s_minus_p: false,
+        absolute_times: true,
+        origin_time: OriginTime::Sampled {
+            min_s: -20.0,
+            max_s: 20.0,
+        },
+        ..Default::default()
+    };
+    let post = posterior_with(&o, &network());
+    let mut r1 = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let mut r2 = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let a = post.initial_points(6, &mut r1);
+    assert_eq!(a, post.initial_points(6, &mut r2));
+    assert_eq!(a.len(), 6);
+    for x in &a {
+        assert_eq!(x.len(), 4);
+        assert!(post.log_density(x).is_finite(), "{x:?}");
+    }
+}
