@@ -95,3 +95,28 @@ fn reproducible_and_checks_its_box() {
     let err = config().sample(&t, &[0.0; 2], 1).unwrap_err().to_string();
     assert!(err.contains('3'), "{err}");
 }
+
+#[test]
+fn weighted_draws_resample_to_equal_weights() {
+    use rand::SeedableRng;
+    let t = target();
+    let run = config().run(&t, 4).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let eq = run.draws.resampled(4000, &mut rng);
+    assert!(eq.weights.is_none());
+    assert_eq!(eq.n_draws(), 4000);
+    assert_eq!(eq.importance_ess(), 4000.0);
+    assert_eq!(eq.log_evidence, run.draws.log_evidence);
+    // Resampling keeps the weighted mean up to its own (systematic) noise.
+    let (a, b) = (run.draws.importance_mean(), eq.importance_mean());
+    for i in 0..3 {
+        let mcse = (t.covariance()[(i, i)] / run.ess).sqrt();
+        assert!((a[i] - b[i]).abs() < 2.0 * mcse, "coord {i}: {} vs {}", a[i], b[i]);
+    }
+    // Every resampled draw is one of the weighted draws with positive weight.
+    let w = run.draws.weights.as_ref().unwrap();
+    for x in eq.iter().take(50) {
+        let i = (0..run.draws.n_draws()).find(|&i| run.draws.draw(i) == x).expect("a resampled draw is an original draw");
+        assert!(w[i] > 0.0);
+    }
+}
