@@ -374,7 +374,26 @@ fn solve(
     let field = solve_eikonal(model.velocity(phase), station_km, opts, Some(&report))
         .with_context(|| format!("solving the {phase} eikonal equation"))?;
     bar.finish();
-    Ok(field.times_f32())
+    let times = field.times_f32();
+    check_times(&times, phase)?;
+    Ok(times)
+}
+
+/// Refuse to write a time that is negative or not finite (a solver fault).
+fn check_times(times: &Grid3<f32>, phase: Phase) -> Result<()> {
+    if let Some(i) = times
+        .data
+        .iter()
+        .position(|t| !(t.is_finite() && *t >= 0.0))
+    {
+        let n = times.geometry.n;
+        let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
+        bail!(
+            "the eikonal solver returned an invalid {phase} time {} s at node ({ix}, {iy}, {iz}); nothing written",
+            times.data[i]
+        );
+    }
+    Ok(())
 }
 
 /// Exact layered-model times (s) of `phase` at every node.
