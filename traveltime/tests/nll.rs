@@ -346,3 +346,62 @@ fn base_path_strips_only_hdr_and_buf() {
     assert_eq!(nll_base_path("a/b.P.mod.buf"), PathBuf::from("a/b.P.mod"));
     assert_eq!(nll_base_path("a/b.P.mod"), PathBuf::from("a/b.P.mod"));
 }
+
+mod properties {
+    use super::*;
+    use eqnemix_traveltime::nll::{NllHeader, NllSource};
+    use proptest::prelude::*;
+
+    fn geometry() -> impl Strategy<Value = GridGeometry> {
+        (
+            prop::array::uniform3(1usize..6),
+            prop::array::uniform3(-1e3f64..1e3),
+            prop::array::uniform3(1e-3f64..10.0),
+        )
+            .prop_map(|(n, origin_km, spacing_km)| GridGeometry {
+                n,
+                origin_km,
+                spacing_km,
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Any geometry, station and values survive a write and a read: bit
+        /// for bit as DOUBLE, rounded to f32 as FLOAT.
+        #[test]
+        fn write_then_read_is_identity(
+            geometry in geometry(),
+            double in any::<bool>(),
+            time in any::<bool>(),
+            station in prop::array::uniform3(-50f64..50.0),
+            seed in any::<u64>(),
+        ) {
+            let mut s = seed;
+            let data: Vec<f64> = (0..geometry.len())
+                .map(|_| {
+                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    0.01 + 10.0 * ((s >> 11) as f64 / (1u64 << 53) as f64)
+                })
+                .collect();
+            let grid = NllGrid {
+                header: NllHeader {
+                    geometry,
+                    grid_type: if time { NllGridType::Time } else { NllGridType::Slowness },
+                    float_type: if double { NllFloatType::Double } else { NllFloatType::Float },
+                    source: time.then(|| NllSource { label: "AB.CDE".into(), position_km: station }),
+                    transform: None,
+                },
+                data: data.clone(),
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let base = dir.path().join("g");
+            write_nll_grid(&base, &grid).unwrap();
+            let back = read_nll_grid(&base).unwrap();
+            prop_assert_eq!(&back.header, &grid.header);
+            let want: Vec<f64> = if double { data } else { data.iter().map(|&v| v as f32 as f64).collect() };
+            prop_assert_eq!(back.data, want);
+        }
+    }
+}
