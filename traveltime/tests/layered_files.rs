@@ -99,6 +99,7 @@ fn text_format_errors() {
         ("0 6.0 3.5\n10 8.0 x\n", &["line 2", "vs"]),
         ("0 6.0 3.5\n# c\n10 0.0 4.0\n", &["line 3", "layer 1", "vp"]),
         ("0 6.0 3.5\n10 8.0 4.0\n10 8.5 4.2\n", &["line 3", "top_km"]),
+        ("0 6.0 3.5\nnan 8.0 4.0\n", &["line 2", "layer 1", "top_km"]),
     ];
     for (text, needles) in cases {
         let (_, what) = format_error(Layered1D::from_text_str(text, "inline.txt"));

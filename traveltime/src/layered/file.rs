@@ -214,8 +214,11 @@ impl Layered1D {
                     ));
                 }
             }
+            if !vals[0].is_finite() {
+                return Err(format_err(path, format!("line {}: layer {i}: top_km = {} must be finite", ln + 1, vals[0])));
+            }
             if let Some(prev) = layers.last().map(|l: &Layer| l.top_km) {
-                if !(vals[0] > prev) {
+                if vals[0] <= prev {
                     return Err(format_err(
                         path,
                         format!("line {}: layer {i}: top_km = {} must be below the previous top ({prev} km)", ln + 1, vals[0]),

@@ -5,6 +5,24 @@
 //! - [`table`]: per-station tabulation and smooth interpolation
 //!   ([`TableSpec`], [`LayeredField`]);
 //! - [`file`]: TOML and plain-text model files.
+//!
+//! Units: depths and distances km (depth positive down), velocities km/s,
+//! times s, gradients s/km.
+//!
+//! Physics and its limits:
+//! - The first arrival is the earliest of the direct ray and the head waves
+//!   along interfaces *below both* the source and the station. For a station
+//!   at or above the surface that is every first arrival of a layered
+//!   medium. A borehole station inside or below a low-velocity layer could in
+//!   principle first see a head wave along the *bottom* of a faster layer
+//!   above it; that wave is not modelled.
+//! - Reflections never arrive first and are not modelled.
+//! - The first layer extends upward without bound (to elevated stations and
+//!   shallow sources), the last layer downward.
+//!
+//! Accuracy: the exact solver agrees with closed forms and an independent
+//! Fermat solver to ~1e-14 s; the default table interpolates it to better
+//! than 0.1 ms in the tested crustal models (`tests/layered_table.rs`).
 
 pub mod file;
 pub mod model;
@@ -12,5 +30,5 @@ pub mod rays;
 pub mod table;
 
 pub use model::{validate_layers, Layer, Layered1D};
-pub use rays::{Arrival, LayerStack};
+pub use rays::{Arrival, HeadWave, HeadWaves, LayerStack};
 pub use table::{LayeredField, TableSpec, TravelTimeTable};

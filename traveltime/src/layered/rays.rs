@@ -236,8 +236,7 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
     }
 
     // p = s / vmax with s = sin of the take-off angle in the fastest layer.
-    let p;
-    if h_fast > 0.0 {
+    let p = if h_fast > 0.0 {
         // Unknown w = tan θ: X(w) = h_fast·w + (bounded terms), and
         // h_fast·w <= X(w) <= h_total·w brackets the root.
         let eval = |w: f64| {
@@ -258,7 +257,7 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
             (x, dxds * c2 * c2.sqrt())
         };
         let w = solve_increasing(eval, dist / h_total, dist / h_fast, dist / h_total, dist, 1e-13 * (dist + h_total));
-        p = w / (1.0 + w * w).sqrt() / vmax;
+        w / (1.0 + w * w).sqrt() / vmax
     } else {
         // The fastest layers have no thickness (an end sits on their
         // boundary): X(s) is bounded by X(1).
@@ -290,8 +289,8 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
             };
         }
         let s = solve_increasing(eval, 0.0, 1.0, 1.0, dist, 1e-13 * (dist + h_total));
-        p = s / vmax;
-    }
+        s / vmax
+    };
 
     // T = pΔ + Σ h η (exact at the root; first-order insensitive to p).
     let mut t = dist * p;
