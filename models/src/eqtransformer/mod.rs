@@ -1,0 +1,41 @@
+//! EQTransformer (Mousavi et al. 2020, *Nature Communications* 11, 3952): an
+//! earthquake detector and P/S phase picker, run through ONNX Runtime.
+//!
+//! - [`EqTransformer`]: loads the ONNX model (checking its signature) and
+//!   predicts detection, P and S probability traces for batches of 60 s,
+//!   100 Hz, three-component windows, normalised per window as the original;
+//! - [`EqTransformer::predict_continuous`]: overlapping windows over
+//!   continuous data, merged into one trace per output;
+//! - [`extract_detections`]: the original's detection and pick rules, plus a
+//!   timing uncertainty from the width of each probability peak;
+//! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`.
+//!
+//! The bundled model ([`EqTransformer::bundled_model_path`]) is the original
+//! pretrained network with its Monte-Carlo dropout layers switched off
+//! (deterministic); `models/scripts/convert_eqtransformer.py` produced it.
+//!
+//! ```no_run
+//! use eqnemix_models::eqtransformer::{ContinuousConfig, EqTransformer};
+//! let mut model = EqTransformer::load(EqTransformer::bundled_model_path())?;
+//! let data: Vec<[f32; 3]> = vec![[0.0; 3]; 360_000]; // 1 h of [E, N, Z] at 100 Hz
+//! let config = ContinuousConfig::default();
+//! let prediction = model.predict_continuous(&data, &config)?;
+//! for d in prediction.detections(&config.picker) {
+//!     println!("event at sample {}: P {:?}, S {:?}", d.start, d.p, d.s);
+//! }
+//! # Ok::<(), eqnemix_models::eqtransformer::EqtError>(())
+//! ```
+
+mod error;
+mod model;
+mod normalize;
+mod picker;
+mod results;
+mod sliding;
+
+pub use error::EqtError;
+pub use model::{EqTransformer, WindowPrediction, INPUT_NAME, OUTPUT_NAMES, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
+pub use normalize::{normalize_window, Normalization};
+pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, trigger_runs, Detection, Pick, PickerConfig};
+pub use results::{sample_time, write_predictions, write_predictions_file, PredictionRow, StationInfo, PREDICTION_COLUMNS};
+pub use sliding::{window_starts, ContinuousConfig, ContinuousPrediction, Merge};
