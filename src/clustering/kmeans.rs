@@ -151,8 +151,18 @@ fn lloyd<const D: usize>(
     cfg: &KMeansConfig,
     rng: &mut ChaCha8Rng,
 ) -> KMeansResult<D> {
+    let centroids = kmeans_plus_plus(points, cfg.n_clusters, rng);
+    lloyd_from(points, centroids, cfg)
+}
+
+/// Lloyd iterations from given initial centroids (`cfg.n_clusters` of them;
+/// the points must hold at least that many distinct values).
+fn lloyd_from<const D: usize>(
+    points: &[[f64; D]],
+    mut centroids: Vec<[f64; D]>,
+    cfg: &KMeansConfig,
+) -> KMeansResult<D> {
     let k = cfg.n_clusters;
-    let mut centroids = kmeans_plus_plus(points, k, rng);
     let mut labels = vec![usize::MAX; points.len()];
     let mut converged = false;
     let mut n_iter = 0;
@@ -417,6 +427,25 @@ mod tests {
                 let m = members.iter().map(|p| p[d]).sum::<f64>() / members.len() as f64;
                 assert!((m - r.centroids[j][d]).abs() < 1e-5);
             }
+        }
+    }
+
+    #[test]
+    fn emptied_cluster_takes_the_farthest_point() {
+        // Start with one centroid far from every point: its cluster is empty
+        // after the first assignment and must be re-seeded, not left empty/NaN.
+        let (pts, truth) = blobs(&CENTRES[..2], 2.0, 30, 4);
+        let cfg = KMeansConfig {
+            n_clusters: 2,
+            ..Default::default()
+        };
+        let r = lloyd_from(&pts, vec![[0.0, 20.0, 6.0], [1e4, 1e4, 1e4]], &cfg);
+        assert!(r.converged);
+        assert!(r.centroids.iter().flatten().all(|x| x.is_finite()));
+        // It still ends at the true two-cluster partition.
+        let l0 = r.labels[0];
+        for (&t, &l) in truth.iter().zip(&r.labels) {
+            assert_eq!(t == truth[0], l == l0);
         }
     }
 
