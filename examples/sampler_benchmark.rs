@@ -159,7 +159,10 @@ fn min_bulk_ess(chains: &[Draws]) -> f64 {
     let d = chains[0].dim;
     (0..d)
         .map(|k| {
-            let cols: Vec<Vec<f64>> = chains.iter().map(|c| c.iter().map(|x| x[k]).collect()).collect();
+            let cols: Vec<Vec<f64>> = chains
+                .iter()
+                .map(|c| c.iter().map(|x| x[k]).collect())
+                .collect();
             let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
             ess_bulk(&refs)
         })
@@ -202,13 +205,35 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
     let mcmc: Vec<(&str, Box<dyn Sampler>)> = vec![
         (
             "metropolis",
-            Box::new(MetropolisConfig { n_warmup: args.warmup, n_draws: args.draws, ..Default::default() }),
+            Box::new(MetropolisConfig {
+                n_warmup: args.warmup,
+                n_draws: args.draws,
+                ..Default::default()
+            }),
         ),
-        ("hmc", Box::new(HmcConfig { n_warmup: args.warmup, n_draws: args.draws, ..Default::default() })),
-        ("nuts", Box::new(NutsConfig { n_warmup: args.warmup, n_draws: args.draws, ..Default::default() })),
+        (
+            "hmc",
+            Box::new(HmcConfig {
+                n_warmup: args.warmup,
+                n_draws: args.draws,
+                ..Default::default()
+            }),
+        ),
+        (
+            "nuts",
+            Box::new(NutsConfig {
+                n_warmup: args.warmup,
+                n_draws: args.draws,
+                ..Default::default()
+            }),
+        ),
         (
             "tempering (8)",
-            Box::new(TemperingConfig { n_warmup: args.warmup, n_draws: args.draws, ..Default::default() }),
+            Box::new(TemperingConfig {
+                n_warmup: args.warmup,
+                n_draws: args.draws,
+                ..Default::default()
+            }),
         ),
     ];
     for (name, s) in &mcmc {
@@ -230,13 +255,20 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
     let mut pop: Vec<(&str, Box<dyn Sampler>)> = vec![
         (
             "advi (full-rank)",
-            Box::new(AdviConfig { family: AdviFamily::FullRank, n_draws: total, ..Default::default() }),
+            Box::new(AdviConfig {
+                family: AdviFamily::FullRank,
+                n_draws: total,
+                ..Default::default()
+            }),
         ),
         (
             "smc",
             Box::new(SmcConfig {
                 n_particles: total,
-                reference: Reference::Gaussian { mean: None, sd: t.smc_sd.clone() },
+                reference: Reference::Gaussian {
+                    mean: None,
+                    sd: t.smc_sd.clone(),
+                },
                 ..Default::default()
             }),
         ),
@@ -254,11 +286,23 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
     }
     for (name, s) in &pop {
         let (wall, draws) = timed(args.repeats, || {
-            s.sample(t.density.as_ref(), &init, args.seed).with_context(|| format!("{name} on {}", t.name))
+            s.sample(t.density.as_ref(), &init, args.seed)
+                .with_context(|| format!("{name} on {}", t.name))
         })?;
-        let ess = if draws.weights.is_some() { draws.importance_ess() } else { min_bulk_ess(std::slice::from_ref(&draws)) };
+        let ess = if draws.weights.is_some() {
+            draws.importance_ess()
+        } else {
+            min_bulk_ess(std::slice::from_ref(&draws))
+        };
         let error = error(t, std::slice::from_ref(&draws));
-        rows.push(Row { target: t.name, sampler: name.to_string(), wall_s: wall, ess, error, wall_incl_s: None });
+        rows.push(Row {
+            target: t.name,
+            sampler: name.to_string(),
+            wall_s: wall,
+            ess,
+            error,
+            wall_incl_s: None,
+        });
     }
     Ok(rows)
 }
@@ -269,12 +313,25 @@ fn run_pymc(args: &Args, python: &PathBuf, targets: &[Target]) -> Result<Vec<Row
     let mut cmd = Command::new(python);
     let cache = std::env::temp_dir().join(format!("eqnemix-pytensor-{}", std::process::id()));
     if args.cold_pytensor_cache {
-        cmd.env("PYTENSOR_FLAGS", format!("base_compiledir={}", cache.display()));
+        cmd.env(
+            "PYTENSOR_FLAGS",
+            format!("base_compiledir={}", cache.display()),
+        );
     }
     let out = cmd
         .arg(&script)
-        .args(["--draws", &args.draws.to_string(), "--tune", &args.warmup.to_string()])
-        .args(["--chains", &args.chains.to_string(), "--seed", &args.seed.to_string()])
+        .args([
+            "--draws",
+            &args.draws.to_string(),
+            "--tune",
+            &args.warmup.to_string(),
+        ])
+        .args([
+            "--chains",
+            &args.chains.to_string(),
+            "--seed",
+            &args.seed.to_string(),
+        ])
         .args(["--separation", &args.separation.to_string()])
         .output()
         .with_context(|| format!("running {} {}", python.display(), script.display()))?;
@@ -282,17 +339,30 @@ fn run_pymc(args: &Args, python: &PathBuf, targets: &[Target]) -> Result<Vec<Row
         let _ = std::fs::remove_dir_all(&cache);
     }
     if !out.status.success() {
-        bail!("PyMC benchmark failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "PyMC benchmark failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut rows = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('{')) {
-        let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("PyMC output line {line}"))?;
+    for line in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+    {
+        let v: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("PyMC output line {line}"))?;
         let name = v["target"].as_str().context("PyMC output: target")?;
-        let t = targets.iter().find(|t| t.name == name).context("PyMC output: unknown target")?;
+        let t = targets
+            .iter()
+            .find(|t| t.name == name)
+            .context("PyMC output: unknown target")?;
         let num = |k: &str| v[k].as_f64().with_context(|| format!("PyMC output: {k}"));
         let error = if let Some((mean, sd)) = &t.moments {
             let m = v["mean"].as_array().context("PyMC output: mean")?;
-            (0..mean.len()).map(|k| (m[k].as_f64().unwrap_or(f64::NAN) - mean[k]).abs() / sd[k]).fold(0.0, f64::max)
+            (0..mean.len())
+                .map(|k| (m[k].as_f64().unwrap_or(f64::NAN) - mean[k]).abs() / sd[k])
+                .fold(0.0, f64::max)
         } else {
             (num("left_mass")? - t.left_mass.unwrap_or(f64::NAN)).abs()
         };
@@ -330,12 +400,17 @@ fn main() -> Result<()> {
     );
     for r in &rows {
         let ess_s = r.ess / r.wall_s;
-        let pymc = rows.iter().find(|p| p.target == r.target && p.wall_incl_s.is_some());
+        let pymc = rows
+            .iter()
+            .find(|p| p.target == r.target && p.wall_incl_s.is_some());
         let (ratio, ratio_incl) = match (pymc, r.wall_incl_s) {
             (Some(p), None) => {
                 let excl = p.ess / p.wall_s;
                 let incl = p.ess / p.wall_incl_s.unwrap_or(f64::NAN);
-                (format!("{:.1}", ess_s / excl), format!("{:.1}", ess_s / incl))
+                (
+                    format!("{:.1}", ess_s / excl),
+                    format!("{:.1}", ess_s / incl),
+                )
             }
             _ => ("-".to_string(), "-".to_string()),
         };
@@ -346,7 +421,14 @@ fn main() -> Result<()> {
         if let Some(incl) = r.wall_incl_s {
             println!(
                 "{:<9} {:<17} {:>9.3} {:>8.0} {:>10.0} {:>7} {:>11} {:>11}",
-                r.target, "  (incl. compile)", incl, r.ess, r.ess / incl, "", "", ""
+                r.target,
+                "  (incl. compile)",
+                incl,
+                r.ess,
+                r.ess / incl,
+                "",
+                "",
+                ""
             );
         }
     }

@@ -81,6 +81,9 @@ impl SamplerConfig {
     /// Whether the sampler returns one population per run (SMC, oct-tree,
     /// ADVI draws) rather than a Markov chain: run it once, not per chain.
     pub fn is_population(&self) -> bool {
-        matches!(self, SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_))
+        matches!(
+            self,
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_)
+        )
     }
 }

@@ -33,6 +33,9 @@
 //! assert!(run.draws.importance_ess() > 0.8 * run.draws.n_draws() as f64);
 //! ```
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::smc::weights::{kish_ess, normalise_log_weights};
 use crate::{DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
 use rand::{Rng, SeedableRng};
@@ -134,17 +137,27 @@ struct Tree {
 
 impl Tree {
     fn log_vol(&self, k: usize) -> f64 {
-        self.width[k * self.d..(k + 1) * self.d].iter().map(|w| w.ln()).sum()
+        self.width[k * self.d..(k + 1) * self.d]
+            .iter()
+            .map(|w| w.ln())
+            .sum()
     }
 
-    fn push(&mut self, lo: &[f64], width: &[f64], density: &dyn LogDensity, centre: &mut [f64]) -> usize {
+    fn push(
+        &mut self,
+        lo: &[f64],
+        width: &[f64],
+        density: &dyn LogDensity,
+        centre: &mut [f64],
+    ) -> usize {
         for a in 0..self.d {
             centre[a] = lo[a] + 0.5 * width[a];
         }
         let lp = density.log_density(centre);
         self.lo.extend_from_slice(lo);
         self.width.extend_from_slice(width);
-        self.log_p.push(if lp.is_nan() { f64::NEG_INFINITY } else { lp });
+        self.log_p
+            .push(if lp.is_nan() { f64::NEG_INFINITY } else { lp });
         self.first_child.push(0);
         self.log_p.len() - 1
     }
@@ -155,7 +168,8 @@ impl Tree {
         let mut k = 0;
         let mut stride = 1;
         for a in 0..d {
-            let f = ((x[a] - self.box_lo[a]) / self.box_width[a] * self.divisions[a] as f64).floor();
+            let f =
+                ((x[a] - self.box_lo[a]) / self.box_width[a] * self.divisions[a] as f64).floor();
             let i = (f.max(0.0) as usize).min(self.divisions[a] - 1);
             k += i * stride;
             stride *= self.divisions[a];
@@ -177,7 +191,9 @@ impl OctreeConfig {
     fn validate(&self, d: usize) -> Result<Vec<usize>, SamplerError> {
         let bad = |m: String| Err(SamplerError::InvalidConfig(format!("octree.{m}")));
         if d == 0 || d > MAX_DIM {
-            return bad(format!("the density has {d} dimensions; the oct-tree handles 1..={MAX_DIM}"));
+            return bad(format!(
+                "the density has {d} dimensions; the oct-tree handles 1..={MAX_DIM}"
+            ));
         }
         if self.lower.len() != d || self.upper.len() != d {
             return bad(format!(
@@ -187,7 +203,10 @@ impl OctreeConfig {
             ));
         }
         for a in 0..d {
-            if !(self.lower[a] < self.upper[a] && self.lower[a].is_finite() && self.upper[a].is_finite()) {
+            if !(self.lower[a] < self.upper[a]
+                && self.lower[a].is_finite()
+                && self.upper[a].is_finite())
+            {
                 return bad(format!("lower/upper: axis {a} needs finite lower < upper"));
             }
         }
@@ -196,12 +215,15 @@ impl OctreeConfig {
             n if n == d => self.initial_divisions.clone(),
             n => return bad(format!("initial_divisions: {n} entries; give 1 or {d}")),
         };
-        if div.iter().any(|&n| n == 0) {
+        if div.contains(&0) {
             return bad("initial_divisions: every entry must be at least 1".into());
         }
         let n0: usize = div.iter().product();
         if n0 > self.max_cells {
-            return bad(format!("max_cells = {} is below the {n0} cells of the initial grid", self.max_cells));
+            return bad(format!(
+                "max_cells = {} is below the {n0} cells of the initial grid",
+                self.max_cells
+            ));
         }
         if self.n_draws == 0 {
             return bad("n_draws: must be at least 1".into());
@@ -246,7 +268,9 @@ impl OctreeConfig {
         let n_children = 1usize << d;
         let mut half = vec![0.0; d];
         while n_leaves + n_children - 1 <= self.max_cells {
-            let Some(Entry(lm, k)) = heap.pop() else { break };
+            let Some(Entry(lm, k)) = heap.pop() else {
+                break;
+            };
             if lm == f64::NEG_INFINITY {
                 // Every remaining cell has zero density at its centre.
                 heap.push(Entry(lm, k));
@@ -275,8 +299,13 @@ impl OctreeConfig {
         let div = self.validate(d)?;
         let tree = self.build_tree(density, div);
         let n_tree_evals = tree.log_p.len();
-        let leaves: Vec<usize> = (0..n_tree_evals).filter(|&k| tree.first_child[k] == 0).collect();
-        let leaf_lm: Vec<f64> = leaves.iter().map(|&k| tree.log_p[k] + tree.log_vol(k)).collect();
+        let leaves: Vec<usize> = (0..n_tree_evals)
+            .filter(|&k| tree.first_child[k] == 0)
+            .collect();
+        let leaf_lm: Vec<f64> = leaves
+            .iter()
+            .map(|&k| tree.log_p[k] + tree.log_vol(k))
+            .collect();
         let mut prob = vec![0.0; leaves.len()];
         let log_sum_m = normalise_log_weights(&leaf_lm, &mut prob);
         if log_sum_m == f64::NEG_INFINITY {
@@ -304,7 +333,10 @@ impl OctreeConfig {
                 let u: f64 = rng.gen::<f64>() * acc;
                 let j = cum.partition_point(|&c| c <= u).min(leaves.len() - 1);
                 let k = leaves[j];
-                (&tree.lo[k * d..(k + 1) * d], &tree.width[k * d..(k + 1) * d])
+                (
+                    &tree.lo[k * d..(k + 1) * d],
+                    &tree.width[k * d..(k + 1) * d],
+                )
             };
             for a in 0..d {
                 xi[a] = lo[a] + w[a] * rng.gen::<f64>();
@@ -319,7 +351,11 @@ impl OctreeConfig {
                 let k = tree.locate(xi);
                 // log q = log((1-a) p_k / sum m + a / V_box)
                 let lt = (1.0 - alpha).ln() + tree.log_p[k] - log_sum_m;
-                let lu = if alpha > 0.0 { alpha.ln() - log_box_vol } else { f64::NEG_INFINITY };
+                let lu = if alpha > 0.0 {
+                    alpha.ln() - log_box_vol
+                } else {
+                    f64::NEG_INFINITY
+                };
                 let m = lt.max(lu);
                 let lq = m + ((lt - m).exp() + (lu - m).exp()).ln();
                 (lp, lp - lq)
@@ -329,13 +365,21 @@ impl OctreeConfig {
         let mut w = vec![0.0; n];
         let lse = normalise_log_weights(&logw, &mut w);
         if lse == f64::NEG_INFINITY {
-            return Err(SamplerError::Numerical("octree: every importance draw has zero density".into()));
+            return Err(SamplerError::Numerical(
+                "octree: every importance draw has zero density".into(),
+            ));
         }
         let log_evidence = lse - (n as f64).ln();
         let ess = kish_ess(&w);
         let mut draws = Draws::new(d);
         draws.values = x;
-        draws.stats = pairs.iter().map(|p| DrawStats { log_density: p.0, ..Default::default() }).collect();
+        draws.stats = pairs
+            .iter()
+            .map(|p| DrawStats {
+                log_density: p.0,
+                ..Default::default()
+            })
+            .collect();
         draws.weights = Some(w);
         draws.log_evidence = Some(log_evidence);
         let mut min_cell_width = vec![f64::INFINITY; d];
@@ -363,9 +407,17 @@ impl Sampler for OctreeConfig {
 
     /// Weighted draws over the configured box; `init` is used only to check
     /// the dimension.
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         if init.len() != density.dim() {
-            return Err(SamplerError::DimensionMismatch { expected: density.dim(), got: init.len() });
+            return Err(SamplerError::DimensionMismatch {
+                expected: density.dim(),
+                got: init.len(),
+            });
         }
         struct AsLog<'a>(&'a dyn GradLogDensity);
         impl LogDensity for AsLog<'_> {

@@ -15,6 +15,9 @@
 //! fixed, valid kernel. `p(x)^b` must be normalisable for every `b` in the
 //! ladder (true for densities with Gaussian or lighter tails, or bounded support).
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::{check_init, DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -40,7 +43,13 @@ pub struct TemperingConfig {
 
 impl Default for TemperingConfig {
     fn default() -> Self {
-        TemperingConfig { n_warmup: 2000, n_draws: 5000, n_temps: 8, max_temp: 100.0, init_scale: 1.0 }
+        TemperingConfig {
+            n_warmup: 2000,
+            n_draws: 5000,
+            n_temps: 8,
+            max_temp: 100.0,
+            init_scale: 1.0,
+        }
     }
 }
 
@@ -76,18 +85,27 @@ impl TemperingConfig {
     }
 
     /// Run parallel tempering from `init` (every replica starts there).
-    pub fn run(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<TemperingRun, SamplerError> {
+    pub fn run(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<TemperingRun, SamplerError> {
         self.validate()?;
         check_init(density, init)?;
         let d = init.len();
         let k_n = self.n_temps;
-        let betas: Vec<f64> =
-            (0..k_n).map(|k| self.max_temp.powf(-(k as f64) / (k_n - 1) as f64)).collect();
+        let betas: Vec<f64> = (0..k_n)
+            .map(|k| self.max_temp.powf(-(k as f64) / (k_n - 1) as f64))
+            .collect();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut x: Vec<f64> = init.repeat(k_n);
         let lp0 = density.log_density(init);
         let mut lp = vec![lp0; k_n];
-        let mut log_s: Vec<f64> = betas.iter().map(|b| (self.init_scale / b.sqrt()).ln()).collect();
+        let mut log_s: Vec<f64> = betas
+            .iter()
+            .map(|b| (self.init_scale / b.sqrt()).ln())
+            .collect();
         let mut var = vec![1.0f64; k_n * d];
         // Welford accumulators of each replica's warm-up draws in the current window.
         let mut w_n = vec![0usize; k_n];
@@ -116,7 +134,11 @@ impl TemperingConfig {
                     prop[a] = xk[a] + s * var[k * d + a].sqrt() * z;
                 }
                 let lpp = density.log_density(&prop);
-                let log_alpha = if lpp.is_nan() { f64::NEG_INFINITY } else { betas[k] * (lpp - lp[k]) };
+                let log_alpha = if lpp.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    betas[k] * (lpp - lp[k])
+                };
                 let accept = log_alpha >= 0.0 || rng.gen::<f64>().ln() < log_alpha;
                 if accept {
                     xk.copy_from_slice(&prop);
@@ -202,7 +224,11 @@ impl TemperingConfig {
         Ok(TemperingRun {
             draws,
             betas,
-            swap_accept: swaps.iter().zip(&swap_tries).map(|(&s, &t)| s as f64 / t.max(1) as f64).collect(),
+            swap_accept: swaps
+                .iter()
+                .zip(&swap_tries)
+                .map(|(&s, &t)| s as f64 / t.max(1) as f64)
+                .collect(),
             move_accept: moves.iter().map(|&m| m as f64 / nd).collect(),
         })
     }
@@ -214,7 +240,12 @@ impl Sampler for TemperingConfig {
     }
 
     /// The cold chain's post-warm-up draws.
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         Ok(self.run(density, init, seed)?.draws)
     }
 }

@@ -4,6 +4,9 @@
 //! diagonal of the precision matrix), which for a correlated target are
 //! strictly smaller than the marginal variances `Sigma_ii`.
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use eqnemix_samplers::advi::{AdviConfig, AdviFamily, AdviGradient};
 use eqnemix_samplers::targets::CorrelatedGaussian;
 use eqnemix_samplers::{LogDensity, Sampler};
@@ -16,27 +19,47 @@ fn max_abs(v: impl Iterator<Item = f64>) -> f64 {
 fn full_rank_recovers_mean_and_covariance_of_10d_gaussian() {
     let target = CorrelatedGaussian::ar1_10d();
     let d = target.dim();
-    let cfg = AdviConfig { family: AdviFamily::FullRank, ..Default::default() };
+    let cfg = AdviConfig {
+        family: AdviFamily::FullRank,
+        ..Default::default()
+    };
     let fit = cfg.fit(&target, &vec![0.0; d], 11).unwrap();
-    assert!(fit.converged, "did not converge in {} iterations", fit.n_iters);
+    assert!(
+        fit.converged,
+        "did not converge in {} iterations",
+        fit.n_iters
+    );
     let sd: Vec<f64> = (0..d).map(|i| target.covariance()[(i, i)].sqrt()).collect();
     // Mean error in units of the marginal sd; covariance error as correlation-scale error.
     let mean_err = max_abs((0..d).map(|i| (fit.mean[i] - target.mean()[i]) / sd[i]));
     let cov = fit.covariance();
-    let cov_err = max_abs((0..d).flat_map(|i| (0..d).map(move |j| (i, j))).map(|(i, j)| {
-        (cov[(i, j)] - target.covariance()[(i, j)]) / (sd[i] * sd[j])
-    }));
-    eprintln!("full-rank: iters {} mean err {mean_err:.4} cov err {cov_err:.4} elbo {}", fit.n_iters, fit.elbo);
+    let cov_err = max_abs(
+        (0..d)
+            .flat_map(|i| (0..d).map(move |j| (i, j)))
+            .map(|(i, j)| (cov[(i, j)] - target.covariance()[(i, j)]) / (sd[i] * sd[j])),
+    );
+    eprintln!(
+        "full-rank: iters {} mean err {mean_err:.4} cov err {cov_err:.4} elbo {}",
+        fit.n_iters, fit.elbo
+    );
     // The target is normalised and in the family, so the optimum is exact:
     // the error left is optimiser noise (STL gradients vanish at the optimum).
     assert!(mean_err < 0.02, "mean error {mean_err} sd");
     assert!(cov_err < 0.02, "covariance error {cov_err}");
     // ELBO = log Z - KL(q||p) = -KL <= 0, and ~0 at the optimum.
-    assert!(fit.elbo.abs() < 0.01, "final ELBO {} should be ~log Z = 0", fit.elbo);
+    assert!(
+        fit.elbo.abs() < 0.01,
+        "final ELBO {} should be ~log Z = 0",
+        fit.elbo
+    );
     // The trace records every iteration and climbs from the start.
     assert_eq!(fit.elbo_trace.len(), fit.n_iters);
     let head: f64 = fit.elbo_trace[..100].iter().sum::<f64>() / 100.0;
-    assert!(head < fit.elbo - 1.0, "ELBO trace does not climb: start {head}, end {}", fit.elbo);
+    assert!(
+        head < fit.elbo - 1.0,
+        "ELBO trace does not climb: start {head}, end {}",
+        fit.elbo
+    );
 }
 
 #[test]
@@ -60,7 +83,10 @@ fn mean_field_recovers_means_and_inverse_precision_diagonal() {
         ..Default::default()
     };
     let fit = cfg.fit(&target, &vec![0.0; d], 5).unwrap();
-    eprintln!("mf converged {} iters {} elbo {}", fit.converged, fit.n_iters, fit.elbo);
+    eprintln!(
+        "mf converged {} iters {} elbo {}",
+        fit.converged, fit.n_iters, fit.elbo
+    );
     let prec = target.covariance().clone().try_inverse().unwrap();
     let cov = fit.covariance();
     let mut max_mean = 0.0f64;
@@ -79,8 +105,14 @@ fn mean_field_recovers_means_and_inverse_precision_diagonal() {
             }
         }
     }
-    eprintln!("mean-field: iters {} mean err {max_mean:.4} rel var err {max_var:.4}", fit.n_iters);
-    assert!(max_mean < 0.3, "mean error {max_mean} (mean-field sd units)");
+    eprintln!(
+        "mean-field: iters {} mean err {max_mean:.4} rel var err {max_var:.4}",
+        fit.n_iters
+    );
+    assert!(
+        max_mean < 0.3,
+        "mean error {max_mean} (mean-field sd units)"
+    );
     assert!(max_var < 0.15, "relative variance error {max_var}");
 }
 
@@ -99,7 +131,10 @@ fn classic_entropy_gradient_also_converges() {
     let mean_err = max_abs((0..d).map(|i| (fit.mean[i] - target.mean()[i]) / sd[i]));
     let cov = fit.covariance();
     let var_err = max_abs((0..d).map(|i| cov[(i, i)] / target.covariance()[(i, i)] - 1.0));
-    eprintln!("entropy-gradient: iters {} mean err {mean_err:.4} var err {var_err:.4}", fit.n_iters);
+    eprintln!(
+        "entropy-gradient: iters {} mean err {mean_err:.4} var err {var_err:.4}",
+        fit.n_iters
+    );
     // Noisier estimator: looser, but still far tighter than a wrong fit.
     assert!(mean_err < 0.1, "mean error {mean_err}");
     assert!(var_err < 0.15, "variance error {var_err}");
@@ -109,7 +144,11 @@ fn classic_entropy_gradient_also_converges() {
 fn sample_returns_iid_draws_from_the_fit_reproducibly() {
     let target = CorrelatedGaussian::ar1_10d();
     let d = target.dim();
-    let cfg = AdviConfig { family: AdviFamily::FullRank, n_draws: 4000, ..Default::default() };
+    let cfg = AdviConfig {
+        family: AdviFamily::FullRank,
+        n_draws: 4000,
+        ..Default::default()
+    };
     let a = cfg.sample(&target, &vec![0.0; d], 9).unwrap();
     let b = cfg.sample(&target, &vec![0.0; d], 9).unwrap();
     assert_eq!(a, b, "same seed, same draws");
@@ -119,7 +158,10 @@ fn sample_returns_iid_draws_from_the_fit_reproducibly() {
     for i in 0..d {
         let m: f64 = a.iter().map(|x| x[i]).sum::<f64>() / 4000.0;
         let mcse = target.covariance()[(i, i)].sqrt() / 4000f64.sqrt();
-        assert!((m - target.mean()[i]).abs() < 4.0 * mcse + 0.02, "coord {i}: {m}");
+        assert!(
+            (m - target.mean()[i]).abs() < 4.0 * mcse + 0.02,
+            "coord {i}: {m}"
+        );
     }
     for (x, s) in a.iter().zip(&a.stats) {
         assert_eq!(s.log_density, target.log_density(x));
@@ -129,9 +171,15 @@ fn sample_returns_iid_draws_from_the_fit_reproducibly() {
 #[test]
 fn invalid_settings_are_named() {
     let target = CorrelatedGaussian::ar1_10d();
-    let cfg = AdviConfig { learning_rate: -1.0, ..Default::default() };
+    let cfg = AdviConfig {
+        learning_rate: -1.0,
+        ..Default::default()
+    };
     let err = cfg.fit(&target, &[0.0; 10], 1).unwrap_err().to_string();
     assert!(err.contains("learning_rate"), "{err}");
-    let err = AdviConfig::default().fit(&target, &[0.0; 3], 1).unwrap_err().to_string();
+    let err = AdviConfig::default()
+        .fit(&target, &[0.0; 3], 1)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("10"), "{err}");
 }

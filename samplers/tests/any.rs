@@ -1,6 +1,9 @@
 //! `SamplerConfig`: one TOML key picks the sampler; every kind parses with
 //! its defaults, builds, and samples the same target to the same answer.
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use eqnemix_samplers::any::SamplerConfig;
 use eqnemix_samplers::targets::CorrelatedGaussian;
 use nalgebra::DMatrix;
@@ -33,7 +36,11 @@ fn every_kind_parses_builds_and_finds_the_mean() {
         for i in 0..3 {
             // Loose (chains are autocorrelated; ESS here is the draw count or
             // Kish ESS): 0.15 is > 4 MCSE for n_eff >= 400 and the largest sd 1.41.
-            assert!((m[i] - t.mean()[i]).abs() < 0.15, "{kind}: mean[{i}] = {} (ess {ess})", m[i]);
+            assert!(
+                (m[i] - t.mean()[i]).abs() < 0.15,
+                "{kind}: mean[{i}] = {} (ess {ess})",
+                m[i]
+            );
         }
         // Round trip: what serialises is what parses.
         let back: SamplerConfig = toml::from_str(&toml::to_string(&cfg).unwrap()).unwrap();
@@ -43,15 +50,25 @@ fn every_kind_parses_builds_and_finds_the_mean() {
 
 #[test]
 fn errors_name_the_problem() {
-    let err = toml::from_str::<SamplerConfig>("kind = \"gibbs\"").unwrap_err().to_string();
+    let err = toml::from_str::<SamplerConfig>("kind = \"gibbs\"")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("gibbs"), "{err}");
-    let err = toml::from_str::<SamplerConfig>("kind = \"smc\"\nn_partcles = 10").unwrap_err().to_string();
+    let err = toml::from_str::<SamplerConfig>("kind = \"smc\"\nn_partcles = 10")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("n_partcles"), "{err}");
-    let err = toml::from_str::<SamplerConfig>("kind = \"octree\"\nmax_cels = 10").unwrap_err().to_string();
+    let err = toml::from_str::<SamplerConfig>("kind = \"octree\"\nmax_cels = 10")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("max_cels"), "{err}");
     // The octree needs its box: a clear sampler error, not a panic.
     let cfg: SamplerConfig = toml::from_str("kind = \"octree\"").unwrap();
-    let err = cfg.build().sample(&target(), &[0.0; 3], 1).unwrap_err().to_string();
+    let err = cfg
+        .build()
+        .sample(&target(), &[0.0; 3], 1)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("lower/upper"), "{err}");
 }
 

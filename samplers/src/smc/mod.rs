@@ -36,6 +36,9 @@
 //! assert!((run.log_evidence - target.log_z()).abs() < 0.3);
 //! ```
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod weights;
 
 pub use weights::{kish_ess, normalise_log_weights, resample, Resampling};
@@ -74,15 +77,26 @@ pub enum Reference {
 
 impl Default for Reference {
     fn default() -> Self {
-        Reference::Gaussian { mean: None, sd: vec![1.0] }
+        Reference::Gaussian {
+            mean: None,
+            sd: vec![1.0],
+        }
     }
 }
 
 /// A reference resolved for one run (mean filled in, sd expanded).
 #[derive(Debug, Clone)]
 enum RefDist {
-    Gaussian { mean: Vec<f64>, sd: Vec<f64>, log_norm: f64 },
-    Uniform { lower: Vec<f64>, upper: Vec<f64>, log_vol: f64 },
+    Gaussian {
+        mean: Vec<f64>,
+        sd: Vec<f64>,
+        log_norm: f64,
+    },
+    Uniform {
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+        log_vol: f64,
+    },
 }
 
 impl RefDist {
@@ -93,7 +107,10 @@ impl RefDist {
             Reference::Gaussian { mean, sd } => {
                 let mean = mean.clone().unwrap_or_else(|| init.to_vec());
                 if mean.len() != d {
-                    return bad(format!("smc.reference.mean has {} entries, the density has {d}", mean.len()));
+                    return bad(format!(
+                        "smc.reference.mean has {} entries, the density has {d}",
+                        mean.len()
+                    ));
                 }
                 let sd = match sd.len() {
                     1 => vec![sd[0]; d],
@@ -110,11 +127,21 @@ impl RefDist {
                 if lower.len() != d || upper.len() != d {
                     return bad(format!("smc.reference.lower/upper must have {d} entries"));
                 }
-                if lower.iter().zip(upper).any(|(l, u)| !(l < u && l.is_finite() && u.is_finite())) {
-                    return bad("smc.reference: need finite lower < upper in every coordinate".into());
+                if lower
+                    .iter()
+                    .zip(upper)
+                    .any(|(l, u)| !(l < u && l.is_finite() && u.is_finite()))
+                {
+                    return bad(
+                        "smc.reference: need finite lower < upper in every coordinate".into(),
+                    );
                 }
                 let log_vol = lower.iter().zip(upper).map(|(l, u)| (u - l).ln()).sum();
-                Ok(RefDist::Uniform { lower: lower.clone(), upper: upper.clone(), log_vol })
+                Ok(RefDist::Uniform {
+                    lower: lower.clone(),
+                    upper: upper.clone(),
+                    log_vol,
+                })
             }
         }
     }
@@ -122,11 +149,24 @@ impl RefDist {
     fn log_density(&self, x: &[f64]) -> f64 {
         match self {
             RefDist::Gaussian { mean, sd, log_norm } => {
-                let q: f64 = x.iter().zip(mean).zip(sd).map(|((x, m), s)| ((x - m) / s).powi(2)).sum();
+                let q: f64 = x
+                    .iter()
+                    .zip(mean)
+                    .zip(sd)
+                    .map(|((x, m), s)| ((x - m) / s).powi(2))
+                    .sum();
                 log_norm - 0.5 * q
             }
-            RefDist::Uniform { lower, upper, log_vol } => {
-                if x.iter().zip(lower).zip(upper).all(|((x, l), u)| *x >= *l && *x <= *u) {
+            RefDist::Uniform {
+                lower,
+                upper,
+                log_vol,
+            } => {
+                if x.iter()
+                    .zip(lower)
+                    .zip(upper)
+                    .all(|((x, l), u)| *x >= *l && *x <= *u)
+                {
                     -log_vol
                 } else {
                     f64::NEG_INFINITY
@@ -287,7 +327,12 @@ impl SmcConfig {
     }
 
     /// Draw the initial population from the reference.
-    fn init_state(&self, density: &dyn LogDensity, reference: &RefDist, seed: u64) -> Result<SmcState, SamplerError> {
+    fn init_state(
+        &self,
+        density: &dyn LogDensity,
+        reference: &RefDist,
+        seed: u64,
+    ) -> Result<SmcState, SamplerError> {
         let d = density.dim();
         let n = self.n_particles;
         let mut x = vec![0.0; n * d];
@@ -404,50 +449,49 @@ impl SmcConfig {
         let scale = st.scale;
         let n_steps = st.n_steps;
         let move_seed = stage_seed(seed ^ 0xA5A5_A5A5, st.stage);
-        let accepted: usize = st
-            .x
-            .par_chunks_exact_mut(d)
-            .zip(st.log_p.par_iter_mut().zip(st.log_q0.par_iter_mut()))
-            .enumerate()
-            .map_init(
-                || (vec![0.0; d], vec![0.0; d]),
-                |(prop, z), (i, (xi, (lp, lq)))| {
-                    let mut prng = ChaCha8Rng::seed_from_u64(move_seed);
-                    prng.set_stream(i as u64);
-                    let mut cur = tempered(*lp, *lq, beta_new);
-                    let mut acc = 0usize;
-                    for _ in 0..n_steps {
-                        for v in z.iter_mut() {
-                            *v = StandardNormal.sample(&mut prng);
-                        }
-                        for a in 0..d {
-                            let mut s = 0.0;
-                            for b in 0..=a {
-                                s += chol[a * d + b] * z[b];
+        let accepted: usize =
+            st.x.par_chunks_exact_mut(d)
+                .zip(st.log_p.par_iter_mut().zip(st.log_q0.par_iter_mut()))
+                .enumerate()
+                .map_init(
+                    || (vec![0.0; d], vec![0.0; d]),
+                    |(prop, z), (i, (xi, (lp, lq)))| {
+                        let mut prng = ChaCha8Rng::seed_from_u64(move_seed);
+                        prng.set_stream(i as u64);
+                        let mut cur = tempered(*lp, *lq, beta_new);
+                        let mut acc = 0usize;
+                        for _ in 0..n_steps {
+                            for v in z.iter_mut() {
+                                *v = StandardNormal.sample(&mut prng);
                             }
-                            prop[a] = xi[a] + scale * s;
+                            for a in 0..d {
+                                let mut s = 0.0;
+                                for b in 0..=a {
+                                    s += chol[a * d + b] * z[b];
+                                }
+                                prop[a] = xi[a] + scale * s;
+                            }
+                            let plq = reference.log_density(prop);
+                            // Outside the reference (box) the path density is 0 before b = 1.
+                            let plp = if beta_new < 1.0 && plq == f64::NEG_INFINITY {
+                                f64::NEG_INFINITY
+                            } else {
+                                density.log_density(prop)
+                            };
+                            let new = tempered(plp, plq, beta_new);
+                            let u: f64 = prng.gen();
+                            if new > f64::NEG_INFINITY && u.ln() < new - cur {
+                                xi.copy_from_slice(prop);
+                                *lp = plp;
+                                *lq = plq;
+                                cur = new;
+                                acc += 1;
+                            }
                         }
-                        let plq = reference.log_density(prop);
-                        // Outside the reference (box) the path density is 0 before b = 1.
-                        let plp = if beta_new < 1.0 && plq == f64::NEG_INFINITY {
-                            f64::NEG_INFINITY
-                        } else {
-                            density.log_density(prop)
-                        };
-                        let new = tempered(plp, plq, beta_new);
-                        let u: f64 = prng.gen();
-                        if new > f64::NEG_INFINITY && u.ln() < new - cur {
-                            xi.copy_from_slice(prop);
-                            *lp = plp;
-                            *lq = plq;
-                            cur = new;
-                            acc += 1;
-                        }
-                    }
-                    acc
-                },
-            )
-            .sum();
+                        acc
+                    },
+                )
+                .sum();
         let acc_rate = accepted as f64 / (n * n_steps) as f64;
         // Adapt for the next stage: scale towards 23.4 % acceptance, and enough
         // steps that P(never moved) = (1 - acc)^steps ~ mcmc_stuck.
@@ -461,10 +505,18 @@ impl SmcConfig {
 
     /// Run SMC on `density`. `init` fixes the dimension and, by default, the
     /// centre of the Gaussian reference; it need not be a good point.
-    pub fn run(&self, density: &dyn LogDensity, init: &[f64], seed: u64) -> Result<SmcRun, SamplerError> {
+    pub fn run(
+        &self,
+        density: &dyn LogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<SmcRun, SamplerError> {
         self.validate()?;
         if init.len() != density.dim() {
-            return Err(SamplerError::DimensionMismatch { expected: density.dim(), got: init.len() });
+            return Err(SamplerError::DimensionMismatch {
+                expected: density.dim(),
+                got: init.len(),
+            });
         }
         let reference = RefDistHandle(RefDist::new(&self.reference, init)?);
         let mut st = self.init_state(density, &reference.0, seed)?;
@@ -493,10 +545,22 @@ impl SmcConfig {
         draws.stats = st
             .log_p
             .iter()
-            .map(|&lp| DrawStats { log_density: lp, accept_prob: acceptance.last().copied(), ..Default::default() })
+            .map(|&lp| DrawStats {
+                log_density: lp,
+                accept_prob: acceptance.last().copied(),
+                ..Default::default()
+            })
             .collect();
         draws.log_evidence = Some(st.log_evidence);
-        Ok(SmcRun { draws, log_evidence: st.log_evidence, betas, ess, acceptance, mcmc_steps, proposal_scale })
+        Ok(SmcRun {
+            draws,
+            log_evidence: st.log_evidence,
+            betas,
+            ess,
+            acceptance,
+            mcmc_steps,
+            proposal_scale,
+        })
     }
 }
 
@@ -535,7 +599,13 @@ fn particle_cholesky(x: &[f64], d: usize) -> Vec<f64> {
     let l = match c.clone().cholesky() {
         Some(ch) => ch.l(),
         // Degenerate population: fall back to the diagonal.
-        None => DMatrix::from_fn(d, d, |a, b| if a == b { c[(a, a)].max(ridge).sqrt() } else { 0.0 }),
+        None => DMatrix::from_fn(d, d, |a, b| {
+            if a == b {
+                c[(a, a)].max(ridge).sqrt()
+            } else {
+                0.0
+            }
+        }),
     };
     let mut out = vec![0.0; d * d];
     for a in 0..d {
@@ -553,7 +623,12 @@ impl Sampler for SmcConfig {
 
     /// Run SMC; returns the final, equally weighted particles with
     /// `log_evidence` set.
-    fn sample(&self, density: &dyn GradLogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+    fn sample(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+    ) -> Result<Draws, SamplerError> {
         // Upcast through a reference: every GradLogDensity is a LogDensity.
         struct AsLog<'a>(&'a dyn GradLogDensity);
         impl LogDensity for AsLog<'_> {

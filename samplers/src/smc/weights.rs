@@ -2,6 +2,9 @@
 //! size, resampling (multinomial, systematic, residual) and weighted moments
 //! of [`Draws`].
 
+// Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::Draws;
 use nalgebra::DMatrix;
 use rand::Rng;
@@ -11,7 +14,11 @@ use serde::{Deserialize, Serialize};
 /// `-inf` when every weight is zero (then `out` is all zero). `NaN` log
 /// weights count as zero weight.
 pub fn normalise_log_weights(logw: &[f64], out: &mut [f64]) -> f64 {
-    let m = logw.iter().copied().filter(|v| !v.is_nan()).fold(f64::NEG_INFINITY, f64::max);
+    let m = logw
+        .iter()
+        .copied()
+        .filter(|v| !v.is_nan())
+        .fold(f64::NEG_INFINITY, f64::max);
     if m == f64::NEG_INFINITY {
         out.iter_mut().for_each(|o| *o = 0.0);
         return f64::NEG_INFINITY;
@@ -96,7 +103,9 @@ pub fn resample<R: Rng + ?Sized>(scheme: Resampling, w: &[f64], rng: &mut R, out
                     out[k..].copy_from_slice(&tail);
                 } else {
                     // Rounding left no residual mass: fill with the heaviest particle.
-                    let best = (0..w.len()).max_by(|&a, &b| w[a].total_cmp(&w[b])).unwrap_or(0);
+                    let best = (0..w.len())
+                        .max_by(|&a, &b| w[a].total_cmp(&w[b]))
+                        .unwrap_or(0);
                     out[k..].iter_mut().for_each(|o| *o = best);
                 }
                 out.sort_unstable();
@@ -183,7 +192,9 @@ impl Draws {
     /// `n` equally weighted draws resampled (systematically) from weighted
     /// draws; unweighted draws are returned unchanged.
     pub fn resampled<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Draws {
-        let Some(w) = &self.weights else { return self.clone() };
+        let Some(w) = &self.weights else {
+            return self.clone();
+        };
         let mut idx = vec![0usize; n];
         resample(Resampling::Systematic, w, rng, &mut idx);
         let mut out = Draws::new(self.dim);
@@ -214,7 +225,11 @@ mod tests {
     #[test]
     fn every_scheme_reproduces_the_weights_on_average() {
         let w = [0.1, 0.0, 0.45, 0.05, 0.4];
-        for scheme in [Resampling::Multinomial, Resampling::Systematic, Resampling::Residual] {
+        for scheme in [
+            Resampling::Multinomial,
+            Resampling::Systematic,
+            Resampling::Residual,
+        ] {
             let mut rng = ChaCha8Rng::seed_from_u64(1);
             let n = 1000;
             let reps = 200;
@@ -231,7 +246,11 @@ mod tests {
             for k in 0..5 {
                 let f = counts[k] as f64 / (n * reps) as f64;
                 // Multinomial MCSE: sqrt(w(1-w)/(n reps)) <= 0.0036; allow 5 MCSE.
-                assert!((f - w[k]).abs() < 0.018, "{scheme:?} k={k}: {f} vs {}", w[k]);
+                assert!(
+                    (f - w[k]).abs() < 0.018,
+                    "{scheme:?} k={k}: {f} vs {}",
+                    w[k]
+                );
             }
         }
         // Systematic and residual keep every count within one of n w_i.
@@ -241,7 +260,10 @@ mod tests {
             resample(scheme, &w, &mut rng, &mut idx);
             for k in 0..5 {
                 let c = idx.iter().filter(|&&i| i == k).count() as f64;
-                assert!((c - 100.0 * w[k]).abs() < 1.0 + 1e-9, "{scheme:?} k={k}: {c}");
+                assert!(
+                    (c - 100.0 * w[k]).abs() < 1.0 + 1e-9,
+                    "{scheme:?} k={k}: {c}"
+                );
             }
         }
     }
