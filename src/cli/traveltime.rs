@@ -334,13 +334,17 @@ impl TraveltimeArgs {
     }
 }
 
-/// The layered model's velocities at the node depths.
+/// The layered model's velocities on the grid, each node holding the mean
+/// slowness over its cell (interfaces stay at their depth on average).
 fn sample_layered(model: &Layered1D, geometry: GridGeometry) -> Result<VelocityModel3D> {
     let layers = model.layers();
-    Ok(VelocityModel3D::from_depth_profile(geometry, |z| {
-        let l = &layers[model.layer_index(z)];
-        (l.vp_km_s, l.vs_km_s)
-    })?)
+    Ok(VelocityModel3D::from_depth_profile_cell_average(
+        geometry,
+        |z| {
+            let l = &layers[model.layer_index(z)];
+            (l.vp_km_s, l.vs_km_s)
+        },
+    )?)
 }
 
 fn progress_bar(bars: &MultiProgress, len: u64, prefix: String) -> ProgressBar {

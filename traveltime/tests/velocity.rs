@@ -432,3 +432,35 @@ fn new_rejects_mismatch_and_bad_values() {
         .to_string()
         .contains("differ in geometry"));
 }
+
+#[test]
+fn cell_average_keeps_vertical_times_through_an_interface() {
+    // Interface at 1.3 km inside the cell [1.25, 1.75] of the node at 1.5 km.
+    let geometry = GridGeometry {
+        n: [2, 2, 5],
+        origin_km: [0.0; 3],
+        spacing_km: [0.5; 3],
+    };
+    let profile = |z: f64| if z < 1.3 { (4.0, 2.0) } else { (8.0, 4.0) };
+    let m = VelocityModel3D::from_depth_profile_cell_average(geometry, profile).unwrap();
+    let vp: Vec<f64> = (0..5)
+        .map(|iz| m.vp().data[geometry.index(1, 0, iz)])
+        .collect();
+    assert_eq!(&vp[..3], &[4.0, 4.0, 4.0]);
+    // 64 midpoint samples of [1.25, 1.75]: those at 1.25 + (k + 1/2)/128 < 1.3
+    // (k = 0..5, 6 of them) are slow; the exact slow fraction is 0.1.
+    let harmonic = |f: f64| 1.0 / (f / 4.0 + (1.0 - f) / 8.0);
+    assert!((vp[3] - harmonic(6.0 / 64.0)).abs() < 1e-12, "{}", vp[3]);
+    assert!((vp[3] - harmonic(0.1)).abs() < 0.06);
+    assert_eq!(vp[4], 8.0);
+    // Vertical time through the column equals the profile's within sampling.
+    let t_grid: f64 = vp.iter().map(|v| 0.5 / v).sum();
+    let t_exact = 1.3 / 4.0 + (2.25 - 1.3) / 8.0 + 0.25 / 4.0; // cells span [-0.25, 2.25]
+    assert!((t_grid - t_exact).abs() < 1e-3, "{t_grid} vs {t_exact}");
+    let e = VelocityModel3D::from_depth_profile_cell_average(geometry, |z| {
+        (if z > 2.0 { -1.0 } else { 5.0 }, 3.0)
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("Vp = -1"), "{e}");
+}

@@ -127,7 +127,7 @@ impl VelocityModel3D {
     /// The error names the first depth with a bad velocity.
     pub fn from_depth_profile(
         geometry: GridGeometry,
-        profile: impl Fn(f64) -> (f64, f64),
+        mut profile: impl FnMut(f64) -> (f64, f64),
     ) -> Result<Self, TravelTimeError> {
         let [nx, ny, nz] = geometry.n;
         let column: Vec<(f64, f64)> = (0..nz)
@@ -156,6 +156,42 @@ impl VelocityModel3D {
             vp: Grid3 { geometry, data: vp },
             vs: Grid3 { geometry, data: vs },
         })
+    }
+
+    /// Like [`from_depth_profile`](Self::from_depth_profile), but each node
+    /// takes the mean *slowness* of the profile over its cell
+    /// `[z - dz/2, z + dz/2]` (64 point samples), so an interface inside a
+    /// cell gives the node the thickness-weighted slowness of both sides,
+    /// which preserves vertical travel times through the cell. Prefer this
+    /// for layered models solved on a grid: point sampling moves an interface
+    /// to the next node below it (up to `dz` of error in its depth), while
+    /// cell averaging keeps the transition centred on the true depth.
+    pub fn from_depth_profile_cell_average(
+        geometry: GridGeometry,
+        profile: impl Fn(f64) -> (f64, f64),
+    ) -> Result<Self, TravelTimeError> {
+        const SAMPLES: usize = 64;
+        let dz = geometry.spacing_km[2];
+        let mut bad = None;
+        let model = VelocityModel3D::from_depth_profile(geometry, |z| {
+            let (mut sp, mut ss) = (0.0, 0.0);
+            for k in 0..SAMPLES {
+                let zk = z - 0.5 * dz + (k as f64 + 0.5) * dz / SAMPLES as f64;
+                let (vp, vs) = profile(zk);
+                if !(vp.is_finite() && vp > 0.0 && vs.is_finite() && vs > 0.0) && bad.is_none() {
+                    bad = Some((zk, vp, vs));
+                }
+                sp += 1.0 / vp;
+                ss += 1.0 / vs;
+            }
+            (SAMPLES as f64 / sp, SAMPLES as f64 / ss)
+        });
+        if let Some((z, vp, vs)) = bad {
+            return Err(TravelTimeError::InvalidModel(format!(
+                "depth profile at z = {z} km: Vp = {vp}, Vs = {vs} km/s must be positive and finite"
+            )));
+        }
+        model
     }
 
     /// The grid geometry shared by Vp and Vs.
