@@ -107,7 +107,7 @@ proptest! {
         let want = [p * az.sin(), p * az.cos(), tz];
         let stack: &LayerStack = m.stack(phase);
         let jr = m.layer_index(STATION[2]);
-        let wave = |d: f64, z: f64| stack.first_arrival(d, z, m.layer_index(z), STATION[2], jr).head_of_layer;
+        let wave = |d: f64, z: f64| stack.first_arrival(d, z, m.layer_index(z), STATION[2], jr).head_interface;
         let here = wave(d, z);
         let near_switch = [(-2.0, 0.0), (2.0, 0.0), (0.0, -1.0), (0.0, 1.0)]
             .iter()

@@ -4,9 +4,10 @@
 //! straight segments, one per layer crossed, and its time is minimised over
 //! the horizontal offsets of the crossing points by nested golden-section
 //! searches (the time is jointly convex in them). The first arrival is the
-//! smallest of the direct path and, for each interface below both ends, the
-//! path down to the interface, along it at the lower layer's velocity and up
-//! again (kept only when the two legs fit within the epicentral distance).
+//! smallest of the direct path and, for each interface below (above) both
+//! ends, the path down (up) to the interface, along it at the velocity of the
+//! layer beyond it and back (kept only when the two legs fit within the
+//! epicentral distance).
 
 use eqnemix_traveltime::{Layer, Layered1D, Phase, Station, TravelTimeModel};
 
@@ -69,16 +70,21 @@ fn fermat_first_arrival(tops: &[f64], v: &[f64], zr: f64, d: f64, z: f64) -> f64
     let (a, b) = (zr.min(z), zr.max(z));
     let segs = segments(tops, v, a, b);
     let mut best = if segs.is_empty() { d / v[tops.iter().skip(1).take_while(|&&t| a >= t).count()] } else { leg(&segs, d) };
-    for k in 1..v.len() {
-        let hk = tops[k];
-        if hk <= b {
+    for (i, &hi) in tops.iter().enumerate().skip(1) {
+        // below both ends the wave runs in the layer under the interface,
+        // above both ends in the layer over it
+        let vk = if hi >= b {
+            v[i]
+        } else if hi <= a {
+            v[i - 1]
+        } else {
             continue;
-        }
-        let vk = v[k];
-        let up = segments(tops, v, zr, hk);
-        let down = segments(tops, v, z, hk);
-        let (xa, ta) = golden(&|x: f64| leg(&up, x) - x / vk, 0.0, d);
-        let (xb, tb) = golden(&|x: f64| leg(&down, x) - x / vk, 0.0, d);
+        };
+        let up = segments(tops, v, zr.min(hi), zr.max(hi));
+        let down = segments(tops, v, z.min(hi), z.max(hi));
+        let leg_or_zero = |segs: &[(f64, f64)], x: f64| if segs.is_empty() { x / vk } else { leg(segs, x) };
+        let (xa, ta) = golden(&|x: f64| leg_or_zero(&up, x) - x / vk, 0.0, d);
+        let (xb, tb) = golden(&|x: f64| leg_or_zero(&down, x) - x / vk, 0.0, d);
         if xa + xb <= d {
             best = best.min(ta + tb + d / vk);
         }
@@ -128,6 +134,13 @@ fn three_layers_s_elevated_station() {
 fn low_velocity_zone() {
     // a slow layer between 6 and 12 km, then a fast half-space
     run(&[(0.0, 5.6, 3.2), (6.0, 6.4, 3.7), (12.0, 5.9, 3.4), (20.0, 7.8, 4.4)], 0.0, Phase::P);
+}
+
+#[test]
+fn borehole_station_under_a_fast_lid() {
+    // station at 3 km in a slow layer under a fast lid: head waves along the
+    // lid's bottom arrive first at distance
+    run(&[(0.0, 6.5, 3.8), (1.0, 4.5, 2.6), (8.0, 6.0, 3.5)], 3.0, Phase::P);
 }
 
 #[test]

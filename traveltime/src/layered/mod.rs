@@ -11,11 +11,10 @@
 //!
 //! Physics and its limits:
 //! - The first arrival is the earliest of the direct ray and the head waves
-//!   along interfaces *below both* the source and the station. For a station
-//!   at or above the surface that is every first arrival of a layered
-//!   medium. A borehole station inside or below a low-velocity layer could in
-//!   principle first see a head wave along the *bottom* of a faster layer
-//!   above it; that wave is not modelled.
+//!   along every interface below both the source and the station where the
+//!   lower medium is faster than every layer the two legs cross, and along
+//!   every interface above both ends where the upper medium is faster (a
+//!   source and a borehole station under a fast lid).
 //! - Reflections never arrive first and are not modelled.
 //! - The first layer extends upward without bound (to elevated stations and
 //!   shallow sources), the last layer downward.

@@ -23,9 +23,9 @@ pub struct Arrival {
     pub dt_dz: f64,
     /// d²T/dΔdz (s/km²) = dp/dz.
     pub d2t_ddist_dz: f64,
-    /// Which wave: `None` for the direct ray, `Some(k)` for the head wave
-    /// along the top of layer `k`.
-    pub head_of_layer: Option<usize>,
+    /// Which wave: `None` for the direct ray, `Some(i)` for the head wave
+    /// along interface `i` (the top of layer `i`).
+    pub head_interface: Option<usize>,
 }
 
 /// Layer tops (km) and velocities (km/s) of one phase.
@@ -93,63 +93,91 @@ impl LayerStack {
     pub fn first_arrival(&self, dist: f64, z: f64, js: usize, zr: f64, jr: usize) -> Arrival {
         let mut best = self.direct_arrival(dist, z, js, zr, jr);
         // Head waves along interfaces below both ends, where the lower medium
-        // is faster than every layer either leg crosses.
+        // is faster than every layer either leg crosses ...
         let jtop = js.min(jr);
         let jbot = js.max(jr);
-        let mut vmax_above = self.v[jtop..=jbot].iter().cloned().fold(0.0, f64::max);
+        let vmax_between = self.v[jtop..=jbot].iter().cloned().fold(0.0, f64::max);
+        let mut vmax = vmax_between;
         for k in jbot + 1..self.v.len() {
-            let vk = self.v[k];
-            if vk > vmax_above {
-                let p = 1.0 / vk;
-                let hk = self.tops[k];
-                let (mut tau, mut xc) = (0.0, 0.0);
-                for (zz, jj) in [(z, js), (zr, jr)] {
-                    for j in jj..k {
-                        let a = if j == jj { zz } else { self.tops[j] };
-                        let b = if j + 1 == k { hk } else { self.tops[j + 1] };
-                        let h = (b - a).max(0.0);
-                        let eta = eta(self.v[j], p);
-                        tau += h * eta;
-                        if h > 0.0 {
-                            xc += h * p / eta;
-                        }
-                    }
-                }
-                if dist >= xc {
-                    let t = dist * p + tau;
-                    if t < best.time_s {
-                        best = Arrival {
-                            time_s: t,
-                            dt_ddist: p,
-                            dt_dz: -eta(self.v[js], p),
-                            d2t_ddist_dz: 0.0,
-                            head_of_layer: Some(k),
-                        };
+            if self.v[k] > vmax {
+                if let Some(a) = self.head_wave(dist, z, js, zr, jr, k, k) {
+                    if a.time_s < best.time_s {
+                        best = a;
                     }
                 }
             }
-            vmax_above = vmax_above.max(vk);
+            vmax = vmax.max(self.v[k]);
+        }
+        // ... and above both ends, where the upper medium is faster (under a
+        // low-velocity layer).
+        let mut vmax = vmax_between;
+        for k in (0..jtop).rev() {
+            if self.v[k] > vmax {
+                if let Some(a) = self.head_wave(dist, z, js, zr, jr, k, k + 1) {
+                    if a.time_s < best.time_s {
+                        best = a;
+                    }
+                }
+            }
+            vmax = vmax.max(self.v[k]);
         }
         best
     }
+
+    /// The head wave travelling in layer `k` along interface `i` (the top of
+    /// layer `i`: `i == k` below both ends, `i == k + 1` above both ends),
+    /// if the distance is beyond critical.
+    #[allow(clippy::too_many_arguments)]
+    fn head_wave(&self, dist: f64, z: f64, js: usize, zr: f64, jr: usize, k: usize, i: usize) -> Option<Arrival> {
+        let p = 1.0 / self.v[k];
+        let (mut tau, mut xc) = (0.0, 0.0);
+        for (zz, jj) in [(z, js), (zr, jr)] {
+            let layers = if i == k { jj..k } else { i..jj + 1 };
+            for j in layers {
+                let h = if i == k {
+                    let a = if j == jj { zz } else { self.tops[j] };
+                    (self.tops[j + 1] - a).max(0.0)
+                } else {
+                    let b = if j == jj { zz } else { self.tops[j + 1] };
+                    (b - self.tops[j]).max(0.0)
+                };
+                let e = eta(self.v[j], p);
+                tau += h * e;
+                if h > 0.0 {
+                    xc += h * p / e;
+                }
+            }
+        }
+        let down = if i == k { -1.0 } else { 1.0 };
+        (dist >= xc).then(|| Arrival {
+            time_s: dist * p + tau,
+            dt_ddist: p,
+            dt_dz: down * eta(self.v[js], p),
+            d2t_ddist_dz: 0.0,
+            head_interface: Some(i),
+        })
+    }
 }
 
-/// One head wave for sources in a given layer: along the top of layer
-/// `layer` (velocity V), linear in distance and source depth.
+/// One head wave for sources in a given layer, linear in distance and
+/// source depth: `T = Δ·slowness + intercept + z·dt_dz`, existing where
+/// `Δ >= x0 + z·dx_dz`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeadWave {
-    /// The layer along whose top the wave travels.
-    pub layer: usize,
-    /// 1/V (s/km).
+    /// The interface it travels along (the top of layer `interface`).
+    pub interface: usize,
+    /// 1/V (s/km) of the faster medium.
     pub slowness: f64,
     /// Time intercept (s) at source depth 0 (extrapolated within the layer).
     pub intercept: f64,
-    /// Vertical slowness in the source layer (s/km): dT/dz = −eta.
-    pub eta: f64,
+    /// dT/dz (s/km): minus (interface below) or plus (interface above) the
+    /// vertical slowness in the source layer.
+    pub dt_dz: f64,
     /// Critical distance (km) at source depth 0 (extrapolated).
     pub x0: f64,
-    /// Tangent of the critical angle in the source layer.
-    pub tan: f64,
+    /// d(critical distance)/dz: ∓ the tangent of the critical angle in the
+    /// source layer.
+    pub dx_dz: f64,
 }
 
 impl HeadWave {
@@ -157,8 +185,8 @@ impl HeadWave {
     /// head wave exists there (distance beyond critical).
     #[inline(always)]
     pub fn time(&self, dist: f64, z: f64) -> Option<f64> {
-        if dist >= self.x0 - z * self.tan {
-            Some(dist * self.slowness + self.intercept - z * self.eta)
+        if dist >= self.x0 + z * self.dx_dz {
+            Some(dist * self.slowness + self.intercept + z * self.dt_dz)
         } else {
             None
         }
@@ -175,36 +203,50 @@ impl HeadWaves {
     /// The head waves of a station at depth `zr` in layer `jr`.
     pub fn new(stack: &LayerStack, zr: f64, jr: usize) -> Self {
         let n = stack.v.len();
+        let v = &stack.v;
+        let tops = &stack.tops;
         let mut per_layer = vec![Vec::new(); n];
         for (j, list) in per_layer.iter_mut().enumerate() {
-            let jtop = j.min(jr);
-            for k in j.max(jr) + 1..n {
-                let vk = stack.v[k];
-                if !(stack.v[jtop..k].iter().all(|&v| v < vk)) {
+            let (jtop, jbot) = (j.min(jr), j.max(jr));
+            // below both ends: along the top of layer k, k > jbot
+            for k in jbot + 1..n {
+                if !v[jtop..k].iter().all(|&x| x < v[k]) {
                     continue;
                 }
-                let p = 1.0 / vk;
-                // station leg, from zr down to the top of layer k
+                let p = 1.0 / v[k];
                 let (mut tau, mut xc) = (0.0, 0.0);
-                for l in jr..k {
-                    let a = if l == jr { zr } else { stack.tops[l] };
-                    let h = (stack.tops[l + 1] - a).max(0.0);
-                    let e = eta(stack.v[l], p);
+                // station leg from zr down to the interface, full layers of
+                // the source leg below the source layer
+                let full = (jr..k).map(|l| (l, if l == jr { zr } else { tops[l] })).chain((j + 1..k).map(|l| (l, tops[l])));
+                for (l, a) in full {
+                    let h = (tops[l + 1] - a).max(0.0);
+                    let e = eta(v[l], p);
                     tau += h * e;
                     xc += h * p / e;
                 }
-                // source leg: full layers below the source layer ...
-                for l in j + 1..k {
-                    let h = stack.tops[l + 1] - stack.tops[l];
-                    let e = eta(stack.v[l], p);
-                    tau += h * e;
-                    xc += h * p / e;
-                }
-                // ... and the part of the source layer below the source
-                let bot = stack.tops[j + 1];
-                let e = eta(stack.v[j], p);
+                // the part of the source layer below the source
+                let (bot, e) = (tops[j + 1], eta(v[j], p));
                 let tan = p / e;
-                list.push(HeadWave { layer: k, slowness: p, intercept: tau + bot * e, eta: e, x0: xc + bot * tan, tan });
+                list.push(HeadWave { interface: k, slowness: p, intercept: tau + bot * e, dt_dz: -e, x0: xc + bot * tan, dx_dz: -tan });
+            }
+            // above both ends: along the bottom of layer k, k < jtop
+            for k in (0..jtop).rev() {
+                if !v[k + 1..=jbot].iter().all(|&x| x < v[k]) {
+                    continue;
+                }
+                let p = 1.0 / v[k];
+                let (mut tau, mut xc) = (0.0, 0.0);
+                let full = (k + 1..=jr).map(|l| (l, if l == jr { zr } else { tops[l + 1] })).chain((k + 1..j).map(|l| (l, tops[l + 1])));
+                for (l, b) in full {
+                    let h = (b - tops[l]).max(0.0);
+                    let e = eta(v[l], p);
+                    tau += h * e;
+                    xc += h * p / e;
+                }
+                // the part of the source layer above the source
+                let (top, e) = (tops[j], eta(v[j], p));
+                let tan = p / e;
+                list.push(HeadWave { interface: k + 1, slowness: p, intercept: tau - top * e, dt_dz: e, x0: xc - top * tan, dx_dz: tan });
             }
         }
         HeadWaves { per_layer }
@@ -232,7 +274,7 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
 
     if dist == 0.0 {
         let t: f64 = segs.iter().map(|&(h, v)| h / v).sum();
-        return Arrival { time_s: t, dt_ddist: 0.0, dt_dz: sign / v_src, d2t_ddist_dz: 0.0, head_of_layer: None };
+        return Arrival { time_s: t, dt_ddist: 0.0, dt_dz: sign / v_src, d2t_ddist_dz: 0.0, head_interface: None };
     }
 
     // p = s / vmax with s = sin of the take-off angle in the fastest layer.
@@ -285,7 +327,7 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
                 dt_ddist: p,
                 dt_dz: sign * eta(v_src, p),
                 d2t_ddist_dz: 0.0,
-                head_of_layer: None,
+                head_interface: None,
             };
         }
         let s = solve_increasing(eval, 0.0, 1.0, 1.0, dist, 1e-13 * (dist + h_total));
@@ -306,7 +348,7 @@ fn direct(dist: f64, segs: &[(f64, f64)], v_src: f64, sign: f64) -> Arrival {
     let e_src = eta(v_src, p);
     // dX/dz at fixed p is sign·tan(i_src) = sign·p/η_src; dp/dz = −(∂X/∂z)/(∂X/∂p).
     let d2 = if e_src > 0.0 && dxdp.is_finite() && dxdp > 0.0 { -sign * (p / e_src) / dxdp } else { 0.0 };
-    Arrival { time_s: t, dt_ddist: p, dt_dz: sign * e_src, d2t_ddist_dz: d2, head_of_layer: None }
+    Arrival { time_s: t, dt_ddist: p, dt_dz: sign * e_src, d2t_ddist_dz: d2, head_interface: None }
 }
 
 /// Root of an increasing function `f(x) = target` on `[lo, hi]` by Newton

@@ -192,21 +192,27 @@ impl TravelTimeTable {
         };
 
         // depth pieces split at the interfaces strictly inside (zmin, zmax)
-        // Just below the top of a layer faster than the one above, the direct
+        // Next to an interface, on the side of the faster layer, the direct
         // wave turns into the grazing ray within a few hundred metres (T(z)
         // has a curvature ~ 1/(v (Δ − Δ_crit)) there), so those depths get
-        // graded rows at h/8 and h/2 below the interface.
+        // graded rows at h/8 and h/2 from the interface.
         let mut breaks = vec![zmin];
         for (k, &t) in tops.iter().enumerate().skip(1) {
-            let mut add = vec![t];
-            if v[k] > v[k - 1] {
-                add.push(t + spec.depth_step_km / 8.0);
-                add.push(t + spec.depth_step_km / 2.0);
+            let (prev, next) = (tops[k - 1], tops.get(k + 1).cloned().unwrap_or(f64::INFINITY));
+            let mut add = Vec::with_capacity(5);
+            if v[k - 1] > v[k] {
+                add.extend([t - spec.depth_step_km / 2.0, t - spec.depth_step_km / 8.0].into_iter().filter(|&z| z > prev || k == 1));
             }
-            let next = tops.get(k + 1).cloned().unwrap_or(f64::INFINITY);
-            breaks.extend(add.into_iter().filter(|&z| z > zmin && z < zmax && z < next));
+            add.push(t);
+            if v[k] > v[k - 1] {
+                add.extend([t + spec.depth_step_km / 8.0, t + spec.depth_step_km / 2.0].into_iter().filter(|&z| z < next));
+            }
+            breaks.extend(add.into_iter().filter(|&z| z > zmin && z < zmax));
         }
         breaks.push(zmax);
+        // grading rows of neighbouring interfaces may interleave: keep order
+        breaks.sort_by(f64::total_cmp);
+        breaks.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
         let layer_of = |z: f64| tops.iter().skip(1).take_while(|&&t| z >= t).count();
         let mut pieces = Vec::with_capacity(breaks.len() - 1);
         let mut offset = 0;
@@ -361,7 +367,7 @@ impl TravelTimeTable {
         for h in self.heads.for_layer(piece.layer) {
             if let Some(t) = h.time(dist, z) {
                 if t < best.0 {
-                    best = (t, h.slowness, -h.eta);
+                    best = (t, h.slowness, h.dt_dz);
                 }
             }
         }
