@@ -157,3 +157,44 @@ fn source_in_fastest_layer_far_away() {
         }
     }
 }
+
+mod random_models {
+    //! Random two- and three-layer models (any velocity order) and station
+    //! depths, against the Fermat reference at random points.
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+
+    proptest! {
+        #![proptest_config(Config {
+            cases: 40,
+            rng_algorithm: RngAlgorithm::ChaCha,
+            rng_seed: RngSeed::Fixed(31),
+            failure_persistence: None,
+            ..Config::default()
+        })]
+
+        #[test]
+        fn exact_solver_matches_fermat(
+            layers in proptest::collection::vec((0.5f64..12.0, 2.5f64..8.5), 2..=3),
+            zr in -1.5f64..6.0,
+            pts in proptest::collection::vec((0.0f64..150.0, 0.0f64..30.0), 6),
+        ) {
+            let mut top = 0.0;
+            let mut tops = Vec::new();
+            let mut model = Vec::new();
+            for &(h, vp) in &layers {
+                tops.push(top);
+                model.push(Layer::new(top, vp, vp / 1.75));
+                top += h;
+            }
+            let m = Layered1D::new(model).unwrap();
+            let v = m.velocities(Phase::P);
+            for &(d, z) in &pts {
+                let want = fermat_first_arrival(&tops, &v, zr, d, z);
+                let (got, _) = m.exact_time(Phase::P, zr, d, z).unwrap();
+                prop_assert!((got - want).abs() < 1e-6, "tops {:?} v {:?} zr={} d={} z={}: {} vs {}", tops, v, zr, d, z, got, want);
+            }
+        }
+    }
+}
