@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | origin time | `time`, `origin_time`, `origintime`, `datetime`, `date_time`, `origin` | ISO-8601, UTC |
 //! | latitude | `lat`, `latitude`, `evla` | degrees north, WGS84, in [-90, 90] |
-//! | longitude | `lon`, `longitude`, `long`, `lng`, `evlo` | degrees east, in [-180, 360] |
+//! | longitude | `lon`, `longitude`, `long`, `lng`, `evlo` | degrees east, in [-180, 360] (read as [-180, 180]) |
 //! | depth | `depth`, `depth_km`, `dep`, `evdp` | km, positive down |
 //! | magnitude (optional) | `mag`, `magnitude`, `ml`, `mw`, `mb`, `md`, `prefmag` | any scale; an empty cell is "unknown" |
 //!
@@ -351,7 +351,13 @@ impl Catalog {
                 )
             })?;
             let lat_deg = number(cols.lat, -90.0, 90.0)?;
-            let lon_deg = number(cols.lon, -180.0, 360.0)?;
+            let lon_raw = number(cols.lon, -180.0, 360.0)?;
+            // Normalise 0..360 catalogs to [-180, 180] so region boxes use one convention.
+            let lon_deg = if lon_raw > 180.0 {
+                lon_raw - 360.0
+            } else {
+                lon_raw
+            };
             let depth_km = number(cols.depth, -10.0, 800.0)?;
             let magnitude = match cols.mag {
                 Some(c) if record.get(c).is_some_and(|s| !s.is_empty()) => {
@@ -463,6 +469,15 @@ mod tests {
         assert_eq!(e.line, 4);
         assert_eq!(c.events[1].magnitude, None);
         assert_eq!(c.events[1].line, 5);
+    }
+
+    #[test]
+    fn byte_order_mark_and_longitudes_east_of_180() {
+        // Spreadsheet exports often start with a UTF-8 BOM.
+        let c = read("\u{feff}time,lat,lon,depth\n2020-01-01T00:00:00Z,35.7,242.4,5\n").unwrap();
+        assert!((c.events[0].lon_deg + 117.6).abs() < 1e-12);
+        assert_eq!(&c.events[0].record[2], "242.4"); // the row itself is untouched
+        assert_eq!(c.headers.get(0), Some("time"));
     }
 
     #[test]

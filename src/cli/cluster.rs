@@ -36,7 +36,7 @@ pub enum ClusterModel {
 /// Arguments of `eqnemix cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// Catalog CSV (columns: time, latitude, longitude, depth [km], optional magnitude).
+    /// Catalog CSV (columns: time, latitude, longitude, depth in km, optional magnitude).
     #[arg(long, value_name = "CSV")]
     pub src: PathBuf,
     /// Output folder (created if needed).

@@ -2,7 +2,7 @@
 //! the per-cluster Gaussians fitted to the result, and the files that carry
 //! them to the prior.
 //!
-//! - [`kmeans`]: the clustering itself (seeded, reproducible);
+//! - [`kmeans`](mod@kmeans): the clustering itself (seeded, reproducible);
 //! - [`fit`]: [`ClusterGaussian`](crate::ClusterGaussian) per cluster (mean,
 //!   unbiased covariance, diagonal floor);
 //! - [`io`]: `clusters_metadata.json` and `clusters_gaussian.json`;
