@@ -228,21 +228,24 @@ impl Marcher<'_> {
         let node = self.node(idx);
         for a in 0..3 {
             if node[a] > self.lo[a] {
-                self.update(idx - self.stride[a]);
+                let mut nb = node;
+                nb[a] -= 1;
+                self.update(idx - self.stride[a], nb);
             }
             if node[a] < self.hi[a] {
-                self.update(idx + self.stride[a]);
+                let mut nb = node;
+                nb[a] += 1;
+                self.update(idx + self.stride[a], nb);
             }
         }
     }
 
     /// Solve the local discrete eikonal equation at `idx` from its accepted
     /// neighbours; queue the node if its time improved.
-    fn update(&mut self, idx: usize) {
+    fn update(&mut self, idx: usize, node: [usize; 3]) {
         if self.state[idx] == KNOWN {
             return;
         }
-        let node = self.node(idx);
         let d = self.offset_from_source(node);
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         let t0 = self.source_slowness * r;

@@ -1,0 +1,333 @@
+//! Eikonal benchmark: eqnemix's factored fast-marching solver against
+//! pykonal and scikit-fmm on the same problems, in the same run.
+//!
+//! Problems (source at the surface node (90, 110, 0) km):
+//! - homogeneous, v = 6 km/s;
+//! - vertical gradient, v(z) = 4 + 0.05·z km/s, exact time
+//!   `arccosh(1 + g²r²/(2·v(z_s)·v(z)))/g`;
+//!
+//! each on 201×201×41 nodes at 1 km and 401×401×81 nodes at 0.5 km (the
+//! same 200×200×40 km box). The error is the max |T − T_exact| (s) over the
+//! nodes farther than 5 km from the source whose exact ray stays above the
+//! grid bottom (deeper rays leave the gridded problem). The table gives
+//! the solve time (s) and error of each solver, and the ratios
+//! peer/eqnemix (time ratio > 1: eqnemix faster; error ratio > 1: eqnemix
+//! more accurate). Then the CPU cost (ns) of one field evaluation (time and
+//! gradient, trilinear in `tau = T/T0`) at random points, and the time to
+//! solve the P and S fields of one station in parallel (two cores) versus
+//! one after the other.
+//!
+//! Reproduce (peers need a Python venv, never committed):
+//! ```text
+//! python3 -m venv /work/venvs/eikonal
+//! /work/venvs/eikonal/bin/pip install -r scripts/bench/requirements-eikonal.txt
+//! cargo run --release --example eikonal_benchmark -- --python /work/venvs/eikonal/bin/python
+//! ```
+//! Options: `--python PATH` (default `/work/venvs/eikonal/bin/python`),
+//! `--no-peers`, `--small` (only the 1 km grids).
+
+use eqnemix::traveltime::{
+    solve_eikonal, EikonalModel, EikonalOptions, Grid3, GridGeometry, Phase, Station, TimeGrid, TravelTimeField,
+};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const SOURCE: [f64; 3] = [90.0, 110.0, 0.0];
+const MIN_DISTANCE_KM: f64 = 5.0;
+
+#[derive(Clone, Copy)]
+enum Problem {
+    Homogeneous { v: f64 },
+    Gradient { v0: f64, g: f64 },
+}
+
+impl Problem {
+    fn name(&self) -> &'static str {
+        match self {
+            Problem::Homogeneous { .. } => "homogeneous",
+            Problem::Gradient { .. } => "gradient",
+        }
+    }
+
+    fn velocity(&self, z: f64) -> f64 {
+        match *self {
+            Problem::Homogeneous { v } => v,
+            Problem::Gradient { v0, g } => v0 + g * z,
+        }
+    }
+
+    fn exact(&self, p: [f64; 3]) -> f64 {
+        let r = dist(p, SOURCE);
+        match *self {
+            Problem::Homogeneous { v } => r / v,
+            Problem::Gradient { g, .. } => {
+                (1.0 + g * g * r * r / (2.0 * self.velocity(SOURCE[2]) * self.velocity(p[2]))).acosh() / g
+            }
+        }
+    }
+
+    /// Whether the exact ray to `p` stays above depth `zmax` (km). Rays in
+    /// a constant gradient are circles centred at depth `-v0/g`.
+    fn ray_inside(&self, p: [f64; 3], zmax: f64) -> bool {
+        let Problem::Gradient { v0, g } = *self else { return true };
+        let a = v0 / g;
+        let x = (p[0] - SOURCE[0]).hypot(p[1] - SOURCE[1]);
+        let (zs, z) = (SOURCE[2] + a, p[2] + a);
+        let bottom = if x > 0.0 {
+            let xc = (x * x + z * z - zs * zs) / (2.0 * x);
+            if xc > 0.0 && xc < x { xc.hypot(zs) - a } else { SOURCE[2].max(p[2]) }
+        } else {
+            SOURCE[2].max(p[2])
+        };
+        bottom <= zmax
+    }
+
+    fn peer_args(&self) -> Vec<String> {
+        match *self {
+            Problem::Homogeneous { v } => vec!["--v0".into(), v.to_string()],
+            Problem::Gradient { v0, g } => vec!["--v0".into(), v0.to_string(), "--g".into(), g.to_string()],
+        }
+    }
+}
+
+fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+fn velocity_grid(problem: Problem, geometry: GridGeometry) -> Grid3<f64> {
+    let mut data = vec![0.0; geometry.len()];
+    for ix in 0..geometry.n[0] {
+        for iy in 0..geometry.n[1] {
+            for iz in 0..geometry.n[2] {
+                data[geometry.index(ix, iy, iz)] = problem.velocity(geometry.node_position(ix, iy, iz)[2]);
+            }
+        }
+    }
+    Grid3 { geometry, data }
+}
+
+fn max_error(problem: Problem, field: &TimeGrid) -> f64 {
+    let g = field.geometry();
+    let zmax = g.max_km()[2];
+    let mut err: f64 = 0.0;
+    for ix in 0..g.n[0] {
+        for iy in 0..g.n[1] {
+            for iz in 0..g.n[2] {
+                let p = g.node_position(ix, iy, iz);
+                if dist(p, SOURCE) > MIN_DISTANCE_KM && problem.ray_inside(p, zmax) {
+                    err = err.max((field.time_at_node(ix, iy, iz) - problem.exact(p)).abs());
+                }
+            }
+        }
+    }
+    err
+}
+
+/// CPU time (s) of the calling thread, from `/proc/thread-self/schedstat`
+/// (Linux; nanosecond resolution). The benchmark machine is shared, so
+/// solve times are compared as CPU time of the solving thread, which other
+/// processes do not inflate; `None` elsewhere (wall time is used then).
+fn thread_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns * 1e-9)
+}
+
+/// Run `f`, returning its result, CPU seconds (wall if unavailable) and wall seconds.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let (cpu0, wall0) = (thread_cpu_seconds(), Instant::now());
+    let out = f();
+    let wall = wall0.elapsed().as_secs_f64();
+    let cpu = match (cpu0, thread_cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => wall,
+    };
+    (out, cpu, wall)
+}
+
+/// (CPU seconds, max error) of one peer, or why it is missing.
+type PeerResult = Result<(f64, f64), String>;
+
+fn run_peers(python: &Path, problem: Problem, geometry: &GridGeometry) -> Vec<(String, PeerResult)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/eikonal_peers.py");
+    let mut cmd = Command::new(python);
+    cmd.arg(&script).args(["--problem", problem.name(), "--n"]);
+    cmd.args(geometry.n.iter().map(|n| n.to_string()));
+    cmd.args(["--h".to_string(), geometry.spacing_km[0].to_string(), "--source".to_string()]);
+    cmd.args(SOURCE.iter().map(|c| c.to_string()));
+    cmd.args(problem.peer_args());
+    let peers = ["pykonal", "skfmm"];
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => return peers.iter().map(|p| (p.to_string(), Err(format!("cannot run {}: {e}", python.display())))).collect(),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    peers
+        .iter()
+        .map(|&name| {
+            let found = lines.iter().find(|v| v["solver"] == name);
+            let result = match found {
+                Some(v) if v.get("error").is_some() => Err(v["error"].as_str().unwrap_or("failed").to_string()),
+                Some(v) => match (v["cpu_seconds"].as_f64(), v["max_error_s"].as_f64()) {
+                    (Some(s), Some(e)) => Ok((s, e)),
+                    _ => Err(format!("bad output: {v}")),
+                },
+                None => Err(format!(
+                    "no result (exit {}): {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("")
+                )),
+            };
+            (name.to_string(), result)
+        })
+        .collect()
+}
+
+/// Mean CPU cost (ns) of `f` over `points`, best of 3 passes.
+fn eval_cost(points: &[[f64; 3]], f: impl Fn([f64; 3]) -> f64) -> f64 {
+    let mut best = f64::INFINITY;
+    let mut sink = 0.0;
+    for _ in 0..3 {
+        let ((), cpu, _) = timed(|| {
+            for &p in points {
+                sink += f(p);
+            }
+        });
+        best = best.min(cpu * 1e9 / points.len() as f64);
+    }
+    std::hint::black_box(sink);
+    best
+}
+
+fn main() {
+    let mut python = PathBuf::from("/work/venvs/eikonal/bin/python");
+    let mut peers = true;
+    let mut small = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--python" => python = PathBuf::from(args.next().expect("--python needs a path")),
+            "--no-peers" => peers = false,
+            "--small" => small = true,
+            other => {
+                eprintln!("unknown argument {other}; options: --python PATH, --no-peers, --small");
+                std::process::exit(2);
+            }
+        }
+    }
+    if peers && !python.exists() {
+        println!(
+            "peers skipped: no Python at {}. Create the venv with\n  python3 -m venv /work/venvs/eikonal\n  \
+             /work/venvs/eikonal/bin/pip install -r scripts/bench/requirements-eikonal.txt\n",
+            python.display()
+        );
+        peers = false;
+    }
+
+    let problems = [Problem::Homogeneous { v: 6.0 }, Problem::Gradient { v0: 4.0, g: 0.05 }];
+    let mut grids = vec![([201usize, 201, 41], 1.0)];
+    if !small {
+        grids.push(([401, 401, 81], 0.5));
+    }
+    let opts = EikonalOptions::default();
+    println!("Eikonal benchmark: source at {SOURCE:?} km; error = max |T - exact| (s) beyond {MIN_DISTANCE_KM} km");
+    println!("times: CPU seconds of the solving thread (the machine is shared); ratios are peer / eqnemix");
+    println!(
+        "{:<12} {:>11} {:>8} {:>8} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7}",
+        "problem", "grid", "eqnemix", "(wall)", "error s", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio"
+    );
+    let mut last_field = None;
+    for &(n, h) in &grids {
+        for &problem in &problems {
+            let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: [h; 3] };
+            let velocity = velocity_grid(problem, geometry);
+            let (field, seconds, wall) = timed(|| solve_eikonal(&velocity, SOURCE, &opts, None).expect("solve"));
+            let err = max_error(problem, &field);
+            let mut row = format!(
+                "{:<12} {:>11} {:>8.3} {:>8.3} {:>9.2e}",
+                problem.name(),
+                format!("{}x{}x{}", n[0], n[1], n[2]),
+                seconds,
+                wall,
+                err
+            );
+            let peer_results = if peers { run_peers(&python, problem, &geometry) } else { vec![] };
+            let mut notes = Vec::new();
+            for name in ["pykonal", "skfmm"] {
+                match peer_results.iter().find(|(p, _)| p == name).map(|(_, r)| r) {
+                    Some(Ok((s, e))) => {
+                        // Our homogeneous error is at rounding level: no ratio.
+                        let e_ratio = if err > 1e-9 { format!("{:.1}", e / err) } else { ">1e6".to_string() };
+                        row += &format!(" | {:>9.3} {:>9.2e} {:>7.2} {:>7}", s, e, s / seconds, e_ratio)
+                    }
+                    Some(Err(why)) => {
+                        row += &format!(" | {:>9} {:>9} {:>7} {:>7}", "-", "-", "-", "-");
+                        notes.push(format!("{name}: {why}"));
+                    }
+                    None => row += &format!(" | {:>9} {:>9} {:>7} {:>7}", "-", "-", "-", "-"),
+                }
+            }
+            println!("{row}");
+            for note in notes {
+                println!("    {note}");
+            }
+            last_field = Some((problem, field));
+        }
+    }
+
+    // Evaluation cost at random points of the last (gradient) field.
+    let (_, field) = last_field.expect("at least one grid");
+    let max = field.geometry().max_km();
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut uniform = |hi: f64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        hi * ((state >> 11) as f64 / (1u64 << 53) as f64)
+    };
+    let points: Vec<[f64; 3]> = (0..1_000_000).map(|_| [uniform(max[0]), uniform(max[1]), uniform(max[2])]).collect();
+    // A random walk of 0.2 km steps, as a sampler moves (cache-friendly).
+    let mut walk = Vec::with_capacity(points.len());
+    let mut x = [max[0] / 2.0, max[1] / 2.0, max[2] / 2.0];
+    for _ in 0..points.len() {
+        for (k, xk) in x.iter_mut().enumerate() {
+            *xk = (*xk + uniform(0.4) - 0.2).clamp(0.0, max[k]);
+        }
+        walk.push(x);
+    }
+    let n = field.geometry().n;
+    println!("\nfield evaluation ({}x{}x{} grid), CPU ns per call:", n[0], n[1], n[2]);
+    for (name, pts) in [("1e6 uniform random points", &points), ("1e6-step random walk", &walk)] {
+        let t_only = eval_cost(pts, |p| field.time(p).unwrap());
+        let t_grad = eval_cost(pts, |p| {
+            let (t, g) = field.time_and_gradient(p).unwrap();
+            t + g[0] + g[1] + g[2]
+        });
+        println!("  {name:<28} time {t_only:>6.1} ns, time + gradient {t_grad:>6.1} ns");
+    }
+
+    // P and S of one station: in parallel (rayon::join) versus in turn.
+    let geometry = GridGeometry { n: grids[0].0, origin_km: [0.0; 3], spacing_km: [grids[0].1; 3] };
+    let vp = velocity_grid(problems[1], geometry);
+    let station = Station { code: "XX.STA".into(), position_km: SOURCE };
+    let model = EikonalModel::from_vp_and_ratio(vp.clone(), 1.75).expect("model");
+    let start = Instant::now();
+    model.fields(&station).expect("fields");
+    let parallel = start.elapsed().as_secs_f64();
+    let model = EikonalModel::from_vp_and_ratio(vp, 1.75).expect("model");
+    let start = Instant::now();
+    model.time_grid(&station, Phase::P).expect("P");
+    model.time_grid(&station, Phase::S).expect("S");
+    let sequential = start.elapsed().as_secs_f64();
+    println!(
+        "P and S fields of one station, wall time ({}x{}x{}): {:.3} s in parallel, {:.3} s in turn ({} threads)",
+        geometry.n[0],
+        geometry.n[1],
+        geometry.n[2],
+        parallel,
+        sequential,
+        rayon::current_num_threads()
+    );
+}
