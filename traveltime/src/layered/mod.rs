@@ -4,7 +4,7 @@
 //! - [`rays`]: exact first arrivals (direct ray and head waves);
 //! - [`table`]: per-station tabulation and smooth interpolation
 //!   ([`TableSpec`], [`LayeredField`]);
-//! - [`file`]: TOML and plain-text model files.
+//! - [`file`](mod@file): TOML and plain-text model files.
 //!
 //! Units: depths and distances km (depth positive down), velocities km/s,
 //! times s, gradients s/km.
