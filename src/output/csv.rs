@@ -2,7 +2,7 @@
 //! (`east, north, depth`), angles deg, lon/lat deg. Missing values are
 //! empty cells; cluster probabilities are joined with `;` in cluster order.
 
-use super::{write_atomic, OutputError};
+use super::{write_text, OutputError};
 use crate::summary::LocationSummary;
 use std::path::Path;
 
@@ -126,5 +126,5 @@ pub fn to_csv_string(events: &[LocationSummary]) -> Result<String, OutputError> 
 
 /// Write the events as CSV to `path` (atomically).
 pub fn write_csv(path: &Path, events: &[LocationSummary]) -> Result<(), OutputError> {
-    Ok(write_atomic(path, to_csv_string(events)?.as_bytes())?)
+    write_text(path, &to_csv_string(events)?)
 }

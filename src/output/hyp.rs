@@ -27,7 +27,7 @@
 //! azimuthal gap, magnitudes) carry NonLinLoc's "unset" values.
 //! [`parse_hyp`] reads the key numbers back.
 
-use super::{write_atomic, OutputError};
+use super::{write_text, OutputError};
 use crate::summary::{Ellipse2D, Ellipsoid, LocationSummary};
 use chrono::{Datelike, Timelike};
 use std::fmt::Write as _;
@@ -128,7 +128,7 @@ pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
 
 /// Write one event's `.hyp` to `path` (atomically).
 pub fn write_hyp(path: &Path, s: &LocationSummary) -> Result<(), OutputError> {
-    Ok(write_atomic(path, to_hyp_string(s)?.as_bytes())?)
+    write_text(path, &to_hyp_string(s)?)
 }
 
 /// The key numbers of a `.hyp` file, as read back by [`parse_hyp`].

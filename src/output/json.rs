@@ -1,7 +1,7 @@
 //! The full [`LocationSummary`] of one event as pretty JSON (serde): every
 //! field with its unit in its name or doc (km, km², s, deg).
 
-use super::{write_atomic, OutputError};
+use super::{write_text, OutputError};
 use crate::summary::LocationSummary;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ pub fn to_json_string(s: &LocationSummary) -> Result<String, OutputError> {
 
 /// Write one event as JSON to `path` (atomically).
 pub fn write_json(path: &Path, s: &LocationSummary) -> Result<(), OutputError> {
-    Ok(write_atomic(path, to_json_string(s)?.as_bytes())?)
+    write_text(path, &to_json_string(s)?)
 }
 
 /// Read back a JSON summary written by [`write_json`].

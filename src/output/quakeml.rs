@@ -9,7 +9,7 @@
 //! and attribute value coming from data goes through `quick_xml::escape`.
 //! The origin is the posterior mean; the MAP is given in a comment.
 
-use super::{write_atomic, OutputError, KM_PER_DEG_LAT};
+use super::{write_text, OutputError, KM_PER_DEG_LAT};
 use crate::summary::{Ellipse2D, Ellipsoid, LocationSummary};
 use quick_xml::escape::escape;
 use std::fmt::Write as _;
@@ -191,8 +191,5 @@ pub fn write_quakeml(
     events: &[LocationSummary],
     opts: &QuakeMlOptions,
 ) -> Result<(), OutputError> {
-    Ok(write_atomic(
-        path,
-        to_quakeml_string(events, opts)?.as_bytes(),
-    )?)
+    write_text(path, &to_quakeml_string(events, opts)?)
 }
