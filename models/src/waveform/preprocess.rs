@@ -149,7 +149,8 @@ pub struct Biquad {
 }
 
 impl Biquad {
-    fn run(&self, x: &mut [f64]) {
+    /// Filter `x` in place (causal, zero initial state).
+    pub fn run(&self, x: &mut [f64]) {
         // transposed direct form II
         let (mut s1, mut s2) = (0.0, 0.0);
         for v in x.iter_mut() {
