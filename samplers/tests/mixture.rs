@@ -30,7 +30,7 @@ fn left_mass(d: &Draws) -> f64 {
 fn smc_recovers_mode_weights_and_log_z() {
     let t = target();
     let cfg = SmcConfig {
-        n_particles: 4000,
+        n_particles: 8000,
         reference: Reference::Gaussian {
             mean: None,
             sd: vec![8.0, 4.0, 4.0],
@@ -45,9 +45,10 @@ fn smc_recovers_mode_weights_and_log_z() {
         run.log_evidence,
         run.betas.len() - 1
     );
-    // Binomial MCSE with n_eff >= 1000: sqrt(0.21/1000) = 0.015; 0.05 is > 3 MCSE.
+    // Binomial MCSE with n_eff >= 2000: sqrt(0.21/2000) = 0.01; 0.05 is 5 MCSE.
     assert!((w0 - 0.3).abs() < 0.05, "left mode weight {w0}");
-    // Over seeds 0..8 the log Z error scattered with sd ~0.045 (|error| <= 0.085).
+    // With 8000 particles the log Z error over seeds 0..10 had rms 0.031
+    // (4000 particles: ~0.045), so 0.1 is > 3 sd.
     assert!(
         (run.log_evidence - t.log_z()).abs() < 0.1,
         "log Z {} vs {}",
