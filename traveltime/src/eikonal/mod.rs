@@ -47,6 +47,7 @@
 //! The result is a [`TimeGrid`] that stores `tau` and recombines it with the
 //! analytic `T0` when interpolating.
 
+mod heap;
 mod model;
 mod solver;
 
@@ -154,6 +155,13 @@ pub(crate) fn solve_checked(
 ) -> Result<TimeGrid, TravelTimeError> {
     opts.validate()?;
     let geometry = velocity.geometry;
+    if geometry.len() >= u32::MAX as usize {
+        return Err(TravelTimeError::InvalidModel(format!(
+            "velocity grid: {} nodes, more than the solver's limit of {}",
+            geometry.len(),
+            u32::MAX - 1
+        )));
+    }
     if !contains(&geometry, source_km) {
         return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
     }

@@ -20,10 +20,9 @@
 //! causal). Otherwise smaller sets of axes are tried and the smallest
 //! causal time is kept; a single axis always gives a causal solution.
 
+use super::heap::NodeHeap;
 use super::EikonalOptions;
 use crate::Grid3;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 const FAR: u8 = 0;
 const TRIAL: u8 = 1;
@@ -32,31 +31,11 @@ const KNOWN: u8 = 2;
 /// How often (accepted nodes) the progress callback is called.
 const PROGRESS_EVERY: usize = 1 << 16;
 
-/// A heap entry: a node and the time it had when pushed. Entries whose time
-/// no longer matches the node's (it improved since) are skipped when popped
-/// (lazy deletion, cheaper than a decrease-key heap here).
+/// Time `t` (s) and factor `tau = t / T0` of one node.
 #[derive(Clone, Copy)]
-struct Entry {
+struct Cell {
     t: f64,
-    idx: usize,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    /// Reversed, so `BinaryHeap` (a max-heap) pops the smallest time.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.t.total_cmp(&self.t).then_with(|| other.idx.cmp(&self.idx))
-    }
+    tau: f64,
 }
 
 /// One axis' contribution to the quadratic: `D = a·tau - b`.
@@ -76,10 +55,11 @@ struct Marcher<'a> {
     source_slowness: f64,
     velocity: &'a [f64],
     second_order: bool,
-    time: Vec<f64>,
-    tau: Vec<f64>,
+    /// Time `T` (s) and factor `tau` of every node, side by side so that
+    /// one cache line serves both.
+    cells: Vec<Cell>,
     state: Vec<u8>,
-    heap: BinaryHeap<Entry>,
+    heap: NodeHeap,
     /// Nodes within this distance (km) of the source keep their
     /// straight-ray initial times.
     init_radius: f64,
@@ -109,10 +89,9 @@ pub(crate) fn fast_march(
         source_slowness,
         velocity: &velocity.data,
         second_order: opts.second_order,
-        time: vec![f64::INFINITY; total],
-        tau: vec![f64::INFINITY; total],
+        cells: vec![Cell { t: f64::INFINITY, tau: f64::INFINITY }; total],
         state: vec![FAR; total],
-        heap: BinaryHeap::new(),
+        heap: NodeHeap::new(total),
         init_radius: 0.0,
         lo: [0; 3],
         hi: [g.n[0] - 1, g.n[1] - 1, g.n[2] - 1],
@@ -146,16 +125,13 @@ pub(crate) fn fast_march(
     if let Some(p) = progress {
         p(total, total);
     }
-    m.tau.iter().map(|&t| t as f32).collect()
+    m.cells.iter().map(|c| c.tau as f32).collect()
 }
 
 impl Marcher<'_> {
     /// Accept queued nodes in increasing time until the heap is empty.
     fn march(&mut self, mut accepted: usize, total: usize, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> usize {
-        while let Some(Entry { t, idx }) = self.heap.pop() {
-            if self.state[idx] == KNOWN || t != self.time[idx] {
-                continue; // stale entry
-            }
+        while let Some((_, idx)) = self.heap.pop() {
             self.state[idx] = KNOWN;
             accepted += 1;
             if accepted % PROGRESS_EVERY == 0 {
@@ -208,8 +184,8 @@ impl Marcher<'_> {
                         let idx = ix * self.stride[0] + iy * self.stride[1] + iz;
                         let mean_slowness = 0.5 * (self.source_slowness + 1.0 / self.velocity[idx]);
                         let t0 = self.source_slowness * r;
-                        self.time[idx] = r * mean_slowness;
-                        self.tau[idx] = if t0 > 0.0 { self.time[idx] / t0 } else { 1.0 };
+                        self.cells[idx].t = r * mean_slowness;
+                        self.cells[idx].tau = if t0 > 0.0 { self.cells[idx].t / t0 } else { 1.0 };
                         self.state[idx] = KNOWN;
                         ball.push(idx);
                     }
@@ -262,7 +238,7 @@ impl Marcher<'_> {
             // (neighbour, d): d = +1 when the neighbour is below (i - e_a).
             let (nb, dir) = match (below, above) {
                 (Some(b), Some(u)) => {
-                    if self.time[b] <= self.time[u] {
+                    if self.cells[b].t <= self.cells[u].t {
                         (b, 1.0)
                     } else {
                         (u, -1.0)
@@ -293,10 +269,10 @@ impl Marcher<'_> {
             } else {
                 (node[a] + 2 < self.n[a]).then(|| nb + s)
             };
-            let second = second.filter(|&nn| self.state[nn] == KNOWN && self.time[nn] <= self.time[nb]);
+            let second = second.filter(|&nn| self.state[nn] == KNOWN && self.cells[nn].t <= self.cells[nb].t);
             let (c, b) = match second {
-                Some(nn) => (1.5, 2.0 * self.tau[nb] - 0.5 * self.tau[nn]),
-                None => (1.0, self.tau[nb]),
+                Some(nn) => (1.5, 2.0 * self.cells[nb].tau - 0.5 * self.cells[nn].tau),
+                None => (1.0, self.cells[nb].tau),
             };
             let q = t0 * self.inv_spacing[a];
             terms[count] = AxisTerm { a: dir * grad_t0[a] + c * q, b: b * q };
@@ -308,11 +284,11 @@ impl Marcher<'_> {
         let new_tau = best_causal_root(&terms[..count], slowness);
         let Some(new_tau) = new_tau else { return };
         let new_t = t0 * new_tau;
-        if new_t < self.time[idx] {
-            self.time[idx] = new_t;
-            self.tau[idx] = new_tau;
+        if new_t < self.cells[idx].t {
+            self.cells[idx].t = new_t;
+            self.cells[idx].tau = new_tau;
             self.state[idx] = TRIAL;
-            self.heap.push(Entry { t: new_t, idx });
+            self.heap.push_or_decrease(idx, new_t);
         }
     }
 }
@@ -377,9 +353,9 @@ impl Marcher<'_> {
                             let iz = along(2, k);
                             let idx = ix * self.stride[0] + iy * self.stride[1] + iz;
                             if let Some((tau, t)) = self.godunov_update(idx, [ix, iy, iz]) {
-                                change = change.max((tau - self.tau[idx]).abs());
-                                self.tau[idx] = tau;
-                                self.time[idx] = t;
+                                change = change.max((tau - self.cells[idx].tau).abs());
+                                self.cells[idx].tau = tau;
+                                self.cells[idx].t = t;
                             }
                         }
                     }
@@ -421,13 +397,13 @@ impl Marcher<'_> {
                     (idx + s, (node[a] + 2 <= self.hi[a]).then(|| idx + 2 * s))
                 };
                 let (c, b) = match nn.filter(|_| self.second_order) {
-                    Some(nn) => (1.5, 2.0 * self.tau[nb] - 0.5 * self.tau[nn]),
-                    None => (1.0, self.tau[nb]),
+                    Some(nn) => (1.5, 2.0 * self.cells[nb].tau - 0.5 * self.cells[nn].tau),
+                    None => (1.0, self.cells[nb].tau),
                 };
                 sides[a][side] = Some(AxisTerm { a: dir * grad_t0[a] + c * q, b: b * q });
             }
         }
-        let mut tau = self.tau[idx];
+        let mut tau = self.cells[idx].tau;
         // Choose the sides at the current estimate, solve, choose again.
         for _ in 0..2 {
             let mut terms = [AxisTerm::default(); 3];
