@@ -35,6 +35,40 @@ pub enum PosteriorError {
 }
 
 /// The posterior density of one event's hypocentre.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use eqnemix::likelihood::LikelihoodOptions;
+/// use eqnemix::picks::{PhasePick, Picks, StationPicks};
+/// use eqnemix::posterior::LocationPosterior;
+/// use eqnemix::prior::{ClusterPrior, PriorOptions, RegionBox};
+/// use eqnemix::samplers::{GradLogDensity, LogDensity};
+/// use eqnemix::traveltime::{Homogeneous, Station};
+/// use eqnemix::ClusterGaussian;
+///
+/// let cluster = ClusterGaussian { id: 0, n_events: 25, mean_km: [8.0, 6.0, 7.0],
+///     cov_km2: [[4.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 2.0]] };
+/// let prior = ClusterPrior::new(&[cluster], &[1.0], &PriorOptions::default())?;
+/// // One station at the origin; S 1.5 s after P (an event ~12.6 km away).
+/// let picks = Picks {
+///     event_id: "ev1".into(),
+///     reference_time: Utc.with_ymd_and_hms(2019, 7, 6, 3, 19, 53).unwrap(),
+///     stations: vec![StationPicks {
+///         station: Station { code: "CI.CCC".into(), position_km: [0.0, 0.0, 0.0] },
+///         p: Some(PhasePick { time_s: 0.0, sigma_s: 0.05 }),
+///         s: Some(PhasePick { time_s: 1.5, sigma_s: 0.05 }),
+///         back_azimuth: None,
+///     }],
+/// };
+/// let region = RegionBox::new([-20.0, -20.0, 0.0], [30.0, 30.0, 25.0]);
+/// let post = LocationPosterior::from_picks(prior, &picks, &Homogeneous::new(6.0, 3.5)?,
+///                                          &LikelihoodOptions::default(), region)?;
+/// let mut grad = [0.0; 3];
+/// let on_shell = post.log_density_and_gradient(&[8.0, 6.0, 7.0], &mut grad);
+/// assert!(on_shell > post.log_density(&[2.0, 2.0, 2.0]));
+/// assert_eq!(post.log_density(&[0.0, 0.0, -1.0]), f64::NEG_INFINITY); // above the datum
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct LocationPosterior {
     prior: ClusterPrior,
