@@ -616,3 +616,43 @@ fn initial_points_are_in_the_support_and_reproducible() {
         assert!(post.log_density(x).is_finite(), "{x:?}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The posterior over the traveltime crate's tabulated layered model:
+    /// its analytic gradient (from the interpolated tables) agrees with
+    /// finite differences away from the direct/head-wave crossover kink.
+    #[test]
+    fn gradient_matches_finite_differences_layered_1d(e in -25.0..25.0f64, n in -25.0..25.0f64, z in 0.5..35.0f64) {
+        // Tables are built once (per station and phase) and shared by all cases.
+        static POST: std::sync::OnceLock<LocationPosterior> = std::sync::OnceLock::new();
+        let post = POST.get_or_init(|| {
+            let model = eqnemix::traveltime::Layered1D::from_thicknesses(
+                &[(4.0, 5.5, 3.2), (12.0, 6.3, 3.6)],
+                (6.8, 3.9),
+            ).unwrap();
+            let prior_opts = PriorOptions { background: Some(Background { weight: 0.05, region: region() }), ..Default::default() };
+            let prior = ClusterPrior::new(&clusters(), &[0.6, 0.4], &prior_opts).unwrap();
+            let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, &network(), 0.05);
+            let o = LikelihoodOptions { s_minus_p: false, absolute_times: true, ..Default::default() };
+            LocationPosterior::from_picks(prior, &picks, &model, &o, region()).unwrap()
+        });
+        let x = [e, n, z];
+        let mut g = [0.0; 3];
+        let lp = post.log_density_and_gradient(&x, &mut g);
+        prop_assume!(lp.is_finite());
+        for i in 0..3 {
+            let h = 1e-5;
+            let (mut a, mut b) = (x, x);
+            a[i] += h;
+            b[i] -= h;
+            let fd = (post.log_density(&a) - post.log_density(&b)) / (2.0 * h);
+            // One-sided differences agree with each other unless a kink lies within h.
+            let fwd = (post.log_density(&a) - lp) / h;
+            let bwd = (lp - post.log_density(&b)) / h;
+            prop_assume!((fwd - bwd).abs() < 1e-3 * (1.0 + fd.abs()));
+            prop_assert!((fd - g[i]).abs() < 1e-4 * (1.0 + fd.abs()), "coordinate {i} at {x:?}: fd {fd}, analytic {}", g[i]);
+        }
+    }
+}
