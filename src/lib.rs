@@ -28,6 +28,7 @@ pub mod picks;
 pub mod posterior;
 pub mod prior;
 pub mod summary;
+pub mod synth;
 pub mod geo;
 
 pub use cluster_gaussian::ClusterGaussian;

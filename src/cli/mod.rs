@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod cluster;
+pub mod generate;
 pub mod info;
 pub mod traveltime;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// Compute the P and S travel-time grids of one station and write them as NonLinLoc TIME grids.
     Traveltime(traveltime::TraveltimeArgs),
+    /// Write a synthetic data set: continuous 3C miniSEED with local earthquakes, true catalog and picks.
+    Generate(generate::GenerateArgs),
 }
 
 impl Command {
@@ -37,6 +40,7 @@ impl Command {
             Command::Info(a) => a.run(),
             Command::Cluster(a) => a.run(),
             Command::Traveltime(a) => a.run(),
+            Command::Generate(a) => a.run(),
         }
     }
 }
