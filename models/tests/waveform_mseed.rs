@@ -179,3 +179,46 @@ fn unwritable_rates_and_values_are_errors() {
     assert!(matches!(write_mseed(dir.path().join("b.mseed"), &Stream::new(vec![t])), Err(WaveformError::Write { .. })));
     assert!(!dir.path().join("b.mseed").exists());
 }
+
+/// Expected values printed by ObsPy 1.5.1 (`obspy.read`) for its own test files.
+#[test]
+fn reads_obspy_test_files_like_obspy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/waveform");
+    // (file, id, start (RFC 3339), rate, npts, first 3, last 2, sum) per segment
+    type Seg = (&'static str, &'static str, f64, usize, [f64; 3], [f64; 2], f64);
+    let cases: [(&str, Vec<Seg>); 4] = [
+        ("BW.BGLD.__.EHE.D.2008.001.first_10_records", vec![("BW.BGLD..EHE", "2007-12-31T23:59:59.915Z", 200.0, 4120, [-363., -382., -388.], [-410., -386.], -1623886.)]),
+        (
+            "gaps.mseed",
+            vec![
+                ("BW.BGLD..EHE", "2007-12-31T23:59:59.915Z", 200.0, 412, [-363., -382., -388.], [-360., -389.], -165813.),
+                ("BW.BGLD..EHE", "2008-01-01T00:00:04.035Z", 200.0, 824, [-427., -416., -393.], [-393., -388.], -323433.),
+                ("BW.BGLD..EHE", "2008-01-01T00:00:10.215Z", 200.0, 824, [-396., -399., -387.], [-395., -390.], -322497.),
+                ("BW.BGLD..EHE", "2008-01-01T00:00:18.455Z", 200.0, 50668, [-389., -428., -409.], [-432., -405.], -19969707.),
+            ],
+        ),
+        (
+            "two_channels.mseed",
+            vec![
+                ("BW.UH3..EHE", "2010-06-20T00:00:00.279999Z", 200.0, 386, [-93., -156., 2.], [-17., -61.], -32624.),
+                ("BW.UH3..EHZ", "2010-06-20T00:00:00.279999Z", 200.0, 386, [-93., -156., 2.], [-17., -61.], -32624.),
+            ],
+        ),
+        ("steim2.mseed", vec![("NL.HGN.00.BHZ", "2003-05-29T02:13:22.043400Z", 40.0, 5980, [2787., 2776., 2774.], [2857., 2863.], 16640837.)]),
+    ];
+    for (file, segs) in cases {
+        let st = read_mseed(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(st.len(), segs.len(), "{file}: segments");
+        for (tr, (id, start, rate, npts, first, last, sum)) in st.traces.iter().zip(segs) {
+            assert_eq!(tr.id.to_string(), id, "{file}");
+            let want = chrono::DateTime::parse_from_rfc3339(start).unwrap().with_timezone(&Utc);
+            let dt = (tr.start - want).num_microseconds().unwrap().abs();
+            assert!(dt <= 100, "{file} {id}: start {} vs ObsPy {start}", tr.start);
+            assert_eq!(tr.sampling_rate, rate);
+            assert_eq!(tr.data.len(), npts, "{file} {id}");
+            assert_eq!(&tr.data[..3], &first);
+            assert_eq!(&tr.data[npts - 2..], &last);
+            assert_eq!(tr.data.iter().sum::<f64>(), sum);
+        }
+    }
+}

@@ -50,7 +50,14 @@ pub fn read_mseed_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<Stream, 
             Ok(Err(e)) => return Err(corrupt(e.to_string())),
             Err(_) => return Err(corrupt("the decoder failed on this record".into())),
         };
-        if let Some(t) = record_to_trace(&rec).map_err(corrupt)? {
+        if let Some(mut t) = record_to_trace(&rec).map_err(corrupt)? {
+            // v2 time correction (0.0001 s units), unless flagged as already applied
+            if rec.format_version == miniseed_rs::FormatVersion::V2 && rec.activity_flags & 0x02 == 0 {
+                let corr = i32::from_be_bytes([slice[40], slice[41], slice[42], slice[43]]);
+                if corr != 0 {
+                    t.start = add_seconds(t.start, corr as f64 * 1e-4);
+                }
+            }
             traces.push(t);
         }
         offset += len;
