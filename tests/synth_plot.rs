@@ -1,7 +1,9 @@
 //! Draws one generated event (Z, N, E, 60 s) into
 //! `$CARGO_TARGET_TMPDIR/synth_event.png` so a person can look at it, and
-//! checks the picture was written. Vertical red lines: true P and S.
+//! checks the picture was written. Traces are band-passed 1-45 Hz (as a
+//! picker sees them). Vertical red lines: true P and S.
 
+use eqnemix::models::waveform::bandpass_zero_phase;
 use eqnemix::models::waveform::stream::seconds_between;
 use eqnemix::synth::{synthesize, SynthConfig};
 use plotters::prelude::*;
@@ -22,7 +24,7 @@ fn plot_a_generated_event() {
         root.fill(&WHITE).unwrap();
         let rows = root.split_evenly((3, 1));
         for (area, x) in rows.iter().zip([&three.z, &three.n, &three.e]) {
-            let seg = &x[a..b];
+            let seg = &bandpass_zero_phase(&x[a..b], fs, 1.0, 45.0, 2).unwrap();
             let mean = seg.iter().sum::<f64>() / seg.len() as f64;
             let amp = seg.iter().fold(1.0f64, |m, v| m.max((v - mean).abs()));
             let mut chart = ChartBuilder::on(area).margin(8).build_cartesian_2d(t_p - 10.0..t_p + 50.0, -amp..amp).unwrap();
