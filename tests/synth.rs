@@ -181,3 +181,17 @@ fn bad_configurations_are_errors() {
     let unknown = toml::from_str::<SynthConfig>("n_events = 3\nnot_a_field = 1\n");
     assert!(unknown.unwrap_err().to_string().contains("not_a_field"));
 }
+
+/// The shipped sample data set is exactly what its README's command produces.
+#[test]
+fn shipped_sample_matches_its_regenerating_command() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
+    let cfg = SynthConfig { seed: 1, duration_hours: 4.0, n_events: 48, ..SynthConfig::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_outputs(&synthesize(&cfg).unwrap(), dir.path()).unwrap();
+    for f in files {
+        let name = f.file_name().unwrap();
+        let shipped = std::fs::read(sample.join(name)).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert!(shipped == std::fs::read(&f).unwrap(), "examples/data/sample/{name:?} differs from a fresh `eqnemix generate` (regenerate it with the command in its README)");
+    }
+}
