@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod cluster;
 pub mod generate;
 pub mod info;
+pub mod pick;
 pub mod traveltime;
 
 /// eqnemix: probabilistic earthquake location from a single seismic station.
@@ -25,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the components (travel-time models, samplers, networks) this build offers.
     Info(info::InfoArgs),
+    /// Detect events and pick P and S arrivals in miniSEED with EQTransformer (CSV out).
+    Pick(pick::PickArgs),
     /// Partition a catalog into K clusters (K-means on local km) and fit each cluster's Gaussian.
     Cluster(cluster::ClusterArgs),
     /// Compute the P and S travel-time grids of one station and write them as NonLinLoc TIME grids.
@@ -38,6 +41,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             Command::Info(a) => a.run(),
+            Command::Pick(a) => a.run(),
             Command::Cluster(a) => a.run(),
             Command::Traveltime(a) => a.run(),
             Command::Generate(a) => a.run(),
