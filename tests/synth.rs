@@ -4,13 +4,21 @@
 
 use eqnemix::catalog::Catalog;
 use eqnemix::models::waveform::preprocess::butterworth_sections;
-use eqnemix::models::waveform::stream::seconds_between;
 use eqnemix::models::waveform::read_mseed;
-use eqnemix::synth::{synthesize, velocity_model, write_outputs, SynthConfig, SynthData, SynthEvent};
+use eqnemix::models::waveform::stream::seconds_between;
+use eqnemix::synth::{
+    synthesize, velocity_model, write_outputs, SynthConfig, SynthData, SynthEvent,
+};
 use eqnemix::traveltime::{Phase, Station, TravelTimeModel};
 
 fn small_config(seed: u64) -> SynthConfig {
-    SynthConfig { seed, duration_hours: 0.5, n_events: 10, min_separation_s: 120.0, ..SynthConfig::default() }
+    SynthConfig {
+        seed,
+        duration_hours: 0.5,
+        n_events: 10,
+        min_separation_s: 120.0,
+        ..SynthConfig::default()
+    }
 }
 
 /// Causal 1 Hz high-pass (order 2): removes the microseism without moving energy before the onset.
@@ -31,7 +39,12 @@ struct Station3 {
 
 fn station(data: &SynthData) -> Station3 {
     let three = data.stream.select_station_3c("XX", "SYN1", None).unwrap();
-    Station3 { z: highpass(&three.z, three.sampling_rate), n: highpass(&three.n, three.sampling_rate), e: highpass(&three.e, three.sampling_rate), fs: three.sampling_rate }
+    Station3 {
+        z: highpass(&three.z, three.sampling_rate),
+        n: highpass(&three.n, three.sampling_rate),
+        e: highpass(&three.e, three.sampling_rate),
+        fs: three.sampling_rate,
+    }
 }
 
 fn rms(x: &[f64]) -> f64 {
@@ -49,8 +62,14 @@ fn p_onsets_are_at_the_travel_times_of_the_velocity_model() {
     assert_eq!(data.events.len(), 10);
     // the true picks are the travel-time crate's times
     let model = velocity_model(&cfg).unwrap();
-    let st = Station { code: "SYN1".into(), position_km: [0.0, 0.0, 0.0] };
-    let (fp, fsf) = (model.field(&st, Phase::P).unwrap(), model.field(&st, Phase::S).unwrap());
+    let st = Station {
+        code: "SYN1".into(),
+        position_km: [0.0, 0.0, 0.0],
+    };
+    let (fp, fsf) = (
+        model.field(&st, Phase::P).unwrap(),
+        model.field(&st, Phase::S).unwrap(),
+    );
     for ev in &data.events {
         let tp = seconds_between(ev.origin_time, ev.arrivals[0].p_time);
         let ts = seconds_between(ev.origin_time, ev.arrivals[0].s_time);
@@ -69,9 +88,15 @@ fn p_onsets_are_at_the_travel_times_of_the_velocity_model() {
             continue;
         }
         let from = k0 - 300;
-        let onset = (from..k0 + 100).find(|&i| s.z[i].abs() > 8.0 * noise).expect("P onset found") as f64;
+        let onset = (from..k0 + 100)
+            .find(|&i| s.z[i].abs() > 8.0 * noise)
+            .expect("P onset found") as f64;
         let err = (onset - k) / s.fs;
-        assert!((-0.02..=0.1).contains(&err), "{}: onset {err:+.3} s from the predicted P (SNR {snr:.0})", ev.id);
+        assert!(
+            (-0.02..=0.1).contains(&err),
+            "{}: onset {err:+.3} s from the predicted P (SNR {snr:.0})",
+            ev.id
+        );
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} high-SNR events checked");
@@ -114,7 +139,10 @@ fn p_polarisation_gives_the_true_back_azimuth() {
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} high-SNR events checked");
-    assert!(worst < 5.0, "P polarisation back-azimuth off by up to {worst:.1} degrees");
+    assert!(
+        worst < 5.0,
+        "P polarisation back-azimuth off by up to {worst:.1} degrees"
+    );
 }
 
 #[test]
@@ -125,34 +153,61 @@ fn s_is_stronger_than_p_on_the_horizontals_and_events_stand_out() {
     for ev in &data.events {
         let kp = p_index(&data, ev) as usize;
         let ks = (seconds_between(data.config.start_time, ev.arrivals[0].s_time) * s.fs) as usize;
-        let peak = |x: &[f64], a: usize, b: usize| x[a..b].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let peak =
+            |x: &[f64], a: usize, b: usize| x[a..b].iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let p_h = peak(&s.n, kp, ks).max(peak(&s.e, kp, ks));
         let s_h = peak(&s.n, ks, ks + 300).max(peak(&s.e, ks, ks + 300));
         if s_h > 1.5 * p_h {
             stronger += 1;
         }
     }
-    assert!(stronger >= 8, "S stronger than P on the horizontals in only {stronger}/10 events");
+    assert!(
+        stronger >= 8,
+        "S stronger than P on the horizontals in only {stronger}/10 events"
+    );
 }
 
 #[test]
 fn files_are_readable_and_identical_for_the_same_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
-    let cfg = SynthConfig { duration_hours: 0.25, n_events: 4, ..small_config(5) };
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    let cfg = SynthConfig {
+        duration_hours: 0.25,
+        n_events: 4,
+        ..small_config(5)
+    };
     let data = synthesize(&cfg).unwrap();
     let files = write_outputs(&data, &a).unwrap();
     write_outputs(&synthesize(&cfg).unwrap(), &b).unwrap();
-    write_outputs(&synthesize(&SynthConfig { seed: 6, ..cfg.clone() }).unwrap(), &c).unwrap();
+    write_outputs(
+        &synthesize(&SynthConfig {
+            seed: 6,
+            ..cfg.clone()
+        })
+        .unwrap(),
+        &c,
+    )
+    .unwrap();
     let mut differ = 0;
     for f in &files {
         let name = f.file_name().unwrap();
-        assert_eq!(std::fs::read(f).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name:?} differs for the same seed");
+        assert_eq!(
+            std::fs::read(f).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name:?} differs for the same seed"
+        );
         if std::fs::read(f).unwrap() != std::fs::read(c.join(name)).unwrap() {
             differ += 1;
         }
     }
-    assert!(differ >= 5, "another seed must change the records and the catalog");
+    assert!(
+        differ >= 5,
+        "another seed must change the records and the catalog"
+    );
     // miniSEED holds exactly the generated samples
     let st = read_mseed(a.join("XX.SYN1.00.HHZ.mseed")).unwrap();
     assert_eq!(st.traces.len(), 1);
@@ -174,10 +229,23 @@ fn files_are_readable_and_identical_for_the_same_seed() {
 
 #[test]
 fn bad_configurations_are_errors() {
-    let too_many = SynthConfig { duration_hours: 0.1, n_events: 100, ..SynthConfig::default() };
-    assert!(synthesize(&too_many).unwrap_err().to_string().contains("n_events"));
-    let bad_rate = SynthConfig { sampling_rate_hz: 0.0, ..SynthConfig::default() };
-    assert!(synthesize(&bad_rate).unwrap_err().to_string().contains("sampling_rate_hz"));
+    let too_many = SynthConfig {
+        duration_hours: 0.1,
+        n_events: 100,
+        ..SynthConfig::default()
+    };
+    assert!(synthesize(&too_many)
+        .unwrap_err()
+        .to_string()
+        .contains("n_events"));
+    let bad_rate = SynthConfig {
+        sampling_rate_hz: 0.0,
+        ..SynthConfig::default()
+    };
+    assert!(synthesize(&bad_rate)
+        .unwrap_err()
+        .to_string()
+        .contains("sampling_rate_hz"));
     let unknown = toml::from_str::<SynthConfig>("n_events = 3\nnot_a_field = 1\n");
     assert!(unknown.unwrap_err().to_string().contains("not_a_field"));
 }
@@ -186,7 +254,12 @@ fn bad_configurations_are_errors() {
 #[test]
 fn shipped_sample_matches_its_regenerating_command() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
-    let cfg = SynthConfig { seed: 1, duration_hours: 4.0, n_events: 48, ..SynthConfig::default() };
+    let cfg = SynthConfig {
+        seed: 1,
+        duration_hours: 4.0,
+        n_events: 48,
+        ..SynthConfig::default()
+    };
     let dir = tempfile::tempdir().unwrap();
     let files = write_outputs(&synthesize(&cfg).unwrap(), dir.path()).unwrap();
     for f in files {

@@ -10,7 +10,11 @@ use plotters::prelude::*;
 
 #[test]
 fn plot_a_generated_event() {
-    let cfg = SynthConfig { duration_hours: 0.25, n_events: 3, ..SynthConfig::default() };
+    let cfg = SynthConfig {
+        duration_hours: 0.25,
+        n_events: 3,
+        ..SynthConfig::default()
+    };
     let data = synthesize(&cfg).unwrap();
     let three = data.stream.select_station_3c("XX", "SYN1", None).unwrap();
     let ev = &data.events[0];
@@ -27,14 +31,32 @@ fn plot_a_generated_event() {
             let seg = &bandpass_zero_phase(&x[a..b], fs, 1.0, 45.0, 2).unwrap();
             let mean = seg.iter().sum::<f64>() / seg.len() as f64;
             let amp = seg.iter().fold(1.0f64, |m, v| m.max((v - mean).abs()));
-            let mut chart = ChartBuilder::on(area).margin(8).build_cartesian_2d(t_p - 10.0..t_p + 50.0, -amp..amp).unwrap();
-            chart.draw_series(LineSeries::new(seg.iter().enumerate().map(|(i, v)| ((a + i) as f64 / fs, v - mean)), &BLACK)).unwrap();
+            let mut chart = ChartBuilder::on(area)
+                .margin(8)
+                .build_cartesian_2d(t_p - 10.0..t_p + 50.0, -amp..amp)
+                .unwrap();
+            chart
+                .draw_series(LineSeries::new(
+                    seg.iter()
+                        .enumerate()
+                        .map(|(i, v)| ((a + i) as f64 / fs, v - mean)),
+                    &BLACK,
+                ))
+                .unwrap();
             for t in [t_p, t_s] {
-                chart.draw_series(LineSeries::new(vec![(t, -amp), (t, amp)], &RED)).unwrap();
+                chart
+                    .draw_series(LineSeries::new(vec![(t, -amp), (t, amp)], &RED))
+                    .unwrap();
             }
         }
         root.present().unwrap();
     }
     assert!(std::fs::metadata(&path).unwrap().len() > 10_000);
-    eprintln!("event {} M{:.1} at {:.0} km: {}", ev.id, ev.magnitude, ev.arrivals[0].epicentral_km, path.display());
+    eprintln!(
+        "event {} M{:.1} at {:.0} km: {}",
+        ev.id,
+        ev.magnitude,
+        ev.arrivals[0].epicentral_km,
+        path.display()
+    );
 }

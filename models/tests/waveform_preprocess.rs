@@ -3,11 +3,16 @@
 
 use chrono::{TimeZone, Utc};
 use eqnemix_models::waveform::preprocess::{bandpass_zero_phase_gain, Bandpass, Detrend};
-use eqnemix_models::waveform::{bandpass_zero_phase, detrend_linear, resample, PreprocessOptions, Stream, Trace, TraceId, WaveformError};
+use eqnemix_models::waveform::{
+    bandpass_zero_phase, detrend_linear, resample, PreprocessOptions, Stream, Trace, TraceId,
+    WaveformError,
+};
 use std::f64::consts::PI;
 
 fn sine(n: usize, fs: f64, f: f64, amp: f64) -> Vec<f64> {
-    (0..n).map(|i| amp * (2.0 * PI * f * i as f64 / fs).sin()).collect()
+    (0..n)
+        .map(|i| amp * (2.0 * PI * f * i as f64 / fs).sin())
+        .collect()
 }
 
 /// RMS amplitude of the middle half, times sqrt(2) (the sine amplitude).
@@ -28,28 +33,58 @@ fn linear_detrend_removes_a_line_exactly() {
 fn bandpass_keeps_passband_and_attenuates_stopband_as_designed() {
     let fs = 100.0;
     let n = 20_000;
-    for &(f, order) in &[(5.0, 2usize), (7.0, 4), (10.0, 4), (0.3, 2), (0.5, 4), (30.0, 2), (40.0, 4)] {
+    for &(f, order) in &[
+        (5.0, 2usize),
+        (7.0, 4),
+        (10.0, 4),
+        (0.3, 2),
+        (0.5, 4),
+        (30.0, 2),
+        (40.0, 4),
+    ] {
         let y = bandpass_zero_phase(&sine(n, fs, f, 1000.0), fs, 2.0, 20.0, order).unwrap();
         let got_db = 20.0 * (mid_amplitude(&y) / 1000.0).log10();
         let want = bandpass_zero_phase_gain(f, fs, 2.0, 20.0, order);
         let want_db = 20.0 * want.log10();
-        assert!((got_db - want_db).abs() < 0.2, "f={f} order={order}: got {got_db:.2} dB, expected {want_db:.2} dB");
+        assert!(
+            (got_db - want_db).abs() < 0.2,
+            "f={f} order={order}: got {got_db:.2} dB, expected {want_db:.2} dB"
+        );
         if (5.0..=10.0).contains(&f) {
-            assert!(want_db > -0.25 && got_db.abs() < 0.3, "pass band must keep the amplitude: {got_db} dB");
+            assert!(
+                want_db > -0.25 && got_db.abs() < 0.3,
+                "pass band must keep the amplitude: {got_db} dB"
+            );
         } else {
-            assert!(want_db < -15.0, "test frequencies outside the band are well attenuated: {want_db}");
+            assert!(
+                want_db < -15.0,
+                "test frequencies outside the band are well attenuated: {want_db}"
+            );
         }
     }
     let y = bandpass_zero_phase(&sine(n, fs, 7.0, 1000.0), fs, 2.0, 20.0, 4).unwrap();
-    assert!((mid_amplitude(&y) / 1000.0 - 1.0).abs() < 0.005, "7 Hz, mid band, order 4: amplitude kept to 0.5 %");
+    assert!(
+        (mid_amplitude(&y) / 1000.0 - 1.0).abs() < 0.005,
+        "7 Hz, mid band, order 4: amplitude kept to 0.5 %"
+    );
     // the closed form itself: -6.02 dB (half amplitude, squared -3 dB) at each corner
     assert!((20.0 * bandpass_zero_phase_gain(2.0, fs, 2.0, 20.0, 2).log10() + 6.02).abs() < 0.1);
 }
 
 #[test]
 fn resampling_a_band_limited_signal_is_accurate() {
-    let signal = |t: f64| (2.0 * PI * 3.0 * t).sin() + 0.5 * (2.0 * PI * 17.3 * t + 0.4).cos() + 0.25 * (2.0 * PI * 38.0 * t).sin();
-    for &(from, to) in &[(250.0, 100.0), (200.0, 100.0), (100.0, 100.0), (120.0, 100.0), (99.7, 100.0)] {
+    let signal = |t: f64| {
+        (2.0 * PI * 3.0 * t).sin()
+            + 0.5 * (2.0 * PI * 17.3 * t + 0.4).cos()
+            + 0.25 * (2.0 * PI * 38.0 * t).sin()
+    };
+    for &(from, to) in &[
+        (250.0, 100.0),
+        (200.0, 100.0),
+        (100.0, 100.0),
+        (120.0, 100.0),
+        (99.7, 100.0),
+    ] {
         let n = (30.0 * from) as usize;
         let x: Vec<f64> = (0..n).map(|i| signal(i as f64 / from)).collect();
         let y = resample(&x, from, to).unwrap();
@@ -67,9 +102,15 @@ fn resampling_a_band_limited_signal_is_accurate() {
     // content above the new Nyquist is removed, not aliased
     let x = sine(20_000, 200.0, 70.0, 1.0);
     let y = resample(&x, 200.0, 100.0).unwrap();
-    assert!(mid_amplitude(&y) < 1e-3, "70 Hz must not alias into 100 Hz data: {}", mid_amplitude(&y));
+    assert!(
+        mid_amplitude(&y) < 1e-3,
+        "70 Hz must not alias into 100 Hz data: {}",
+        mid_amplitude(&y)
+    );
     // upsampling 40 -> 100 Hz
-    let x: Vec<f64> = (0..1200).map(|i| (2.0 * PI * 5.0 * i as f64 / 40.0).sin()).collect();
+    let x: Vec<f64> = (0..1200)
+        .map(|i| (2.0 * PI * 5.0 * i as f64 / 40.0).sin())
+        .collect();
     let y = resample(&x, 40.0, 100.0).unwrap();
     for (j, v) in y.iter().enumerate().skip(100).take(2500) {
         assert!((v - (2.0 * PI * 5.0 * j as f64 / 100.0).sin()).abs() < 2e-3);
@@ -80,11 +121,29 @@ fn resampling_a_band_limited_signal_is_accurate() {
 fn unusable_rates_are_refused() {
     let x = vec![0.0; 100];
     for bad in [0.0, -10.0, f64::NAN, f64::INFINITY] {
-        assert!(matches!(resample(&x, bad, 100.0), Err(WaveformError::InvalidRate { .. })), "{bad}");
+        assert!(
+            matches!(
+                resample(&x, bad, 100.0),
+                Err(WaveformError::InvalidRate { .. })
+            ),
+            "{bad}"
+        );
     }
-    assert!(matches!(resample(&x, 1e6, 100.0), Err(WaveformError::InvalidRate { .. })), "ratio 1e-4");
-    assert!(matches!(bandpass_zero_phase(&x, 100.0, 60.0, 70.0, 2), Err(WaveformError::InvalidFilter { .. })));
-    assert!(matches!(bandpass_zero_phase(&x, 100.0, 5.0, 2.0, 2), Err(WaveformError::InvalidFilter { .. })));
+    assert!(
+        matches!(
+            resample(&x, 1e6, 100.0),
+            Err(WaveformError::InvalidRate { .. })
+        ),
+        "ratio 1e-4"
+    );
+    assert!(matches!(
+        bandpass_zero_phase(&x, 100.0, 60.0, 70.0, 2),
+        Err(WaveformError::InvalidFilter { .. })
+    ));
+    assert!(matches!(
+        bandpass_zero_phase(&x, 100.0, 5.0, 2.0, 2),
+        Err(WaveformError::InvalidFilter { .. })
+    ));
     let t0 = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
     let mk = |c: &str, fs: f64| Trace::new(TraceId::new("XX", "S", "", c), t0, fs, vec![1.0; 10]);
     let st = Stream::new(vec![mk("HHZ", 0.0), mk("HHN", 0.0), mk("HHE", 0.0)]);
@@ -98,16 +157,30 @@ fn three_component_preprocess_gives_100_hz_filtered_data() {
     let n = 12_000;
     let mk = |c: &str, f: f64| {
         let mut d = sine(n, fs, f, 500.0);
-        d.iter_mut().enumerate().for_each(|(i, v)| *v += 1000.0 + 0.1 * i as f64); // offset and trend
+        d.iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v += 1000.0 + 0.1 * i as f64); // offset and trend
         Trace::new(TraceId::new("XX", "S", "", c), t0, fs, d)
     };
     let st = Stream::new(vec![mk("HHZ", 5.0), mk("HHN", 0.1), mk("HHE", 80.0)]);
     let three = st.select_station_3c("XX", "S", None).unwrap();
-    let opts = PreprocessOptions { detrend: Detrend::Linear, taper_fraction: 0.05, bandpass: Some(Bandpass { low_hz: 1.0, high_hz: 45.0, order: 4 }), target_rate: Some(100.0) };
+    let opts = PreprocessOptions {
+        detrend: Detrend::Linear,
+        taper_fraction: 0.05,
+        bandpass: Some(Bandpass {
+            low_hz: 1.0,
+            high_hz: 45.0,
+            order: 4,
+        }),
+        target_rate: Some(100.0),
+    };
     let p = three.preprocess(&opts).unwrap();
     assert_eq!(p.sampling_rate, 100.0);
     assert_eq!(p.len(), 6000);
-    assert!((mid_amplitude(&p.z) / 500.0 - 1.0).abs() < 0.01, "5 Hz kept");
+    assert!(
+        (mid_amplitude(&p.z) / 500.0 - 1.0).abs() < 0.01,
+        "5 Hz kept"
+    );
     assert!(mid_amplitude(&p.n) / 500.0 < 1e-3, "0.1 Hz removed");
     assert!(mid_amplitude(&p.e) / 500.0 < 1e-3, "80 Hz removed");
 }

@@ -41,8 +41,10 @@ impl GenerateArgs {
         let mut cfg = if self.config == "defaults" {
             SynthConfig::default()
         } else {
-            let text = std::fs::read_to_string(&self.config).with_context(|| format!("reading {}", self.config))?;
-            toml::from_str::<SynthConfig>(&text).with_context(|| format!("{}: invalid synthetic configuration", self.config))?
+            let text = std::fs::read_to_string(&self.config)
+                .with_context(|| format!("reading {}", self.config))?;
+            toml::from_str::<SynthConfig>(&text)
+                .with_context(|| format!("{}: invalid synthetic configuration", self.config))?
         };
         if let Some(s) = self.seed {
             cfg.seed = s;
@@ -54,8 +56,13 @@ impl GenerateArgs {
             cfg.n_events = n;
         }
         let data = synthesize(&cfg).context("generating the synthetic data")?;
-        let files = write_outputs(&data, &self.out).with_context(|| format!("writing into {}", self.out.display()))?;
-        let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        let files = write_outputs(&data, &self.out)
+            .with_context(|| format!("writing into {}", self.out.display()))?;
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
         println!(
             "{} events, {} station(s), {:.2} h at {} Hz: {} files ({:.1} MB) in {}",
             data.events.len(),

@@ -87,23 +87,29 @@ pub struct SynthConfig {
 }
 
 /// The built-in velocity model (a copy of examples/data/velocity/ridgecrest_1d.toml).
-pub const DEFAULT_VELOCITY_TOML: &str = include_str!("../../examples/data/velocity/ridgecrest_1d.toml");
+pub const DEFAULT_VELOCITY_TOML: &str =
+    include_str!("../../examples/data/velocity/ridgecrest_1d.toml");
 
 impl Default for SynthConfig {
     /// Station SYN1 and the five clusters of the sample catalog
     /// (examples/data/catalog/README.md), 4 h, 48 events, 100 Hz.
     fn default() -> Self {
-        let c = |name: &str, lon: f64, lat: f64, depth: f64, sh: [f64; 2], sz: f64, w: f64| ClusterSpec {
-            name: name.into(),
-            longitude: lon,
-            latitude: lat,
-            depth_km: depth,
-            sigma_km: [sh[0], sh[1], sz],
-            weight: w,
+        let c = |name: &str, lon: f64, lat: f64, depth: f64, sh: [f64; 2], sz: f64, w: f64| {
+            ClusterSpec {
+                name: name.into(),
+                longitude: lon,
+                latitude: lat,
+                depth_km: depth,
+                sigma_km: [sh[0], sh[1], sz],
+                weight: w,
+            }
         };
         SynthConfig {
             seed: 1,
-            start_time: Utc.with_ymd_and_hms(2019, 7, 6, 0, 0, 0).single().expect("valid date"),
+            start_time: Utc
+                .with_ymd_and_hms(2019, 7, 6, 0, 0, 0)
+                .single()
+                .expect("valid date"),
             duration_hours: 4.0,
             n_events: 48,
             min_separation_s: 120.0,
@@ -111,7 +117,12 @@ impl Default for SynthConfig {
             network: "XX".into(),
             location: "00".into(),
             channel_prefix: "HH".into(),
-            stations: vec![StationSpec { code: "SYN1".into(), longitude: -117.6, latitude: 35.7, elevation_m: 0.0 }],
+            stations: vec![StationSpec {
+                code: "SYN1".into(),
+                longitude: -117.6,
+                latitude: 35.7,
+                elevation_m: 0.0,
+            }],
             velocity_model: None,
             clusters: vec![
                 c("A", -117.55455, 35.80141, 7.0, [1.5, 1.2], 1.5, 80.0),
@@ -137,29 +148,50 @@ impl Default for SynthConfig {
 impl SynthConfig {
     /// Check the values; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
-        let pos = |v: f64, name: &str| if v.is_finite() && v > 0.0 { Ok(()) } else { Err(format!("{name} must be positive, got {v}")) };
+        let pos = |v: f64, name: &str| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be positive, got {v}"))
+            }
+        };
         pos(self.duration_hours, "duration_hours")?;
         pos(self.sampling_rate_hz, "sampling_rate_hz")?;
         if (self.sampling_rate_hz - self.sampling_rate_hz.round()).abs() > 1e-9 {
-            return Err(format!("sampling_rate_hz must be a whole number of Hz, got {}", self.sampling_rate_hz));
+            return Err(format!(
+                "sampling_rate_hz must be a whole number of Hz, got {}",
+                self.sampling_rate_hz
+            ));
         }
         pos(self.stress_drop_mpa, "stress_drop_mpa")?;
         pos(self.q_p, "q_p")?;
         pos(self.q_s, "q_s")?;
         pos(self.gain_counts_per_m_s, "gain_counts_per_m_s")?;
         pos(self.b_value, "b_value")?;
-        if !(self.noise_rms_counts >= 0.0 && self.microseism_rms_counts >= 0.0) {
+        if [self.noise_rms_counts, self.microseism_rms_counts]
+            .iter()
+            .any(|v| v.is_nan() || *v < 0.0)
+        {
             return Err("noise_rms_counts and microseism_rms_counts must be >= 0".into());
         }
-        if !(self.magnitude_min <= self.magnitude_max) {
-            return Err(format!("magnitude_min {} > magnitude_max {}", self.magnitude_min, self.magnitude_max));
+        if self.magnitude_min.is_nan()
+            || self.magnitude_max.is_nan()
+            || self.magnitude_min > self.magnitude_max
+        {
+            return Err(format!(
+                "magnitude_min {} > magnitude_max {}",
+                self.magnitude_min, self.magnitude_max
+            ));
         }
         if self.stations.is_empty() {
             return Err("stations: at least one station is needed".into());
         }
         for (i, s) in self.stations.iter().enumerate() {
             if s.code.is_empty() || s.code.len() > 5 {
-                return Err(format!("stations[{i}].code must have 1 to 5 characters, got {:?}", s.code));
+                return Err(format!(
+                    "stations[{i}].code must have 1 to 5 characters, got {:?}",
+                    s.code
+                ));
             }
         }
         if self.network.len() > 2 || self.location.len() > 2 || self.channel_prefix.len() != 2 {
@@ -169,8 +201,14 @@ impl SynthConfig {
             return Err("clusters: at least one cluster is needed".into());
         }
         for (i, c) in self.clusters.iter().enumerate() {
-            if !(c.weight > 0.0) || c.sigma_km.iter().any(|s| !(*s >= 0.0)) {
-                return Err(format!("clusters[{i}] ({}): weight must be > 0 and sigma_km >= 0", c.name));
+            if c.weight.is_nan()
+                || c.weight <= 0.0
+                || c.sigma_km.iter().any(|s| s.is_nan() || *s < 0.0)
+            {
+                return Err(format!(
+                    "clusters[{i}] ({}): weight must be > 0 and sigma_km >= 0",
+                    c.name
+                ));
             }
         }
         let usable = self.duration_hours * 3600.0 - 180.0; // events between 30 s and the end - 150 s

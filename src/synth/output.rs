@@ -19,15 +19,24 @@ pub fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// miniSEED file name of a trace: `NET.STA.LOC.CHA.mseed`.
 pub fn mseed_name(id: &crate::models::waveform::TraceId) -> String {
-    format!("{}.{}.{}.{}.mseed", id.network, id.station, id.location, id.channel)
+    format!(
+        "{}.{}.{}.{}.mseed",
+        id.network, id.station, id.location, id.channel
+    )
 }
 
 /// Write everything into `dir` (created if needed); returns the files written.
 pub fn write_outputs(data: &SynthData, dir: &Path) -> Result<Vec<PathBuf>, SynthError> {
-    let out_err = |path: &Path, message: String| SynthError::Output { path: path.to_path_buf(), message };
+    let out_err = |path: &Path, message: String| SynthError::Output {
+        path: path.to_path_buf(),
+        message,
+    };
     std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e.to_string()))?;
     let mut files = Vec::new();
-    let opts = WriteOptions { encoding: data.config.encoding, record_length: 4096 };
+    let opts = WriteOptions {
+        encoding: data.config.encoding,
+        record_length: 4096,
+    };
     for tr in &data.stream.traces {
         let path = dir.join(mseed_name(&tr.id));
         write_mseed_with(&path, &Stream::new(vec![tr.clone()]), &opts)?;
@@ -100,9 +109,24 @@ pub fn write_outputs(data: &SynthData, dir: &Path) -> Result<Vec<PathBuf>, Synth
 
     let path = dir.join("stations.csv");
     write_atomic(&path, |w| {
-        writeln!(w, "network,station,location,channels,latitude,longitude,elevation_m")?;
+        writeln!(
+            w,
+            "network,station,location,channels,latitude,longitude,elevation_m"
+        )?;
         for s in &cfg.stations {
-            writeln!(w, "{},{},{},{}Z {}N {}E,{},{},{}", cfg.network, s.code, cfg.location, cfg.channel_prefix, cfg.channel_prefix, cfg.channel_prefix, s.latitude, s.longitude, s.elevation_m)?;
+            writeln!(
+                w,
+                "{},{},{},{}Z {}N {}E,{},{},{}",
+                cfg.network,
+                s.code,
+                cfg.location,
+                cfg.channel_prefix,
+                cfg.channel_prefix,
+                cfg.channel_prefix,
+                s.latitude,
+                s.longitude,
+                s.elevation_m
+            )?;
         }
         Ok(())
     })

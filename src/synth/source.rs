@@ -43,12 +43,23 @@ impl BrunePulse {
     /// Far-field pulse at hypocentral distance `r_km` for a phase of velocity
     /// `v_src_km_s` at the source, radiation coefficient `rad`, source corner
     /// `fc_hz` and attenuation `t_star_s` (= travel time / Q).
-    pub fn far_field(m0: f64, rad: f64, v_src_km_s: f64, r_km: f64, fc_hz: f64, t_star_s: f64) -> Self {
+    pub fn far_field(
+        m0: f64,
+        rad: f64,
+        v_src_km_s: f64,
+        r_km: f64,
+        fc_hz: f64,
+        t_star_s: f64,
+    ) -> Self {
         let v = v_src_km_s * 1000.0;
         let r = r_km.max(0.1) * 1000.0;
         let omega0 = m0 * rad / (4.0 * PI * DENSITY_KG_M3 * v.powi(3) * r);
         let corner = 1.0 / (fc_hz.powi(-2) + (PI * t_star_s).powi(2)).sqrt();
-        BrunePulse { omega0_m_s: omega0, corner_hz: corner, rise_s: (0.08 / corner).min(0.01) }
+        BrunePulse {
+            omega0_m_s: omega0,
+            corner_hz: corner,
+            rise_s: (0.08 / corner).min(0.01),
+        }
     }
     /// Ground velocity (m/s) at `tau` seconds after the onset (0 before it).
     pub fn velocity(&self, tau: f64) -> f64 {
@@ -56,7 +67,12 @@ impl BrunePulse {
             return 0.0;
         }
         let w = 2.0 * PI * self.corner_hz;
-        self.omega0_m_s * w * w * (1.0 - w * tau) * (-w * tau).exp() * (1.0 - (-tau / self.rise_s).exp())
+        self.omega0_m_s
+            * w
+            * w
+            * (1.0 - w * tau)
+            * (-w * tau).exp()
+            * (1.0 - (-tau / self.rise_s).exp())
     }
     /// Time after the onset beyond which the pulse is negligible (s).
     pub fn duration_s(&self) -> f64 {
@@ -66,7 +82,9 @@ impl BrunePulse {
     /// `Omega0 w^2` because of the finite rise).
     pub fn peak_m_s(&self) -> f64 {
         let d = self.duration_s();
-        (1..=4000).map(|i| self.velocity(d * i as f64 / 4000.0).abs()).fold(0.0, f64::max)
+        (1..=4000)
+            .map(|i| self.velocity(d * i as f64 / 4000.0).abs())
+            .fold(0.0, f64::max)
     }
 }
 

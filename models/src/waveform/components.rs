@@ -52,14 +52,33 @@ impl ThreeComponent {
             v.truncate(len);
             v
         };
-        Ok(ThreeComponent { station: self.station.clone(), channels: self.channels.clone(), start: self.start, sampling_rate: rate, z: cut(z), n: cut(n), e: cut(e) })
+        Ok(ThreeComponent {
+            station: self.station.clone(),
+            channels: self.channels.clone(),
+            start: self.start,
+            sampling_rate: rate,
+            z: cut(z),
+            n: cut(n),
+            e: cut(e),
+        })
     }
     /// As a [`Stream`] of three traces (for writing).
     pub fn to_stream(&self) -> Stream {
         let parts: Vec<&str> = self.station.split('.').collect();
         let get = |i: usize| parts.get(i).copied().unwrap_or("");
-        let mk = |c: &str, d: &Vec<f64>| Trace::new(super::TraceId::new(get(0), get(1), get(2), c), self.start, self.sampling_rate, d.clone());
-        Stream::new(vec![mk(&self.channels[0], &self.z), mk(&self.channels[1], &self.n), mk(&self.channels[2], &self.e)])
+        let mk = |c: &str, d: &Vec<f64>| {
+            Trace::new(
+                super::TraceId::new(get(0), get(1), get(2), c),
+                self.start,
+                self.sampling_rate,
+                d.clone(),
+            )
+        };
+        Stream::new(vec![
+            mk(&self.channels[0], &self.z),
+            mk(&self.channels[1], &self.n),
+            mk(&self.channels[2], &self.e),
+        ])
     }
 }
 
@@ -74,27 +93,55 @@ impl Stream {
     /// a channel are filled by linear interpolation; the result covers the
     /// time all three channels share, cut to whole samples (starts must
     /// agree to within half a sample).
-    pub fn select_station_3c(&self, network: &str, station: &str, location: Option<&str>) -> Result<ThreeComponent, WaveformError> {
+    pub fn select_station_3c(
+        &self,
+        network: &str,
+        station: &str,
+        location: Option<&str>,
+    ) -> Result<ThreeComponent, WaveformError> {
         let name = format!("{network}.{station}.{}", location.unwrap_or("*"));
         let sel = self.select(Some(network), Some(station), location, None);
         if sel.is_empty() {
-            let mut present: Vec<String> = self.traces.iter().map(|t| format!("{}.{}", t.id.network, t.id.station)).collect();
+            let mut present: Vec<String> = self
+                .traces
+                .iter()
+                .map(|t| format!("{}.{}", t.id.network, t.id.station))
+                .collect();
             present.sort();
             present.dedup();
-            return Err(WaveformError::MissingStation { station: name, present: present.join(", ") });
+            return Err(WaveformError::MissingStation {
+                station: name,
+                present: present.join(", "),
+            });
         }
         let merged = sel.merge(GapPolicy::Interpolate);
         // candidate (location, prefix) groups
-        let mut groups: Vec<(String, String)> =
-            merged.traces.iter().map(|t| (t.id.location.clone(), t.id.channel.chars().take(2).collect::<String>())).collect();
+        let mut groups: Vec<(String, String)> = merged
+            .traces
+            .iter()
+            .map(|t| {
+                (
+                    t.id.location.clone(),
+                    t.id.channel.chars().take(2).collect::<String>(),
+                )
+            })
+            .collect();
         groups.sort();
         groups.dedup();
         let find = |loc: &str, prefix: &str, letters: &[char]| -> Vec<&Trace> {
             merged
                 .traces
                 .iter()
-                .filter(|t| t.id.location == loc && t.id.channel.chars().take(2).collect::<String>() == prefix)
-                .filter(|t| t.id.channel.chars().last().is_some_and(|c| letters.contains(&c.to_ascii_uppercase())))
+                .filter(|t| {
+                    t.id.location == loc
+                        && t.id.channel.chars().take(2).collect::<String>() == prefix
+                })
+                .filter(|t| {
+                    t.id.channel
+                        .chars()
+                        .last()
+                        .is_some_and(|c| letters.contains(&c.to_ascii_uppercase()))
+                })
                 .collect()
         };
         let mut best: Option<([&Trace; 3], String)> = None;
@@ -103,9 +150,22 @@ impl Stream {
             let z = find(loc, prefix, &['Z']);
             let n = find(loc, prefix, &['N', '1']);
             let e = find(loc, prefix, &['E', '2']);
-            let present = || merged.traces.iter().map(|t| t.id.channel.clone()).collect::<Vec<_>>().join(", ");
+            let present = || {
+                merged
+                    .traces
+                    .iter()
+                    .map(|t| t.id.channel.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let (Some(z), Some(n), Some(e)) = (z.first(), n.first(), e.first()) else {
-                let comp = if z.is_empty() { "Z" } else if n.is_empty() { "N/1" } else { "E/2" };
+                let comp = if z.is_empty() {
+                    "Z"
+                } else if n.is_empty() {
+                    "N/1"
+                } else {
+                    "E/2"
+                };
                 missing.get_or_insert((format!("{prefix}{comp}"), present()));
                 continue;
             };
@@ -119,25 +179,42 @@ impl Stream {
         }
         let Some((tr, loc)) = best else {
             let (component, present) = missing.unwrap_or_default();
-            return Err(WaveformError::MissingComponent { station: name, component, present });
+            return Err(WaveformError::MissingComponent {
+                station: name,
+                component,
+                present,
+            });
         };
         let station_id = format!("{network}.{station}.{loc}");
         let rates: Vec<f64> = tr.iter().map(|t| t.sampling_rate).collect();
-        if rates.iter().any(|&r| (r - rates[0]).abs() > 1e-6 * rates[0]) {
+        if rates
+            .iter()
+            .any(|&r| (r - rates[0]).abs() > 1e-6 * rates[0])
+        {
             return Err(WaveformError::InconsistentRates {
                 station: station_id,
-                rates: tr.iter().map(|t| format!("{}={} Hz", t.id.channel, t.sampling_rate)).collect::<Vec<_>>().join(", "),
+                rates: tr
+                    .iter()
+                    .map(|t| format!("{}={} Hz", t.id.channel, t.sampling_rate))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
         let fs = rates[0];
         if !(fs.is_finite() && fs > 0.0) {
-            return Err(WaveformError::InvalidRate { what: station_id, rate: fs, reason: "must be positive and finite".into() });
+            return Err(WaveformError::InvalidRate {
+                what: station_id,
+                rate: fs,
+                reason: "must be positive and finite".into(),
+            });
         }
         // Common window on the grid of the latest-starting component.
         let start = tr.iter().map(|t| t.start).max().expect("three traces");
         let end = tr.iter().map(|t| t.end()).min().expect("three traces");
         if end < start {
-            return Err(WaveformError::NoCommonWindow { station: station_id });
+            return Err(WaveformError::NoCommonWindow {
+                station: station_id,
+            });
         }
         let n_common = (seconds_between(start, end) * fs + 1e-6).floor() as usize + 1;
         let mut out: Vec<Vec<f64>> = Vec::with_capacity(3);
@@ -149,7 +226,9 @@ impl Stream {
         }
         let len = out.iter().map(|v| v.len()).min().unwrap_or(0);
         if len == 0 {
-            return Err(WaveformError::NoCommonWindow { station: station_id });
+            return Err(WaveformError::NoCommonWindow {
+                station: station_id,
+            });
         }
         for v in &mut out {
             v.truncate(len);
@@ -159,7 +238,11 @@ impl Stream {
         let z = out.pop().expect("z");
         Ok(ThreeComponent {
             station: station_id,
-            channels: [tr[0].id.channel.clone(), tr[1].id.channel.clone(), tr[2].id.channel.clone()],
+            channels: [
+                tr[0].id.channel.clone(),
+                tr[1].id.channel.clone(),
+                tr[2].id.channel.clone(),
+            ],
             start,
             sampling_rate: fs,
             z,

@@ -21,8 +21,12 @@ pub mod preprocess;
 pub mod stream;
 
 pub use components::ThreeComponent;
-pub use mseed::{read_mseed, read_mseed_bytes, write_mseed, write_mseed_with, MseedEncoding, WriteOptions};
-pub use preprocess::{bandpass_zero_phase, cosine_taper, demean, detrend_linear, resample, PreprocessOptions};
+pub use mseed::{
+    read_mseed, read_mseed_bytes, write_mseed, write_mseed_with, MseedEncoding, WriteOptions,
+};
+pub use preprocess::{
+    bandpass_zero_phase, cosine_taper, demean, detrend_linear, resample, PreprocessOptions,
+};
 pub use stream::{GapPolicy, Stream, Trace, TraceId};
 
 use std::path::PathBuf;
@@ -39,16 +43,31 @@ pub enum WaveformError {
     },
     /// A record is not valid miniSEED.
     #[error("{path}: corrupt miniSEED record {record} at byte offset {offset}: {message}")]
-    Corrupt { path: PathBuf, record: usize, offset: usize, message: String },
+    Corrupt {
+        path: PathBuf,
+        record: usize,
+        offset: usize,
+        message: String,
+    },
     /// The file ends inside a record.
     #[error("{path}: truncated miniSEED: record {record} at byte offset {offset} needs {needed} bytes but only {available} remain")]
-    Truncated { path: PathBuf, record: usize, offset: usize, needed: usize, available: usize },
+    Truncated {
+        path: PathBuf,
+        record: usize,
+        offset: usize,
+        needed: usize,
+        available: usize,
+    },
     /// The file holds no record at all.
     #[error("{path}: no miniSEED records")]
     Empty { path: PathBuf },
     /// A station lacks one of its three components.
     #[error("station {station}: missing component {component} (channels present: {present})")]
-    MissingComponent { station: String, component: String, present: String },
+    MissingComponent {
+        station: String,
+        component: String,
+        present: String,
+    },
     /// No channel of the station is in the stream.
     #[error("station {station}: not in the stream (stations present: {present})")]
     MissingStation { station: String, present: String },
@@ -60,10 +79,19 @@ pub enum WaveformError {
     NoCommonWindow { station: String },
     /// A sampling rate that is zero, negative, not finite, or a ratio the resampler refuses.
     #[error("{what}: invalid sampling rate {rate} Hz: {reason}")]
-    InvalidRate { what: String, rate: f64, reason: String },
+    InvalidRate {
+        what: String,
+        rate: f64,
+        reason: String,
+    },
     /// Filter corners outside (0, Nyquist) or inverted.
     #[error("band-pass {low}-{high} Hz at sampling rate {rate} Hz: {reason}")]
-    InvalidFilter { low: f64, high: f64, rate: f64, reason: String },
+    InvalidFilter {
+        low: f64,
+        high: f64,
+        rate: f64,
+        reason: String,
+    },
     /// Data that cannot be written (e.g. non-finite samples, an id too long).
     #[error("{path}: cannot write miniSEED: {message}")]
     Write { path: PathBuf, message: String },

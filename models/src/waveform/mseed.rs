@@ -22,7 +22,10 @@ use super::WaveformError;
 /// gaps split a channel into separate traces, see [`GapPolicy::Split`]).
 pub fn read_mseed(path: impl AsRef<Path>) -> Result<Stream, WaveformError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WaveformError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| WaveformError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     read_mseed_bytes(&bytes, path)
 }
 
@@ -34,14 +37,25 @@ pub fn read_mseed_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<Stream, 
     let mut record = 0usize;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
-        let corrupt = |message: String| WaveformError::Corrupt { path: path.clone(), record, offset, message };
+        let corrupt = |message: String| WaveformError::Corrupt {
+            path: path.clone(),
+            record,
+            offset,
+            message,
+        };
         // Trailing zero padding (some writers pad files to a block size) ends the file.
         if rest.iter().all(|&b| b == 0) {
             break;
         }
         let len = record_length(rest).map_err(corrupt)?;
         if len > rest.len() {
-            return Err(WaveformError::Truncated { path, record, offset, needed: len, available: rest.len() });
+            return Err(WaveformError::Truncated {
+                path,
+                record,
+                offset,
+                needed: len,
+                available: rest.len(),
+            });
         }
         let slice = &rest[..len];
         let decoded = std::panic::catch_unwind(|| miniseed_rs::decode(slice));
@@ -52,7 +66,9 @@ pub fn read_mseed_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<Stream, 
         };
         if let Some(mut t) = record_to_trace(&rec).map_err(corrupt)? {
             // v2 time correction (0.0001 s units), unless flagged as already applied
-            if rec.format_version == miniseed_rs::FormatVersion::V2 && rec.activity_flags & 0x02 == 0 {
+            if rec.format_version == miniseed_rs::FormatVersion::V2
+                && rec.activity_flags & 0x02 == 0
+            {
                 let corr = i32::from_be_bytes([slice[40], slice[41], slice[42], slice[43]]);
                 if corr != 0 {
                     t.start = add_seconds(t.start, corr as f64 * 1e-4);
@@ -82,9 +98,16 @@ fn record_length(data: &[u8]) -> Result<usize, String> {
         return Ok(40 + sid + extra + payload);
     }
     if data.len() < 48 {
-        return Err(format!("fixed header needs 48 bytes, {} remain", data.len()));
+        return Err(format!(
+            "fixed header needs 48 bytes, {} remain",
+            data.len()
+        ));
     }
-    if !data[..6].iter().all(|b| b.is_ascii_digit() || *b == b' ' || *b == 0) || !matches!(data[6], b'D' | b'R' | b'Q' | b'M') {
+    if !data[..6]
+        .iter()
+        .all(|b| b.is_ascii_digit() || *b == b' ' || *b == 0)
+        || !matches!(data[6], b'D' | b'R' | b'Q' | b'M')
+    {
         return Err("not a miniSEED data record (bad sequence number or quality indicator)".into());
     }
     let mut blk = u16::from_be_bytes([data[46], data[47]]) as usize;
@@ -102,7 +125,9 @@ fn record_length(data: &[u8]) -> Result<usize, String> {
             let len = 1usize << power;
             let data_offset = u16::from_be_bytes([data[44], data[45]]) as usize;
             if data_offset > len {
-                return Err(format!("data offset {data_offset} beyond the record length {len}"));
+                return Err(format!(
+                    "data offset {data_offset} beyond the record length {len}"
+                ));
             }
             return Ok(len);
         }
@@ -116,8 +141,13 @@ fn record_length(data: &[u8]) -> Result<usize, String> {
 
 fn nanotime_to_utc(t: &NanoTime) -> Option<DateTime<Utc>> {
     let date = NaiveDate::from_yo_opt(t.year as i32, t.day as u32)?;
-    let base = date.and_hms_opt(t.hour as u32, t.minute as u32, 0)?.and_utc();
-    Some(base + chrono::Duration::seconds(t.second as i64) + chrono::Duration::nanoseconds(t.nanosecond as i64))
+    let base = date
+        .and_hms_opt(t.hour as u32, t.minute as u32, 0)?
+        .and_utc();
+    Some(
+        base + chrono::Duration::seconds(t.second as i64)
+            + chrono::Duration::nanoseconds(t.nanosecond as i64),
+    )
 }
 
 fn utc_to_nanotime(t: DateTime<Utc>) -> NanoTime {
@@ -141,10 +171,19 @@ fn record_to_trace(rec: &MseedRecord) -> Result<Option<Trace>, String> {
         return Ok(None); // log or empty records carry no samples
     }
     if !(rec.sample_rate.is_finite() && rec.sample_rate > 0.0) {
-        return Err(format!("sampling rate {} Hz of {}.{}.{}.{} is not a positive number", rec.sample_rate, rec.network, rec.station, rec.location, rec.channel));
+        return Err(format!(
+            "sampling rate {} Hz of {}.{}.{}.{} is not a positive number",
+            rec.sample_rate, rec.network, rec.station, rec.location, rec.channel
+        ));
     }
-    let start = nanotime_to_utc(&rec.start_time).ok_or_else(|| format!("invalid start time {}", rec.start_time))?;
-    Ok(Some(Trace::new(TraceId::new(&rec.network, &rec.station, &rec.location, &rec.channel), start, rec.sample_rate, data)))
+    let start = nanotime_to_utc(&rec.start_time)
+        .ok_or_else(|| format!("invalid start time {}", rec.start_time))?;
+    Ok(Some(Trace::new(
+        TraceId::new(&rec.network, &rec.station, &rec.location, &rec.channel),
+        start,
+        rec.sample_rate,
+        data,
+    )))
 }
 
 /// Sample encoding of written records.
@@ -173,7 +212,10 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { encoding: MseedEncoding::Steim2, record_length: 4096 }
+        WriteOptions {
+            encoding: MseedEncoding::Steim2,
+            record_length: 4096,
+        }
     }
 }
 
@@ -186,16 +228,32 @@ pub fn write_mseed(path: impl AsRef<Path>, stream: &Stream) -> Result<(), Wavefo
 /// Record start times are stored to 0.1 ms (the v2 time resolution); the
 /// sampling rate must be a whole number of Hz or a whole number of seconds
 /// per sample. The file is written to a temporary name and renamed.
-pub fn write_mseed_with(path: impl AsRef<Path>, stream: &Stream, opts: &WriteOptions) -> Result<(), WaveformError> {
+pub fn write_mseed_with(
+    path: impl AsRef<Path>,
+    stream: &Stream,
+    opts: &WriteOptions,
+) -> Result<(), WaveformError> {
     let path = path.as_ref();
-    let bytes = encode_stream(stream, opts).map_err(|message| WaveformError::Write { path: path.to_path_buf(), message })?;
+    let bytes = encode_stream(stream, opts).map_err(|message| WaveformError::Write {
+        path: path.to_path_buf(),
+        message,
+    })?;
     let tmp = temp_name(path);
-    std::fs::write(&tmp, &bytes).map_err(|source| WaveformError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| WaveformError::Io { path: path.to_path_buf(), source })
+    std::fs::write(&tmp, &bytes).map_err(|source| WaveformError::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| WaveformError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn temp_name(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
 }
@@ -203,7 +261,10 @@ fn temp_name(path: &Path) -> PathBuf {
 /// Encode a whole stream into miniSEED v2 bytes.
 pub fn encode_stream(stream: &Stream, opts: &WriteOptions) -> Result<Vec<u8>, String> {
     if !opts.record_length.is_power_of_two() || !(256..=65536).contains(&opts.record_length) {
-        return Err(format!("record length {} is not a power of two in 256..65536", opts.record_length));
+        return Err(format!(
+            "record length {} is not a power of two in 256..65536",
+            opts.record_length
+        ));
     }
     let mut out = Vec::new();
     let mut seq = 1u32;
@@ -225,13 +286,21 @@ fn check_rate(rate: f64) -> bool {
     }
 }
 
-fn encode_trace(tr: &Trace, opts: &WriteOptions, seq: &mut u32, out: &mut Vec<u8>) -> Result<(), String> {
+fn encode_trace(
+    tr: &Trace,
+    opts: &WriteOptions,
+    seq: &mut u32,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     if !check_rate(tr.sampling_rate) {
         return Err(format!("{}: sampling rate {} Hz is not representable in miniSEED v2 (whole Hz or whole seconds per sample)", tr.id, tr.sampling_rate));
     }
     let id = &tr.id;
-    if id.network.len() > 2 || id.station.len() > 5 || id.location.len() > 2 || id.channel.len() > 3 {
-        return Err(format!("{id}: codes too long for miniSEED v2 (NET<=2, STA<=5, LOC<=2, CHA<=3)"));
+    if id.network.len() > 2 || id.station.len() > 5 || id.location.len() > 2 || id.channel.len() > 3
+    {
+        return Err(format!(
+            "{id}: codes too long for miniSEED v2 (NET<=2, STA<=5, LOC<=2, CHA<=3)"
+        ));
     }
     if let Some(i) = tr.data.iter().position(|x| !x.is_finite()) {
         return Err(format!("{id}: sample {i} is not finite"));
@@ -251,7 +320,9 @@ fn encode_trace(tr: &Trace, opts: &WriteOptions, seq: &mut u32, out: &mut Vec<u8
         ints.reserve(n);
         for (k, &x) in tr.data.iter().enumerate() {
             if x.abs() > (i32::MAX as f64) {
-                return Err(format!("{id}: sample {k} = {x} does not fit a 32-bit integer"));
+                return Err(format!(
+                    "{id}: sample {k} = {x} does not fit a 32-bit integer"
+                ));
             }
             ints.push(x.round() as i32);
         }
@@ -268,19 +339,35 @@ fn encode_trace(tr: &Trace, opts: &WriteOptions, seq: &mut u32, out: &mut Vec<u8
         let (count, samples, encoding) = match opts.encoding {
             MseedEncoding::Steim2 => {
                 let c = steim2_fit(&ints[i..], capacity)?;
-                (c, Samples::Int(ints[i..i + c].to_vec()), EncodingFormat::Steim2)
+                (
+                    c,
+                    Samples::Int(ints[i..i + c].to_vec()),
+                    EncodingFormat::Steim2,
+                )
             }
             MseedEncoding::Int32 => {
                 let c = (capacity / 4).min(n - i);
-                (c, Samples::Int(ints[i..i + c].to_vec()), EncodingFormat::Int32)
+                (
+                    c,
+                    Samples::Int(ints[i..i + c].to_vec()),
+                    EncodingFormat::Int32,
+                )
             }
             MseedEncoding::Float32 => {
                 let c = (capacity / 4).min(n - i);
-                (c, Samples::Float(tr.data[i..i + c].iter().map(|&x| x as f32).collect()), EncodingFormat::Float32)
+                (
+                    c,
+                    Samples::Float(tr.data[i..i + c].iter().map(|&x| x as f32).collect()),
+                    EncodingFormat::Float32,
+                )
             }
             MseedEncoding::Float64 => {
                 let c = (capacity / 8).min(n - i);
-                (c, Samples::Double(tr.data[i..i + c].to_vec()), EncodingFormat::Float64)
+                (
+                    c,
+                    Samples::Double(tr.data[i..i + c].to_vec()),
+                    EncodingFormat::Float64,
+                )
             }
         };
         let mut rec = base().with_encoding(encoding).with_samples(samples);
@@ -298,7 +385,9 @@ fn encode_trace(tr: &Trace, opts: &WriteOptions, seq: &mut u32, out: &mut Vec<u8
 /// Largest number of leading samples whose Steim-2 frames fit in `capacity` bytes.
 fn steim2_fit(ints: &[i32], capacity: usize) -> Result<usize, String> {
     let size = |k: usize| -> Result<usize, String> {
-        miniseed_rs::steim::encode_steim2(&ints[..k], ByteOrder::Big).map(|b| b.len()).map_err(|e| e.to_string())
+        miniseed_rs::steim::encode_steim2(&ints[..k], ByteOrder::Big)
+            .map(|b| b.len())
+            .map_err(|e| e.to_string())
     };
     // at most 7 differences per 32-bit word
     let hi_bound = (capacity / 4 * 7).min(ints.len()).min(u16::MAX as usize);

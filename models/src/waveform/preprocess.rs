@@ -55,7 +55,11 @@ impl Default for PreprocessOptions {
         PreprocessOptions {
             detrend: Detrend::Linear,
             taper_fraction: 0.005,
-            bandpass: Some(Bandpass { low_hz: 1.0, high_hz: 45.0, order: 2 }),
+            bandpass: Some(Bandpass {
+                low_hz: 1.0,
+                high_hz: 45.0,
+                order: 2,
+            }),
             target_rate: Some(100.0),
         }
     }
@@ -65,12 +69,21 @@ fn check_rate(what: &str, rate: f64) -> Result<(), WaveformError> {
     if rate.is_finite() && rate > 0.0 {
         Ok(())
     } else {
-        Err(WaveformError::InvalidRate { what: what.to_string(), rate, reason: "must be positive and finite".into() })
+        Err(WaveformError::InvalidRate {
+            what: what.to_string(),
+            rate,
+            reason: "must be positive and finite".into(),
+        })
     }
 }
 
 /// Run the options on one trace sampled at `fs` Hz; `what` names it in errors.
-pub fn process_trace(x: &[f64], fs: f64, opts: &PreprocessOptions, what: &str) -> Result<Vec<f64>, WaveformError> {
+pub fn process_trace(
+    x: &[f64],
+    fs: f64,
+    opts: &PreprocessOptions,
+    what: &str,
+) -> Result<Vec<f64>, WaveformError> {
     check_rate(what, fs)?;
     if let Some(t) = opts.target_rate {
         check_rate(&format!("{what} (target)"), t)?;
@@ -173,12 +186,20 @@ pub fn butterworth_sections(order: usize, fc: f64, fs: f64, highpass: bool) -> V
         let q = 1.0 / (2.0 * theta.sin());
         let norm = 1.0 / (1.0 + k / q + k * k);
         let a = [2.0 * (k * k - 1.0) * norm, (1.0 - k / q + k * k) * norm];
-        let b = if highpass { [norm, -2.0 * norm, norm] } else { [k * k * norm, 2.0 * k * k * norm, k * k * norm] };
+        let b = if highpass {
+            [norm, -2.0 * norm, norm]
+        } else {
+            [k * k * norm, 2.0 * k * k * norm, k * k * norm]
+        };
         out.push(Biquad { b, a });
     }
     if order % 2 == 1 {
         let a1 = (k - 1.0) / (k + 1.0);
-        let b = if highpass { [1.0 / (k + 1.0), -1.0 / (k + 1.0), 0.0] } else { [k / (k + 1.0), k / (k + 1.0), 0.0] };
+        let b = if highpass {
+            [1.0 / (k + 1.0), -1.0 / (k + 1.0), 0.0]
+        } else {
+            [k / (k + 1.0), k / (k + 1.0), 0.0]
+        };
         out.push(Biquad { b, a: [a1, 0.0] });
     }
     out
@@ -203,8 +224,19 @@ pub fn bandpass_zero_phase_gain(f: f64, fs: f64, low: f64, high: f64, order: usi
 /// Zero-phase Butterworth band-pass (see [`Bandpass`]). The signal is
 /// extended at both ends by odd reflection (about 3 periods of the low
 /// corner) to keep the edge transients out of the data.
-pub fn bandpass_zero_phase(x: &[f64], fs: f64, low: f64, high: f64, order: usize) -> Result<Vec<f64>, WaveformError> {
-    let bad = |reason: &str| WaveformError::InvalidFilter { low, high, rate: fs, reason: reason.to_string() };
+pub fn bandpass_zero_phase(
+    x: &[f64],
+    fs: f64,
+    low: f64,
+    high: f64,
+    order: usize,
+) -> Result<Vec<f64>, WaveformError> {
+    let bad = |reason: &str| WaveformError::InvalidFilter {
+        low,
+        high,
+        rate: fs,
+        reason: reason.to_string(),
+    };
     check_rate("band-pass", fs)?;
     if !(low.is_finite() && high.is_finite()) || low <= 0.0 || high <= low {
         return Err(bad("corners must satisfy 0 < low < high"));
@@ -249,7 +281,9 @@ fn check_ratio(what: &str, from: f64, to: f64) -> Result<(), WaveformError> {
         return Err(WaveformError::InvalidRate {
             what: what.to_string(),
             rate: from,
-            reason: format!("resampling to {to} Hz is a ratio of {r:.3e}, outside the supported 1e-3..1e3"),
+            reason: format!(
+                "resampling to {to} Hz is a ratio of {r:.3e}, outside the supported 1e-3..1e3"
+            ),
         });
     }
     Ok(())
@@ -294,7 +328,11 @@ pub fn resample(x: &[f64], from: f64, to: f64) -> Result<Vec<f64>, WaveformError
         .map(|i| {
             let u = i as f64 / PER;
             let arg = std::f64::consts::PI * cut * u;
-            let sinc = if arg.abs() < 1e-12 { 1.0 } else { arg.sin() / arg };
+            let sinc = if arg.abs() < 1e-12 {
+                1.0
+            } else {
+                arg.sin() / arg
+            };
             let r = u / half;
             cut * sinc * bessel_i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0b
         })

@@ -26,7 +26,11 @@ impl TraceId {
 
 impl std::fmt::Display for TraceId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}.{}", self.network, self.station, self.location, self.channel)
+        write!(
+            f,
+            "{}.{}.{}.{}",
+            self.network, self.station, self.location, self.channel
+        )
     }
 }
 
@@ -58,7 +62,12 @@ pub fn add_seconds(t: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
 
 impl Trace {
     pub fn new(id: TraceId, start: DateTime<Utc>, sampling_rate: f64, data: Vec<f64>) -> Self {
-        Trace { id, start, sampling_rate, data }
+        Trace {
+            id,
+            start,
+            sampling_rate,
+            data,
+        }
     }
     /// Sample interval (s).
     pub fn delta(&self) -> f64 {
@@ -66,7 +75,10 @@ impl Trace {
     }
     /// Time of the last sample (equal to `start` for a one-sample trace).
     pub fn end(&self) -> DateTime<Utc> {
-        add_seconds(self.start, self.data.len().saturating_sub(1) as f64 / self.sampling_rate)
+        add_seconds(
+            self.start,
+            self.data.len().saturating_sub(1) as f64 / self.sampling_rate,
+        )
     }
     /// Time of sample `i` (i may be beyond the end).
     pub fn time_of(&self, i: usize) -> DateTime<Utc> {
@@ -117,13 +129,22 @@ impl Stream {
         v
     }
     /// Traces whose fields match (`None` matches anything).
-    pub fn select(&self, network: Option<&str>, station: Option<&str>, location: Option<&str>, channel: Option<&str>) -> Stream {
+    pub fn select(
+        &self,
+        network: Option<&str>,
+        station: Option<&str>,
+        location: Option<&str>,
+        channel: Option<&str>,
+    ) -> Stream {
         let m = |want: Option<&str>, have: &str| want.is_none_or(|w| w == have);
         Stream::new(
             self.traces
                 .iter()
                 .filter(|t| {
-                    m(network, &t.id.network) && m(station, &t.id.station) && m(location, &t.id.location) && m(channel, &t.id.channel)
+                    m(network, &t.id.network)
+                        && m(station, &t.id.station)
+                        && m(location, &t.id.location)
+                        && m(channel, &t.id.channel)
                 })
                 .cloned()
                 .collect(),
