@@ -7,5 +7,6 @@
 pub mod runtime;
 
 pub use runtime::RuntimeError;
+pub mod convnetquake;
 pub mod eqtransformer;
 pub mod waveform;
