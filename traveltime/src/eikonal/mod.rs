@@ -13,7 +13,11 @@
 //! Without the factorisation a point source makes any scheme first order
 //! with a `h·log(1/h)`-type error. One-sided differences of `tau` are second
 //! order (`(3 tau_i - 4 tau_{i-1} + tau_{i-2}) / 2h`) wherever the two upwind
-//! nodes are accepted and monotone, first order elsewhere.
+//! nodes are accepted and monotone, first order elsewhere, and first order
+//! too where `tau` jumps by more than 50 % between them (a velocity
+//! contrast the grid does not resolve) or where the second-order solution
+//! is not an upwind time (non-positive, or earlier than every neighbour it
+//! was computed from).
 //!
 //! **Fast marching rather than fast sweeping.** Fast marching accepts each
 //! node once in increasing time order (a binary heap), so the cost is

@@ -19,6 +19,14 @@
 //! `tau_i`; its larger root is accepted when every `D_a >= 0` (upwind,
 //! causal). Otherwise smaller sets of axes are tried and the smallest
 //! causal time is kept; a single axis always gives a causal solution.
+//!
+//! Strong velocity contrasts: the second-order stencil is used only where
+//! `tau` changes by at most 50 % between the two upwind nodes
+//! ([`tau_resolved`]), and a second-order solution that is not an upwind
+//! time (non-positive `tau`, or earlier than every neighbour it came from)
+//! is replaced by the first-order one ([`upwind_root`]). Without these the
+//! quadratic extrapolation across an unresolved contrast gave negative
+//! times on tiny grids (`tests/eikonal_small_grids.rs`).
 
 use super::heap::NodeHeap;
 use super::EikonalOptions;
@@ -38,11 +46,28 @@ struct Cell {
     tau: f64,
 }
 
-/// One axis' contribution to the quadratic: `D = a·tau - b`.
+/// One axis' contribution to the quadratic: `D = a·tau - b` (second order
+/// where the stencil allowed it), with its first-order form `a1, b1` and
+/// the time `t_up` (s) of the upwind neighbour (`+inf` when there is none).
 #[derive(Clone, Copy, Default)]
 struct AxisTerm {
     a: f64,
     b: f64,
+    a1: f64,
+    b1: f64,
+    t_up: f64,
+}
+
+impl AxisTerm {
+    /// A first-order term (or one without a neighbour: `t_up = +inf`).
+    fn first_order(a: f64, b: f64, t_up: f64) -> Self {
+        AxisTerm { a, b, a1: a, b1: b, t_up }
+    }
+
+    /// The same axis with its first-order stencil.
+    fn to_first_order(self) -> Self {
+        AxisTerm { a: self.a1, b: self.b1, ..self }
+    }
 }
 
 struct Marcher<'a> {
@@ -255,7 +280,7 @@ impl Marcher<'_> {
                     // than taking the derivative as zero; this is the
                     // factored estimate with ∂tau/∂x_a ~ 0.
                     if grad_t0[a].abs() * r <= self.source_slowness * self.spacing[a] {
-                        terms[count] = AxisTerm { a: grad_t0[a].abs(), b: 0.0 };
+                        terms[count] = AxisTerm::first_order(grad_t0[a].abs(), 0.0, f64::INFINITY);
                         count += 1;
                     }
                     continue;
@@ -269,19 +294,19 @@ impl Marcher<'_> {
             } else {
                 (node[a] + 2 < self.n[a]).then(|| nb + s)
             };
-            let second = second.filter(|&nn| self.state[nn] == KNOWN && self.cells[nn].t <= self.cells[nb].t);
-            let (c, b) = match second {
-                Some(nn) => (1.5, 2.0 * self.cells[nb].tau - 0.5 * self.cells[nn].tau),
-                None => (1.0, self.cells[nb].tau),
-            };
+            let second = second.filter(|&nn| {
+                self.state[nn] == KNOWN
+                    && self.cells[nn].t <= self.cells[nb].t
+                    && tau_resolved(&self.cells[nb], &self.cells[nn])
+            });
             let q = t0 * self.inv_spacing[a];
-            terms[count] = AxisTerm { a: dir * grad_t0[a] + c * q, b: b * q };
+            terms[count] = axis_term(dir * grad_t0[a], q, &self.cells[nb], second.map(|nn| &self.cells[nn]));
             count += 1;
         }
         if count == 0 {
             return;
         }
-        let new_tau = best_causal_root(&terms[..count], slowness);
+        let new_tau = upwind_root(&mut terms[..count], slowness, t0);
         let Some(new_tau) = new_tau else { return };
         let new_t = t0 * new_tau;
         if new_t < self.cells[idx].t {
@@ -396,11 +421,8 @@ impl Marcher<'_> {
                     }
                     (idx + s, (node[a] + 2 <= self.hi[a]).then(|| idx + 2 * s))
                 };
-                let (c, b) = match nn.filter(|_| self.second_order) {
-                    Some(nn) => (1.5, 2.0 * self.cells[nb].tau - 0.5 * self.cells[nn].tau),
-                    None => (1.0, self.cells[nb].tau),
-                };
-                sides[a][side] = Some(AxisTerm { a: dir * grad_t0[a] + c * q, b: b * q });
+                let nn = nn.filter(|&nn| self.second_order && tau_resolved(&self.cells[nb], &self.cells[nn]));
+                sides[a][side] = Some(axis_term(dir * grad_t0[a], q, &self.cells[nb], nn.map(|nn| &self.cells[nn])));
             }
         }
         let mut tau = self.cells[idx].tau;
@@ -423,10 +445,74 @@ impl Marcher<'_> {
             if count == 0 {
                 return None;
             }
-            tau = best_causal_root(&terms[..count], slowness)?;
+            tau = upwind_root(&mut terms[..count], slowness, t0)?;
         }
         Some((tau, t0 * tau))
     }
+}
+
+/// Largest relative change of `tau` between the two upwind nodes for which
+/// the second-order stencil is used.
+const MAX_TAU_JUMP: f64 = 0.5;
+
+/// True when `tau` changes by at most [`MAX_TAU_JUMP`] (relative) between
+/// the upwind nodes `nb` and `nn`: the second-order stencil assumes `tau`
+/// smooth over it. A larger jump means a velocity contrast not resolved at
+/// the grid scale (in a smooth medium `tau` changes by `O(h·|∇v|/v)` per
+/// node, a few per cent at most), where the quadratic extrapolation
+/// `2·tau_n - tau_nn/2` overshoots and first order is used instead.
+#[inline]
+fn tau_resolved(nb: &Cell, nn: &Cell) -> bool {
+    (nn.tau - nb.tau).abs() <= MAX_TAU_JUMP * nb.tau
+}
+
+/// The term of one axis from its upwind neighbour `nb` (and the next one,
+/// `nn`, for the second-order stencil): `dir_grad_t0 = d·∂T0/∂x_a` (s/km),
+/// `q = T0_i / h_a` (s/km).
+#[inline]
+fn axis_term(dir_grad_t0: f64, q: f64, nb: &Cell, nn: Option<&Cell>) -> AxisTerm {
+    let (a1, b1) = (dir_grad_t0 + q, nb.tau * q);
+    match nn {
+        Some(nn) => AxisTerm { a: dir_grad_t0 + 1.5 * q, b: (2.0 * nb.tau - 0.5 * nn.tau) * q, a1, b1, t_up: nb.t },
+        None => AxisTerm { a: a1, b: b1, a1, b1, t_up: nb.t },
+    }
+}
+
+/// [`best_causal_root`] of `terms`, kept only when it is an upwind time:
+/// finite, `tau > 0` and `T_i = T0_i·tau` not earlier than every upwind
+/// neighbour it was computed from (a node whose every used neighbour is
+/// later would be a local minimum of `T`, which only the source is).
+/// Otherwise the update is redone with first-order stencils on every axis
+/// (and that solution kept when finite and positive).
+///
+/// Why: the second-order stencil extrapolates `tau` from two upwind nodes,
+/// `2·tau_n - tau_nn/2`, which is meaningless across a strong velocity
+/// contrast (`tau_nn > 4·tau_n` makes it negative). The quadratic then has
+/// a negative root that passes the `D >= 0` test, and on a grid small
+/// enough for the source box to cover it the box sweeps amplified it to
+/// times of about -1e6 s. The first-order factored update with positive
+/// upwind `tau` always gives `tau > 0` (every `D = a·tau - b >= 0` with
+/// `a, b > 0`), so the fallback is causal.
+#[inline]
+fn upwind_root(terms: &mut [AxisTerm], slowness: f64, t0: f64) -> Option<f64> {
+    let tol = 1e-12 * slowness;
+    let is_upwind = |terms: &[AxisTerm], tau: f64| {
+        let earliest = terms.iter().filter(|t| t.a * tau - t.b > tol).map(|t| t.t_up).fold(f64::INFINITY, f64::min);
+        tau.is_finite() && tau > 0.0 && (earliest.is_infinite() || t0 * tau >= earliest)
+    };
+    let tau = best_causal_root(terms, slowness);
+    let tau = match tau {
+        Some(tau) if is_upwind(terms, tau) => return Some(tau),
+        // Already first order: keep the factored first-order solution.
+        _ if terms.iter().all(|t| t.a == t.a1 && t.b == t.b1) => tau,
+        _ => {
+            for t in terms.iter_mut() {
+                *t = t.to_first_order();
+            }
+            best_causal_root(terms, slowness)
+        }
+    };
+    tau.filter(|&tau| tau.is_finite() && tau > 0.0)
 }
 
 /// Larger root of `Σ (a_k·tau - b_k)² = s²` when every `a_k·tau - b_k >= 0`.
