@@ -6,6 +6,10 @@
 //! offset, never a panic), turns records into [`Trace`]s and merges them;
 //! on writing it splits each trace into fixed-length v2 records.
 //!
+//! Limits: v2 records need big-endian headers (the data may be either byte
+//! order); little-endian headers are reported as corrupt. Written record
+//! start times have the v2 resolution of 0.1 ms.
+//!
 //! Pure Rust was chosen over the libmseed bindings (`mseed`) because those
 //! need libclang (bindgen) at build time, which a fresh machine lacks.
 
