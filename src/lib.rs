@@ -16,6 +16,7 @@ pub use eqnemix_samplers as samplers;
 pub use eqnemix_traveltime as traveltime;
 
 pub mod cli;
+pub mod config;
 pub mod cluster_gaussian;
 pub mod catalog;
 pub mod clustering;
@@ -23,6 +24,7 @@ pub mod io;
 pub mod plot;
 pub mod grid_posterior;
 pub mod likelihood;
+pub mod locate;
 pub mod output;
 pub mod picks;
 pub mod posterior;

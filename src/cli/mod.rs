@@ -7,8 +7,10 @@
 use clap::{Parser, Subcommand};
 
 pub mod cluster;
+pub mod config;
 pub mod generate;
 pub mod info;
+pub mod locate;
 pub mod pick;
 pub mod traveltime;
 
@@ -32,6 +34,10 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// Compute the P and S travel-time grids of one station and write them as NonLinLoc TIME grids.
     Traveltime(traveltime::TraveltimeArgs),
+    /// Locate every event of a picks file (posterior sampling, summaries, result files).
+    Locate(locate::LocateArgs),
+    /// Print a documented example configuration, or check one.
+    Config(config::ConfigArgs),
     /// Write a synthetic data set: continuous 3C miniSEED with local earthquakes, true catalog and picks.
     Generate(generate::GenerateArgs),
 }
@@ -44,6 +50,8 @@ impl Command {
             Command::Pick(a) => a.run(),
             Command::Cluster(a) => a.run(),
             Command::Traveltime(a) => a.run(),
+            Command::Locate(a) => a.run(),
+            Command::Config(a) => a.run(),
             Command::Generate(a) => a.run(),
         }
     }

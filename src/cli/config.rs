@@ -1,0 +1,38 @@
+//! `eqnemix config`: print or check configurations.
+//!
+//! ```text
+//! eqnemix config --example            # a documented config with every default
+//! eqnemix config --check FILE         # parse and validate FILE, print it in full
+//! ```
+
+use crate::config::{LocateConfig, EXAMPLE_CONFIG};
+use anyhow::{bail, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `eqnemix config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print a complete, commented example configuration (every default).
+    #[arg(long, conflicts_with = "check")]
+    pub example: bool,
+    /// Validate a configuration file and print it with every default filled in.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    /// Run the command.
+    pub fn run(self) -> Result<()> {
+        if self.example {
+            print!("{EXAMPLE_CONFIG}");
+            return Ok(());
+        }
+        if let Some(p) = self.check {
+            let cfg = LocateConfig::from_file(&p)?;
+            print!("{}", cfg.to_toml_string()?);
+            return Ok(());
+        }
+        bail!("give --example or --check FILE")
+    }
+}

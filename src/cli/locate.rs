@@ -1,0 +1,177 @@
+//! `eqnemix locate`: locate every event of a picks file.
+//!
+//! ```text
+//! eqnemix locate --config locate.toml --picks picks.csv --probabilities probs.csv \
+//!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR]
+//! ```
+//!
+//! Picks are either the picks CSV of [`crate::picks`] (needs `--stations`)
+//! or EQTransformer's `X_prediction_results.csv` (recognised by its
+//! `p_arrival_time` column); probabilities are ConvNetQuake's windows (see
+//! [`crate::locate::inputs`]). Every input is read and checked before
+//! anything is written. Events are located in parallel; per event the
+//! formats of `[output]` are written (`<id>.csv`, `<id>.json` with the
+//! diagnostics and flags, `<id>.hyp`, `<id>.xml`) and the draws
+//! (`<id>_draws.csv`), then `catalog.csv` (and `catalog.xml`) for all
+//! located events. A failing event is reported with its id and reason and
+//! does not stop the others; the exit status is non-zero if any failed.
+//!
+//! Posterior maps per event (`[output] maps`) are drawn by the plotting
+//! module once it exists; this command does not draw them yet.
+
+use crate::clustering::read_clusters_gaussian;
+use crate::config::{LocateConfig, OutputFormat};
+use crate::geo::LocalProjection;
+use crate::locate::batch::{catalog_csv, write_event_files, Batch};
+use crate::locate::inputs::{
+    is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv,
+};
+use crate::output::quakeml::{write_quakeml, QuakeMlOptions};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+/// Arguments of `eqnemix locate`.
+#[derive(Debug, Args)]
+pub struct LocateArgs {
+    /// TOML configuration (`eqnemix config --example` prints a documented one);
+    /// without it every setting takes its default.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Picks: eqnemix picks CSV (event_id,station,phase,time_utc,sigma_s) or EQTransformer's X_prediction_results.csv.
+    #[arg(long, value_name = "CSV")]
+    pub picks: PathBuf,
+    /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob).
+    #[arg(long, value_name = "CSV")]
+    pub probabilities: PathBuf,
+    /// clusters_gaussian.json written by `eqnemix cluster`.
+    #[arg(long, value_name = "JSON")]
+    pub clusters: PathBuf,
+    /// Station table (station, latitude, longitude, elevation_m; or east_km, north_km, depth_km).
+    #[arg(long, value_name = "CSV")]
+    pub stations: Option<PathBuf>,
+    /// Output folder (default: [output] dir of the config).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl LocateArgs {
+    /// Run the command.
+    pub fn run(self) -> Result<()> {
+        let (cfg, base_dir) = match &self.config {
+            Some(p) => (
+                LocateConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
+                p.parent().map(PathBuf::from).unwrap_or_default(),
+            ),
+            None => (LocateConfig::default(), PathBuf::from(".")),
+        };
+        let clusters_file = read_clusters_gaussian(&self.clusters)?;
+        let clusters = clusters_file.gaussians();
+        let origin = clusters_file.origin;
+        if let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) {
+            if (lon - origin.lon_deg).abs() > 1e-9 || (lat - origin.lat_deg).abs() > 1e-9 {
+                bail!(
+                    "region.origin_lon_deg/origin_lat_deg ({lon}, {lat}) differ from the origin ({}, {}) of {}: the clusters are in that frame",
+                    origin.lon_deg,
+                    origin.lat_deg,
+                    self.clusters.display()
+                );
+            }
+        }
+        let projection = LocalProjection::new(origin.lon_deg, origin.lat_deg)
+            .with_context(|| format!("projection origin of {}", self.clusters.display()))?;
+        let stations = match &self.stations {
+            Some(p) => read_stations_csv(p, &projection)?,
+            None => Vec::new(),
+        };
+        let events = if is_eqtransformer_csv(&self.picks)? {
+            read_eqtransformer_picks(&self.picks, &projection, &stations, cfg.likelihood.default_pick_sigma_s)?
+        } else {
+            if self.stations.is_none() {
+                bail!("{}: the eqnemix picks format needs --stations (station positions)", self.picks.display());
+            }
+            crate::picks::read_picks_csv(&self.picks, &stations)?
+        };
+        let mut seen = std::collections::HashSet::new();
+        for e in &events {
+            if !seen.insert(e.event_id.as_str()) {
+                bail!("{}: event id `{}` appears twice", self.picks.display(), e.event_id);
+            }
+        }
+        let probabilities = read_cluster_probabilities(&self.probabilities)?;
+        let region = cfg.region.region_box(&clusters).context("configuration")?;
+        let model = cfg.travel_time.build(&base_dir).context("configuration")?;
+        let out = self.out.clone().unwrap_or_else(|| cfg.output.dir.clone());
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+        let batch = Batch {
+            config: &cfg,
+            clusters: &clusters,
+            probabilities: &probabilities,
+            model: model.as_ref(),
+            region,
+            projection: Some(projection),
+        };
+        let bar = if self.quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(events.len() as u64)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} locating [{bar:30}] {pos}/{len} events {elapsed} (eta {eta}) {msg}")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        let results = batch.locate_all(&events, &|r| {
+            if let Err(f) = r {
+                bar.println(format!("event {} failed: {}", f.event_id, f.reason));
+            }
+            bar.inc(1);
+        });
+        bar.finish_and_clear();
+
+        let mut located = Vec::new();
+        let mut failures = Vec::new();
+        for r in results {
+            match r {
+                Ok(loc) => match write_event_files(&out, &loc, &cfg.output.formats, cfg.output.draws) {
+                    Ok(_) => located.push(loc),
+                    Err(e) => failures.push((loc.event_id.clone(), format!("writing results: {e}"))),
+                },
+                Err(f) => failures.push((f.event_id, f.reason)),
+            }
+        }
+        let refs: Vec<_> = located.iter().collect();
+        let catalog = out.join("catalog.csv");
+        let text = catalog_csv(&refs).context("catalog table")?;
+        crate::locate::batch::write_bytes(&catalog, text.as_bytes())?;
+        if cfg.output.formats.contains(&OutputFormat::Quakeml) {
+            let summaries: Vec<_> = located.iter().map(|l| l.summary.clone()).collect();
+            write_quakeml(&out.join("catalog.xml"), &summaries, &QuakeMlOptions::default())?;
+        }
+        let untrusted = located.iter().filter(|l| l.flags.untrustworthy).count();
+        let prior_dom = located.iter().filter(|l| l.flags.prior_dominated).count();
+        println!(
+            "located {} of {} events with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
+            located.len(),
+            events.len(),
+            cfg.sampler.kind(),
+            cfg.n_chains,
+            out.display()
+        );
+        for l in located.iter().filter(|l| !l.flags.reasons.is_empty()) {
+            println!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
+        }
+        if !failures.is_empty() {
+            for (id, why) in &failures {
+                eprintln!("  failed {id}: {why}");
+            }
+            bail!("{} of {} events failed", failures.len(), events.len());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! The documented example configuration printed by `eqnemix config --example`.
+
+/// A complete configuration with every key at its default value and a
+/// comment saying what it does. Parsing it gives [`super::LocateConfig::default`]
+/// (asserted by the tests), so it is a safe starting point to edit.
+pub const EXAMPLE_CONFIG: &str = r#"# eqnemix configuration (TOML). Every key is optional: a missing key takes
+# the value shown here. Units: km, s, km/s; x east, y north, z depth positive
+# down. Relative paths are relative to this file's folder.
+
+# Chains per event, run in parallel.
+n_chains = 4
+# Random seed: the same seed gives the same results.
+seed = 0
+
+[travel_time]
+# homogeneous | layered | eikonal | nll_grids
+kind = "homogeneous"
+# homogeneous: P and S velocities (km/s).
+vp_km_s = 6.0
+vs_km_s = 3.5
+# layered (and eikonal without vp_grid): a layered model file, e.g.
+# model = "examples/data/velocity/ridgecrest_1d.toml"
+# eikonal: NonLinLoc velocity grids instead of a layered model, e.g.
+# vp_grid = "grids/model.P.mod"
+# vs_grid = "grids/model.S.mod"     # or: vp_vs = 1.73
+# nll_grids: precomputed TIME grids <nll_dir>/<nll_root>.<PHASE>.<STATION>.time.{hdr,buf}
+# nll_dir = "grids"
+nll_root = "model"
+
+# Tabulation of the layered model (km).
+[travel_time.table]
+max_distance_km = 300.0
+distance_step_km = 1.0
+near_distance_km = 20.0
+near_distance_step_km = 0.25
+# depth_min_km = 0.0               # default: min(0, station depth)
+depth_max_km = 60.0
+depth_step_km = 0.5
+
+# Eikonal solver grid when the velocities come from a layered model (km).
+[travel_time.grid]
+n = [81, 81, 41]
+origin_km = [-40.0, -40.0, -2.0]
+spacing_km = [1.0, 1.0, 1.0]
+
+# Eikonal solver options.
+[travel_time.eikonal]
+second_order = true
+source_radius_nodes = 2.0
+source_box_nodes = 24
+max_sweep_iterations = 20
+
+[sampler]
+# metropolis | hmc | nuts | advi | smc | octree | tempering; the other keys
+# are that sampler's settings (see `eqnemix info` and the samplers crate).
+kind = "nuts"
+n_warmup = 500
+n_draws = 500
+target_accept = 0.8
+max_tree_depth = 10
+metric = "diag"                     # diag | dense
+adapt_metric = true
+init_step_size = 1.0
+max_energy_error = 1000.0
+
+[sampler.windows]
+init_buffer = 75
+base_window = 25
+term_buffer = 50
+
+[likelihood]
+# S-P time of every station with both picks (single station).
+s_minus_p = true
+# Absolute P and S times (networks); excludes s_minus_p.
+absolute_times = false
+# marginalise | sample (absolute times only)
+origin_time = "marginalise"
+# Window (s, relative to the earliest pick) of a sampled origin time.
+origin_time_window_s = [-120.0, 0.0]
+# Back-azimuth (von Mises) where the picks carry one.
+back_azimuth = true
+# gaussian | student_t
+residual = "gaussian"
+student_t_nu = 4.0
+# Travel-time model error (s), added in quadrature to each pick's sigma.
+model_error_s = 0.05
+# Pick sigma (s) when the picks file gives none.
+default_pick_sigma_s = 0.1
+
+[prior]
+# Weights w_k ∝ p_k^(1/temperature); > 1 flattens an over-confident classifier.
+temperature = 1.0
+# Floor on every cluster weight, in [0, 1/K).
+weight_floor = 0.0
+# Weight in [0, 1) of a uniform background over the region box.
+background_weight = 0.0
+# Rescale probabilities that do not sum to 1 instead of rejecting them.
+normalise = false
+sum_tolerance = 0.001
+
+[region]
+# Origin of the local frame (deg); default: the one in clusters_gaussian.json.
+# origin_lon_deg = -117.6
+# origin_lat_deg = 35.7
+# Search box (km); each default: cluster means ± margin_sigma sd (depth >= 0).
+# east_km = [-50.0, 50.0]
+# north_km = [-50.0, 50.0]
+# depth_km = [0.0, 30.0]
+margin_sigma = 4.0
+
+[output]
+# Output folder (--out overrides it).
+dir = "eqnemix-output"
+# Per event: csv, json, hyp (NonLinLoc), quakeml.
+formats = ["csv", "json", "hyp", "quakeml"]
+# Save the posterior draws (<event>_draws.csv) for re-plotting.
+draws = true
+# Posterior map per event.
+maps = true
+# Credible levels of ellipsoids, ellipses and HDIs.
+levels = [0.68, 0.9, 0.95]
+
+[diagnostics]
+# "untrustworthy" when R-hat > max_rhat, bulk/tail ESS < min_ess, or more
+# than max_divergent_fraction of the transitions diverged.
+max_rhat = 1.01
+min_ess = 400.0
+max_divergent_fraction = 0.01
+# "prior-dominated" when KL(posterior || prior) < this many nats.
+min_information_gain_nats = 1.0
+n_prior_draws = 4000
+
+[run]
+# Inputs of the whole pipeline (`eqnemix run`); `eqnemix locate` ignores them.
+# mseed_dir = "data/mseed"
+# station = "CI.CCC"
+# stations = "data/stations.csv"
+# catalog = "data/catalog.csv"
+# n_clusters = 4
+# eqtransformer_model = "models/assets/eqtransformer.onnx"
+# convnetquake_model = "models/assets/convnetquake.onnx"
+"#;

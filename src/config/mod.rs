@@ -1,0 +1,555 @@
+//! The TOML configuration of `eqnemix locate` (and, in its `[run]` table,
+//! of the later `eqnemix run` pipeline).
+//!
+//! Every key has a default ([`LocateConfig::default`]), so an empty file is
+//! a valid configuration; unknown keys are errors (a typo never passes
+//! silently). [`LocateConfig::validate`] checks values and names the key in
+//! its error, e.g. `sampler.n_draws: must be > 0`. Syntax errors name the
+//! file and line. `eqnemix config --example` prints [`EXAMPLE_CONFIG`], a
+//! commented file that parses back into the defaults.
+//!
+//! ```
+//! use eqnemix::config::LocateConfig;
+//! let cfg = LocateConfig::from_toml_str("n_chains = 2\n[sampler]\nkind = \"metropolis\"\n", "c.toml")?;
+//! assert_eq!(cfg.n_chains, 2);
+//! assert_eq!(cfg.sampler.kind(), "metropolis");
+//! let err = LocateConfig::from_toml_str("[sampler]\nkind = \"nuts\"\nn_draws = 0\n", "c.toml").unwrap_err();
+//! assert!(err.to_string().contains("sampler.n_draws"));
+//! # Ok::<(), eqnemix::config::ConfigError>(())
+//! ```
+
+mod example;
+pub mod likelihood;
+pub mod travel_time;
+
+pub use example::EXAMPLE_CONFIG;
+pub use likelihood::{LikelihoodConfig, OriginTimeMode, ResidualKind};
+pub use travel_time::{GridConfig, NllTimeGrids, TravelTimeConfig, TravelTimeKind};
+
+use crate::prior::{Background, PriorOptions, RegionBox};
+use crate::ClusterGaussian;
+use eqnemix_samplers::any::SamplerConfig;
+use eqnemix_samplers::nuts::NutsConfig;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Why a configuration could not be read or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax error, unknown key or wrong type.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is out of range; `key` is its dotted path.
+    #[error("{key}: {why}")]
+    Invalid {
+        /// Dotted key, e.g. `sampler.n_draws`.
+        key: String,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+fn invalid(key: impl Into<String>, why: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        why: why.into(),
+    }
+}
+
+/// `[prior]`: how the classifier's cluster probabilities become the prior
+/// (see [`crate::prior::gmm`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PriorConfig {
+    /// Temperature `T > 0`: weights `∝ p_k^(1/T)`; `T > 1` flattens an
+    /// over-confident classifier.
+    pub temperature: f64,
+    /// Floor on every cluster weight after tempering, in `[0, 1/K)`.
+    pub weight_floor: f64,
+    /// Weight in `[0, 1)` of a uniform background over the region box.
+    pub background_weight: f64,
+    /// Divide the probabilities by their sum instead of rejecting a sum off 1.
+    pub normalise: bool,
+    /// Tolerance on `|Σ p_k − 1|` when `normalise` is off.
+    pub sum_tolerance: f64,
+}
+
+impl Default for PriorConfig {
+    fn default() -> Self {
+        PriorConfig {
+            temperature: 1.0,
+            weight_floor: 0.0,
+            background_weight: 0.0,
+            normalise: false,
+            sum_tolerance: 1e-3,
+        }
+    }
+}
+
+impl PriorConfig {
+    /// The prior options for the region `region` (the background's box).
+    pub fn options(&self, region: RegionBox) -> PriorOptions {
+        PriorOptions {
+            temperature: self.temperature,
+            weight_floor: self.weight_floor,
+            normalise: self.normalise,
+            sum_tolerance: self.sum_tolerance,
+            background: (self.background_weight > 0.0).then_some(Background {
+                weight: self.background_weight,
+                region,
+            }),
+        }
+    }
+}
+
+/// `[region]`: the local frame and the box the hypocentre is searched in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegionConfig {
+    /// Longitude (deg E) of the local frame's origin; default: the origin
+    /// stated in `clusters_gaussian.json` (both must agree when both given).
+    pub origin_lon_deg: Option<f64>,
+    /// Latitude (deg N) of the local frame's origin.
+    pub origin_lat_deg: Option<f64>,
+    /// `[min, max]` east (km); default: the clusters' envelope.
+    pub east_km: Option<[f64; 2]>,
+    /// `[min, max]` north (km); default: the clusters' envelope.
+    pub north_km: Option<[f64; 2]>,
+    /// `[min, max]` depth (km, positive down, min >= 0); default: the
+    /// clusters' envelope cut at 0.
+    pub depth_km: Option<[f64; 2]>,
+    /// Half-width of the default envelope in cluster standard deviations.
+    pub margin_sigma: f64,
+}
+
+impl Default for RegionConfig {
+    fn default() -> Self {
+        RegionConfig {
+            origin_lon_deg: None,
+            origin_lat_deg: None,
+            east_km: None,
+            north_km: None,
+            depth_km: None,
+            margin_sigma: 4.0,
+        }
+    }
+}
+
+impl RegionConfig {
+    /// The region box: the configured bounds, the others from the envelope
+    /// `mean ± margin_sigma·sd` of every cluster (depth cut at 0 km).
+    pub fn region_box(&self, clusters: &[ClusterGaussian]) -> Result<RegionBox, ConfigError> {
+        let given = [self.east_km, self.north_km, self.depth_km];
+        let names = ["region.east_km", "region.north_km", "region.depth_km"];
+        let mut lo = [0.0; 3];
+        let mut hi = [0.0; 3];
+        for a in 0..3 {
+            if let Some([l, h]) = given[a] {
+                lo[a] = l;
+                hi[a] = h;
+            } else {
+                if clusters.is_empty() {
+                    return Err(invalid(names[a], "needed when there are no clusters"));
+                }
+                lo[a] = f64::INFINITY;
+                hi[a] = f64::NEG_INFINITY;
+                for c in clusters {
+                    let s = c.cov_km2[a][a].max(0.0).sqrt();
+                    lo[a] = lo[a].min(c.mean_km[a] - self.margin_sigma * s);
+                    hi[a] = hi[a].max(c.mean_km[a] + self.margin_sigma * s);
+                }
+                if a == 2 {
+                    lo[a] = lo[a].max(0.0);
+                }
+            }
+            if !(lo[a].is_finite() && hi[a].is_finite() && lo[a] < hi[a]) {
+                return Err(invalid(names[a], format!("needs finite [min, max] with min < max (is [{}, {}])", lo[a], hi[a])));
+            }
+        }
+        if lo[2] < 0.0 {
+            return Err(invalid("region.depth_km", "min must be >= 0 (depth positive down)"));
+        }
+        Ok(RegionBox::new(lo, hi))
+    }
+}
+
+/// A result file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputFormat {
+    /// One CSV row per event (`<id>.csv`) and the catalog table `catalog.csv`.
+    Csv,
+    /// Full summary and diagnostics, `<id>.json`.
+    Json,
+    /// NonLinLoc-style hypocenter file, `<id>.hyp`.
+    Hyp,
+    /// QuakeML 1.2, `<id>.xml` and `catalog.xml`.
+    Quakeml,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Output folder (the `--out` flag overrides it).
+    pub dir: PathBuf,
+    /// Formats written per event: `csv`, `json`, `hyp`, `quakeml`.
+    pub formats: Vec<OutputFormat>,
+    /// Write each event's posterior draws (`<id>_draws.csv`) for re-plotting.
+    pub draws: bool,
+    /// Draw a posterior map per event (when the plotting module is present).
+    pub maps: bool,
+    /// Credible levels of the ellipsoids, ellipses and HDIs, in (0, 1).
+    pub levels: Vec<f64>,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            dir: PathBuf::from("eqnemix-output"),
+            formats: vec![
+                OutputFormat::Csv,
+                OutputFormat::Json,
+                OutputFormat::Hyp,
+                OutputFormat::Quakeml,
+            ],
+            draws: true,
+            maps: true,
+            levels: vec![0.68, 0.90, 0.95],
+        }
+    }
+}
+
+/// `[diagnostics]`: when a location is flagged (see
+/// [`crate::locate::LocationFlags`] for the rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiagnosticsConfig {
+    /// Untrustworthy when any coordinate's rank-normalised R-hat exceeds this.
+    pub max_rhat: f64,
+    /// Untrustworthy when any coordinate's bulk or tail ESS is below this.
+    pub min_ess: f64,
+    /// Untrustworthy when more than this fraction of transitions diverged.
+    pub max_divergent_fraction: f64,
+    /// Prior-dominated when the information gain KL(posterior ‖ prior) is
+    /// below this many nats.
+    pub min_information_gain_nats: f64,
+    /// Prior draws used to estimate the evidence in the information gain.
+    pub n_prior_draws: usize,
+}
+
+impl Default for DiagnosticsConfig {
+    fn default() -> Self {
+        DiagnosticsConfig {
+            max_rhat: 1.01,
+            min_ess: 400.0,
+            max_divergent_fraction: 0.01,
+            min_information_gain_nats: 1.0,
+            n_prior_draws: 4000,
+        }
+    }
+}
+
+/// `[run]`: inputs of the whole pipeline (`eqnemix run`, not yet
+/// implemented); `eqnemix locate` ignores them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// Folder of continuous miniSEED files.
+    pub mseed_dir: Option<PathBuf>,
+    /// Station code (`NET.STA`) to process.
+    pub station: Option<String>,
+    /// Station table (code, latitude, longitude, elevation).
+    pub stations: Option<PathBuf>,
+    /// Catalog CSV the clusters are built from.
+    pub catalog: Option<PathBuf>,
+    /// Number of clusters K.
+    pub n_clusters: Option<usize>,
+    /// EQTransformer ONNX model (default: the shipped one).
+    pub eqtransformer_model: Option<PathBuf>,
+    /// ConvNetQuake ONNX model (default: the shipped one).
+    pub convnetquake_model: Option<PathBuf>,
+}
+
+/// The sampler of the default configuration: NUTS, 500 warm-up and 500
+/// kept draws per chain (4 chains: 2000 draws, typically > 1000 bulk ESS).
+pub fn default_sampler() -> SamplerConfig {
+    SamplerConfig::Nuts(NutsConfig {
+        n_warmup: 500,
+        n_draws: 500,
+        ..NutsConfig::default()
+    })
+}
+
+fn default_sampler_serde() -> SamplerConfig {
+    default_sampler()
+}
+
+/// The whole configuration of `eqnemix locate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocateConfig {
+    /// Chains per event (run in parallel).
+    pub n_chains: usize,
+    /// Seed: same seed, same results (each event's seed mixes in its index).
+    pub seed: u64,
+    /// Travel-time model.
+    pub travel_time: TravelTimeConfig,
+    /// Sampler, chosen by its `kind`.
+    #[serde(default = "default_sampler_serde")]
+    pub sampler: SamplerConfig,
+    /// Likelihood terms.
+    pub likelihood: LikelihoodConfig,
+    /// Prior weights.
+    pub prior: PriorConfig,
+    /// Frame and search box.
+    pub region: RegionConfig,
+    /// Result files.
+    pub output: OutputConfig,
+    /// Flags on the results.
+    pub diagnostics: DiagnosticsConfig,
+    /// Pipeline inputs (for `eqnemix run`).
+    pub run: RunConfig,
+}
+
+impl Default for LocateConfig {
+    fn default() -> Self {
+        LocateConfig {
+            n_chains: 4,
+            seed: 0,
+            travel_time: TravelTimeConfig::default(),
+            sampler: default_sampler(),
+            likelihood: LikelihoodConfig::default(),
+            prior: PriorConfig::default(),
+            region: RegionConfig::default(),
+            output: OutputConfig::default(),
+            diagnostics: DiagnosticsConfig::default(),
+            run: RunConfig::default(),
+        }
+    }
+}
+
+/// 1-based line of byte offset `pos` in `text`.
+fn line_of(text: &str, pos: usize) -> usize {
+    text[..pos.min(text.len())].matches('\n').count() + 1
+}
+
+impl LocateConfig {
+    /// Read and validate a configuration file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml_str(&text, path)
+    }
+
+    /// Parse and validate TOML `text`; `path` names it in errors.
+    pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let syntax = |e: toml::de::Error| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
+            message: e.message().trim_end().to_string(),
+        };
+        let cfg: LocateConfig = toml::from_str(text).map_err(syntax)?;
+        // The sampler table is an internally tagged enum, where serde cannot
+        // deny unknown keys: compare the given keys with the parsed ones.
+        let raw: toml::Table = toml::from_str(text).map_err(syntax)?;
+        if let Some(toml::Value::Table(given)) = raw.get("sampler") {
+            let parsed = toml::Value::try_from(&cfg.sampler).map_err(|e| invalid("sampler", e.to_string()))?;
+            if let toml::Value::Table(parsed) = parsed {
+                if let Some(k) = unknown_key(given, &parsed, "sampler") {
+                    return Err(ConfigError::Syntax {
+                        path: path.to_path_buf(),
+                        line: key_line(text, &k),
+                        message: format!("unknown key `{k}` for sampler kind = \"{}\"", cfg.sampler.kind()),
+                    });
+                }
+            }
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Check every value; the error names the dotted key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.n_chains == 0 {
+            return Err(invalid("n_chains", "must be > 0"));
+        }
+        self.travel_time.validate()?;
+        validate_sampler(&self.sampler)?;
+        self.likelihood.validate()?;
+        let p = &self.prior;
+        if !(p.temperature.is_finite() && p.temperature > 0.0) {
+            return Err(invalid("prior.temperature", format!("must be finite and > 0 (is {})", p.temperature)));
+        }
+        if !(p.weight_floor.is_finite() && (0.0..1.0).contains(&p.weight_floor)) {
+            return Err(invalid("prior.weight_floor", format!("must be in [0, 1/K) (is {})", p.weight_floor)));
+        }
+        if !(p.background_weight.is_finite() && (0.0..1.0).contains(&p.background_weight)) {
+            return Err(invalid("prior.background_weight", format!("must be in [0, 1) (is {})", p.background_weight)));
+        }
+        if !(p.sum_tolerance.is_finite() && p.sum_tolerance >= 0.0) {
+            return Err(invalid("prior.sum_tolerance", "must be finite and >= 0"));
+        }
+        let r = &self.region;
+        match (r.origin_lon_deg, r.origin_lat_deg) {
+            (Some(lon), Some(lat)) => {
+                if !lon.is_finite() {
+                    return Err(invalid("region.origin_lon_deg", "must be finite"));
+                }
+                if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+                    return Err(invalid("region.origin_lat_deg", "must be in [-90, 90]"));
+                }
+            }
+            (None, None) => {}
+            (Some(_), None) => return Err(invalid("region.origin_lat_deg", "needed with region.origin_lon_deg")),
+            (None, Some(_)) => return Err(invalid("region.origin_lon_deg", "needed with region.origin_lat_deg")),
+        }
+        if !(r.margin_sigma.is_finite() && r.margin_sigma > 0.0) {
+            return Err(invalid("region.margin_sigma", "must be finite and > 0"));
+        }
+        for (name, v) in [("east_km", r.east_km), ("north_km", r.north_km), ("depth_km", r.depth_km)] {
+            if let Some([a, b]) = v {
+                if !(a.is_finite() && b.is_finite() && a < b) {
+                    return Err(invalid(format!("region.{name}"), format!("needs finite [min, max] with min < max (is [{a}, {b}])")));
+                }
+                if name == "depth_km" && a < 0.0 {
+                    return Err(invalid("region.depth_km", "min must be >= 0 (depth positive down)"));
+                }
+            }
+        }
+        for &l in &self.output.levels {
+            if !(l > 0.0 && l < 1.0) {
+                return Err(invalid("output.levels", format!("{l} is not in (0, 1)")));
+            }
+        }
+        let d = &self.diagnostics;
+        if !(d.max_rhat.is_finite() && d.max_rhat >= 1.0) {
+            return Err(invalid("diagnostics.max_rhat", "must be finite and >= 1"));
+        }
+        if !(d.min_ess.is_finite() && d.min_ess >= 0.0) {
+            return Err(invalid("diagnostics.min_ess", "must be finite and >= 0"));
+        }
+        if !(d.max_divergent_fraction.is_finite() && (0.0..=1.0).contains(&d.max_divergent_fraction)) {
+            return Err(invalid("diagnostics.max_divergent_fraction", "must be in [0, 1]"));
+        }
+        if !d.min_information_gain_nats.is_finite() {
+            return Err(invalid("diagnostics.min_information_gain_nats", "must be finite"));
+        }
+        if d.n_prior_draws == 0 {
+            return Err(invalid("diagnostics.n_prior_draws", "must be > 0"));
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML (every key, defaults included).
+    pub fn to_toml_string(&self) -> Result<String, ConfigError> {
+        toml::to_string_pretty(self).map_err(|e| invalid("(config)", e.to_string()))
+    }
+}
+
+/// First key of `given` (recursively) absent from `parsed`.
+fn unknown_key(given: &toml::Table, parsed: &toml::Table, prefix: &str) -> Option<String> {
+    for (k, v) in given {
+        match (v, parsed.get(k)) {
+            (_, None) if k != "kind" => return Some(format!("{prefix}.{k}")),
+            (toml::Value::Table(g), Some(toml::Value::Table(p))) => {
+                if let Some(u) = unknown_key(g, p, &format!("{prefix}.{k}")) {
+                    return Some(u);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Line of the first `name =` assignment of the last component of `key`.
+fn key_line(text: &str, key: &str) -> usize {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(last)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+fn validate_sampler(s: &SamplerConfig) -> Result<(), ConfigError> {
+    let pos = |key: &str, v: usize| {
+        if v > 0 {
+            Ok(())
+        } else {
+            Err(invalid(format!("sampler.{key}"), "must be > 0"))
+        }
+    };
+    let prob = |key: &str, v: f64| {
+        if v > 0.0 && v < 1.0 {
+            Ok(())
+        } else {
+            Err(invalid(format!("sampler.{key}"), format!("must be in (0, 1) (is {v})")))
+        }
+    };
+    let posf = |key: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(())
+        } else {
+            Err(invalid(format!("sampler.{key}"), format!("must be finite and > 0 (is {v})")))
+        }
+    };
+    match s {
+        SamplerConfig::Nuts(c) => {
+            pos("n_draws", c.n_draws)?;
+            prob("target_accept", c.target_accept)?;
+            posf("init_step_size", c.init_step_size)?;
+            if !(1..=20).contains(&c.max_tree_depth) {
+                return Err(invalid("sampler.max_tree_depth", "must be in 1..=20"));
+            }
+        }
+        SamplerConfig::Hmc(c) => {
+            pos("n_draws", c.n_draws)?;
+            prob("target_accept", c.target_accept)?;
+            posf("init_step_size", c.init_step_size)?;
+        }
+        SamplerConfig::Metropolis(c) => {
+            pos("n_draws", c.n_draws)?;
+            pos("thin", c.thin)?;
+            prob("target_accept", c.target_accept)?;
+            posf("init_scale", c.init_scale)?;
+        }
+        SamplerConfig::Advi(c) => {
+            pos("n_draws", c.n_draws)?;
+            pos("max_iters", c.max_iters)?;
+        }
+        SamplerConfig::Smc(c) => pos("n_particles", c.n_particles)?,
+        SamplerConfig::Octree(c) => {
+            pos("n_draws", c.n_draws)?;
+            pos("max_cells", c.max_cells)?;
+        }
+        SamplerConfig::Tempering(c) => {
+            pos("n_draws", c.n_draws)?;
+            pos("n_temps", c.n_temps)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,405 @@
+//! Input files of `eqnemix locate`: station tables, EQTransformer's
+//! `X_prediction_results.csv`, ConvNetQuake's cluster probabilities, and
+//! the join of each event to its probability window.
+//!
+//! # Cluster probabilities CSV
+//!
+//! As ConvNetQuake's prediction output is written: one row per window with
+//! the columns `start_time`, `end_time` (UTC, ISO 8601) and `clusters_prob`,
+//! the probability of each cluster in id order, written either as a
+//! bracketed list `"[0.1 0.7 0.2]"` (spaces or commas) or as `0.1;0.7;0.2`.
+//! An event is joined to the first window (in file order) with
+//! `start_time <= t_P < end_time`, `t_P` its earliest P pick (earliest
+//! pick when no P), as the original joins detections to windows.
+//!
+//! # EQTransformer CSV
+//!
+//! The columns of [`eqnemix_models::eqtransformer::PREDICTION_COLUMNS`]
+//! (the original's 19, plus optional `p_time_uncertainty_s` and
+//! `s_time_uncertainty_s`). Each row is one event at one station, with id
+//! `<network>.<station>_<p_arrival_time>`; the pick sigma is the row's time
+//! uncertainty (s) if given, else the configured default. The station
+//! position comes from `station_lat`, `station_lon` (deg) and `station_elv`
+//! (m), unless a station table names the station.
+//!
+//! # Station table
+//!
+//! Columns `station` (or `code`) and either `latitude`, `longitude` (deg)
+//! and `elevation_m` (optional, m above sea level), or `east_km`,
+//! `north_km`, `depth_km` in the local frame.
+
+use crate::catalog::parse_utc_time;
+use crate::geo::LocalProjection;
+use crate::picks::{duration_s, PhasePick, Picks, StationPicks};
+use chrono::{DateTime, Utc};
+use eqnemix_traveltime::Station;
+use std::path::{Path, PathBuf};
+
+/// An input file is wrong; names the file, line (1-based, header = 1) and field.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A row or field is wrong.
+    #[error("{path}:{line}: field `{field}`: {what}")]
+    Format {
+        /// File.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Column.
+        field: String,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+/// One window of classifier output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbabilityWindow {
+    /// Window start (UTC).
+    pub start: DateTime<Utc>,
+    /// Window end (UTC).
+    pub end: DateTime<Utc>,
+    /// Probability of each cluster, in id order.
+    pub probabilities: Vec<f64>,
+    /// Line of the row in its file (1-based, header = 1).
+    pub line: u64,
+}
+
+/// Cluster probabilities of every window, with the file they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterProbabilities {
+    /// The file (for messages).
+    pub path: PathBuf,
+    /// The windows in file order.
+    pub windows: Vec<ProbabilityWindow>,
+}
+
+struct Table {
+    path: PathBuf,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table, InputError> {
+        let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+            path: path.into(),
+            source,
+        })?;
+        Self::from_reader(file, path)
+    }
+
+    fn from_reader<R: std::io::Read>(r: R, path: &Path) -> Result<Table, InputError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .flexible(false)
+            .from_reader(r);
+        let err = |line: u64, field: &str, what: String| InputError::Format {
+            path: path.into(),
+            line,
+            field: field.into(),
+            what,
+        };
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(|e| err(1, "header", e.to_string()))?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, "record", e.to_string())
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            rows.push((line, rec));
+        }
+        Ok(Table {
+            path: path.into(),
+            headers,
+            rows,
+        })
+    }
+
+    fn col(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.headers.iter().position(|h| h == n))
+    }
+
+    fn need(&self, names: &[&str]) -> Result<usize, InputError> {
+        self.col(names).ok_or_else(|| self.err(1, names[0], "missing column".into()))
+    }
+
+    fn err(&self, line: u64, field: &str, what: String) -> InputError {
+        InputError::Format {
+            path: self.path.clone(),
+            line,
+            field: field.into(),
+            what,
+        }
+    }
+
+    fn text<'a>(&self, rec: &'a csv::StringRecord, c: Option<usize>) -> Option<&'a str> {
+        c.and_then(|c| rec.get(c)).filter(|s| !s.is_empty())
+    }
+
+    fn required<'a>(&self, line: u64, rec: &'a csv::StringRecord, c: usize, name: &str) -> Result<&'a str, InputError> {
+        self.text(rec, Some(c)).ok_or_else(|| self.err(line, name, "missing value".into()))
+    }
+
+    fn number(&self, line: u64, s: &str, name: &str) -> Result<f64, InputError> {
+        let v: f64 = s
+            .parse()
+            .map_err(|_| self.err(line, name, format!("`{s}` is not a number")))?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(self.err(line, name, format!("`{s}` is not finite")))
+        }
+    }
+
+    fn time(&self, line: u64, s: &str, name: &str) -> Result<DateTime<Utc>, InputError> {
+        parse_utc_time(s).ok_or_else(|| self.err(line, name, format!("`{s}` is not a UTC time")))
+    }
+}
+
+/// Parse `"[0.1 0.7 0.2]"`, `"[0.1, 0.7, 0.2]"` or `"0.1;0.7;0.2"`.
+/// Returns the values or the offending token.
+pub fn parse_probability_list(s: &str) -> Result<Vec<f64>, String> {
+    let inner = s.trim().trim_start_matches('[').trim_end_matches(']');
+    let out: Result<Vec<f64>, String> = inner
+        .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<f64>().map_err(|_| t.to_string()))
+        .collect();
+    match out {
+        Ok(v) if v.is_empty() => Err(String::new()),
+        other => other,
+    }
+}
+
+/// Read a cluster-probabilities CSV (module doc). Every probability must be
+/// finite and in `[0, 1]`; every row must have as many as the first.
+pub fn read_cluster_probabilities(path: &Path) -> Result<ClusterProbabilities, InputError> {
+    from_table(Table::read(path)?)
+}
+
+/// As [`read_cluster_probabilities`] from text; `path` names it in errors.
+pub fn cluster_probabilities_from_str(text: &str, path: &Path) -> Result<ClusterProbabilities, InputError> {
+    from_table(Table::from_reader(text.as_bytes(), path)?)
+}
+
+fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
+    let cs = t.need(&["start_time"])?;
+    let ce = t.need(&["end_time"])?;
+    let cp = t.need(&["clusters_prob"])?;
+    let mut windows = Vec::with_capacity(t.rows.len());
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let start = t.time(line, t.required(line, rec, cs, "start_time")?, "start_time")?;
+        let end = t.time(line, t.required(line, rec, ce, "end_time")?, "end_time")?;
+        if end <= start {
+            return Err(t.err(line, "end_time", "must be after start_time".into()));
+        }
+        let raw = t.required(line, rec, cp, "clusters_prob")?;
+        let probabilities = parse_probability_list(raw).map_err(|tok| {
+            t.err(line, "clusters_prob", if tok.is_empty() { "no probabilities".into() } else { format!("`{tok}` is not a number") })
+        })?;
+        if let Some((k, p)) = probabilities
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !(p.is_finite() && (0.0..=1.0).contains(*p)))
+        {
+            return Err(t.err(line, "clusters_prob", format!("probability of cluster {k} is {p}; must be finite and in [0, 1]")));
+        }
+        if let Some(first) = windows.first().map(|w: &ProbabilityWindow| w.probabilities.len()) {
+            if probabilities.len() != first {
+                return Err(t.err(
+                    line,
+                    "clusters_prob",
+                    format!("{} probabilities where the first row has {first}", probabilities.len()),
+                ));
+            }
+        }
+        windows.push(ProbabilityWindow {
+            start,
+            end,
+            probabilities,
+            line,
+        });
+    }
+    Ok(ClusterProbabilities {
+        path: t.path,
+        windows,
+    })
+}
+
+impl ClusterProbabilities {
+    /// The first window holding `t` (`start <= t < end`).
+    pub fn window_at(&self, t: DateTime<Utc>) -> Option<&ProbabilityWindow> {
+        self.windows.iter().find(|w| w.start <= t && t < w.end)
+    }
+
+    /// The probabilities for the event `picks` (module doc), checked against
+    /// `n_clusters` and, unless `normalise`, for a sum within `tolerance` of
+    /// 1. Errors name the file, line and field, or the event.
+    pub fn for_event(
+        &self,
+        picks: &Picks,
+        n_clusters: usize,
+        normalise: bool,
+        tolerance: f64,
+    ) -> Result<&ProbabilityWindow, String> {
+        let p_time = picks
+            .stations
+            .iter()
+            .filter_map(|s| s.p.map(|p| p.time_s))
+            .fold(f64::INFINITY, f64::min);
+        let t_rel = if p_time.is_finite() { p_time } else { 0.0 };
+        let t = picks.utc_at(t_rel);
+        let w = self.window_at(t).ok_or_else(|| {
+            format!(
+                "no window of {} holds its P pick at {}",
+                self.path.display(),
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            )
+        })?;
+        let at = format!("{}:{}: field `clusters_prob`", self.path.display(), w.line);
+        if w.probabilities.len() != n_clusters {
+            return Err(format!("{at}: {} probabilities for {n_clusters} clusters", w.probabilities.len()));
+        }
+        let sum: f64 = w.probabilities.iter().sum();
+        if !normalise && (sum - 1.0).abs() > tolerance {
+            return Err(format!(
+                "{at}: probabilities sum to {sum}, not 1 (tolerance {tolerance}; set prior.normalise = true to rescale)"
+            ));
+        }
+        Ok(w)
+    }
+}
+
+/// Read a station table (module doc); lon/lat are projected with `projection`.
+pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
+    let t = Table::read(path)?;
+    let cc = t.need(&["station", "code"])?;
+    let local = (t.col(&["east_km"]), t.col(&["north_km"]), t.col(&["depth_km"]));
+    let mut out = Vec::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let code = t.required(line, rec, cc, "station")?.to_string();
+        let position_km = if let (Some(e), Some(n), Some(z)) = local {
+            [
+                t.number(line, t.required(line, rec, e, "east_km")?, "east_km")?,
+                t.number(line, t.required(line, rec, n, "north_km")?, "north_km")?,
+                t.number(line, t.required(line, rec, z, "depth_km")?, "depth_km")?,
+            ]
+        } else {
+            let clat = t.need(&["latitude", "lat"])?;
+            let clon = t.need(&["longitude", "lon"])?;
+            let lat = t.number(line, t.required(line, rec, clat, "latitude")?, "latitude")?;
+            let lon = t.number(line, t.required(line, rec, clon, "longitude")?, "longitude")?;
+            let elev_m = match t.text(rec, t.col(&["elevation_m", "elevation", "elv"])) {
+                Some(s) => t.number(line, s, "elevation_m")?,
+                None => 0.0,
+            };
+            projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m))
+        };
+        out.push(Station { code, position_km });
+    }
+    Ok(out)
+}
+
+/// Whether a CSV header is EQTransformer's (`p_arrival_time` column).
+pub fn is_eqtransformer_csv(path: &Path) -> Result<bool, InputError> {
+    let t = Table::read(path)?;
+    Ok(t.col(&["p_arrival_time"]).is_some())
+}
+
+/// Read EQTransformer's `X_prediction_results.csv` (module doc): one event
+/// per row. `stations` overrides the rows' coordinates for the stations it
+/// names.
+pub fn read_eqtransformer_picks(
+    path: &Path,
+    projection: &LocalProjection,
+    stations: &[Station],
+    default_sigma_s: f64,
+) -> Result<Vec<Picks>, InputError> {
+    let t = Table::read(path)?;
+    let cnet = t.col(&["network"]);
+    let csta = t.need(&["station"])?;
+    let (clat, clon, celv) = (t.col(&["station_lat"]), t.col(&["station_lon"]), t.col(&["station_elv"]));
+    let cp = t.need(&["p_arrival_time"])?;
+    let cs = t.need(&["s_arrival_time"])?;
+    let (cpu, csu) = (t.col(&["p_time_uncertainty_s"]), t.col(&["s_time_uncertainty_s"]));
+    let mut out = Vec::new();
+    for (line, rec) in &t.rows {
+        let line = *line;
+        let sta = t.required(line, rec, csta, "station")?;
+        let net = t.text(rec, cnet).unwrap_or("");
+        let code = if net.is_empty() { sta.to_string() } else { format!("{net}.{sta}") };
+        let position_km = match stations.iter().find(|s| s.code == code || s.code == sta) {
+            Some(s) => s.position_km,
+            None => {
+                let get = |c: Option<usize>, name: &str| -> Result<f64, InputError> {
+                    let s = t.text(rec, c).ok_or_else(|| {
+                        t.err(line, name, format!("missing value (and station {code} is not in the station table)"))
+                    })?;
+                    t.number(line, s, name)
+                };
+                let lat = get(clat, "station_lat")?;
+                let lon = get(clon, "station_lon")?;
+                let elv = match t.text(rec, celv) {
+                    Some(s) => t.number(line, s, "station_elv")?,
+                    None => 0.0,
+                };
+                projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elv))
+            }
+        };
+        let tp = t.text(rec, Some(cp)).map(|s| t.time(line, s, "p_arrival_time")).transpose()?;
+        let ts = t.text(rec, Some(cs)).map(|s| t.time(line, s, "s_arrival_time")).transpose()?;
+        let reference_time = match (tp, ts) {
+            (Some(p), _) => p,
+            (None, Some(s)) => s,
+            (None, None) => return Err(t.err(line, "p_arrival_time", "row has neither a P nor an S arrival".into())),
+        };
+        let sigma = |c: Option<usize>, name: &str| -> Result<f64, InputError> {
+            match t.text(rec, c) {
+                Some(s) => {
+                    let v = t.number(line, s, name)?;
+                    if v > 0.0 {
+                        Ok(v)
+                    } else {
+                        Err(t.err(line, name, format!("{v} must be > 0")))
+                    }
+                }
+                None => Ok(default_sigma_s),
+            }
+        };
+        let mut sp = StationPicks::new(Station { code: code.clone(), position_km });
+        if let Some(p) = tp {
+            sp.p = Some(PhasePick { time_s: duration_s(p - reference_time), sigma_s: sigma(cpu, "p_time_uncertainty_s")? });
+        }
+        if let Some(s) = ts {
+            sp.s = Some(PhasePick { time_s: duration_s(s - reference_time), sigma_s: sigma(csu, "s_time_uncertainty_s")? });
+        }
+        out.push(Picks {
+            event_id: format!(
+                "{code}_{}",
+                reference_time.format("%Y%m%dT%H%M%S%.3fZ")
+            ),
+            reference_time,
+            stations: vec![sp],
+        });
+    }
+    Ok(out)
+}

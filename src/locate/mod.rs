@@ -1,0 +1,17 @@
+//! Locating events: one event ([`locate_event`]), the input files of
+//! `eqnemix locate` ([`inputs`]) and many events in parallel ([`batch`]).
+//!
+//! Posterior maps per event belong to the plotting module; `eqnemix
+//! locate` leaves them out until that module exists (see
+//! [`crate::cli::locate`]).
+
+pub mod batch;
+pub mod event;
+pub mod inputs;
+
+pub use batch::{Batch, EventFailure};
+pub use event::{
+    information_gain, locate_event, ChainStats, EventLocation, LocateError, LocateOptions,
+    LocationFlags, RunDiagnostics, COORDINATE_NAMES,
+};
+pub use inputs::{ClusterProbabilities, InputError, ProbabilityWindow};

@@ -1,0 +1,216 @@
+//! `eqnemix locate` end to end on small generated inputs: outputs exist and
+//! parse; bad inputs fail with the row and field named and leave no files.
+
+use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
+use eqnemix::geo::ProjectionOrigin;
+use eqnemix::ClusterGaussian;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const VP: f64 = 6.0;
+const VS: f64 = 3.5;
+
+fn write_clusters(dir: &Path) -> PathBuf {
+    let c = |id, m: [f64; 3]| ClusterGaussian {
+        id,
+        n_events: 30,
+        mean_km: m,
+        cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]],
+    };
+    let f = ClustersGaussianFile::new(
+        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
+    );
+    let p = dir.join("clusters_gaussian.json");
+    write_json(&p, &f).unwrap();
+    p
+}
+
+/// Picks of three events at a station at the origin (exact S-P and
+/// back-azimuth of sources near the cluster means).
+fn write_inputs(dir: &Path, probs: &str) -> [PathBuf; 4] {
+    let sources: [[f64; 3]; 3] = [[19.0, 11.0, 7.0], [-14.0, 24.0, 6.5], [-26.0, -19.0, 9.0]];
+    let mut picks = String::from("event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg\n");
+    for (i, x) in sources.iter().enumerate() {
+        let r = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
+        let t0 = 100.0 * i as f64;
+        let tp = t0 + r / VP;
+        let ts = t0 + r / VS;
+        let fmt = |t: f64| format!("2021-03-04T05:{:02}:{:09.6}Z", (t / 60.0) as u32, t % 60.0);
+        picks += &format!("ev{i},STA,P,{},0.05,,\n", fmt(tp));
+        picks += &format!("ev{i},STA,S,{},0.05,,\n", fmt(ts));
+        picks += &format!("ev{i},STA,BAZ,,,{},10\n", x[0].atan2(x[1]).to_degrees());
+    }
+    let pp = dir.join("picks.csv");
+    std::fs::write(&pp, picks).unwrap();
+    let stations = dir.join("stations.csv");
+    std::fs::write(&stations, "station,east_km,north_km,depth_km\nSTA,0,0,0\n").unwrap();
+    let prob = dir.join("probs.csv");
+    std::fs::write(&prob, probs).unwrap();
+    let cfg = dir.join("cfg.toml");
+    std::fs::write(
+        &cfg,
+        "n_chains = 4\nseed = 3\n[travel_time]\nkind = \"homogeneous\"\nvp_km_s = 6.0\nvs_km_s = 3.5\n\
+         [sampler]\nkind = \"nuts\"\nn_warmup = 300\nn_draws = 300\n",
+    )
+    .unwrap();
+    [pp, stations, prob, cfg]
+}
+
+const GOOD_PROBS: &str = "start_time,end_time,clusters_prob\n\
+2021-03-04T05:00:00Z,2021-03-04T05:01:00Z,[0.8 0.1 0.1]\n\
+2021-03-04T05:01:30Z,2021-03-04T05:02:30Z,0.1;0.8;0.1\n\
+2021-03-04T05:03:10Z,2021-03-04T05:04:10Z,\"[0.1, 0.1, 0.8]\"\n";
+
+fn run(dir: &Path, inputs: &[PathBuf; 4], out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn locates_every_event_and_writes_parseable_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("located 3 of 3"), "{stdout}");
+
+    let mut rdr = csv::Reader::from_path(out.join("catalog.csv")).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, row) in rows.iter().enumerate() {
+        let id = &row[col("event_id")];
+        // Each event lands in the cluster its probabilities and picks favour.
+        let best: usize = row[col("best_cluster")].parse().unwrap();
+        let k: usize = id.trim_start_matches("ev").parse().unwrap();
+        assert_eq!(best, k, "row {i}: {row:?}");
+        // The flag follows the stated rule (R-hat > 1.01 or ESS < 400 or divergences).
+        let rhat: f64 = row[col("max_rhat")].parse().unwrap();
+        let ess = row[col("min_ess_bulk")].parse::<f64>().unwrap().min(row[col("min_ess_tail")].parse().unwrap());
+        let div: usize = row[col("n_divergent")].parse().unwrap();
+        let expect = rhat > 1.01 || ess < 400.0 || div as f64 > 0.01 * 1200.0;
+        assert_eq!(&row[col("untrustworthy")], &expect.to_string(), "{row:?}");
+        assert_eq!(&row[col("prior_dominated")], "false", "{row:?}");
+        let lat: f64 = row[col("mean_lat_deg")].parse().unwrap();
+        assert!((lat - 35.7).abs() < 0.5);
+
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join(format!("{id}.json"))).unwrap()).unwrap();
+        assert_eq!(json["event_id"], id);
+        assert!(json["diagnostics"]["max_rhat"].as_f64().unwrap() < 1.05);
+        assert_eq!(json["summary"]["mean_km"].as_array().unwrap().len(), 3);
+
+        let hyp = eqnemix::output::hyp::parse_hyp(&std::fs::read_to_string(out.join(format!("{id}.hyp"))).unwrap());
+        assert!(hyp.is_ok(), "{hyp:?}");
+        let xml = std::fs::read_to_string(out.join(format!("{id}.xml"))).unwrap();
+        assert!(xml.contains("<origin") && xml.contains("</q:quakeml>"));
+        let mut d = csv::Reader::from_path(out.join(format!("{id}_draws.csv"))).unwrap();
+        assert_eq!(d.headers().unwrap().iter().take(5).collect::<Vec<_>>(), ["chain", "draw", "east_km", "north_km", "depth_km"]);
+        assert_eq!(d.records().count(), 4 * 300);
+    }
+    assert!(std::fs::read_to_string(out.join("catalog.xml")).unwrap().matches("<event ").count() == 3);
+    // No temporary files left behind.
+    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
+}
+
+fn fails_without_output(probs: &str, picks_override: Option<&str>, expect: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), probs);
+    if let Some(p) = picks_override {
+        std::fs::write(&inputs[0], p).unwrap();
+    }
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "should fail");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+    assert!(!out.exists(), "nothing may be written when an input file is bad");
+}
+
+#[test]
+fn nan_probability_names_row_and_field() {
+    let probs = GOOD_PROBS.replace("0.1;0.8;0.1", "0.1;NaN;0.1");
+    fails_without_output(&probs, None, &["probs.csv:3", "clusters_prob", "NaN"]);
+}
+
+#[test]
+fn missing_field_names_row_and_field() {
+    let probs = GOOD_PROBS.replace("2021-03-04T05:01:30Z,2021-03-04T05:02:30Z", "2021-03-04T05:01:30Z,");
+    fails_without_output(&probs, None, &["probs.csv:3", "end_time", "missing value"]);
+    let picks = "event_id,station,phase,time_utc,sigma_s\nev0,STA,P,2021-03-04T05:00:04Z,\n";
+    fails_without_output(GOOD_PROBS, Some(picks), &["picks.csv:2", "sigma_s"]);
+    fails_without_output("start_time,clusters_prob\n", None, &["end_time", "missing column"]);
+}
+
+#[test]
+fn probabilities_not_summing_to_one_fail_that_event_only() {
+    let probs = GOOD_PROBS.replace("0.1;0.8;0.1", "0.1;0.5;0.1");
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), &probs);
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("ev1") && err.contains("probs.csv:3") && err.contains("sum to 0.7"), "{err}");
+    assert!(err.contains("1 of 3 events failed"), "{err}");
+    // The failing event has no files; the others are complete.
+    assert!(!out.join("ev1.json").exists() && !out.join("ev1_draws.csv").exists());
+    assert!(out.join("ev0.json").exists() && out.join("ev2.hyp").exists());
+    let n = csv::Reader::from_path(out.join("catalog.csv")).unwrap().records().count();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn eqtransformer_rows_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    // Station 0.0 km from the origin at the projection origin.
+    let eqt = "file_name,network,station,instrument_type,station_lat,station_lon,station_elv,event_start_time,event_end_time,detection_probability,detection_uncertainty,p_arrival_time,p_probability,p_uncertainty,p_snr,s_arrival_time,s_probability,s_uncertainty,s_snr\n\
+CI.STA,CI,STA,HH,35.7,-117.6,0,2021-03-04 05:00:03.00,2021-03-04 05:00:20.00,0.9,,2021-03-04 05:00:03.900000,0.8,,12.1,2021-03-04 05:00:06.900000,0.7,,8.0\n";
+    std::fs::write(&inputs[0], eqt).unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir.path()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = csv::Reader::from_path(out.join("catalog.csv")).unwrap().records().count();
+    assert_eq!(rows, 1);
+}
+
+#[test]
+fn config_example_prints_a_parseable_config() {
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["config", "--example"]).output().unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    let cfg = eqnemix::config::LocateConfig::from_toml_str(&text, "stdout").unwrap();
+    assert_eq!(cfg, eqnemix::config::LocateConfig::default());
+}
