@@ -1,0 +1,71 @@
+//! `eqnemix run`: the whole pipeline (see [`crate::pipeline`]).
+//!
+//! ```text
+//! eqnemix run [CONFIG.toml] [--out DIR] [--quiet]
+//! ```
+//!
+//! Without a configuration it runs the sample configuration
+//! (`examples/data/config/run_sample.toml`) on the sample data shipped in
+//! the repository and writes into `./eqnemix-output/`.
+
+use crate::pipeline::{run_pipeline, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `eqnemix run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// TOML configuration (`eqnemix locate` keys plus `[run]` and `[pipeline]`);
+    /// default: the sample configuration on the shipped sample data.
+    #[arg(value_name = "CONFIG.toml")]
+    pub config: Option<PathBuf>,
+    /// Output folder (default: `[output] dir` of the configuration).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Run the pipeline.
+    pub fn run(self) -> Result<()> {
+        let cfg = match &self.config {
+            Some(p) => RunPipelineConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
+            None => {
+                let dir = sample_config_dir();
+                let name = dir.join("run_sample.toml");
+                RunPipelineConfig::from_toml_str(SAMPLE_CONFIG, &name, dir, format!("{} (built in)", name.display()))
+                    .context("the built-in sample configuration")?
+            }
+        };
+        let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
+        let report = run_pipeline(&cfg, &out, self.quiet)?;
+        println!(
+            "{} events with P and S picks, {} located ({} untrustworthy, {} prior-dominated, {} failed) in {:.1} s",
+            report.n_detections,
+            report.n_located,
+            report.n_untrustworthy,
+            report.n_prior_dominated,
+            report.failures.len(),
+            report.total_seconds
+        );
+        if let Some(c) = &report.coverage {
+            println!("true hypocentres inside their 95% credible regions: {} of {}", c.inside, c.n);
+        }
+        for n in &report.notes {
+            println!("note: {n}");
+        }
+        let show = |p: &str| out.join(p).display().to_string();
+        println!("results in {}:", Path::new(&out).display());
+        println!("  catalog      {}", show("catalog.csv"));
+        println!("  per event    {}", show("events/"));
+        println!("  overview map {}", show("overview_map.png"));
+        println!("  report       {}", show("run_report.md"));
+        if !report.failures.is_empty() {
+            anyhow::bail!("{} of {} events failed (see {})", report.failures.len(), report.n_detections, show("run_report.md"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! The overview map of a run: every located event at its posterior mean
+//! with its 95% epicentral credible ellipse (from the posterior covariance),
+//! the cluster Gaussians' 2-sigma ellipses, the stations and, for synthetic
+//! data, the true epicentres. Axes in local km (x east, y north).
+
+use crate::io::write_atomic_path;
+use crate::plot::ellipse::{confidence_ellipse, n_sigma_for_probability_2d};
+use crate::ClusterGaussian;
+use plotters::prelude::*;
+use std::path::Path;
+
+type DrawResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// One event on the overview map.
+pub struct OverviewEvent {
+    /// Posterior mean `[east, north]` (km).
+    pub mean_en_km: [f64; 2],
+    /// Posterior covariance of `[east, north]` (km²).
+    pub cov_en_km2: [[f64; 2]; 2],
+    /// True epicentre (km), if known.
+    pub truth_en_km: Option<[f64; 2]>,
+    /// Flagged untrustworthy or prior-dominated (drawn in grey).
+    pub flagged: bool,
+}
+
+/// Draw the overview map into `path` (PNG).
+pub fn draw_overview_map(
+    path: &Path,
+    title: &str,
+    events: &[OverviewEvent],
+    clusters: &[ClusterGaussian],
+    stations: &[(String, [f64; 3])],
+) -> anyhow::Result<()> {
+    crate::plot::font::ensure_fonts();
+    let k95 = n_sigma_for_probability_2d(0.95);
+    let mut rings = Vec::new();
+    for e in events {
+        rings.push(confidence_ellipse(e.mean_en_km, e.cov_en_km2, k95, 90).ok());
+    }
+    let mut cl_rings = Vec::new();
+    for g in clusters {
+        let cov = [[g.cov_km2[0][0], g.cov_km2[0][1]], [g.cov_km2[1][0], g.cov_km2[1][1]]];
+        cl_rings.push(confidence_ellipse([g.mean_km[0], g.mean_km[1]], cov, 2.0, 90).ok());
+    }
+    let mut pts: Vec<(f64, f64)> = stations.iter().map(|s| (s.1[0], s.1[1])).collect();
+    pts.extend(rings.iter().flatten().flatten().copied());
+    pts.extend(cl_rings.iter().flatten().flatten().copied());
+    pts.extend(events.iter().map(|e| (e.mean_en_km[0], e.mean_en_km[1])));
+    pts.extend(events.iter().filter_map(|e| e.truth_en_km.map(|t| (t[0], t[1]))));
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for (x, y) in &pts {
+        if x.is_finite() && y.is_finite() {
+            x0 = x0.min(*x);
+            x1 = x1.max(*x);
+            y0 = y0.min(*y);
+            y1 = y1.max(*y);
+        }
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        (x0, x1, y0, y1) = (-10.0, 10.0, -10.0, 10.0);
+    }
+    // Equal scale on both axes, 8% margin.
+    let span = (x1 - x0).max(y1 - y0).max(1.0) * 1.08;
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (x0, x1, y0, y1) = (cx - span / 2.0, cx + span / 2.0, cy - span / 2.0, cy + span / 2.0);
+    write_atomic_path(path, |tmp| -> DrawResult<()> {
+        let root = BitMapBackend::new(tmp, (900, 900)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart.configure_mesh().x_desc("east (km)").y_desc("north (km)").draw()?;
+        for (i, r) in cl_rings.iter().enumerate() {
+            if let Some(r) = r {
+                let c = crate::plot::category_color(i);
+                chart
+                    .draw_series(std::iter::once(Polygon::new(r.clone(), c.mix(0.12))))?
+                    .label(format!("cluster {i} (2 sigma)"))
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.mix(0.4).filled()));
+            }
+        }
+        for (e, r) in events.iter().zip(&rings) {
+            let col = if e.flagged { RGBColor(150, 150, 150) } else { RGBColor(200, 30, 30) };
+            if let Some(r) = r {
+                let mut closed = r.clone();
+                if let Some(&f) = r.first() {
+                    closed.push(f);
+                }
+                chart.draw_series(std::iter::once(PathElement::new(closed, col.stroke_width(2))))?;
+            }
+            chart.draw_series(std::iter::once(Circle::new((e.mean_en_km[0], e.mean_en_km[1]), 4, col.filled())))?;
+            if let Some(t) = e.truth_en_km {
+                chart.draw_series(std::iter::once(Cross::new((t[0], t[1]), 5, BLACK.stroke_width(2))))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(t[0], t[1]), (e.mean_en_km[0], e.mean_en_km[1])],
+                    BLACK.mix(0.4),
+                )))?;
+            }
+        }
+        for (code, p) in stations {
+            chart.draw_series(std::iter::once(TriangleMarker::new((p[0], p[1]), 9, BLUE.filled())))?;
+            chart.draw_series(std::iter::once(Text::new(code.clone(), (p[0], p[1]), ("sans-serif", 15))))?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()?;
+        root.draw(&Text::new(
+            "red: posterior mean and 95% epicentral ellipse; grey: flagged; x: truth; triangle: station",
+            (20, 880),
+            ("sans-serif", 14),
+        ))?;
+        root.present()?;
+        Ok(())
+    })?;
+    Ok(())
+}

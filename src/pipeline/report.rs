@@ -1,0 +1,238 @@
+//! The run report of `eqnemix run`: `run_report.json` (machine-readable)
+//! and `run_report.md` (for people): inputs, counts, wall time per stage,
+//! sampler diagnostics per event, flagged events, and for synthetic data
+//! the comparison with the true hypocentres and the coverage of the 95%
+//! credible regions.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Wall time of one stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageTiming {
+    /// Stage name.
+    pub stage: String,
+    /// Wall time (s).
+    pub seconds: f64,
+    /// What the stage did or wrote.
+    pub note: String,
+}
+
+/// The truth of a synthetic event and how the posterior covers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthComparison {
+    /// True event id.
+    pub true_event_id: String,
+    /// True hypocentre `[east, north, depth]` (km) in the run's frame.
+    pub true_km: [f64; 3],
+    /// Distance from the posterior mean to the truth (km).
+    pub error_km: f64,
+    /// Posterior mass of the Mahalanobis-ordered credible region whose
+    /// boundary passes through the truth (0: at the mean, 1: outside all draws).
+    pub credible_level_of_truth: f64,
+    /// Whether the truth lies in the 95% region (`credible_level_of_truth <= 0.95`).
+    pub inside_95: bool,
+}
+
+/// One located event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventReport {
+    /// Event id.
+    pub event_id: String,
+    /// Posterior mean `[east, north, depth]` (km).
+    pub mean_km: [f64; 3],
+    /// Posterior standard deviations (km).
+    pub std_km: [f64; 3],
+    /// Mean longitude/latitude (deg), if the frame is geographic.
+    pub lon_lat_deg: Option<[f64; 2]>,
+    /// Largest rank-normalised R-hat over the coordinates.
+    pub max_rhat: f64,
+    /// Smallest bulk ESS.
+    pub min_ess_bulk: f64,
+    /// Smallest tail ESS.
+    pub min_ess_tail: f64,
+    /// Divergent transitions.
+    pub n_divergent: usize,
+    /// KL(posterior ‖ prior) estimate (nats).
+    pub information_gain_nats: f64,
+    /// Sampling wall time (s).
+    pub elapsed_s: f64,
+    /// Flagged by R-hat, ESS or divergences.
+    pub untrustworthy: bool,
+    /// Flagged as explained by the prior alone.
+    pub prior_dominated: bool,
+    /// The reasons of the flags.
+    pub reasons: Vec<String>,
+    /// Comparison with the truth (synthetic data).
+    pub truth: Option<TruthComparison>,
+}
+
+/// Coverage of the 95% credible regions over the events with a truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// Events compared.
+    pub n: usize,
+    /// Events whose truth is inside its 95% region.
+    pub inside: usize,
+    /// `inside / n`.
+    pub rate: f64,
+    /// `P(X <= inside)` for `X ~ Binomial(n, 0.95)`: small values mean the
+    /// regions are too narrow.
+    pub p_value_low: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// eqnemix version.
+    pub version: String,
+    /// Where the configuration came from.
+    pub config: String,
+    /// Output folder.
+    pub output_dir: String,
+    /// Start of the run (UTC, RFC 3339).
+    pub started_utc: String,
+    /// Total wall time (s).
+    pub total_seconds: f64,
+    /// Stage timings, in order.
+    pub stages: Vec<StageTiming>,
+    /// Where the picks came from.
+    pub picks_source: String,
+    /// Where the prior weights came from.
+    pub weights_source: String,
+    /// Whether the catalog-proportion fallback gave the weights.
+    pub weights_fallback: bool,
+    /// Sampler kind and chains.
+    pub sampler: String,
+    /// Events with picks (detections with P and S).
+    pub n_detections: usize,
+    /// Events located.
+    pub n_located: usize,
+    /// Events that failed, with the reason.
+    pub failures: Vec<(String, String)>,
+    /// Events flagged untrustworthy.
+    pub n_untrustworthy: usize,
+    /// Events flagged prior-dominated.
+    pub n_prior_dominated: usize,
+    /// Per-event results.
+    pub events: Vec<EventReport>,
+    /// Coverage (synthetic data only).
+    pub coverage: Option<Coverage>,
+    /// True events no detection was matched to (synthetic data only).
+    pub n_true_events: Option<usize>,
+    /// Remarks (fallbacks, missing modules).
+    pub notes: Vec<String>,
+}
+
+/// `P(X <= k)` for `X ~ Binomial(n, p)` (exact sum in log space).
+pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    let ln_choose = |n: usize, j: usize| -> f64 {
+        (1..=j).map(|i| ((n - j + i) as f64).ln() - (i as f64).ln()).sum()
+    };
+    (0..=k.min(n))
+        .map(|j| (ln_choose(n, j) + j as f64 * p.ln() + (n - j) as f64 * (1.0 - p).ln()).exp())
+        .sum::<f64>()
+        .min(1.0)
+}
+
+impl RunReport {
+    /// The Markdown version.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# eqnemix run report\n");
+        let _ = writeln!(s, "- eqnemix {}; configuration: `{}`", self.version, self.config);
+        let _ = writeln!(s, "- output: `{}`; started {}; total wall time {:.1} s", self.output_dir, self.started_utc, self.total_seconds);
+        let _ = writeln!(s, "- picks: {}", self.picks_source);
+        let _ = writeln!(s, "- prior weights: {}", self.weights_source);
+        let _ = writeln!(s, "- sampler: {}", self.sampler);
+        let _ = writeln!(
+            s,
+            "- events: {} with P and S picks, {} located, {} failed, {} untrustworthy (R-hat/ESS/divergences), {} prior-dominated",
+            self.n_detections,
+            self.n_located,
+            self.failures.len(),
+            self.n_untrustworthy,
+            self.n_prior_dominated
+        );
+        if !self.notes.is_empty() {
+            let _ = writeln!(s, "\n## Notes\n");
+            for n in &self.notes {
+                let _ = writeln!(s, "- {n}");
+            }
+        }
+        let _ = writeln!(s, "\n## Stages\n\n| stage | wall time (s) | output |\n|---|---:|---|");
+        for t in &self.stages {
+            let _ = writeln!(s, "| {} | {:.2} | {} |", t.stage, t.seconds, t.note);
+        }
+        let _ = writeln!(
+            s,
+            "\n## Events\n\n| event | east (km) | north (km) | depth (km) | sd E/N/Z (km) | max R-hat | min ESS bulk/tail | div. | info gain (nats) | time (s) | flags | truth error (km) | in 95% |\n|---|---:|---:|---:|---|---:|---|---:|---:|---:|---|---:|---|"
+        );
+        for e in &self.events {
+            let flags = if e.reasons.is_empty() { "-".to_string() } else { e.reasons.join("; ") };
+            let (err, inside) = match &e.truth {
+                Some(t) => (format!("{:.2}", t.error_km), if t.inside_95 { "yes".to_string() } else { "NO".to_string() }),
+                None => ("-".into(), "-".into()),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {:.3} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
+                e.event_id,
+                e.mean_km[0],
+                e.mean_km[1],
+                e.mean_km[2],
+                e.std_km[0],
+                e.std_km[1],
+                e.std_km[2],
+                e.max_rhat,
+                e.min_ess_bulk,
+                e.min_ess_tail,
+                e.n_divergent,
+                e.information_gain_nats,
+                e.elapsed_s,
+                flags,
+                err,
+                inside
+            );
+        }
+        if !self.failures.is_empty() {
+            let _ = writeln!(s, "\n## Failed events\n");
+            for (id, why) in &self.failures {
+                let _ = writeln!(s, "- `{id}`: {why}");
+            }
+        }
+        if let Some(c) = &self.coverage {
+            let _ = writeln!(
+                s,
+                "\n## Coverage (synthetic truth)\n\n{} of {} true hypocentres inside their 95% credible region (rate {:.2}); P(X <= {}) = {:.3} for X ~ Binomial({}, 0.95).{}",
+                c.inside,
+                c.n,
+                c.rate,
+                c.inside,
+                c.p_value_low,
+                c.n,
+                match self.n_true_events {
+                    Some(t) => format!(" {t} true events in the data."),
+                    None => String::new(),
+                }
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binomial_cdf;
+
+    #[test]
+    fn binomial_cdf_matches_direct_sums() {
+        // n = 3, p = 0.5: P(X<=1) = (1 + 3) / 8.
+        assert!((binomial_cdf(1, 3, 0.5) - 0.5).abs() < 1e-12);
+        assert!((binomial_cdf(3, 3, 0.5) - 1.0).abs() < 1e-12);
+        // n = 10, p = 0.95: P(X <= 8) = 1 - P(9) - P(10).
+        let p9 = 10.0 * 0.95f64.powi(9) * 0.05;
+        let p10 = 0.95f64.powi(10);
+        assert!((binomial_cdf(8, 10, 0.95) - (1.0 - p9 - p10)).abs() < 1e-12);
+    }
+}
