@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod cluster;
+pub mod cnq;
 pub mod config;
 pub mod generate;
 pub mod info;
@@ -40,6 +41,21 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Write a synthetic data set: continuous 3C miniSEED with local earthquakes, true catalog and picks.
     Generate(generate::GenerateArgs),
+    /// ConvNetQuake: labelled 10 s event windows from continuous miniSEED and a clustered catalog.
+    #[command(alias = "create_dataset_events")]
+    CreateDatasetEvents(cnq::CreateDatasetEventsArgs),
+    /// ConvNetQuake: 10 s noise windows where the catalog has no event.
+    #[command(alias = "create_dataset_noise")]
+    CreateDatasetNoise(cnq::CreateDatasetNoiseArgs),
+    /// ConvNetQuake: augment a window dataset (Gaussian noise, stretch, compress, shift).
+    #[command(alias = "data_augmentation")]
+    DataAugmentation(cnq::DataAugmentationArgs),
+    /// ConvNetQuake: train with PyTorch (CPU), export ONNX, keep checkpoints, draw the training curve.
+    Train(cnq::TrainArgs),
+    /// ConvNetQuake: accuracy on event and noise windows and the confusion matrix.
+    Evaluate(cnq::EvaluateArgs),
+    /// ConvNetQuake: per-window noise and cluster probabilities over continuous miniSEED (CSV).
+    Classify(cnq::ClassifyArgs),
 }
 
 impl Command {
@@ -53,6 +69,12 @@ impl Command {
             Command::Locate(a) => a.run(),
             Command::Config(a) => a.run(),
             Command::Generate(a) => a.run(),
+            Command::CreateDatasetEvents(a) => a.run(),
+            Command::CreateDatasetNoise(a) => a.run(),
+            Command::DataAugmentation(a) => a.run(),
+            Command::Train(a) => a.run(),
+            Command::Evaluate(a) => a.run(),
+            Command::Classify(a) => a.run(),
         }
     }
 }
