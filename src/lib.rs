@@ -31,6 +31,7 @@ pub mod posterior;
 pub mod prior;
 pub mod summary;
 pub mod synth;
+pub mod synthetic_region;
 pub mod geo;
 
 pub use cluster_gaussian::ClusterGaussian;

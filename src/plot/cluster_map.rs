@@ -60,6 +60,7 @@ fn to_box<E: std::error::Error + Send + Sync + 'static>(
 
 /// Draw the map to `path` (PNG), atomically.
 pub fn draw_cluster_map(path: &Path, map: &ClusterMap) -> Result<(), PlotError> {
+    super::font::ensure_fonts();
     if map.events_en_km.len() != map.labels.len() {
         return Err(PlotError::BadInput(format!(
             "{} events but {} labels",

@@ -8,6 +8,10 @@
 
 pub mod cluster_map;
 pub mod ellipse;
+pub mod font;
+pub mod posterior_map;
+pub mod sections;
+pub mod trace;
 
 use plotters::style::RGBColor;
 

@@ -1,0 +1,126 @@
+//! Coverage and accuracy of single-station locations on the synthetic
+//! region ([`eqnemix::synthetic_region`]): locates `--n` events (default
+//! 200) twice, with S-P only and with S-P + back-azimuth, in parallel across
+//! events (rayon), and prints the median epicentral error of the posterior
+//! mean and the coverage of the 90 % credible region (highest posterior
+//! density, estimated from the draws; also the 90 % Gaussian ellipsoid of the
+//! summary for comparison) with its binomial standard error.
+//!
+//! Because events and picks are drawn from the very model that is
+//! inverted, a correct posterior covers the truth in 90 % of events.
+//!
+//! ```text
+//! cargo run --release --example coverage_study -- --n 200 --sampler smc --out target/coverage
+//! ```
+//!
+//! `--sampler smc|octree|nuts` (SMC with a uniform reference over the region
+//! box by default: it weighs separated modes correctly); writes
+//! `coverage_events.csv` (one row per event and configuration) into `--out`.
+
+use eqnemix::likelihood::LikelihoodOptions;
+use eqnemix::samplers::any::SamplerConfig;
+use eqnemix::samplers::nuts::NutsConfig;
+use eqnemix::samplers::octree::OctreeConfig;
+use eqnemix::samplers::smc::{Reference, SmcConfig};
+use eqnemix::synthetic_region::{median, score_event, EventOutcome, SyntheticRegion};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+fn sampler_named(name: &str) -> anyhow::Result<SamplerConfig> {
+    Ok(match name {
+        "smc" => SamplerConfig::Smc(SmcConfig {
+            n_particles: 2000,
+            reference: Reference::Uniform { lower: vec![], upper: vec![] },
+            ..Default::default()
+        }),
+        "octree" => SamplerConfig::Octree(OctreeConfig { max_cells: 20_000, n_draws: 5000, ..Default::default() }),
+        "nuts" => SamplerConfig::Nuts(NutsConfig { n_warmup: 500, n_draws: 500, ..Default::default() }),
+        _ => anyhow::bail!("--sampler must be smc, octree or nuts (got {name})"),
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut n = 200usize;
+    let mut seed = 2024u64;
+    let mut sampler = "smc".to_string();
+    let mut out = PathBuf::from("target/coverage");
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
+        match a.as_str() {
+            "--n" => n = val()?.parse()?,
+            "--seed" => seed = val()?.parse()?,
+            "--sampler" => sampler = val()?,
+            "--out" => out = PathBuf::from(val()?),
+            _ => anyhow::bail!("unknown argument {a}"),
+        }
+    }
+    std::fs::create_dir_all(&out)?;
+    let cfg = sampler_named(&sampler)?;
+    let region = SyntheticRegion::standard()?;
+    let events = region.draw_events(n, seed)?;
+    let configs = [
+        ("S-P only", LikelihoodOptions { back_azimuth: false, ..Default::default() }),
+        ("S-P + back-azimuth", LikelihoodOptions { back_azimuth: true, ..Default::default() }),
+    ];
+    let pb = ProgressBar::new((2 * n) as u64);
+    pb.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} events located, eta {eta}")?);
+    let t0 = std::time::Instant::now();
+    let results: Vec<Vec<EventOutcome>> = configs
+        .iter()
+        .map(|(_, opts)| {
+            events
+                .par_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let r = score_event(&region, e, opts, &cfg, 4, seed ^ (i as u64 + 1));
+                    pb.inc(1);
+                    r
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<_, _>>()?;
+    pb.finish_and_clear();
+    let wall = t0.elapsed().as_secs_f64();
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["event", "config", "true_cluster", "epicentral_error_km", "hypocentral_error_km", "in_hpd90", "in_ellipsoid90", "p_true_cluster"])?;
+    for ((name, _), res) in configs.iter().zip(&results) {
+        for (e, r) in events.iter().zip(res) {
+            w.write_record([
+                e.id.clone(),
+                name.to_string(),
+                e.cluster.to_string(),
+                format!("{:.4}", r.epicentral_error_km),
+                format!("{:.4}", r.hypocentral_error_km),
+                r.in_hpd90.to_string(),
+                r.in_ellipsoid90.to_string(),
+                format!("{:.4}", r.p_true_cluster),
+            ])?;
+        }
+    }
+    let bytes = w.into_inner()?;
+    let csv_path = out.join("coverage_events.csv");
+    eqnemix::io::write_atomic(&csv_path, |f| std::io::Write::write_all(f, &bytes))?;
+
+    println!("Synthetic region: 1 station, {} clusters, layered crust; {n} events, sampler {sampler}, seed {seed}", region.n_clusters());
+    println!("binomial sd of a 0.90 coverage over {n} events: {:.3}", (0.9f64 * 0.1 / n as f64).sqrt());
+    println!();
+    println!("| configuration | median epicentral error (km) | median hypocentral error (km) | coverage 90% HPD | coverage 90% ellipsoid | mean P(true cluster) |");
+    println!("|---|---|---|---|---|---|");
+    let mut med = Vec::new();
+    for ((name, _), res) in configs.iter().zip(&results) {
+        let ep: Vec<f64> = res.iter().map(|r| r.epicentral_error_km).collect();
+        let hy: Vec<f64> = res.iter().map(|r| r.hypocentral_error_km).collect();
+        let cov = res.iter().filter(|r| r.in_hpd90).count() as f64 / n as f64;
+        let cove = res.iter().filter(|r| r.in_ellipsoid90).count() as f64 / n as f64;
+        let pc = res.iter().map(|r| r.p_true_cluster).sum::<f64>() / n as f64;
+        med.push(median(&ep));
+        println!("| {name} | {:.2} | {:.2} | {cov:.3} | {cove:.3} | {pc:.3} |", median(&ep), median(&hy));
+    }
+    println!();
+    println!("error ratio (S-P only / with back-azimuth): {:.2}", med[0] / med[1]);
+    println!("wall time {wall:.1} s ({} threads); per-event rows in {}", rayon::current_num_threads(), csv_path.display());
+    Ok(())
+}
