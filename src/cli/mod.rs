@@ -13,6 +13,7 @@ pub mod generate;
 pub mod info;
 pub mod locate;
 pub mod pick;
+pub mod run;
 pub mod traveltime;
 
 /// eqnemix: probabilistic earthquake location from a single seismic station.
@@ -27,6 +28,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole pipeline: miniSEED -> picks -> cluster probabilities -> located catalog, maps and a run report.
+    Run(run::RunArgs),
     /// Print the components (travel-time models, samplers, networks) this build offers.
     Info(info::InfoArgs),
     /// Detect events and pick P and S arrivals in miniSEED with EQTransformer (CSV out).
@@ -39,8 +42,6 @@ pub enum Command {
     Locate(locate::LocateArgs),
     /// Print a documented example configuration, or check one.
     Config(config::ConfigArgs),
-    /// Write a synthetic data set: continuous 3C miniSEED with local earthquakes, true catalog and picks.
-    Generate(generate::GenerateArgs),
     /// ConvNetQuake: labelled 10 s event windows from continuous miniSEED and a clustered catalog.
     #[command(alias = "create_dataset_events")]
     CreateDatasetEvents(cnq::CreateDatasetEventsArgs),
@@ -56,25 +57,28 @@ pub enum Command {
     Evaluate(cnq::EvaluateArgs),
     /// ConvNetQuake: per-window noise and cluster probabilities over continuous miniSEED (CSV).
     Classify(cnq::ClassifyArgs),
+    /// Write a synthetic data set: continuous 3C miniSEED with local earthquakes, true catalog and picks.
+    Generate(generate::GenerateArgs),
 }
 
 impl Command {
     /// Run the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
         match self {
+            Command::Run(a) => a.run(),
             Command::Info(a) => a.run(),
             Command::Pick(a) => a.run(),
             Command::Cluster(a) => a.run(),
             Command::Traveltime(a) => a.run(),
             Command::Locate(a) => a.run(),
             Command::Config(a) => a.run(),
-            Command::Generate(a) => a.run(),
             Command::CreateDatasetEvents(a) => a.run(),
             Command::CreateDatasetNoise(a) => a.run(),
             Command::DataAugmentation(a) => a.run(),
             Command::Train(a) => a.run(),
             Command::Evaluate(a) => a.run(),
             Command::Classify(a) => a.run(),
+            Command::Generate(a) => a.run(),
         }
     }
 }
