@@ -129,11 +129,12 @@ impl RunPipelineConfig {
         let locate = LocateConfig::from_toml_str(&rest, path)?;
         let pipeline = match section {
             None => PipelineSection::default(),
-            Some((first_line, body)) => {
-                let wrapped = format!("[pipeline]\n{body}");
-                toml::from_str::<Wrapper>(&wrapped)
+            Some(body) => {
+                // `body` keeps every line of `text` in place (others blank),
+                // so a span's line in `body` is its line in the file.
+                toml::from_str::<Wrapper>(&body)
                     .map_err(|e| {
-                        let line = e.span().map_or(0, |s| wrapped[..s.start.min(wrapped.len())].matches('\n').count() + first_line);
+                        let line = e.span().map_or(0, |s| body[..s.start.min(body.len())].matches('\n').count() + 1);
                         let msg = e.message().trim_end().to_string();
                         // serde names the unknown field without its table.
                         let msg = msg.replace("unknown field `", "unknown key `pipeline.");
@@ -165,40 +166,28 @@ struct Wrapper {
     pipeline: PipelineSection,
 }
 
-/// Cut the `[pipeline]` table and its sub-tables out of `text`: returns the
-/// text with those lines blank, and (1-based line of the header, the
-/// table's body with sub-table headers kept).
-fn split_pipeline_section(text: &str) -> (String, Option<(usize, String)>) {
+/// Split `text` in two texts with the same lines: the `[pipeline]` table and
+/// its sub-tables (other lines blank), and everything else (those lines
+/// blank). Line numbers in parse errors therefore stay those of the file.
+/// Returns `None` for the pipeline part when the file has no such table.
+fn split_pipeline_section(text: &str) -> (String, Option<String>) {
     let mut rest = String::with_capacity(text.len());
-    let mut body = String::new();
-    let mut first = None;
+    let mut body = String::with_capacity(text.len());
+    let mut found = false;
     let mut inside = false;
-    for (i, line) in text.lines().enumerate() {
+    for line in text.lines() {
         let t = line.trim_start();
         if t.starts_with('[') {
             let name = t.trim_start_matches('[').split(']').next().unwrap_or("").trim();
             inside = name == "pipeline" || name.starts_with("pipeline.");
-            if inside && first.is_none() {
-                first = Some(i + 1);
-            }
-            if inside && name != "pipeline" {
-                body.push_str(line);
-                body.push('\n');
-            } else if inside {
-                body.push('\n');
-            }
-        } else if inside {
-            body.push_str(line);
-            body.push('\n');
+            found |= inside;
         }
-        if inside {
-            rest.push('\n');
-        } else {
-            rest.push_str(line);
-            rest.push('\n');
-        }
+        let (to, blank) = if inside { (&mut body, &mut rest) } else { (&mut rest, &mut body) };
+        to.push_str(line);
+        to.push('\n');
+        blank.push('\n');
     }
-    (rest, first.map(|f| (f, body)))
+    (rest, found.then_some(body))
 }
 
 #[cfg(test)]
