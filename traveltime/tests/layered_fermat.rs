@@ -11,35 +11,10 @@
 
 use eqnemix_traveltime::{Layer, Layered1D, Phase, Station, TravelTimeModel};
 
-fn golden(f: &dyn Fn(f64) -> f64, mut a: f64, mut b: f64) -> (f64, f64) {
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let mut c = b - g * (b - a);
-    let mut d = a + g * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
-    for _ in 0..48 {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = f(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = f(d);
-        }
-    }
-    // also look at the ends (the minimum of a monotone function is there)
-    let mut best = (0.5 * (a + b), f(0.5 * (a + b)));
-    for x in [a, b] {
-        let fx = f(x);
-        if fx < best.1 {
-            best = (x, fx);
-        }
-    }
-    best
+mod golden_section;
+
+fn golden(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+    golden_section::golden_min(f, a, b, 48)
 }
 
 /// Least time through `segs` (thickness km, velocity km/s) covering

@@ -12,28 +12,11 @@ fn model() -> Layered1D {
     Layered1D::new(vec![Layer::new(0.0, 6.0, 3.5), Layer::new(H, 8.0, 4.6)]).unwrap()
 }
 
+mod golden_section;
+
 /// Minimum of a convex function on [a, b] by golden-section search.
-fn golden(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64) -> f64 {
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let mut c = b - g * (b - a);
-    let mut d = a + g * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
-    for _ in 0..100 {
-        if fc < fd {
-            b = d;
-            d = c;
-            fd = fc;
-            c = b - g * (b - a);
-            fc = f(c);
-        } else {
-            a = c;
-            c = d;
-            fc = fd;
-            d = a + g * (b - a);
-            fd = f(d);
-        }
-    }
-    f(0.5 * (a + b)).min(fc).min(fd)
+fn golden(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    golden_section::golden_min(&f, a, b, 100).1
 }
 
 /// Independent first arrival: station at depth `zr` (< H), source at
