@@ -25,7 +25,10 @@
 //! Method. Everything runs on ONE thread (a one-thread rayon pool here,
 //! `cores=1` for PyMC), chains one after another, so the numbers do not
 //! depend on how busy the other cores are. MCMC samplers run `--chains`
-//! chains of `--warmup` + `--draws` iterations from the origin; the ESS is
+//! chains of warm-up + `--draws` iterations from the origin, the warm-up
+//! being each sampler's default (a random walk needs a longer one to learn
+//! its proposal covariance than NUTS to learn its metric) unless
+//! `--warmup` sets one for all; the ESS is
 //! the minimum over coordinates of the rank-normalised bulk ESS (Vehtari et
 //! al. 2021; ArviZ's `ess(method="bulk")` on the PyMC side) and the time
 //! includes warm-up. Population samplers make one run giving
@@ -67,9 +70,11 @@ struct Args {
     /// Post-warm-up draws per chain.
     #[arg(long, default_value_t = 2000)]
     draws: usize,
-    /// Warm-up iterations per chain.
-    #[arg(long, default_value_t = 1000)]
-    warmup: usize,
+    /// Warm-up iterations per chain for every MCMC sampler (and PyMC's
+    /// `tune`); by default each sampler uses its own default warm-up
+    /// (Metropolis 5000, HMC/NUTS 1000, tempering 2000; PyMC tunes 1000).
+    #[arg(long)]
+    warmup: Option<usize>,
     /// Chains per MCMC sampler.
     #[arg(long, default_value_t = 2)]
     chains: usize,
@@ -206,7 +211,7 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
         (
             "metropolis",
             Box::new(MetropolisConfig {
-                n_warmup: args.warmup,
+                n_warmup: args.warmup.unwrap_or(MetropolisConfig::default().n_warmup),
                 n_draws: args.draws,
                 ..Default::default()
             }),
@@ -214,7 +219,7 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
         (
             "hmc",
             Box::new(HmcConfig {
-                n_warmup: args.warmup,
+                n_warmup: args.warmup.unwrap_or(HmcConfig::default().n_warmup),
                 n_draws: args.draws,
                 ..Default::default()
             }),
@@ -222,7 +227,7 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
         (
             "nuts",
             Box::new(NutsConfig {
-                n_warmup: args.warmup,
+                n_warmup: args.warmup.unwrap_or(NutsConfig::default().n_warmup),
                 n_draws: args.draws,
                 ..Default::default()
             }),
@@ -230,7 +235,7 @@ fn run_rust(args: &Args, t: &Target) -> Result<Vec<Row>> {
         (
             "tempering (8)",
             Box::new(TemperingConfig {
-                n_warmup: args.warmup,
+                n_warmup: args.warmup.unwrap_or(TemperingConfig::default().n_warmup),
                 n_draws: args.draws,
                 ..Default::default()
             }),
@@ -324,7 +329,7 @@ fn run_pymc(args: &Args, python: &PathBuf, targets: &[Target]) -> Result<Vec<Row
             "--draws",
             &args.draws.to_string(),
             "--tune",
-            &args.warmup.to_string(),
+            &args.warmup.unwrap_or(NutsConfig::default().n_warmup).to_string(),
         ])
         .args([
             "--chains",
@@ -391,8 +396,19 @@ fn main() -> Result<()> {
         rows.extend(run_pymc(&args, py, &targets)?);
     }
     println!(
-        "\n{} chains x ({} warm-up + {} draws), one thread; ESS = min bulk ESS over coordinates\n",
-        args.chains, args.warmup, args.draws
+        "\n{} chains x (warm-up {} + {} draws), one thread; ESS = min bulk ESS over coordinates\n",
+        args.chains,
+        args.warmup.map_or_else(
+            || format!(
+                "per-sampler default: metropolis {}, hmc {}, nuts and PyMC {}, tempering {}",
+                MetropolisConfig::default().n_warmup,
+                HmcConfig::default().n_warmup,
+                NutsConfig::default().n_warmup,
+                TemperingConfig::default().n_warmup
+            ),
+            |w| w.to_string()
+        ),
+        args.draws
     );
     println!(
         "{:<9} {:<17} {:>9} {:>8} {:>10} {:>7} {:>11} {:>11}",

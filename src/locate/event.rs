@@ -29,6 +29,41 @@
 //!   than about 1/e of the prior's volume, as for a Gaussian whose every
 //!   axis shrank by less than a factor 1.4). A location with no likelihood
 //!   term has `KL = 0` exactly.
+//!
+//! # Multimodal posteriors
+//!
+//! A single-station S-P time puts the event on a spherical shell about the
+//! station; the shell can cut two or more cluster ellipsoids far apart, and
+//! a Markov chain never crosses between such modes, so chains started
+//! anywhere report the masses of where they started, not of the posterior.
+//! Markov samplers are therefore run in three steps:
+//!
+//! 1. **Pilot.** SMC with [`PILOT_PARTICLES`] particles, tempered from the
+//!    uniform distribution on the region box, where the weights (not the
+//!    moves) carry the relative masses of separated modes. Each particle is
+//!    labelled with its *mode region*: the prior cluster with the largest
+//!    responsibility at it (or the background). The region's pilot mass
+//!    `M_l` is its share of the particles.
+//! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
+//!    `n_chains` chains started from its own pilot particles (heaviest
+//!    region first; lighter regions' mass is dropped and reported).
+//! 3. **Post-stratification.** With one region the chains are returned
+//!    unchanged (equally weighted, the usual R-hat/ESS). With several, the
+//!    draws are merged into one weighted set: a draw in region `l` weighs
+//!    `M_l / N_l` (`N_l` = kept draws, from any chain, lying in `l`), so
+//!    each region keeps its pilot mass and the shape inside it comes from
+//!    the chains. This is exact when the chains sample the posterior
+//!    restricted to the regions they visit (they need not stay in their own
+//!    region). R-hat and ESS are computed per region
+//!    ([`RunDiagnostics::modes`]); the reported ESS combines them as
+//!    `1 / Σ_l M_l² / ESS_l`. The MCSE of the mean is
+//!    `sqrt(Σ_l M_l² MCSE_l² + Σ_l M_l (μ_l − μ)² / n_eff)`, the second
+//!    term being the pilot's error in the masses moving the mean between
+//!    modes, with `n_eff =` [`PILOT_ESS_FRACTION`] `×` [`PILOT_PARTICLES`]
+//!    (SMC particles share ancestors, so their effective number for a mass
+//!    is a fraction of their count, measured as the constant's doc says;
+//!    the sd of a mass near 0.5 is then about 0.025). A region that got chains but
+//!    whose chains all left it makes the location untrustworthy.
 
 use crate::config::DiagnosticsConfig;
 use crate::geo::LocalProjection;
@@ -36,14 +71,34 @@ use crate::posterior::LocationPosterior;
 use crate::summary::{LocationSummary, SummaryError, SummaryOptions};
 use eqnemix_samplers::any::SamplerConfig;
 use eqnemix_samplers::diagnostics::Summary;
+use eqnemix_samplers::smc::{Reference, SmcConfig};
+use eqnemix_samplers::Sampler;
 use eqnemix_samplers::transform::{Bounds, BoxTransform};
 use eqnemix_samplers::{chain_seed, run_chains, Draws, LogDensity, SamplerError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-/// Prior draws per chain from which the starting points are resampled.
+/// Prior draws per chain tried when checking that the posterior has support
+/// (a finite density somewhere) before sampling.
 pub const INIT_CANDIDATES_PER_CHAIN: usize = 64;
+
+/// Particles of the pilot SMC run that finds the mode regions and their
+/// masses before Markov chains start (module doc).
+pub const PILOT_PARTICLES: usize = 2000;
+
+/// A mode region whose pilot mass is below this gets no chains; its mass is
+/// dropped and reported ([`RunDiagnostics::dropped_mass`]).
+pub const MIN_MODE_MASS: f64 = 0.01;
+
+/// Effective sample size of the pilot's mode masses as a fraction of
+/// [`PILOT_PARTICLES`], used in the combined MCSE (module doc). Measured:
+/// over 30 seeds on the bimodal event of `tests/samplers_agree.rs` the
+/// share of a 0.53 mode has sd 0.024, an effective size of 0.21 × 2000
+/// (`cargo test -p eqnemix --test samplers_agree -- --ignored
+/// pilot_mass_spread`); 0.15 leaves room for the variance estimate's own
+/// error.
+pub const PILOT_ESS_FRACTION: f64 = 0.15;
 
 /// Names of the coordinates of a location posterior (3D, or 4D with a
 /// sampled origin time).
@@ -175,6 +230,18 @@ pub struct RunDiagnostics {
     pub information_gain_nats: f64,
     /// Wall time of sampling and summarising (s); informative only.
     pub elapsed_s: f64,
+    /// Monte Carlo standard error of the posterior mean of each coordinate
+    /// (km; s): from the chains' ESS, the weights' Kish ESS (oct-tree), or
+    /// combined over modes (module doc).
+    #[serde(default)]
+    pub mcse_mean: Vec<f64>,
+    /// The mode regions of a Markov run, heaviest first (empty for
+    /// population samplers).
+    #[serde(default)]
+    pub modes: Vec<ModeRun>,
+    /// Pilot mass of the regions too light to get chains (dropped).
+    #[serde(default)]
+    pub dropped_mass: f64,
 }
 
 /// The flags of a location (rules in the module doc).
@@ -204,13 +271,19 @@ pub struct EventLocation {
     pub chains: Vec<Draws>,
 }
 
-/// Locate one event: sample `posterior` with `sampler` (Markov samplers run
-/// `options.n_chains` chains in parallel from points resampled, with
-/// weights ∝ likelihood, from the posterior's
-/// [`LocationPosterior::initial_points`]; population samplers run once), in
-/// the unconstrained space of a [`BoxTransform`] over
-/// [`LocationPosterior::bounds`] (except the oct-tree, which partitions the
-/// box itself), then summarise and flag the result.
+/// Locate one event: sample `posterior` with `sampler`, then summarise and
+/// flag the result.
+///
+/// * Markov samplers (NUTS, HMC, Metropolis, tempering) run in the
+///   unconstrained space of a [`BoxTransform`] over
+///   [`LocationPosterior::bounds`], started from a pilot SMC run and
+///   weighted by mode as the module doc's "Multimodal posteriors" says:
+///   `options.n_chains` chains per mode region, run in parallel.
+/// * SMC with a uniform reference runs directly on the box (its `lower` and
+///   `upper` are filled in from the bounds when left empty); other SMC
+///   references, and ADVI, run once through the box transform from a pilot
+///   particle of the heaviest mode.
+/// * The oct-tree partitions the box itself.
 ///
 /// The same `options.seed` gives the same result.
 pub fn locate_event(
@@ -233,54 +306,33 @@ pub fn locate_event(
         event: event.clone(),
         what: e.to_string(),
     })?;
-
-    // Starting points: approximate posterior draws by sampling-importance-
-    // resampling of prior draws (weights ∝ likelihood), so chains start in
-    // the modes in proportion to their mass instead of wherever the prior
-    // put them (a chain started in a prior-heavy but data-poor cluster can
-    // stay there). Strictly inside the box for the transform.
-    let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, usize::MAX));
-    let n_candidates = INIT_CANDIDATES_PER_CHAIN * options.n_chains;
-    let candidates: Vec<Vec<f64>> = posterior
-        .initial_points(n_candidates, &mut rng)
-        .into_iter()
-        .map(|mut x| {
-            for i in 0..dim {
-                let eps = 1e-7 * (hi[i] - lo[i]);
-                x[i] = x[i].clamp(lo[i] + eps, hi[i] - eps);
-            }
-            x
-        })
-        .filter(|x| posterior.log_density(x).is_finite())
-        .collect();
-    if candidates.is_empty() {
-        return Err(LocateError::NoSupport { event });
-    }
-    let ll: Vec<f64> = candidates
-        .iter()
-        .map(|x| posterior.log_likelihood([x[0], x[1], x[2]], x.get(3).copied()))
-        .collect();
-    let m = ll.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let w: Vec<f64> = ll.iter().map(|l| if m.is_finite() { (l - m).exp() } else { 1.0 }).collect();
-    let total: f64 = w.iter().sum();
-    // Systematic resampling of n_chains points.
-    let u0: f64 = rng.gen::<f64>() / options.n_chains as f64;
-    let mut inits = Vec::with_capacity(options.n_chains);
-    let (mut acc, mut j) = (w[0] / total, 0);
-    for c in 0..options.n_chains {
-        let u = u0 + c as f64 / options.n_chains as f64;
-        while acc < u && j + 1 < w.len() {
-            j += 1;
-            acc += w[j] / total;
+    let inside = |mut x: Vec<f64>| {
+        for i in 0..dim {
+            let eps = 1e-7 * (hi[i] - lo[i]);
+            x[i] = x[i].clamp(lo[i] + eps, hi[i] - eps);
         }
-        inits.push(candidates[j].clone());
-    }
+        x
+    };
+
+    // Support check: some prior draw must have a finite posterior density
+    // (otherwise the picks cannot be explained anywhere in the box).
+    let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, usize::MAX));
+    let support: Option<Vec<f64>> = posterior
+        .initial_points(INIT_CANDIDATES_PER_CHAIN * options.n_chains, &mut rng)
+        .into_iter()
+        .map(inside)
+        .find(|x| posterior.log_density(x).is_finite());
+    let Some(support) = support else {
+        return Err(LocateError::NoSupport { event });
+    };
     let sampler_err = |source| LocateError::Sampler {
         event: event.clone(),
         sampler: sampler.kind(),
         source,
     };
-    let chains: Vec<Draws> = match sampler {
+    let names = &COORDINATE_NAMES[..dim];
+
+    let run = match sampler {
         SamplerConfig::Octree(c) => {
             let mut c = c.clone();
             if c.lower.is_empty() && c.upper.is_empty() {
@@ -288,31 +340,50 @@ pub fn locate_event(
                 c.upper = hi.clone();
             }
             let s = SamplerConfig::Octree(c).build();
-            vec![s.sample(posterior, &inits[0], chain_seed(options.seed, 0)).map_err(sampler_err)?]
+            let d = s.sample(posterior, &support, chain_seed(options.seed, 0)).map_err(sampler_err)?;
+            Sampled::population(d, names)
+        }
+        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => {
+            let mut c = c.clone();
+            if let Reference::Uniform { lower, upper } = &mut c.reference {
+                if lower.is_empty() && upper.is_empty() {
+                    *lower = lo.clone();
+                    *upper = hi.clone();
+                }
+            }
+            let d = c.sample(posterior, &support, chain_seed(options.seed, 0)).map_err(sampler_err)?;
+            Sampled::population(d, names)
         }
         s if s.is_population() => {
-            let y = transform.to_unconstrained(&inits[0]).expect("inside the box");
+            let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
+            let x0 = inside(pilot.starts(pilot.modes[0], 1, options.seed).remove(0));
+            let y = transform.to_unconstrained(&x0).expect("inside the box");
             let d = s.build().sample(&transform, &y, chain_seed(options.seed, 0)).map_err(sampler_err)?;
-            vec![transform.constrain_draws(&d)]
+            Sampled::population(transform.constrain_draws(&d), names)
         }
         s => {
-            let ys: Vec<Vec<f64>> = inits
+            let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
+            let nc = options.n_chains;
+            let ys: Vec<Vec<f64>> = pilot
+                .modes
                 .iter()
-                .map(|x| transform.to_unconstrained(x).expect("inside the box"))
+                .flat_map(|&l| pilot.starts(l, nc, options.seed))
+                .map(|x| transform.to_unconstrained(&inside(x)).expect("inside the box"))
                 .collect();
             let built = s.build();
-            run_chains(built.as_ref(), &transform, &ys, options.seed)
+            let chains: Vec<Draws> = run_chains(built.as_ref(), &transform, &ys, options.seed)
                 .map_err(sampler_err)?
                 .iter()
                 .map(|d| transform.constrain_draws(d))
-                .collect()
+                .collect();
+            pilot.combine(posterior, chains, nc, names)
         }
     };
 
     let to_lonlat = options.projection.map(|p| move |e: f64, n: f64| p.to_lonlat(e, n));
     let summary = LocationSummary::from_draws(
         posterior,
-        &chains,
+        &run.chains,
         &options.summary,
         to_lonlat.as_ref().map(|f| f as &dyn Fn(f64, f64) -> (f64, f64)),
     )
@@ -321,30 +392,25 @@ pub fn locate_event(
         source,
     })?;
 
-    let weighted = chains.iter().any(|c| c.weights.is_some());
-    let (table, max_rhat, min_bulk, min_tail) = if weighted {
-        let ess = summary.weights_ess;
-        (None, f64::NAN, ess, ess)
+    let (min_bulk, min_tail) = if run.weighted_population {
+        (summary.weights_ess, summary.weights_ess)
     } else {
-        match Summary::from_chains(&chains, &COORDINATE_NAMES[..dim]) {
-            Ok(t) => {
-                let mr = t.max_rhat();
-                let mb = t.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
-                let mt = t.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min);
-                (Some(t), mr, mb, mt)
-            }
-            Err(_) => (None, f64::NAN, f64::NAN, f64::NAN),
-        }
+        (run.min_ess_bulk, run.min_ess_tail)
     };
-    let n_divergent: usize = chains.iter().map(|c| c.n_divergent()).sum();
-    let n_total: usize = chains.iter().map(|c| c.n_draws()).sum();
-    let gain = information_gain(posterior, &chains, options.rules.n_prior_draws, options.seed);
+    let mcse_mean = if run.weighted_population {
+        weighted_sd(&run.chains).iter().map(|s| s / summary.weights_ess.sqrt()).collect()
+    } else {
+        run.mcse_mean.clone()
+    };
+    let n_divergent: usize = run.raw_chains.iter().map(ChainStats::of).map(|c| c.n_divergent).sum();
+    let n_total: usize = run.raw_chains.iter().map(|c| c.n_draws()).sum();
+    let gain = information_gain(posterior, &run.chains, options.rules.n_prior_draws, options.seed);
 
     let rules = &options.rules;
     let mut flags = LocationFlags::default();
-    if !weighted && chains.len() > 1 && !(max_rhat <= rules.max_rhat) {
+    if run.rhat_applies && !(run.max_rhat <= rules.max_rhat) {
         flags.untrustworthy = true;
-        flags.reasons.push(format!("R-hat {max_rhat:.3} > {}", rules.max_rhat));
+        flags.reasons.push(format!("R-hat {:.3} > {}", run.max_rhat, rules.max_rhat));
     }
     if !(min_bulk.min(min_tail) >= rules.min_ess) {
         flags.untrustworthy = true;
@@ -357,6 +423,10 @@ pub fn locate_event(
         flags.untrustworthy = true;
         flags.reasons.push(format!("{n_divergent} of {n_total} transitions diverged"));
     }
+    if let Some(lost) = &run.lost_modes {
+        flags.untrustworthy = true;
+        flags.reasons.push(lost.clone());
+    }
     if !(gain >= rules.min_information_gain_nats) {
         flags.prior_dominated = true;
         flags.reasons.push(format!(
@@ -368,19 +438,317 @@ pub fn locate_event(
         event_id: event,
         diagnostics: RunDiagnostics {
             sampler: sampler.kind().to_string(),
-            chains: chains.iter().map(ChainStats::of).collect(),
-            table,
-            max_rhat,
+            chains: run.raw_chains.iter().map(ChainStats::of).collect(),
+            table: run.table,
+            max_rhat: run.max_rhat,
             min_ess_bulk: min_bulk,
             min_ess_tail: min_tail,
             n_divergent,
             information_gain_nats: gain,
             elapsed_s: start.elapsed().as_secs_f64(),
+            mcse_mean,
+            modes: run.modes,
+            dropped_mass: run.dropped_mass,
         },
         summary,
         flags,
-        chains,
+        chains: run.chains,
     })
+}
+
+/// Every sampler kind with the settings used to compare them on one
+/// hypocentre (`tests/samplers_agree.rs`, `examples/sampler_comparison.rs`):
+/// NUTS as the default configuration ([`crate::config::default_sampler`]);
+/// HMC, Metropolis and parallel tempering with their crate defaults; SMC
+/// with 2000 particles tempered from the uniform distribution on the region
+/// box; ADVI full-rank, started at a pilot particle of the heaviest mode
+/// with sd 0.02 in the box transform's unconstrained space (about 0.6 km
+/// for a 120 km box; the default 1 spans the whole box and can fit a
+/// remote local optimum of the ELBO); the oct-tree over the region box
+/// (filled in by [`locate_event`]) from a 40 × 40 × 10 initial grid (cells
+/// of a few km: the crate's default 8 × 8 × 8 cells are coarser than an
+/// S-P shell is thick, and a mode between initial cell centres is then
+/// found only by the defensive uniform draws) refined to 200 000 cells (with
+/// 50 000 the weights' Kish ESS on a bimodal S-P event is about 20 of 5000
+/// draws, with 200 000 about 3400).
+pub fn every_sampler() -> Vec<SamplerConfig> {
+    use eqnemix_samplers::advi::{AdviConfig, AdviFamily};
+    vec![
+        SamplerConfig::Metropolis(Default::default()),
+        SamplerConfig::Hmc(Default::default()),
+        crate::config::default_sampler(),
+        SamplerConfig::Advi(AdviConfig { family: AdviFamily::FullRank, init_scale: 0.02, ..Default::default() }),
+        SamplerConfig::Smc(SmcConfig {
+            n_particles: 2000,
+            reference: Reference::Uniform { lower: vec![], upper: vec![] },
+            ..Default::default()
+        }),
+        SamplerConfig::Tempering(Default::default()),
+        SamplerConfig::Octree(eqnemix_samplers::octree::OctreeConfig {
+            initial_divisions: vec![40, 40, 10],
+            max_cells: 200_000,
+            ..Default::default()
+        }),
+    ]
+}
+
+/// Weighted standard deviation of every coordinate over `chains` (each
+/// chain's weights normalised, chains counted equally).
+fn weighted_sd(chains: &[Draws]) -> Vec<f64> {
+    let dim = chains.first().map_or(0, |c| c.dim);
+    let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; dim], vec![0.0; dim]);
+    for c in chains {
+        let tot: f64 = c.weights.as_ref().map_or(c.n_draws() as f64, |w| w.iter().sum());
+        for (i, x) in c.iter().enumerate() {
+            let w = c.weights.as_ref().map_or(1.0, |w| w[i]) / tot;
+            s0 += w;
+            for a in 0..dim {
+                s1[a] += w * x[a];
+                s2[a] += w * x[a] * x[a];
+            }
+        }
+    }
+    (0..dim)
+        .map(|a| {
+            let m = s1[a] / s0;
+            (s2[a] / s0 - m * m).max(0.0).sqrt()
+        })
+        .collect()
+}
+
+/// The draws of one run with their convergence numbers.
+struct Sampled {
+    /// Draws handed to the summary (Markov chains, one population, or the
+    /// merged, mode-weighted draws of a multimodal run).
+    chains: Vec<Draws>,
+    /// Every chain as the sampler returned it (for the per-chain statistics).
+    raw_chains: Vec<Draws>,
+    table: Option<Summary>,
+    max_rhat: f64,
+    min_ess_bulk: f64,
+    min_ess_tail: f64,
+    mcse_mean: Vec<f64>,
+    /// R-hat is a meaningful flag (several chains per mode).
+    rhat_applies: bool,
+    /// Importance-weighted population (oct-tree): ESS and MCSE from the weights.
+    weighted_population: bool,
+    modes: Vec<ModeRun>,
+    dropped_mass: f64,
+    lost_modes: Option<String>,
+}
+
+impl Sampled {
+    /// A population sampler's single run (weighted or not).
+    fn population(d: Draws, names: &[&str]) -> Self {
+        let weighted = d.weights.is_some();
+        let table = if weighted { None } else { Summary::from_chains(std::slice::from_ref(&d), names).ok() };
+        Sampled::from_table(vec![d.clone()], vec![d], table, false, weighted)
+    }
+
+    fn from_table(chains: Vec<Draws>, raw: Vec<Draws>, table: Option<Summary>, rhat_applies: bool, weighted: bool) -> Self {
+        let (max_rhat, min_bulk, min_tail, mcse) = match &table {
+            Some(t) => (
+                t.max_rhat(),
+                t.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min),
+                t.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min),
+                t.rows.iter().map(|r| r.mcse_mean).collect(),
+            ),
+            None => (f64::NAN, f64::NAN, f64::NAN, Vec::new()),
+        };
+        Sampled {
+            chains,
+            raw_chains: raw,
+            table,
+            max_rhat,
+            min_ess_bulk: min_bulk,
+            min_ess_tail: min_tail,
+            mcse_mean: mcse,
+            rhat_applies,
+            weighted_population: weighted,
+            modes: Vec::new(),
+            dropped_mass: 0.0,
+            lost_modes: None,
+        }
+    }
+}
+
+/// One mode region of a Markov run (see the module doc).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeRun {
+    /// Cluster id of the region (the prior component with the largest
+    /// responsibility there); `None` for the uniform background.
+    pub cluster: Option<usize>,
+    /// Posterior mass of the region from the pilot SMC run, renormalised
+    /// over the regions that got chains: the weight of its draws.
+    pub mass: f64,
+    /// Chains started in the region.
+    pub n_chains: usize,
+    /// Share of all kept Markov draws that lie in the region.
+    pub draw_share: f64,
+    /// Largest R-hat over coordinates of the region's chains.
+    pub max_rhat: f64,
+    /// Smallest bulk ESS over coordinates of the region's chains.
+    pub min_ess_bulk: f64,
+    /// Smallest tail ESS over coordinates of the region's chains.
+    pub min_ess_tail: f64,
+    /// Mean of the region's chains per coordinate (km; s).
+    pub mean: Vec<f64>,
+}
+
+/// The pilot SMC run: where the posterior's mass is, by mode region.
+struct Pilot {
+    particles: Draws,
+    /// Region label of each particle: cluster id, or `K` for the background.
+    labels: Vec<usize>,
+    /// Pilot mass of each label `0..=K`.
+    mass: Vec<f64>,
+    /// Labels that get chains, heaviest first.
+    modes: Vec<usize>,
+}
+
+/// Region label of `x`: the cluster of largest responsibility, or `K`
+/// (the number of clusters) where the background's share is larger.
+fn region_label(prior: &crate::prior::ClusterPrior, x: &[f64], buf: &mut [f64]) -> usize {
+    let b = prior.responsibilities([x[0], x[1], x[2]], buf);
+    match buf.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
+        Some((k, &r)) if r >= b => k,
+        _ => buf.len(),
+    }
+}
+
+impl Pilot {
+    /// SMC with [`PILOT_PARTICLES`] particles from the uniform distribution
+    /// on the box `[lo, hi]`, directly on the posterior.
+    fn run(posterior: &LocationPosterior, lo: &[f64], hi: &[f64], init: &[f64], seed: u64) -> Result<Self, SamplerError> {
+        let smc = SmcConfig {
+            n_particles: PILOT_PARTICLES,
+            reference: Reference::Uniform { lower: lo.to_vec(), upper: hi.to_vec() },
+            ..SmcConfig::default()
+        };
+        let particles = smc.sample(posterior, init, chain_seed(seed, usize::MAX - 2))?;
+        let k = posterior.prior().n_clusters();
+        let mut buf = vec![0.0; k];
+        let labels: Vec<usize> = particles.iter().map(|x| region_label(posterior.prior(), x, &mut buf)).collect();
+        let mut mass = vec![0.0; k + 1];
+        for &l in &labels {
+            mass[l] += 1.0 / labels.len() as f64;
+        }
+        let mut modes: Vec<usize> = (0..=k).filter(|&l| mass[l] >= MIN_MODE_MASS).collect();
+        modes.sort_by(|a, b| mass[*b].total_cmp(&mass[*a]).then(a.cmp(b)));
+        if modes.is_empty() {
+            let heaviest = (0..=k).max_by(|a, b| mass[*a].total_cmp(&mass[*b])).unwrap_or(0);
+            modes.push(heaviest);
+        }
+        Ok(Pilot { particles, labels, mass, modes })
+    }
+
+    /// `n` starting points among the pilot particles of region `label`,
+    /// evenly spaced through the particle list from a seeded offset (the
+    /// list keeps resampled copies together, so spacing spreads the starts
+    /// over different ancestors).
+    fn starts(&self, label: usize, n: usize, seed: u64) -> Vec<Vec<f64>> {
+        let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == label).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 3 - label));
+        let u: f64 = rng.gen();
+        (0..n)
+            .map(|c| {
+                let j = (((c as f64 + u) / n as f64) * idx.len() as f64) as usize;
+                self.particles.draw(idx[j.min(idx.len() - 1)]).to_vec()
+            })
+            .collect()
+    }
+
+    /// Diagnose and combine `chains` (`nc` per mode, in the order of
+    /// `self.modes`): one mode gives the chains unchanged; several give one
+    /// merged draw set post-stratified by region (module doc).
+    fn combine(&self, posterior: &LocationPosterior, chains: Vec<Draws>, nc: usize, names: &[&str]) -> Sampled {
+        let kept: f64 = self.modes.iter().map(|&l| self.mass[l]).sum();
+        let dropped = (1.0 - kept).max(0.0);
+        let k = posterior.prior().n_clusters();
+        let mut buf = vec![0.0; k];
+        let labels: Vec<Vec<usize>> =
+            chains.iter().map(|c| c.iter().map(|x| region_label(posterior.prior(), x, &mut buf)).collect()).collect();
+        let n_all: usize = labels.iter().map(|l| l.len()).sum();
+        let mut count = vec![0usize; k + 1];
+        labels.iter().flatten().for_each(|&l| count[l] += 1);
+        let groups: Vec<Option<Summary>> =
+            chains.chunks(nc).map(|g| Summary::from_chains(g, names).ok()).collect();
+        let modes: Vec<ModeRun> = self
+            .modes
+            .iter()
+            .zip(&groups)
+            .map(|(&l, t)| ModeRun {
+                cluster: (l < k).then_some(l),
+                mass: self.mass[l] / kept,
+                n_chains: nc,
+                draw_share: count[l] as f64 / n_all.max(1) as f64,
+                max_rhat: t.as_ref().map_or(f64::NAN, |t| t.max_rhat()),
+                min_ess_bulk: t.as_ref().map_or(f64::NAN, |t| t.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min)),
+                min_ess_tail: t.as_ref().map_or(f64::NAN, |t| t.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min)),
+                mean: t.as_ref().map_or_else(Vec::new, |t| t.rows.iter().map(|r| r.mean).collect()),
+            })
+            .collect();
+        if self.modes.len() == 1 {
+            let table = groups.into_iter().next().flatten();
+            let mut s = Sampled::from_table(chains.clone(), chains, table, nc > 1, false);
+            s.modes = modes;
+            s.dropped_mass = dropped;
+            return s;
+        }
+        // Post-stratification: a draw in region l weighs mass_l / (draws in l).
+        let mut lost = Vec::new();
+        let mut weight_of = vec![0.0; k + 1];
+        for &l in &self.modes {
+            if count[l] > 0 {
+                weight_of[l] = self.mass[l] / kept / count[l] as f64;
+            } else {
+                lost.push(if l < k { format!("cluster {l}") } else { "background".to_string() });
+            }
+        }
+        let dim = chains[0].dim;
+        let mut merged = Draws::new(dim);
+        let mut w = Vec::with_capacity(n_all);
+        for (c, ls) in chains.iter().zip(&labels) {
+            for (i, x) in c.iter().enumerate() {
+                merged.push(x, c.stats[i].clone());
+                w.push(weight_of[ls[i]]);
+            }
+        }
+        let sw: f64 = w.iter().sum();
+        w.iter_mut().for_each(|v| *v /= sw);
+        merged.weights = Some(w);
+        // Combined errors (module doc): within-mode MCSEs weighted by mass,
+        // plus the pilot's error in the masses moving the mean between modes.
+        let m: Vec<f64> = modes.iter().map(|r| r.mass).collect();
+        let mean: Vec<f64> = (0..dim).map(|a| modes.iter().zip(&m).map(|(r, w)| w * r.mean.get(a).copied().unwrap_or(f64::NAN)).sum()).collect();
+        let n_eff = PILOT_ESS_FRACTION * PILOT_PARTICLES as f64;
+        let mcse: Vec<f64> = (0..dim)
+            .map(|a| {
+                let within: f64 = groups
+                    .iter()
+                    .zip(&m)
+                    .map(|(t, w)| t.as_ref().map_or(f64::NAN, |t| (w * t.rows[a].mcse_mean).powi(2)))
+                    .sum();
+                let between: f64 = modes.iter().zip(&m).map(|(r, w)| w * (r.mean[a] - mean[a]).powi(2)).sum::<f64>() / n_eff;
+                (within + between).sqrt()
+            })
+            .collect();
+        let combined = |f: &dyn Fn(&ModeRun) -> f64| 1.0 / modes.iter().zip(&m).map(|(r, w)| w * w / f(r)).sum::<f64>();
+        Sampled {
+            chains: vec![merged],
+            raw_chains: chains,
+            table: None,
+            max_rhat: modes.iter().map(|r| r.max_rhat).fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
+            min_ess_bulk: combined(&|r| r.min_ess_bulk),
+            min_ess_tail: combined(&|r| r.min_ess_tail),
+            mcse_mean: mcse,
+            rhat_applies: nc > 1,
+            weighted_population: false,
+            modes,
+            dropped_mass: dropped,
+            lost_modes: (!lost.is_empty()).then(|| format!("no chain stayed in the mode region of {} (its pilot mass is dropped)", lost.join(", "))),
+        }
+    }
 }
 
 /// `KL(posterior ‖ prior) = E_post[ln L] − ln E_prior[L]` (nats), the prior

@@ -11,7 +11,8 @@ pub mod inputs;
 
 pub use batch::{Batch, EventFailure};
 pub use event::{
-    information_gain, locate_event, ChainStats, EventLocation, LocateError, LocateOptions,
-    LocationFlags, RunDiagnostics, COORDINATE_NAMES,
+    every_sampler, information_gain, locate_event, ChainStats, EventLocation, LocateError, LocateOptions,
+    LocationFlags, ModeRun, RunDiagnostics, COORDINATE_NAMES, MIN_MODE_MASS, PILOT_ESS_FRACTION,
+    PILOT_PARTICLES,
 };
 pub use inputs::{ClusterProbabilities, InputError, ProbabilityWindow};

@@ -1,0 +1,212 @@
+//! Every sampler, run as `eqnemix locate` runs it ([`locate_event`]),
+//! agrees with a dense-grid evaluation of the same posterior, and the
+//! default location configuration gets the masses of separated modes right.
+//!
+//! **The event.** Event 10 of stream 11 of [`SyntheticRegion::standard`]
+//! (one station, K = 5 cluster Gaussians, a four-layer crust), located from
+//! its S-P time alone (no back-azimuth). Its S-P shell cuts cluster 0
+//! (north-east of the station) and cluster 1 (south-west): the grid gives
+//! them probabilities of about 0.53 and 0.47, with the two modes some 45 km
+//! apart and no density between them. The test asserts this (both clusters
+//! above 0.3) and that a NUTS chain started in one mode never visits the
+//! other, so chains started from prior or likelihood-resampled draws report
+//! how many chains fell in each mode, not the mode's mass: a sampler that
+//! does not weigh the modes fails the 0.05 tolerance on cluster
+//! probabilities.
+//!
+//! **The reference.** [`GridPosterior`] over the whole region box
+//! (120 × 120 × 30 km) with 0.6 km cells (200 × 200 × 50, midpoint rule).
+//! The S-P shell is about 0.7 km thick (1 sd), and the midpoint rule on a
+//! smooth density whose width is comparable to the cell converges
+//! spectrally; `grid_is_converged` checks that 1 km cells give the same
+//! cluster probabilities within 0.005 and means within 0.05 km.
+//!
+//! **Tolerances** (issue 4): per coordinate `|mean − grid mean| < 2 MCSE +
+//! 0.5 km`, with the MCSE that `locate_event` reports
+//! ([`eqnemix::locate::RunDiagnostics::mcse_mean`]: from the chains' ESS,
+//! combined over mode regions with the pilot's mass error for Markov
+//! samplers; from the Kish ESS of the oct-tree's weights; from the
+//! particles' ESS for SMC); every cluster probability within 0.05 of the
+//! grid's. The 0.5 km absorbs the grid's discretisation and the bias of
+//! finite chains. For Markov samplers the mode masses come from the pilot
+//! SMC run of `locate_event`, whose 2000 particles give a 0.5 mass a
+//! standard error of 0.024 (`pilot_mass_spread`, ignored by default:
+//! 30 pilot runs), so 0.05 is about 2 standard errors: the test checks the
+//! machinery on fixed seeds, and a sampler that ignores the masses misses
+//! by about 0.5.
+//!
+//! **ADVI** fits one Gaussian (full rank, in the box transform's
+//! unconstrained space) and so cannot represent two modes: it is tested on
+//! a unimodal event instead (event 3 with its back-azimuth, whose grid puts
+//! more than 0.99 on one cluster), with the same tolerances. There the
+//! posterior is close to Gaussian and the claim holds; its MCSE is that of
+//! i.i.d. draws from the fit, so the 0.5 km also covers the approximation's
+//! bias.
+//!
+//! Seeds are fixed, so the test is deterministic; CPU time is a few seconds
+//! in the dev profile (opt-level 2).
+
+use eqnemix::grid_posterior::GridPosterior;
+use eqnemix::likelihood::LikelihoodOptions;
+use eqnemix::locate::{every_sampler, locate_event, EventLocation, LocateOptions};
+use eqnemix::posterior::LocationPosterior;
+use eqnemix::prior::PriorOptions;
+use eqnemix::samplers::any::SamplerConfig;
+use eqnemix::samplers::nuts::NutsConfig;
+use eqnemix::samplers::transform::{Bounds, BoxTransform};
+use eqnemix::samplers::Sampler;
+use eqnemix::synthetic_region::SyntheticRegion;
+
+const STREAM: u64 = 11;
+const BIMODAL_EVENT: usize = 10;
+const GRID: [usize; 3] = [200, 200, 50];
+
+fn posterior(region: &SyntheticRegion, event: usize, back_azimuth: bool) -> LocationPosterior {
+    let ev = region.draw_event(event, STREAM).unwrap();
+    let opts = LikelihoodOptions { back_azimuth, ..Default::default() };
+    region.posterior(&ev, &opts, &PriorOptions::default()).unwrap()
+}
+
+/// Assert the tolerances of the module doc; `what` names the run.
+fn assert_agrees(what: &str, loc: &EventLocation, grid: &GridPosterior) {
+    let s = &loc.summary;
+    let d = &loc.diagnostics;
+    for a in 0..3 {
+        let mcse = d.mcse_mean[a];
+        assert!(mcse.is_finite() && mcse > 0.0, "{what}: MCSE {mcse}");
+        let tol = 2.0 * mcse + 0.5;
+        assert!(
+            (s.mean_km[a] - grid.mean_km[a]).abs() < tol,
+            "{what}: axis {a}: mean {:.3} vs grid {:.3} (tol {tol:.3}); p {:?} vs grid {:?}; ESS {:.0}; modes {:?}",
+            s.mean_km[a],
+            grid.mean_km[a],
+            s.cluster_probabilities,
+            grid.cluster_probabilities,
+            d.min_ess_bulk,
+            d.modes
+        );
+    }
+    for (k, (p, g)) in s.cluster_probabilities.iter().zip(&grid.cluster_probabilities).enumerate() {
+        assert!((p - g).abs() < 0.05, "{what}: cluster {k}: {p:.3} vs grid {g:.3}; modes {:?}", d.modes);
+    }
+}
+
+#[test]
+fn every_sampler_agrees_with_the_grid_on_a_bimodal_event() {
+    let region = SyntheticRegion::standard().unwrap();
+    let post = posterior(&region, BIMODAL_EVENT, false);
+    let grid = GridPosterior::evaluate(&post, GRID).unwrap();
+    let p = &grid.cluster_probabilities;
+    assert!(p[0] > 0.3 && p[1] > 0.3, "not bimodal: {p:?}");
+
+    // A NUTS chain started in one mode stays there: the modes are separated.
+    let (lo, hi) = post.bounds();
+    let target = BoxTransform::new(&post, lo.iter().zip(&hi).map(|(a, b)| Bounds::interval(*a, *b)).collect()).unwrap();
+    let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
+    let start = target.to_unconstrained(&ev.true_km).unwrap();
+    let nuts = NutsConfig { n_warmup: 300, n_draws: 300, ..Default::default() };
+    let chain = target.constrain_draws(&nuts.sample(&target, &start, 5).unwrap());
+    let mut r = vec![0.0; region.n_clusters()];
+    let other = 1 - ev.cluster;
+    let visits = chain
+        .iter()
+        .filter(|x| {
+            post.prior().responsibilities([x[0], x[1], x[2]], &mut r);
+            r[other] > 0.5
+        })
+        .count();
+    assert_eq!(visits, 0, "a chain from cluster {} visited cluster {other}", ev.cluster);
+
+    for cfg in every_sampler().into_iter().filter(|c| c.kind() != "advi") {
+        let loc = locate_event(&post, &cfg, &LocateOptions { seed: 3, ..Default::default() }).unwrap();
+        if !cfg.is_population() && cfg.kind() != "octree" {
+            assert_eq!(loc.diagnostics.modes.len(), 2, "{}: {:?}", cfg.kind(), loc.diagnostics.modes);
+        }
+        assert_agrees(cfg.kind(), &loc, &grid);
+    }
+}
+
+#[test]
+fn advi_agrees_with_the_grid_on_a_unimodal_event() {
+    let region = SyntheticRegion::standard().unwrap();
+    let post = posterior(&region, 3, true);
+    let grid = GridPosterior::evaluate(&post, GRID).unwrap();
+    assert!(grid.cluster_probabilities.iter().any(|p| *p > 0.99), "{:?}", grid.cluster_probabilities);
+    let advi = every_sampler().into_iter().find(|c| c.kind() == "advi").unwrap();
+    let loc = locate_event(&post, &advi, &LocateOptions { seed: 3, ..Default::default() }).unwrap();
+    assert_agrees("advi", &loc, &grid);
+}
+
+/// The default configuration (`eqnemix config --example`: NUTS, 4 chains)
+/// on further multimodal events of the stream, whose grids split 0.27-0.73
+/// to 0.53-0.47 between two clusters.
+#[test]
+fn the_default_configuration_weighs_the_modes_of_multimodal_events() {
+    let region = SyntheticRegion::standard().unwrap();
+    let cfg = eqnemix::config::LocateConfig::default();
+    assert!(matches!(cfg.sampler, SamplerConfig::Nuts(_)));
+    for event in [5, 12, 16, 34] {
+        let post = posterior(&region, event, false);
+        let grid = GridPosterior::evaluate(&post, [120, 120, 30]).unwrap();
+        let mut p = grid.cluster_probabilities.clone();
+        p.sort_by(|a, b| b.total_cmp(a));
+        assert!(p[1] > 0.25, "event {event} is not multimodal: {p:?}");
+        let options = LocateOptions { n_chains: cfg.n_chains, seed: cfg.seed + event as u64, ..Default::default() };
+        let loc = locate_event(&post, &cfg.sampler, &options).unwrap();
+        assert_agrees(&format!("default on event {event}"), &loc, &grid);
+    }
+}
+
+#[test]
+fn grid_is_converged() {
+    let region = SyntheticRegion::standard().unwrap();
+    let post = posterior(&region, BIMODAL_EVENT, false);
+    let fine = GridPosterior::evaluate(&post, GRID).unwrap();
+    let coarse = GridPosterior::evaluate(&post, [120, 120, 30]).unwrap();
+    for a in 0..3 {
+        assert!((fine.mean_km[a] - coarse.mean_km[a]).abs() < 0.05, "{:?} vs {:?}", fine.mean_km, coarse.mean_km);
+    }
+    for (f, c) in fine.cluster_probabilities.iter().zip(&coarse.cluster_probabilities) {
+        assert!((f - c).abs() < 0.005, "{:?} vs {:?}", fine.cluster_probabilities, coarse.cluster_probabilities);
+    }
+}
+
+
+/// The effective sample size of the pilot's mode masses (the constant
+/// `PILOT_ESS_FRACTION` of `src/locate/event.rs`): run the pilot's SMC with
+/// 30 seeds on the bimodal event and compare the spread of cluster 0's
+/// particle share with the binomial spread of independent draws.
+/// `cargo test -p eqnemix --test samplers_agree -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn pilot_mass_spread() {
+    use eqnemix::locate::PILOT_PARTICLES;
+    use eqnemix::samplers::smc::{Reference, SmcConfig};
+    let region = SyntheticRegion::standard().unwrap();
+    let post = posterior(&region, BIMODAL_EVENT, false);
+    let (lo, hi) = post.bounds();
+    let smc = SmcConfig {
+        n_particles: PILOT_PARTICLES,
+        reference: Reference::Uniform { lower: lo, upper: hi },
+        ..Default::default()
+    };
+    let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
+    let mut r = vec![0.0; region.n_clusters()];
+    let shares: Vec<f64> = (0..30)
+        .map(|seed| {
+            let d = smc.sample(&post, &ev.true_km, seed).unwrap();
+            let n0 = d
+                .iter()
+                .filter(|x| {
+                    post.prior().responsibilities([x[0], x[1], x[2]], &mut r);
+                    r[0] > r[1]
+                })
+                .count();
+            n0 as f64 / d.n_draws() as f64
+        })
+        .collect();
+    let m = shares.iter().sum::<f64>() / shares.len() as f64;
+    let v = shares.iter().map(|s| (s - m).powi(2)).sum::<f64>() / (shares.len() - 1) as f64;
+    let n_eff = m * (1.0 - m) / v;
+    println!("share mean {m:.4} sd {:.4}; n_eff {n_eff:.0} = {:.2} of {PILOT_PARTICLES}", v.sqrt(), n_eff / PILOT_PARTICLES as f64);
+}
