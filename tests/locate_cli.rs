@@ -63,8 +63,14 @@ const GOOD_PROBS: &str = "start_time,end_time,clusters_prob\n\
 2021-03-04T05:03:10Z,2021-03-04T05:04:10Z,\"[0.1, 0.1, 0.8]\"\n";
 
 fn run(dir: &Path, inputs: &[PathBuf; 4], out: &Path) -> std::process::Output {
+    run_with(dir, inputs, out, &[])
+}
+
+fn run_with(dir: &Path, inputs: &[PathBuf; 4], out: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_eqnemix"))
-        .args(["locate", "--quiet", "--config"])
+        .args(["locate", "--quiet"])
+        .args(extra)
+        .arg("--config")
         .arg(&inputs[3])
         .arg("--picks")
         .arg(&inputs[0])
@@ -126,8 +132,24 @@ fn locates_every_event_and_writes_parseable_outputs() {
         assert_eq!(d.records().count(), 4 * 300);
     }
     assert!(std::fs::read_to_string(out.join("catalog.xml")).unwrap().matches("<event ").count() == 3);
-    // No temporary files left behind.
+    // No temporary files left behind; no maps unless asked for.
     assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
+    assert!(!out.join("ev0_map.png").exists());
+}
+
+#[test]
+fn maps_flag_draws_a_map_and_sections_per_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    let o = run_with(dir.path(), &inputs, &out, &["--maps"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for i in 0..3 {
+        for f in [format!("ev{i}_map.png"), format!("ev{i}_sections.png")] {
+            let bytes = std::fs::read(out.join(&f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "{f}: not a drawn PNG");
+        }
+    }
 }
 
 fn fails_without_output(probs: &str, picks_override: Option<&str>, expect: &[&str]) {
@@ -213,4 +235,12 @@ fn config_example_prints_a_parseable_config() {
     let text = String::from_utf8(o.stdout).unwrap();
     let cfg = eqnemix::config::LocateConfig::from_toml_str(&text, "stdout").unwrap();
     assert_eq!(cfg, eqnemix::config::LocateConfig::default());
+    // It documents the run's tables too, and the run's sample config checks.
+    for t in ["[run]", "[pipeline]", "[pipeline.synthetic]", "convnetquake_model", "window_before_p_s"] {
+        assert!(text.contains(t), "no {t} in the example");
+    }
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/config/run_sample.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["config", "--check"]).arg(&sample).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("start = \"picks\""));
 }

@@ -1,11 +1,18 @@
-//! End-to-end tests of `eqnemix run` (the binary): the sample configuration
-//! into a temporary folder, and bad configurations.
+//! End-to-end tests of `eqnemix run` (the binary) on slices of the shipped
+//! sample data (`examples/data/sample/`: synthetic 3C miniSEED with its true
+//! catalog and picks): coverage of the true hypocentres, the ConvNetQuake
+//! path, and bad inputs (errors naming file, line or key; nothing written).
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use toml::Value;
 
 fn eqnemix() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `P(X <= k)` for `X ~ Binomial(n, p)`.
@@ -18,68 +25,248 @@ fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
     total
 }
 
-/// The sample configuration with the output folder and a few overrides
-/// (the sample configuration starts from the true picks, so the test does not
-/// depend on the picker's recall; a small number of events keeps it short).
-fn sample_config(dir: &Path) -> std::path::PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/config/run_sample.toml");
-    let text = std::fs::read_to_string(&src).unwrap();
-    let base = src.parent().unwrap().display().to_string();
-    // Make the relative paths absolute (the copy lives elsewhere).
-    let mut out = String::new();
-    for line in text.lines() {
-        let t = line.trim_start();
-        let is_path = ["mseed_dir", "catalog", "convnetquake_model", "model", "picks"].iter().any(|k| {
-            t.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with('='))
-        });
-        if is_path {
-            let (k, v) = line.split_once('=').unwrap();
-            let v = v.trim().trim_matches('"');
-            out.push_str(&format!("{k}= \"{base}/{v}\"\n"));
-        } else {
-            out.push_str(line);
-            out.push('\n');
+/// The sample configuration with its relative paths made absolute and the
+/// `overrides` (dotted key, TOML value) applied, written to `dir/run.toml`.
+fn config(dir: &Path, overrides: &[(&str, Value)]) -> PathBuf {
+    let src = repo().join("examples/data/config/run_sample.toml");
+    let base = src.parent().unwrap().to_path_buf();
+    let mut t: toml::Table = std::fs::read_to_string(&src).unwrap().parse().unwrap();
+    for key in ["run.mseed_dir", "run.catalog", "run.convnetquake_model", "travel_time.model", "pipeline.picks"] {
+        let (table, k) = key.split_once('.').unwrap();
+        if let Some(Value::String(v)) = t.get_mut(table).and_then(|x| x.get_mut(k)) {
+            *v = base.join(&*v).display().to_string();
         }
     }
+    for (key, value) in overrides {
+        let parts: Vec<&str> = key.split('.').collect();
+        let mut cur = &mut t;
+        for p in &parts[..parts.len() - 1] {
+            cur = cur.entry(p.to_string()).or_insert_with(|| Value::Table(Default::default())).as_table_mut().unwrap();
+        }
+        cur.insert(parts[parts.len() - 1].to_string(), value.clone());
+    }
     let p = dir.join("run.toml");
-    std::fs::write(&p, out).unwrap();
+    std::fs::write(&p, toml::to_string(&t).unwrap()).unwrap();
     p
 }
 
+/// A quick sampler for the tests that check plumbing, not calibration.
+fn quick() -> Vec<(&'static str, Value)> {
+    let sampler: toml::Table = "kind = \"smc\"\nn_particles = 300\n".parse().unwrap();
+    vec![("n_chains", Value::Integer(2)), ("sampler", Value::Table(sampler)), ("output.maps", Value::Boolean(false))]
+}
+
+fn run(cfg: &Path, out: &Path) -> Output {
+    eqnemix().arg("run").arg(cfg).arg("--out").arg(out).arg("--quiet").output().unwrap()
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("run_report.json")).unwrap()).unwrap()
+}
+
+fn stem(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
+/// The model the sample configuration names (trained on its K = 5 clusters).
+fn sample_model() -> PathBuf {
+    repo().join("models/assets/convnetquake.onnx")
+}
+
 #[test]
-fn sample_run_writes_catalog_hyp_report_and_covers_the_truth() {
+fn sample_slice_covers_the_truth_at_the_nominal_rate() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = sample_config(dir.path());
+    let cfg = config(dir.path(), &[]);
     let out = dir.path().join("out");
-    let o = eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).arg("--quiet").output().unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let o = run(&cfg, &out);
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "eqnemix run failed:\n{stdout}\n{stderr}");
-    assert!(out.join("catalog.csv").is_file());
-    assert!(out.join("run_report.md").is_file());
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run_report.json")).unwrap()).unwrap();
-    let events = report["events"].as_array().unwrap();
-    assert!(!events.is_empty(), "no event located:\n{stdout}");
-    // Every event has its .hyp; the catalog has one row per event.
+    let r = report(&out);
+    let events = r["events"].as_array().unwrap();
+    assert_eq!(events.len(), 12, "the sample configuration locates its first 12 events:\n{stdout}");
+    // Weights: ConvNetQuake when the sample model exists, else the fallback, said in the report.
+    assert_eq!(r["weights_fallback"].as_bool().unwrap(), !sample_model().is_file(), "{}", r["weights_source"]);
     let catalog = std::fs::read_to_string(out.join("catalog.csv")).unwrap();
     assert_eq!(catalog.lines().filter(|l| !l.trim().is_empty()).count(), events.len() + 1);
     for e in events {
-        let id = e["event_id"].as_str().unwrap();
-        let stem: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-        assert!(out.join("events").join(format!("{stem}.hyp")).is_file(), "no .hyp for {id}");
+        let s = stem(e["event_id"].as_str().unwrap());
+        for f in [format!("{s}.hyp"), format!("{s}.xml"), format!("{s}_map.png"), format!("{s}_sections.png")] {
+            assert!(out.join("events").join(&f).is_file(), "no events/{f}");
+        }
+        assert!(e["max_rhat"].as_f64().unwrap().is_finite() && e["min_ess_bulk"].as_f64().unwrap() > 0.0);
     }
+    assert!(out.join("overview_map.png").is_file() && out.join("probabilities.csv").is_file());
+    let md = std::fs::read_to_string(out.join("run_report.md")).unwrap();
+    assert!(md.contains("## Coverage") && md.contains("binomial interval"), "{md}");
     // Coverage of the 95% credible regions. The synthetic events are drawn
-    // from the clusters the prior is built from and the picks are exact,
-    // so the regions should cover at least at the nominal rate. Fail when
-    // the count of covered truths is implausibly low under Binomial(n, 0.95):
-    // P(X <= inside) < 0.001.
-    let cov = &report["coverage"];
+    // from the clusters the prior is built from and the picks are exact (up
+    // to their stated sigma), so the count of covered truths is
+    // Binomial(n, 0.95) for a calibrated posterior. Tolerance: fail when it
+    // is implausibly low, P(X <= inside) < 0.001 (n = 12: inside <= 8).
+    let cov = &r["coverage"];
     assert!(!cov.is_null(), "synthetic sample data has a truth, but no coverage was computed");
     let n = cov["n"].as_u64().unwrap() as usize;
     let inside = cov["inside"].as_u64().unwrap() as usize;
     assert_eq!(n, events.len(), "every located event should be matched to its true event");
     let p = binomial_cdf(inside, n, 0.95);
     assert!(p >= 1e-3, "only {inside} of {n} truths inside their 95% regions (P = {p:.2e})");
+    let ci = cov["interval_95"].as_array().unwrap();
+    let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    let rate = inside as f64 / n as f64;
+    assert!(lo <= rate && rate <= hi && lo < hi, "{lo} {rate} {hi}");
+}
+
+#[test]
+fn convnetquake_gives_the_prior_weights_from_the_window_holding_each_p_pick() {
+    // The shipped synthetic-region model has K = 4 clusters: cluster the
+    // catalog into 4 so the class counts agree (its probabilities are not
+    // meaningful for this catalog; the test checks the path).
+    let dir = tempfile::tempdir().unwrap();
+    let model = repo().join("models/assets/convnetquake_synthetic.onnx");
+    let mut o = quick();
+    o.extend([
+        ("run.n_clusters", Value::Integer(4)),
+        ("run.convnetquake_model", Value::String(model.display().to_string())),
+        ("pipeline.max_events", Value::Integer(4)),
+    ]);
+    let cfg = config(dir.path(), &o);
+    let out = dir.path().join("out");
+    let res = run(&cfg, &out);
+    assert!(res.status.success(), "{}\n{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
+    let r = report(&out);
+    assert_eq!(r["weights_fallback"], false);
+    assert!(r["weights_source"].as_str().unwrap().contains("convnetquake_synthetic.onnx"));
+    let text = std::fs::read_to_string(out.join("probabilities.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap(), "start_time,end_time,clusters_prob,noise_prob");
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.len(), 4);
+    // The true P times of the first 4 sample events (generator picks).
+    let picks = std::fs::read_to_string(repo().join("examples/data/sample/picks.csv")).unwrap();
+    let p_times: Vec<chrono::DateTime<chrono::Utc>> =
+        picks.lines().skip(1).filter(|l| l.split(',').nth(3) == Some("P")).take(4).map(|l| l.split(',').nth(4).unwrap().parse().unwrap()).collect();
+    let events = r["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    for (row, p) in rows.iter().zip(&p_times) {
+        let start: chrono::DateTime<chrono::Utc> = row[0].parse().unwrap();
+        let end: chrono::DateTime<chrono::Utc> = row[1].parse().unwrap();
+        // 1 s of record before the P pick, floored to a 100 Hz sample; 10 s long.
+        let lead = (*p - start).num_microseconds().unwrap() as f64 * 1e-6;
+        assert!((1.0..1.0101).contains(&lead), "window starts {lead} s before P");
+        assert_eq!((end - start).num_milliseconds(), 10_000);
+        let probs: Vec<f64> = row[2].trim_matches(['[', ']']).split(' ').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(probs.len(), 4);
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-5);
+        let noise: f64 = row[3].parse().unwrap();
+        assert!((0.0..=1.0).contains(&noise));
+        // The event whose P this window holds got these probabilities as its prior weights.
+        let ev = events.iter().find(|e| e["truth"]["true_event_id"].is_string() && {
+            let w: Vec<f64> = e["prior_weights"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            w.iter().zip(&probs).all(|(a, b)| (a - b).abs() < 1e-9)
+        });
+        assert!(ev.is_some(), "no event has the weights {probs:?}");
+        // (the CSV has 6 decimals)
+        assert!((ev.unwrap()["noise_prob"].as_f64().unwrap() - noise).abs() <= 5e-7);
+    }
+    // The network's output varies with the window (it is not a constant).
+    assert!(rows.iter().any(|r| r[2] != rows[0][2]), "every window got the same probabilities");
+}
+
+#[test]
+fn missing_model_falls_back_to_catalog_proportions_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = quick();
+    o.extend([
+        ("run.convnetquake_model", Value::String(dir.path().join("no_such_model.onnx").display().to_string())),
+        ("pipeline.max_events", Value::Integer(2)),
+    ]);
+    let cfg = config(dir.path(), &o);
+    let out = dir.path().join("out");
+    let res = run(&cfg, &out);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let r = report(&out);
+    assert_eq!(r["weights_fallback"], true);
+    assert!(r["weights_source"].as_str().unwrap().contains("no_such_model.onnx"));
+    assert!(std::fs::read_to_string(out.join("run_report.md")).unwrap().contains("catalog proportions"));
+}
+
+/// The run failed with a message containing every one of `needles`, and
+/// wrote nothing into `out`.
+fn assert_failed_cleanly(o: &Output, out: &Path, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "should fail");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` not in:\n{err}");
+    }
+    assert!(!out.exists(), "outputs were written: {:?}", std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>());
+}
+
+#[test]
+fn model_with_the_wrong_class_count_is_an_error_naming_file_and_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    // K = 5 clusters, model with 4 + 1 classes.
+    let model = repo().join("models/assets/convnetquake_synthetic.onnx");
+    let cfg = config(dir.path(), &[("run.convnetquake_model", Value::String(model.display().to_string()))]);
+    let out = dir.path().join("out");
+    assert_failed_cleanly(&run(&cfg, &out), &out, &["convnetquake_synthetic.onnx", "5 output classes", "K = 5", "K + 1 = 6"]);
+}
+
+#[test]
+fn missing_component_is_an_error_naming_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = repo().join("examples/data/sample");
+    let mseed = dir.path().join("mseed");
+    std::fs::create_dir(&mseed).unwrap();
+    for f in ["XX.SYN1.00.HHZ.mseed", "XX.SYN1.00.HHN.mseed", "stations.csv", "catalog.csv", "picks.csv"] {
+        std::fs::copy(sample.join(f), mseed.join(f)).unwrap();
+    }
+    let model = repo().join("models/assets/convnetquake_synthetic.onnx");
+    let cfg = config(
+        dir.path(),
+        &[
+            ("run.mseed_dir", Value::String(mseed.display().to_string())),
+            ("run.n_clusters", Value::Integer(4)),
+            ("run.convnetquake_model", Value::String(model.display().to_string())),
+            ("pipeline.picks", Value::String(mseed.join("picks.csv").display().to_string())),
+        ],
+    );
+    let out = dir.path().join("out");
+    assert_failed_cleanly(&run(&cfg, &out), &out, &["XX.SYN1.00.HHZ.mseed", "XX.SYN1"]);
+}
+
+#[test]
+fn picks_file_with_a_bad_row_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo().join("examples/data/sample/picks.csv")).unwrap();
+    // Line 6 (header = 1): a time that is not a time.
+    let bad: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 5 {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[4] = "2019-07-06T25:99:00Z";
+                f.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let picks = dir.path().join("bad_picks.csv");
+    std::fs::write(&picks, bad.join("\n") + "\n").unwrap();
+    let cfg = config(dir.path(), &[("pipeline.picks", Value::String(picks.display().to_string()))]);
+    let out = dir.path().join("out");
+    assert_failed_cleanly(&run(&cfg, &out), &out, &["bad_picks.csv:6", "time"]);
+
+    // The eqnemix picks format: an unknown station on line 3.
+    let picks = dir.path().join("eqnemix_picks.csv");
+    std::fs::write(
+        &picks,
+        "event_id,station,phase,time_utc,sigma_s\ne1,SYN1,P,2019-07-06T00:02:45.076Z,0.1\ne1,NOPE,S,2019-07-06T00:02:50.469Z,0.1\n",
+    )
+    .unwrap();
+    let cfg = config(dir.path(), &[("pipeline.picks", Value::String(picks.display().to_string()))]);
+    assert_failed_cleanly(&run(&cfg, &out), &out, &["eqnemix_picks.csv:3", "NOPE"]);
 }
 
 #[test]
@@ -87,16 +274,11 @@ fn unknown_key_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "n_chains = 2\n[pipeline]\nstrat = \"picks\"\n").unwrap();
-    let o = eqnemix().arg("run").arg(&cfg).arg("--out").arg(dir.path().join("o")).output().unwrap();
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("strat") && err.contains("bad.toml"), "{err}");
+    let out = dir.path().join("o");
+    assert_failed_cleanly(&eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).output().unwrap(), &out, &["pipeline.strat", "bad.toml:3"]);
 
     std::fs::write(&cfg, "[sampler]\nkind = \"nuts\"\nn_draws = 10\nwarmup = 3\n").unwrap();
-    let o = eqnemix().arg("run").arg(&cfg).arg("--out").arg(dir.path().join("o")).output().unwrap();
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("warmup"), "{err}");
+    assert_failed_cleanly(&eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).output().unwrap(), &out, &["warmup", "bad.toml:4"]);
 }
 
 #[test]
@@ -108,10 +290,8 @@ fn missing_file_is_named() {
         "[run]\ncatalog = \"no_such_catalog.csv\"\n[pipeline]\nstart = \"picks\"\npicks = \"no_such_picks.csv\"\ngenerate_if_missing = false\n",
     )
     .unwrap();
-    let o = eqnemix().arg("run").arg(&cfg).arg("--out").arg(dir.path().join("o")).output().unwrap();
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("no_such_picks.csv"), "{err}");
+    let out = dir.path().join("o");
+    assert_failed_cleanly(&eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).output().unwrap(), &out, &["no_such_picks.csv"]);
     let o = eqnemix().arg("run").arg(dir.path().join("nope.toml")).output().unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("nope.toml"));

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! eqnemix locate --config locate.toml --picks picks.csv --probabilities probs.csv \
-//!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR]
+//!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR] [--maps]
 //! ```
 //!
 //! Picks are either the picks CSV of [`crate::picks`] (needs `--stations`)
@@ -16,20 +16,19 @@
 //! located events. A failing event is reported with its id and reason and
 //! does not stop the others; the exit status is non-zero if any failed.
 //!
-//! Posterior maps per event (`[output] maps`) are drawn by the plotting
-//! module once it exists; this command does not draw them yet.
+//! With `--maps` (or `[output] maps = true`) a map per event is drawn, in
+//! parallel with a progress bar (see [`crate::pipeline::event_maps`]):
+//! `<id>_map.png` (map view) and `<id>_sections.png` (depth sections).
 
 use crate::clustering::read_clusters_gaussian;
-use crate::config::{LocateConfig, OutputFormat};
+use crate::config::LocateConfig;
 use crate::geo::LocalProjection;
-use crate::locate::batch::{catalog_csv, write_event_files, Batch};
+use crate::locate::batch::Batch;
 use crate::locate::inputs::{
     is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv,
 };
-use crate::output::quakeml::{write_quakeml, QuakeMlOptions};
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
 /// Arguments of `eqnemix locate`.
@@ -54,6 +53,10 @@ pub struct LocateArgs {
     /// Output folder (default: [output] dir of the config).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Draw a map per event (`<id>_map.png`, `<id>_sections.png`); also
+    /// on with `[output] maps = true`.
+    #[arg(long)]
+    pub maps: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -116,43 +119,22 @@ impl LocateArgs {
             region,
             projection: Some(projection),
         };
-        let bar = if self.quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(events.len() as u64)
-        };
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} locating [{bar:30}] {pos}/{len} events {elapsed} (eta {eta}) {msg}")
-                .expect("static template")
-                .progress_chars("=> "),
-        );
-        let results = batch.locate_all(&events, &|r| {
-            if let Err(f) = r {
-                bar.println(format!("event {} failed: {}", f.event_id, f.reason));
-            }
-            bar.inc(1);
-        });
-        bar.finish_and_clear();
-
-        let mut located = Vec::new();
-        let mut failures = Vec::new();
-        for r in results {
-            match r {
-                Ok(loc) => match write_event_files(&out, &loc, &cfg.output.formats, cfg.output.draws) {
-                    Ok(_) => located.push(loc),
-                    Err(e) => failures.push((loc.event_id.clone(), format!("writing results: {e}"))),
-                },
-                Err(f) => failures.push((f.event_id, f.reason)),
-            }
+        let crate::pipeline::locate_events::Located { located, failures } =
+            crate::pipeline::locate_events::locate_and_write(&batch, &events, &out, self.quiet);
+        let mut map_failures = Vec::new();
+        if self.maps || cfg.output.maps == Some(true) {
+            let items: Vec<_> = located
+                .iter()
+                .map(|loc| crate::pipeline::event_maps::MapInput {
+                    location: loc,
+                    picks: events.iter().find(|e| e.event_id == loc.event_id).expect("located events come from the picks"),
+                    truth_km: None,
+                })
+                .collect();
+            let (_, failed) = crate::pipeline::event_maps::draw_event_maps(&out, &items, &batch, self.quiet);
+            map_failures = failed;
         }
-        let refs: Vec<_> = located.iter().collect();
-        let catalog = out.join("catalog.csv");
-        let text = catalog_csv(&refs).context("catalog table")?;
-        crate::locate::batch::write_bytes(&catalog, text.as_bytes())?;
-        if cfg.output.formats.contains(&OutputFormat::Quakeml) {
-            let summaries: Vec<_> = located.iter().map(|l| l.summary.clone()).collect();
-            write_quakeml(&out.join("catalog.xml"), &summaries, &QuakeMlOptions::default())?;
-        }
+        crate::pipeline::locate_events::write_catalog(&out, &located, &cfg.output.formats)?;
         let untrusted = located.iter().filter(|l| l.flags.untrustworthy).count();
         let prior_dom = located.iter().filter(|l| l.flags.prior_dominated).count();
         println!(
@@ -165,6 +147,9 @@ impl LocateArgs {
         );
         for l in located.iter().filter(|l| !l.flags.reasons.is_empty()) {
             println!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
+        }
+        for (id, why) in &map_failures {
+            eprintln!("  map of {id} not drawn: {why}");
         }
         if !failures.is_empty() {
             for (id, why) in &failures {

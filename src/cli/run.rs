@@ -43,16 +43,21 @@ impl RunArgs {
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let report = run_pipeline(&cfg, &out, self.quiet)?;
         println!(
-            "{} events with P and S picks, {} located ({} untrustworthy, {} prior-dominated, {} failed) in {:.1} s",
+            "{} detections with P and S picks, {} located, {} failed, {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
             report.n_detections,
             report.n_located,
+            report.failures.len(),
+            report.n_flagged,
             report.n_untrustworthy,
             report.n_prior_dominated,
-            report.failures.len(),
             report.total_seconds
         );
+        println!("prior weights: {}", report.weights_source);
         if let Some(c) = &report.coverage {
-            println!("true hypocentres inside their 95% credible regions: {} of {}", c.inside, c.n);
+            println!(
+                "true hypocentres inside their 95% credible regions: {} of {} (95% binomial interval {:.2}-{:.2})",
+                c.inside, c.n, c.interval_95[0], c.interval_95[1]
+            );
         }
         for n in &report.notes {
             println!("note: {n}");
@@ -60,7 +65,7 @@ impl RunArgs {
         let show = |p: &str| out.join(p).display().to_string();
         println!("results in {}:", Path::new(&out).display());
         println!("  catalog      {}", show("catalog.csv"));
-        println!("  per event    {}", show("events/"));
+        println!("  per event    {} (.hyp, QuakeML, JSON, draws, maps)", show("events/"));
         println!("  overview map {}", show("overview_map.png"));
         println!("  report       {}", show("run_report.md"));
         if !report.failures.is_empty() {

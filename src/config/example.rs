@@ -115,8 +115,9 @@ dir = "eqnemix-output"
 formats = ["csv", "json", "hyp", "quakeml"]
 # Save the posterior draws (<event>_draws.csv) for re-plotting.
 draws = true
-# Posterior map per event.
-maps = true
+# A map per event (<event>_map.png, <event>_sections.png); unset: on in
+# `eqnemix run`, off in `eqnemix locate` (unless --maps).
+# maps = true
 # Credible levels of ellipsoids, ellipses and HDIs.
 levels = [0.68, 0.9, 0.95]
 
@@ -131,12 +132,49 @@ min_information_gain_nats = 1.0
 n_prior_draws = 4000
 
 [run]
-# Inputs of the whole pipeline (`eqnemix run`); `eqnemix locate` ignores them.
+# Inputs of `eqnemix run` (`eqnemix locate` checks but ignores [run] and
+# [pipeline]).
+# Continuous miniSEED folder (*.mseed, *.miniseed).
 # mseed_dir = "data/mseed"
+# Station NET.STA to process (optional when the records hold one station).
 # station = "CI.CCC"
+# Station table; default: stations.csv in mseed_dir.
 # stations = "data/stations.csv"
+# Catalog CSV the prior's clusters are built from (K-means).
 # catalog = "data/catalog.csv"
-# n_clusters = 4
+# Number of clusters K; a ConvNetQuake model must have K + 1 classes.
+n_clusters = 5
+# EQTransformer ONNX; default: the shipped one.
 # eqtransformer_model = "models/assets/eqtransformer.onnx"
+# ConvNetQuake ONNX trained on these K clusters (class 0 noise, class k+1
+# cluster k); when unset or missing the prior weights are the clusters'
+# catalog proportions (said in the run report).
 # convnetquake_model = "models/assets/convnetquake.onnx"
+
+[pipeline]
+# "waveforms": EQTransformer picks the miniSEED; "picks": start from `picks`.
+start = "waveforms"
+# Picks file for start = "picks": eqnemix picks CSV, EQTransformer's
+# X_prediction_results.csv, or the picks.csv of `eqnemix generate`.
+# picks = "data/picks.csv"
+# clusters_gaussian.json to use instead of clustering [run] catalog.
+# clusters = "clusters/clusters_gaussian.json"
+# True catalog of synthetic data for the coverage check in the report;
+# default: catalog.csv next to the miniSEED when it is a generator catalog.
+# truth = "data/catalog.csv"
+# Use the catalog proportions even when a ConvNetQuake model exists.
+force_catalog_weights = false
+# Seconds of record before the P pick in each detection's 10 s ConvNetQuake
+# window (as `eqnemix create-dataset-events --margin` cuts training windows).
+window_before_p_s = 1.0
+# Write synthetic data into <output>/sample/ when the inputs are missing.
+generate_if_missing = true
+# Locate at most this many events (the first in time); default: all.
+# max_events = 12
+
+# The synthetic data written when generate_if_missing applies.
+[pipeline.synthetic]
+seed = 1
+n_events = 8
+duration_hours = 0.5
 "#;

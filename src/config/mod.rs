@@ -1,5 +1,6 @@
-//! The TOML configuration of `eqnemix locate` (and, in its `[run]` table,
-//! of the later `eqnemix run` pipeline).
+//! The TOML configuration of `eqnemix locate` and `eqnemix run` (whose
+//! inputs and switches are the `[run]` and `[pipeline]` tables, see
+//! [`pipeline`]).
 //!
 //! Every key has a default ([`LocateConfig::default`]), so an empty file is
 //! a valid configuration; unknown keys are errors (a typo never passes
@@ -20,10 +21,12 @@
 
 mod example;
 pub mod likelihood;
+pub mod pipeline;
 pub mod travel_time;
 
 pub use example::EXAMPLE_CONFIG;
 pub use likelihood::{LikelihoodConfig, OriginTimeMode, ResidualKind};
+pub use pipeline::{PipelineSection, RunConfig, Start, SyntheticSection, DEFAULT_N_CLUSTERS};
 pub use travel_time::{GridConfig, NllTimeGrids, TravelTimeConfig, TravelTimeKind};
 
 use crate::prior::{Background, PriorOptions, RegionBox};
@@ -65,7 +68,7 @@ pub enum ConfigError {
     },
 }
 
-fn invalid(key: impl Into<String>, why: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(key: impl Into<String>, why: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
         why: why.into(),
@@ -213,8 +216,10 @@ pub struct OutputConfig {
     pub formats: Vec<OutputFormat>,
     /// Write each event's posterior draws (`<id>_draws.csv`) for re-plotting.
     pub draws: bool,
-    /// Draw a posterior map per event (when the plotting module is present).
-    pub maps: bool,
+    /// Draw a map per event (`<id>_map.png`: map view, `<id>_sections.png`:
+    /// depth sections). Unset: on in `eqnemix run`, off in `eqnemix locate`
+    /// (where `--maps` turns it on).
+    pub maps: Option<bool>,
     /// Credible levels of the ellipsoids, ellipses and HDIs, in (0, 1).
     pub levels: Vec<f64>,
 }
@@ -230,7 +235,7 @@ impl Default for OutputConfig {
                 OutputFormat::Quakeml,
             ],
             draws: true,
-            maps: true,
+            maps: None,
             levels: vec![0.68, 0.90, 0.95],
         }
     }
@@ -264,27 +269,6 @@ impl Default for DiagnosticsConfig {
             n_prior_draws: 4000,
         }
     }
-}
-
-/// `[run]`: inputs of the whole pipeline (`eqnemix run`, not yet
-/// implemented); `eqnemix locate` ignores them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RunConfig {
-    /// Folder of continuous miniSEED files.
-    pub mseed_dir: Option<PathBuf>,
-    /// Station code (`NET.STA`) to process.
-    pub station: Option<String>,
-    /// Station table (code, latitude, longitude, elevation).
-    pub stations: Option<PathBuf>,
-    /// Catalog CSV the clusters are built from.
-    pub catalog: Option<PathBuf>,
-    /// Number of clusters K.
-    pub n_clusters: Option<usize>,
-    /// EQTransformer ONNX model (default: the shipped one).
-    pub eqtransformer_model: Option<PathBuf>,
-    /// ConvNetQuake ONNX model (default: the shipped one).
-    pub convnetquake_model: Option<PathBuf>,
 }
 
 /// The sampler of the default configuration: NUTS, 500 warm-up and 500
@@ -326,6 +310,8 @@ pub struct LocateConfig {
     pub diagnostics: DiagnosticsConfig,
     /// Pipeline inputs (for `eqnemix run`).
     pub run: RunConfig,
+    /// Pipeline switches (for `eqnemix run`).
+    pub pipeline: PipelineSection,
 }
 
 impl Default for LocateConfig {
@@ -341,7 +327,28 @@ impl Default for LocateConfig {
             output: OutputConfig::default(),
             diagnostics: DiagnosticsConfig::default(),
             run: RunConfig::default(),
+            pipeline: PipelineSection::default(),
         }
+    }
+}
+
+/// serde names an unknown key without its table (`unknown field `x``):
+/// name it with the table header in force at byte `pos`
+/// (`unknown key `pipeline.x``), so every table's typo reads the same.
+fn dotted_unknown_key(text: &str, pos: usize, message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let table = text[..pos.min(text.len())]
+        .lines()
+        .rev()
+        .map(str::trim_start)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string())
+        .filter(|t| !t.is_empty());
+    match table {
+        Some(t) => format!("unknown key `{t}.{rest}"),
+        None => format!("unknown key `{rest}"),
     }
 }
 
@@ -367,7 +374,7 @@ impl LocateConfig {
         let syntax = |e: toml::de::Error| ConfigError::Syntax {
             path: path.to_path_buf(),
             line: e.span().map_or(0, |s| line_of(text, s.start)),
-            message: e.message().trim_end().to_string(),
+            message: dotted_unknown_key(text, e.span().map_or(0, |s| s.start), e.message().trim_end()),
         };
         let cfg: LocateConfig = toml::from_str(text).map_err(syntax)?;
         // The sampler table is an internally tagged enum, where serde cannot
@@ -458,6 +465,8 @@ impl LocateConfig {
         if d.n_prior_draws == 0 {
             return Err(invalid("diagnostics.n_prior_draws", "must be > 0"));
         }
+        self.run.validate()?;
+        self.pipeline.validate()?;
         Ok(())
     }
 

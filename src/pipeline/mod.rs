@@ -8,17 +8,26 @@
 //! |---|---|---|
 //! | data | `[run] mseed_dir`, `[run] stations` (or synthetic data) | `sample/` when generated |
 //! | clusters | `[run] catalog`, `[run] n_clusters` (or `[pipeline] clusters`) | `clusters_gaussian.json` |
+//! | inputs | `[pipeline] picks`, the ConvNetQuake model and the miniSEED | nothing: every input is read and checked first |
 //! | pick | miniSEED (EQTransformer) or `[pipeline] picks` | `X_prediction_results.csv` or `picks.csv` |
-//! | classify | the picks, the clusters | `probabilities.csv` |
-//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv`, `events/<id>_map.png` |
+//! | classify | the miniSEED window holding each P pick, `[run] convnetquake_model` | `probabilities.csv` (ConvNetQuake's `start_time,end_time,clusters_prob,noise_prob`) |
+//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv` |
+//! | maps | the located events | `events/<id>_map.png`, `events/<id>_sections.png` |
 //! | catalog | the located events | `catalog.csv`, `catalog.xml`, `overview_map.png` |
 //! | report | everything | `run_report.md`, `run_report.json` |
 //!
-//! Events are located in parallel (rayon, through [`crate::locate::Batch`]).
-//! Without a ConvNetQuake model the prior's weights are the clusters'
-//! catalog proportions, and the report says so.
+//! Nothing is written into the output folder before the configuration,
+//! the picks file, the records and the ConvNetQuake model (its K + 1
+//! classes) are checked, and every file is written to a temporary name and
+//! renamed. Events are located and drawn in parallel (rayon, through
+//! [`crate::locate::Batch`] and [`event_maps`]). Without a ConvNetQuake
+//! model the prior's weights are the clusters' catalog proportions, and
+//! the report says so.
 
+pub mod classify;
 pub mod config;
+pub mod event_maps;
+pub mod locate_events;
 pub mod overview_map;
 pub mod report;
 pub mod stages;
@@ -26,9 +35,8 @@ pub mod stages;
 pub use config::{PipelineSection, RunPipelineConfig, Start};
 pub use report::RunReport;
 
-use crate::config::OutputFormat;
 use crate::geo::LocalProjection;
-use crate::locate::batch::{catalog_csv, file_stem, write_event_files, Batch};
+use crate::locate::batch::Batch;
 use crate::locate::EventLocation;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -131,60 +139,84 @@ fn invert3(a: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
     Some(inv)
 }
 
+/// Run `f` as stage `name` behind a spinner; record its wall time and the
+/// note it returns.
+fn timed<T>(stages: &mut Vec<StageTiming>, name: &str, quiet: bool, f: impl FnOnce() -> Result<(T, String)>) -> Result<T> {
+    let t = Instant::now();
+    let sp = spinner(quiet, name);
+    let r = f();
+    sp.finish_and_clear();
+    let (value, note) = r?;
+    stages.push(StageTiming { stage: name.into(), seconds: t.elapsed().as_secs_f64(), note });
+    Ok(value)
+}
+
 /// Run the whole pipeline with `cfg` into `out`; returns the report (also
 /// written as `run_report.{md,json}` into `out`).
 pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<RunReport> {
     let t_all = Instant::now();
     let started = chrono::Utc::now();
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let mut stages_t = Vec::new();
+    let mut st = Vec::new();
     let mut notes = Vec::new();
     let lc = &cfg.locate;
+    let pc = cfg.pipeline();
 
-    // data
-    let t = Instant::now();
-    let sp = spinner(quiet, "data: finding the input data");
-    let data = stages::stage_data(cfg, out)?;
-    sp.finish_and_clear();
+    let data = timed(&mut st, "data", quiet, || {
+        let d = stages::stage_data(cfg, out)?;
+        let note = match &d.generated_into {
+            Some(g) => format!("generated {}", g.display()),
+            None => format!("{} miniSEED files, stations {}", d.mseed.len(), d.stations.display()),
+        };
+        Ok((d, note))
+    })?;
     if let Some(d) = &data.generated_into {
         notes.push(format!(
             "the configured input data were missing: synthetic data (seed {}, {} events, {} h) were written into {} and used",
-            cfg.pipeline.synthetic.seed,
-            cfg.pipeline.synthetic.n_events,
-            cfg.pipeline.synthetic.duration_hours,
+            pc.synthetic.seed,
+            pc.synthetic.n_events,
+            pc.synthetic.duration_hours,
             d.display()
         ));
     }
-    stages_t.push(StageTiming {
-        stage: "data".into(),
-        seconds: t.elapsed().as_secs_f64(),
-        note: match &data.generated_into {
-            Some(d) => format!("generated {}", d.display()),
-            None => format!("{} miniSEED files, stations {}", data.mseed.len(), data.stations.display()),
-        },
-    });
+    let cl = timed(&mut st, "clusters", quiet, || {
+        let c = stages::stage_clusters(cfg, &data, out)?;
+        let note = format!("{} clusters (K-means), {}", c.clusters.len(), c.file.display());
+        Ok((c, note))
+    })?;
 
-    // clusters
-    let t = Instant::now();
-    let sp = spinner(quiet, "clusters: K-means on the catalog");
-    let cl = stages::stage_clusters(cfg, &data, out)?;
-    sp.finish_and_clear();
-    stages_t.push(StageTiming { stage: "clusters".into(), seconds: t.elapsed().as_secs_f64(), note: format!("{} clusters, {}", cl.clusters.len(), cl.file.display()) });
+    // Read and check every input before writing anything.
+    let (stations, picks_input, plan) = timed(&mut st, "inputs", quiet, || {
+        let stations = crate::locate::inputs::read_stations_csv(&data.stations, &cl.projection)
+            .with_context(|| format!("station table {}", data.stations.display()))?;
+        let picks_input = match pc.start {
+            Start::Picks => Some(stages::read_picks_input(cfg, &data, &stations, &cl.projection)?),
+            Start::Waveforms => None,
+        };
+        let plan = stages::plan_weights(cfg, &data, cl.clusters.len())?;
+        let note = match &plan {
+            stages::WeightsPlan::Model(m, rec) => format!("ConvNetQuake {} ({} classes), {} s of records", m.path().display(), m.n_classes(), rec.data.len() / 100),
+            stages::WeightsPlan::CatalogProportions(why) => format!("no classifier: {why}"),
+        };
+        Ok(((stations, picks_input, plan), note))
+    })?;
 
-    // pick
-    let t = Instant::now();
-    let sp = spinner(quiet, "pick: detections and P/S picks");
-    let picks = stages::stage_pick(cfg, &data, &cl.projection, out)?;
-    sp.finish_and_clear();
-    stages_t.push(StageTiming { stage: "pick".into(), seconds: t.elapsed().as_secs_f64(), note: format!("{} events with P and S, {}", picks.events.len(), picks.file.display()) });
-
-    // classify
-    let t = Instant::now();
-    let probs = stages::stage_probabilities(cfg, &cl.clusters, &picks.events, out)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    cl.write()?;
+    let picks = timed(&mut st, "pick", quiet, || {
+        let p = stages::stage_pick(cfg, &data, picks_input, &stations, &cl.projection, out)?;
+        let note = format!("{} events with P and S, {}", p.events.len(), p.file.display());
+        Ok((p, note))
+    })?;
+    let probs = timed(&mut st, "classify", quiet, || {
+        let p = stages::stage_probabilities(cfg, plan, &cl.clusters, &picks.events, out)?;
+        Ok((p, format!("{}", out.join("probabilities.csv").display())))
+    })?;
     if probs.fallback {
         notes.push(format!("prior weights: {}", probs.source));
     }
-    stages_t.push(StageTiming { stage: "classify".into(), seconds: t.elapsed().as_secs_f64(), note: format!("{}", out.join("probabilities.csv").display()) });
+    if !probs.outside.is_empty() {
+        notes.push(format!("the ConvNetQuake window of {} is not inside the records: {}", probs.outside.len(), probs.outside.join(", ")));
+    }
 
     // locate
     let t = Instant::now();
@@ -200,93 +232,67 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         region,
         projection: Some(cl.projection),
     };
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(picks.events.len() as u64) };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} locate [{bar:30}] {pos}/{len} events {elapsed} (eta {eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    let results = batch.locate_all(&picks.events, &|r| {
-        if let Err(f) = r {
-            bar.println(format!("event {} failed: {}", f.event_id, f.reason));
-        }
-        bar.inc(1);
-    });
-    bar.finish_and_clear();
-    let mut located = Vec::new();
-    let mut failures = Vec::new();
-    for r in results {
-        match r {
-            Ok(loc) => match write_event_files(&events_dir, &loc, &lc.output.formats, lc.output.draws) {
-                Ok(_) => located.push(loc),
-                Err(e) => failures.push((loc.event_id.clone(), format!("writing results: {e}"))),
-            },
-            Err(f) => failures.push((f.event_id, f.reason)),
-        }
-    }
-    stages_t.push(StageTiming {
+    let locate_events::Located { located, failures } = locate_events::locate_and_write(&batch, &picks.events, &events_dir, quiet);
+    st.push(StageTiming {
         stage: "locate".into(),
         seconds: t.elapsed().as_secs_f64(),
         note: format!("{} located, {} failed, {}", located.len(), failures.len(), events_dir.display()),
     });
 
-    // truth
+    // Truth, per located event.
     let truth = match &data.truth {
         Some(p) => Some(read_truth(p, &cl.projection)?),
         None => None,
     };
-    let match_truth = |loc: &EventLocation, ev: &crate::picks::Picks| -> Option<TruthComparison> {
-        let tr = truth.as_ref()?;
-        let p = stages::first_p_utc(ev);
-        let te = tr.iter().find(|t| t.id == loc.event_id).or_else(|| {
-            tr.iter()
-                .filter(|t| (t.p_time - p).num_milliseconds().abs() <= 1500)
-                .min_by_key(|t| (t.p_time - p).num_milliseconds().abs())
-        })?;
-        let m = loc.summary.mean_km;
-        let err = ((m[0] - te.km[0]).powi(2) + (m[1] - te.km[1]).powi(2) + (m[2] - te.km[2]).powi(2)).sqrt();
-        let level = credible_level_of(loc, te.km)?;
-        Some(TruthComparison { true_event_id: te.id.clone(), true_km: te.km, error_km: err, credible_level_of_truth: level, inside_95: level <= 0.95 })
-    };
+    let event_of = |loc: &EventLocation| picks.events.iter().position(|e| e.event_id == loc.event_id).expect("located events come from the picks");
+    let comparisons: Vec<Option<TruthComparison>> = located
+        .iter()
+        .map(|loc| {
+            let tr = truth.as_ref()?;
+            let p = classify::first_p_utc(&picks.events[event_of(loc)]);
+            let te = tr.iter().find(|t| t.id == loc.event_id).or_else(|| {
+                tr.iter().filter(|t| (t.p_time - p).num_milliseconds().abs() <= 1500).min_by_key(|t| (t.p_time - p).num_milliseconds().abs())
+            })?;
+            let m = loc.summary.mean_km;
+            let err = ((m[0] - te.km[0]).powi(2) + (m[1] - te.km[1]).powi(2) + (m[2] - te.km[2]).powi(2)).sqrt();
+            let level = credible_level_of(loc, te.km)?;
+            Some(TruthComparison { true_event_id: te.id.clone(), true_km: te.km, error_km: err, credible_level_of_truth: level, inside_95: level <= 0.95 })
+        })
+        .collect();
 
-    // maps
-    let t = Instant::now();
-    let stations: Vec<(String, [f64; 3])> = picks.stations.iter().map(|s| (s.code.clone(), s.position_km)).collect();
+    if lc.output.maps.unwrap_or(true) {
+        timed(&mut st, "maps", quiet, || {
+            let items: Vec<_> = located
+                .iter()
+                .zip(&comparisons)
+                .map(|(loc, tc)| event_maps::MapInput { location: loc, picks: &picks.events[event_of(loc)], truth_km: tc.as_ref().map(|t| t.true_km) })
+                .collect();
+            let (n, failed) = event_maps::draw_event_maps(&events_dir, &items, &batch, quiet);
+            for (id, e) in failed {
+                notes.push(format!("maps of {id}: {e}"));
+            }
+            Ok(((), format!("{n} events drawn (<id>_map.png, <id>_sections.png) in {}", events_dir.display())))
+        })?;
+    }
+
+    let stations_km: Vec<(String, [f64; 3])> = stations.iter().map(|s| (s.code.clone(), s.position_km)).collect();
     let mut event_reports = Vec::new();
     let mut overview = Vec::new();
-    let mut n_maps = 0;
-    let maps_bar = if quiet || !lc.output.maps { ProgressBar::hidden() } else { ProgressBar::new(located.len() as u64) };
-    maps_bar.set_style(ProgressStyle::with_template("{spinner} maps [{bar:30}] {pos}/{len} {elapsed}").expect("static template").progress_chars("=> "));
-    for loc in &located {
-        let ev = picks.events.iter().find(|e| e.event_id == loc.event_id).expect("located events come from the picks");
-        let tc = match_truth(loc, ev);
-        if lc.output.maps {
-            let fig = crate::plot::posterior_map::PosteriorFigure {
-                event_id: loc.event_id.clone(),
-                stations: stations.clone(),
-                clusters: &cl.clusters,
-                summary: &loc.summary,
-                chains: &loc.chains,
-                grid: None,
-                sp_shell: None,
-                truth_km: tc.as_ref().map(|t| t.true_km),
-                subtitle: format!("{} x {} chains", lc.sampler.kind(), lc.n_chains),
-            };
-            let p = events_dir.join(format!("{}_map.png", file_stem(&loc.event_id)));
-            match crate::plot::posterior_map::draw_posterior_map(&p, &fig) {
-                Ok(()) => n_maps += 1,
-                Err(e) => notes.push(format!("map of {}: {e}", loc.event_id)),
-            }
-            maps_bar.inc(1);
-        }
+    for (loc, tc) in located.iter().zip(comparisons) {
+        let i = event_of(loc);
         let s = &loc.summary;
         let d = &loc.diagnostics;
         overview.push(overview_map::OverviewEvent {
             mean_en_km: [s.mean_km[0], s.mean_km[1]],
-            cov_en_km2: [[s.cov_km2[0][0], s.cov_km2[0][1]], [s.cov_km2[1][0], s.cov_km2[1][1]]],
+            hpd95_segments: overview_map::hpd_outline(&loc.chains, 0.95),
             truth_en_km: tc.as_ref().map(|t| [t.true_km[0], t.true_km[1]]),
             flagged: loc.flags.untrustworthy || loc.flags.prior_dominated,
         });
+        let weights = probs
+            .probabilities
+            .for_event(&picks.events[i], cl.clusters.len(), true, 1.0)
+            .map(|w| w.probabilities.clone())
+            .unwrap_or_default();
         event_reports.push(EventReport {
             event_id: loc.event_id.clone(),
             mean_km: s.mean_km,
@@ -300,41 +306,33 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
             elapsed_s: d.elapsed_s,
             untrustworthy: loc.flags.untrustworthy,
             prior_dominated: loc.flags.prior_dominated,
+            noise_prob: probs.noise_prob[i],
+            prior_weights: weights,
             reasons: loc.flags.reasons.clone(),
             truth: tc,
         });
     }
-    maps_bar.finish_and_clear();
-    stages_t.push(StageTiming { stage: "maps".into(), seconds: t.elapsed().as_secs_f64(), note: format!("{n_maps} event maps in {}", events_dir.display()) });
 
-    // catalog
-    let t = Instant::now();
-    let refs: Vec<_> = located.iter().collect();
-    let text = catalog_csv(&refs).context("catalog table")?;
-    write_bytes(&out.join("catalog.csv"), text.as_bytes())?;
-    if lc.output.formats.contains(&OutputFormat::Quakeml) {
-        let summaries: Vec<_> = located.iter().map(|l| l.summary.clone()).collect();
-        crate::output::quakeml::write_quakeml(&out.join("catalog.xml"), &summaries, &crate::output::quakeml::QuakeMlOptions::default())?;
-    }
-    let ov = out.join("overview_map.png");
-    if let Err(e) = overview_map::draw_overview_map(&ov, &format!("eqnemix: {} located events", located.len()), &overview, &cl.clusters, &stations) {
-        notes.push(format!("overview map: {e:#}"));
-    }
-    stages_t.push(StageTiming { stage: "catalog".into(), seconds: t.elapsed().as_secs_f64(), note: format!("catalog.csv, catalog.xml, {}", ov.display()) });
+    timed(&mut st, "catalog", quiet, || {
+        locate_events::write_catalog(out, &located, &lc.output.formats)?;
+        let ov = out.join("overview_map.png");
+        let title = format!("eqnemix: {} located events", located.len());
+        if let Err(e) = overview_map::draw_overview_map(&ov, &title, &overview, &cl.clusters, &stations_km) {
+            notes.push(format!("overview map: {e:#}"));
+        }
+        Ok(((), format!("catalog.csv, catalog.xml, {}", ov.display())))
+    })?;
 
     let with_truth: Vec<_> = event_reports.iter().filter_map(|e| e.truth.as_ref()).collect();
-    let coverage = (!with_truth.is_empty()).then(|| {
-        let n = with_truth.len();
-        let inside = with_truth.iter().filter(|t| t.inside_95).count();
-        Coverage { n, inside, rate: inside as f64 / n as f64, p_value_low: report::binomial_cdf(inside, n, 0.95) }
-    });
+    let coverage = (!with_truth.is_empty()).then(|| Coverage::new(with_truth.iter().filter(|t| t.inside_95).count(), with_truth.len()));
+    let n_flagged = located.iter().filter(|l| l.flags.untrustworthy || l.flags.prior_dominated).count();
     let report = RunReport {
         version: env!("CARGO_PKG_VERSION").to_string(),
         config: cfg.source.clone(),
         output_dir: out.display().to_string(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         total_seconds: t_all.elapsed().as_secs_f64(),
-        stages: stages_t,
+        stages: st,
         picks_source: picks.source.clone(),
         weights_source: probs.source.clone(),
         weights_fallback: probs.fallback,
@@ -343,6 +341,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         n_located: located.len(),
         n_untrustworthy: located.iter().filter(|l| l.flags.untrustworthy).count(),
         n_prior_dominated: located.iter().filter(|l| l.flags.prior_dominated).count(),
+        n_flagged,
         failures,
         events: event_reports,
         coverage,

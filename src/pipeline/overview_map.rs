@@ -1,10 +1,14 @@
 //! The overview map of a run: every located event at its posterior mean
-//! with its 95% epicentral credible ellipse (from the posterior covariance),
+//! with the outline of its 95% highest-density epicentral region (from a
+//! smoothed histogram of the draws, so a posterior with two modes shows two
+//! islands, where a covariance ellipse would cover both and the space between),
 //! the cluster Gaussians' 2-sigma ellipses, the stations and, for synthetic
 //! data, the true epicentres. Axes in local km (x east, y north).
 
 use crate::io::write_atomic_path;
-use crate::plot::ellipse::{confidence_ellipse, n_sigma_for_probability_2d};
+use crate::plot::ellipse::confidence_ellipse;
+use crate::plot::posterior_map::Field2;
+use eqnemix_samplers::Draws;
 use crate::ClusterGaussian;
 use plotters::prelude::*;
 use std::path::Path;
@@ -15,12 +19,39 @@ type DrawResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 pub struct OverviewEvent {
     /// Posterior mean `[east, north]` (km).
     pub mean_en_km: [f64; 2],
-    /// Posterior covariance of `[east, north]` (km²).
-    pub cov_en_km2: [[f64; 2]; 2],
+    /// Outline of the 95% highest-density epicentral region, as segments (km);
+    /// see [`hpd_outline`].
+    pub hpd95_segments: Vec<[(f64, f64); 2]>,
     /// True epicentre (km), if known.
     pub truth_en_km: Option<[f64; 2]>,
     /// Flagged untrustworthy or prior-dominated (drawn in grey).
     pub flagged: bool,
+}
+
+/// Segments of the outline of the `level` highest-density region of the
+/// epicentral marginal of `chains` (km): a weighted histogram of the draws
+/// on a 100 × 100 grid over their range (plus 10%), smoothed by one cell.
+pub fn hpd_outline(chains: &[Draws], level: f64) -> Vec<[(f64, f64); 2]> {
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for c in chains {
+        for i in 0..c.n_draws() {
+            let d = c.draw(i);
+            for a in 0..2 {
+                lo[a] = lo[a].min(d[a]);
+                hi[a] = hi[a].max(d[a]);
+            }
+        }
+    }
+    if !(lo[0].is_finite() && lo[1].is_finite()) {
+        return Vec::new();
+    }
+    for a in 0..2 {
+        let pad = 0.1 * (hi[a] - lo[a]).max(1.0);
+        lo[a] -= pad;
+        hi[a] += pad;
+    }
+    let f = Field2::from_draws(chains, 0, 1, lo, hi, 100);
+    f.hpd_thresholds(&[level]).first().map_or_else(Vec::new, |&t| f.contour(t))
 }
 
 /// Draw the overview map into `path` (PNG).
@@ -32,18 +63,13 @@ pub fn draw_overview_map(
     stations: &[(String, [f64; 3])],
 ) -> anyhow::Result<()> {
     crate::plot::font::ensure_fonts();
-    let k95 = n_sigma_for_probability_2d(0.95);
-    let mut rings = Vec::new();
-    for e in events {
-        rings.push(confidence_ellipse(e.mean_en_km, e.cov_en_km2, k95, 90).ok());
-    }
     let mut cl_rings = Vec::new();
     for g in clusters {
         let cov = [[g.cov_km2[0][0], g.cov_km2[0][1]], [g.cov_km2[1][0], g.cov_km2[1][1]]];
         cl_rings.push(confidence_ellipse([g.mean_km[0], g.mean_km[1]], cov, 2.0, 90).ok());
     }
     let mut pts: Vec<(f64, f64)> = stations.iter().map(|s| (s.1[0], s.1[1])).collect();
-    pts.extend(rings.iter().flatten().flatten().copied());
+    pts.extend(events.iter().flat_map(|e| e.hpd95_segments.iter().flat_map(|s| s.iter().copied())));
     pts.extend(cl_rings.iter().flatten().flatten().copied());
     pts.extend(events.iter().map(|e| (e.mean_en_km[0], e.mean_en_km[1])));
     pts.extend(events.iter().filter_map(|e| e.truth_en_km.map(|t| (t[0], t[1]))));
@@ -72,7 +98,7 @@ pub fn draw_overview_map(
             .x_label_area_size(40)
             .y_label_area_size(55)
             .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart.configure_mesh().x_desc("east (km)").y_desc("north (km)").draw()?;
+        chart.configure_mesh().x_desc("east (km)").y_desc("north (km)").light_line_style(TRANSPARENT).draw()?;
         for (i, r) in cl_rings.iter().enumerate() {
             if let Some(r) = r {
                 let c = crate::plot::category_color(i);
@@ -82,15 +108,9 @@ pub fn draw_overview_map(
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], c.mix(0.4).filled()));
             }
         }
-        for (e, r) in events.iter().zip(&rings) {
+        for e in events {
             let col = if e.flagged { RGBColor(150, 150, 150) } else { RGBColor(200, 30, 30) };
-            if let Some(r) = r {
-                let mut closed = r.clone();
-                if let Some(&f) = r.first() {
-                    closed.push(f);
-                }
-                chart.draw_series(std::iter::once(PathElement::new(closed, col.stroke_width(2))))?;
-            }
+            chart.draw_series(e.hpd95_segments.iter().map(|s| PathElement::new(vec![s[0], s[1]], col.stroke_width(2))))?;
             chart.draw_series(std::iter::once(Circle::new((e.mean_en_km[0], e.mean_en_km[1]), 4, col.filled())))?;
             if let Some(t) = e.truth_en_km {
                 chart.draw_series(std::iter::once(Cross::new((t[0], t[1]), 5, BLACK.stroke_width(2))))?;
@@ -111,7 +131,7 @@ pub fn draw_overview_map(
             .position(SeriesLabelPosition::UpperRight)
             .draw()?;
         root.draw(&Text::new(
-            "red: posterior mean and 95% epicentral ellipse; grey: flagged; x: truth; triangle: station",
+            "red: posterior mean and 95% highest-density epicentral region; grey: flagged; x: truth; triangle: station",
             (20, 880),
             ("sans-serif", 14),
         ))?;

@@ -61,6 +61,10 @@ pub struct EventReport {
     pub untrustworthy: bool,
     /// Flagged as explained by the prior alone.
     pub prior_dominated: bool,
+    /// ConvNetQuake's noise probability of the event's window (when a model ran).
+    pub noise_prob: Option<f64>,
+    /// The prior weight of each cluster (the window's probabilities).
+    pub prior_weights: Vec<f64>,
     /// The reasons of the flags.
     pub reasons: Vec<String>,
     /// Comparison with the truth (synthetic data).
@@ -76,9 +80,24 @@ pub struct Coverage {
     pub inside: usize,
     /// `inside / n`.
     pub rate: f64,
+    /// Exact (Clopper–Pearson) 95% interval of the coverage rate.
+    pub interval_95: [f64; 2],
     /// `P(X <= inside)` for `X ~ Binomial(n, 0.95)`: small values mean the
     /// regions are too narrow.
     pub p_value_low: f64,
+}
+
+impl Coverage {
+    /// The coverage of `inside` truths among `n` (`n > 0`).
+    pub fn new(inside: usize, n: usize) -> Self {
+        Coverage {
+            n,
+            inside,
+            rate: inside as f64 / n as f64,
+            interval_95: clopper_pearson(inside, n, 0.05),
+            p_value_low: binomial_cdf(inside, n, 0.95),
+        }
+    }
 }
 
 /// The whole report.
@@ -114,18 +133,49 @@ pub struct RunReport {
     pub n_untrustworthy: usize,
     /// Events flagged prior-dominated.
     pub n_prior_dominated: usize,
+    /// Events flagged for either reason.
+    pub n_flagged: usize,
     /// Per-event results.
     pub events: Vec<EventReport>,
     /// Coverage (synthetic data only).
     pub coverage: Option<Coverage>,
-    /// True events no detection was matched to (synthetic data only).
+    /// True events in the data (synthetic data only).
     pub n_true_events: Option<usize>,
     /// Remarks (fallbacks, missing modules).
     pub notes: Vec<String>,
 }
 
+/// Exact two-sided `1 - alpha` interval of a binomial proportion
+/// (Clopper–Pearson): the `p` where `P(X >= k) = alpha/2` and
+/// `P(X <= k) = alpha/2`, found by bisection on [`binomial_cdf`]
+/// (monotone in `p`); `[0, ..]` when `k = 0`, `[.., 1]` when `k = n`.
+pub fn clopper_pearson(k: usize, n: usize, alpha: f64) -> [f64; 2] {
+    // Solve f(p) = target for f decreasing in p.
+    let solve = |f: &dyn Fn(f64) -> f64, target: f64| {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) > target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let lower = if k == 0 { 0.0 } else { solve(&|p| binomial_cdf(k - 1, n, p), 1.0 - alpha / 2.0) };
+    let upper = if k >= n { 1.0 } else { solve(&|p| binomial_cdf(k, n, p), alpha / 2.0) };
+    [lower, upper]
+}
+
 /// `P(X <= k)` for `X ~ Binomial(n, p)` (exact sum in log space).
 pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    if k >= n || p <= 0.0 {
+        return 1.0;
+    }
+    if p >= 1.0 {
+        return 0.0;
+    }
     let ln_choose = |n: usize, j: usize| -> f64 {
         (1..=j).map(|i| ((n - j + i) as f64).ln() - (i as f64).ln()).sum()
     };
@@ -147,10 +197,11 @@ impl RunReport {
         let _ = writeln!(s, "- sampler: {}", self.sampler);
         let _ = writeln!(
             s,
-            "- events: {} with P and S picks, {} located, {} failed, {} untrustworthy (R-hat/ESS/divergences), {} prior-dominated",
+            "- events: {} detections with P and S picks, {} located, {} failed, {} flagged ({} untrustworthy by R-hat/ESS/divergences, {} prior-dominated)",
             self.n_detections,
             self.n_located,
             self.failures.len(),
+            self.n_flagged,
             self.n_untrustworthy,
             self.n_prior_dominated
         );
@@ -166,7 +217,7 @@ impl RunReport {
         }
         let _ = writeln!(
             s,
-            "\n## Events\n\n| event | east (km) | north (km) | depth (km) | sd E/N/Z (km) | max R-hat | min ESS bulk/tail | div. | info gain (nats) | time (s) | flags | truth error (km) | in 95% |\n|---|---:|---:|---:|---|---:|---|---:|---:|---:|---|---:|---|"
+            "\n## Events\n\n| event | east (km) | north (km) | depth (km) | sd E/N/Z (km) | prior weights | p(noise) | max R-hat | min ESS bulk/tail | div. | info gain (nats) | time (s) | flags | truth error (km) | in 95% |\n|---|---:|---:|---:|---|---|---:|---:|---|---:|---:|---:|---|---:|---|"
         );
         for e in &self.events {
             let flags = if e.reasons.is_empty() { "-".to_string() } else { e.reasons.join("; ") };
@@ -176,7 +227,7 @@ impl RunReport {
             };
             let _ = writeln!(
                 s,
-                "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {:.3} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {} | {} | {:.3} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
                 e.event_id,
                 e.mean_km[0],
                 e.mean_km[1],
@@ -184,6 +235,8 @@ impl RunReport {
                 e.std_km[0],
                 e.std_km[1],
                 e.std_km[2],
+                e.prior_weights.iter().map(|w| format!("{w:.2}")).collect::<Vec<_>>().join(" "),
+                e.noise_prob.map_or("-".to_string(), |p| format!("{p:.3}")),
                 e.max_rhat,
                 e.min_ess_bulk,
                 e.min_ess_tail,
@@ -195,6 +248,18 @@ impl RunReport {
                 inside
             );
         }
+        let flagged: Vec<_> = self.events.iter().filter(|e| e.untrustworthy || e.prior_dominated).collect();
+        if !flagged.is_empty() {
+            let _ = writeln!(s, "\n## Flagged events\n");
+            for e in flagged {
+                let kind = match (e.untrustworthy, e.prior_dominated) {
+                    (true, true) => "untrustworthy and prior-dominated",
+                    (true, false) => "untrustworthy",
+                    _ => "prior-dominated",
+                };
+                let _ = writeln!(s, "- `{}` ({kind}): {}", e.event_id, e.reasons.join("; "));
+            }
+        }
         if !self.failures.is_empty() {
             let _ = writeln!(s, "\n## Failed events\n");
             for (id, why) in &self.failures {
@@ -204,15 +269,17 @@ impl RunReport {
         if let Some(c) = &self.coverage {
             let _ = writeln!(
                 s,
-                "\n## Coverage (synthetic truth)\n\n{} of {} true hypocentres inside their 95% credible region (rate {:.2}); P(X <= {}) = {:.3} for X ~ Binomial({}, 0.95).{}",
+                "\n## Coverage (synthetic truth)\n\n{} of {} true hypocentres inside their 95% credible region: rate {:.2}, exact 95% binomial interval [{:.2}, {:.2}]; P(X <= {}) = {:.3} for X ~ Binomial({}, 0.95).{}",
                 c.inside,
                 c.n,
                 c.rate,
+                c.interval_95[0],
+                c.interval_95[1],
                 c.inside,
                 c.p_value_low,
                 c.n,
                 match self.n_true_events {
-                    Some(t) => format!(" {t} true events in the data."),
+                    Some(t) => format!(" {t} true events in the data, {} matched to a located event.", c.n),
                     None => String::new(),
                 }
             );
@@ -223,7 +290,19 @@ impl RunReport {
 
 #[cfg(test)]
 mod tests {
-    use super::binomial_cdf;
+    use super::{binomial_cdf, clopper_pearson};
+
+    #[test]
+    fn clopper_pearson_matches_closed_forms() {
+        // k = n: lower = (alpha/2)^(1/n); k = 0: upper = 1 - (alpha/2)^(1/n).
+        let [lo, hi] = clopper_pearson(10, 10, 0.05);
+        assert!((lo - 0.025f64.powf(0.1)).abs() < 1e-9 && hi == 1.0, "{lo} {hi}");
+        let [lo, hi] = clopper_pearson(0, 10, 0.05);
+        assert!(lo == 0.0 && (hi - (1.0 - 0.025f64.powf(0.1))).abs() < 1e-9, "{lo} {hi}");
+        // Tables: 5 of 10 -> [0.1871, 0.8129].
+        let [lo, hi] = clopper_pearson(5, 10, 0.05);
+        assert!((lo - 0.1871).abs() < 1e-4 && (hi - 0.8129).abs() < 1e-4, "{lo} {hi}");
+    }
 
     #[test]
     fn binomial_cdf_matches_direct_sums() {

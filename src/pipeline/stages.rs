@@ -4,16 +4,18 @@
 //! by hand (`eqnemix pick`, `eqnemix cluster`, `eqnemix locate` take the
 //! same files).
 
+use super::classify;
 use super::config::{RunPipelineConfig, Start};
 use crate::catalog::{parse_utc_time, Catalog};
+use crate::cli::cnq::{load_continuous, Continuous};
 use crate::clustering::{cluster_catalog, read_clusters_gaussian, ClustersGaussianFile, KMeansConfig, DEFAULT_COV_FLOOR_KM2};
 use crate::geo::LocalProjection;
-use crate::locate::inputs::{is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv};
+use crate::locate::inputs::{is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks};
 use crate::locate::ClusterProbabilities;
 use crate::picks::Picks;
 use crate::ClusterGaussian;
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, TimeDelta, Utc};
+use eqnemix_models::convnetquake::ConvNetQuake;
 use eqnemix_traveltime::Station;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +38,7 @@ pub struct DataInputs {
 /// when the configured miniSEED folder is missing and generation is on.
 pub fn stage_data(cfg: &RunPipelineConfig, out: &Path) -> Result<DataInputs> {
     let run = &cfg.locate.run;
-    let p = &cfg.pipeline;
+    let p = cfg.pipeline();
     let mseed_dir = run.mseed_dir.as_ref().map(|d| cfg.resolve(d));
     let have_mseed = mseed_dir.as_ref().is_some_and(|d| d.is_dir());
     let picks = p.picks.as_ref().map(|f| cfg.resolve(f));
@@ -121,19 +123,32 @@ pub struct ClusterStage {
     pub clusters: Vec<ClusterGaussian>,
     /// Projection of the local frame.
     pub projection: LocalProjection,
-    /// `clusters_gaussian.json` used or written.
+    /// `clusters_gaussian.json` used, or to be written by [`ClusterStage::write`].
     pub file: PathBuf,
+    /// The file's content when it is computed by this run.
+    to_write: Option<ClustersGaussianFile>,
+}
+
+impl ClusterStage {
+    /// Write `clusters_gaussian.json` when this run computed the clusters.
+    pub fn write(&self) -> Result<()> {
+        if let Some(f) = &self.to_write {
+            crate::clustering::io::write_json(&self.file, f).with_context(|| format!("writing {}", self.file.display()))?;
+        }
+        Ok(())
+    }
 }
 
 /// Stage 1: the cluster Gaussians, read from `[pipeline] clusters` or
 /// computed from `[run] catalog` (K-means with `[run] n_clusters`, frame
-/// centred on the first station) and written to `<out>/clusters_gaussian.json`.
+/// centred on the first station), to be written (by [`ClusterStage::write`])
+/// to `<out>/clusters_gaussian.json`. Writes nothing itself.
 pub fn stage_clusters(cfg: &RunPipelineConfig, data: &DataInputs, out: &Path) -> Result<ClusterStage> {
-    if let Some(f) = &cfg.pipeline.clusters {
+    if let Some(f) = &cfg.pipeline().clusters {
         let f = cfg.resolve(f);
         let file = read_clusters_gaussian(&f).with_context(|| format!("pipeline.clusters: {}", f.display()))?;
         let projection = LocalProjection::new(file.origin.lon_deg, file.origin.lat_deg)?;
-        return Ok(ClusterStage { clusters: file.gaussians(), projection, file: f });
+        return Ok(ClusterStage { clusters: file.gaussians(), projection, file: f, to_write: None });
     }
     let run = &cfg.locate.run;
     let Some(cat) = &run.catalog else {
@@ -141,17 +156,15 @@ pub fn stage_clusters(cfg: &RunPipelineConfig, data: &DataInputs, out: &Path) ->
     };
     let cat = cfg.resolve(cat);
     let catalog = Catalog::from_path(&cat).with_context(|| format!("run.catalog: {}", cat.display()))?;
-    let k = run.n_clusters.unwrap_or(5);
     let (lon, lat) = match first_station_lonlat(&data.stations)? {
         Some(ll) => ll,
         None => catalog.centroid_lonlat().context("run.catalog is empty")?,
     };
     let projection = LocalProjection::new(lon, lat)?;
-    let km = KMeansConfig { n_clusters: k, seed: cfg.locate.seed, ..KMeansConfig::default() };
+    let km = KMeansConfig { n_clusters: run.n_clusters, seed: cfg.locate.seed, ..KMeansConfig::default() };
     let cc = cluster_catalog(&catalog, projection, &km, DEFAULT_COV_FLOOR_KM2).with_context(|| format!("clustering {}", cat.display()))?;
-    let file = out.join("clusters_gaussian.json");
-    crate::clustering::io::write_json(&file, &ClustersGaussianFile::new(projection.origin(), &cc.gaussians))?;
-    Ok(ClusterStage { clusters: cc.gaussians, projection, file })
+    let to_write = Some(ClustersGaussianFile::new(projection.origin(), &cc.gaussians));
+    Ok(ClusterStage { clusters: cc.gaussians, projection, file: out.join("clusters_gaussian.json"), to_write })
 }
 
 /// Longitude and latitude of the first row of a station table, if it has them.
@@ -163,11 +176,43 @@ fn first_station_lonlat(path: &Path) -> Result<Option<(f64, f64)>> {
     };
     if let Some(rec) = r.records().next() {
         let rec = rec.with_context(|| format!("reading {}", path.display()))?;
-        let lat: f64 = rec.get(ilat).unwrap_or("").trim().parse().with_context(|| format!("{}: latitude", path.display()))?;
-        let lon: f64 = rec.get(ilon).unwrap_or("").trim().parse().with_context(|| format!("{}: longitude", path.display()))?;
+        let lat: f64 = rec.get(ilat).unwrap_or("").trim().parse().with_context(|| format!("{}:2: field `latitude`", path.display()))?;
+        let lon: f64 = rec.get(ilon).unwrap_or("").trim().parse().with_context(|| format!("{}:2: field `longitude`", path.display()))?;
         return Ok(Some((lon, lat)));
     }
     Ok(None)
+}
+
+/// Picks read from the configured picks file (`start = "picks"`), checked
+/// but not yet written anywhere.
+pub struct PicksInput {
+    /// Events (picks).
+    pub events: Vec<Picks>,
+    /// The configured file.
+    pub source: PathBuf,
+    /// The eqnemix picks CSV to write into the output folder when the
+    /// source was the generator's `picks.csv`.
+    pub converted: Option<Vec<u8>>,
+}
+
+/// Read and check `[pipeline] picks` (the eqnemix picks CSV, EQTransformer's
+/// CSV, or the generator's `picks.csv`, converted in memory). Errors name
+/// the file and line. Writes nothing.
+pub fn read_picks_input(cfg: &RunPipelineConfig, data: &DataInputs, stations: &[Station], projection: &LocalProjection) -> Result<PicksInput> {
+    let sigma = cfg.locate.likelihood.default_pick_sigma_s;
+    let f = data.picks.clone().context("pipeline.picks: needed")?;
+    if is_generator_picks(&f)? {
+        let bytes = convert_generator_picks(&f, sigma)?;
+        // Same rows, same lines: errors name the configured file.
+        let events = crate::picks::read_picks_from(bytes.as_slice(), &f, stations)?;
+        return Ok(PicksInput { events, source: f, converted: Some(bytes) });
+    }
+    let events = if is_eqtransformer_csv(&f)? {
+        read_eqtransformer_picks(&f, projection, stations, sigma)?
+    } else {
+        crate::picks::read_picks_csv(&f, stations)?
+    };
+    Ok(PicksInput { events, source: f, converted: None })
 }
 
 /// Result of the picking stage.
@@ -176,21 +221,20 @@ pub struct PickStage {
     pub events: Vec<Picks>,
     /// The picks file the events were read from.
     pub file: PathBuf,
-    /// Stations (local km).
-    pub stations: Vec<Station>,
     /// How the picks were made.
     pub source: String,
 }
 
 /// Stage 2: picks. From waveforms: EQTransformer over the records
 /// (`eqnemix pick`) into `<out>/X_prediction_results.csv`. From picks: the
-/// configured file (a generator `picks.csv` is converted into the eqnemix
-/// picks format, `<out>/picks.csv`).
-pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, projection: &LocalProjection, out: &Path) -> Result<PickStage> {
-    let stations = read_stations_csv(&data.stations, projection).with_context(|| format!("station table {}", data.stations.display()))?;
+/// events of [`read_picks_input`] (a generator `picks.csv` is written in
+/// the eqnemix picks format to `<out>/picks.csv`). Keeps the events with a
+/// P and an S pick at some station, in time order, at most
+/// `[pipeline] max_events`.
+pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<PicksInput>, stations: &[Station], projection: &LocalProjection, out: &Path) -> Result<PickStage> {
     let sigma = cfg.locate.likelihood.default_pick_sigma_s;
-    let (file, source) = match cfg.pipeline.start {
-        Start::Waveforms => {
+    let (mut events, file, source) = match input {
+        None => {
             if data.mseed.is_empty() {
                 bail!("run.mseed_dir: no miniSEED files found");
             }
@@ -209,23 +253,15 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, projection: &Local
                 batch_size: 32,
             };
             args.run().context("EQTransformer picking")?;
-            (file, "EQTransformer on the continuous records".to_string())
+            let events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
+            (events, file, "EQTransformer on the continuous records".to_string())
         }
-        Start::Picks => {
-            let f = data.picks.clone().context("pipeline.picks: needed")?;
-            if is_generator_picks(&f)? {
-                let conv = out.join("picks.csv");
-                convert_generator_picks(&f, &conv, sigma)?;
-                (conv, format!("true picks of {} (sigma {sigma} s)", f.display()))
-            } else {
-                (f.clone(), format!("picks file {}", f.display()))
-            }
+        Some(PicksInput { events, source, converted: Some(bytes) }) => {
+            let conv = out.join("picks.csv");
+            super::write_bytes(&conv, &bytes)?;
+            (events, conv, format!("true picks of {} (sigma {sigma} s)", source.display()))
         }
-    };
-    let mut events = if is_eqtransformer_csv(&file)? {
-        read_eqtransformer_picks(&file, projection, &stations, sigma)?
-    } else {
-        crate::picks::read_picks_csv(&file, &stations)?
+        Some(PicksInput { events, source, converted: None }) => (events, source.clone(), format!("picks file {}", source.display())),
     };
     // Keep events with both P and S at some station (S-P needs both).
     events.retain(|e| e.stations.iter().any(|s| s.p.is_some() && s.s.is_some()));
@@ -236,10 +272,10 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, projection: &Local
             bail!("{}: event id `{}` appears twice", file.display(), e.event_id);
         }
     }
-    if let Some(m) = cfg.pipeline.max_events {
+    if let Some(m) = cfg.pipeline().max_events {
         events.truncate(m);
     }
-    Ok(PickStage { events, file, stations, source })
+    Ok(PickStage { events, file, source })
 }
 
 fn is_generator_picks(f: &Path) -> Result<bool> {
@@ -247,16 +283,17 @@ fn is_generator_picks(f: &Path) -> Result<bool> {
     Ok(text.lines().next().is_some_and(|h| h.starts_with("event_id,network,station,phase,time")))
 }
 
-/// Convert the generator's `picks.csv` into the eqnemix picks CSV.
-fn convert_generator_picks(from: &Path, to: &Path, sigma_s: f64) -> Result<()> {
+/// The generator's `picks.csv` as an eqnemix picks CSV (same rows in the
+/// same order, so line numbers agree).
+fn convert_generator_picks(from: &Path, sigma_s: f64) -> Result<Vec<u8>> {
     let mut r = csv::Reader::from_path(from).with_context(|| format!("reading {}", from.display()))?;
     let h = r.headers()?.clone();
-    let col = |n: &str| h.iter().position(|c| c == n).with_context(|| format!("{}: no column `{n}`", from.display()));
+    let col = |n: &str| h.iter().position(|c| c == n).with_context(|| format!("{}:1: no column `{n}`", from.display()));
     let (ie, is, ip, it) = (col("event_id")?, col("station")?, col("phase")?, col("time")?);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["event_id", "station", "phase", "time_utc", "sigma_s"])?;
     for (i, rec) in r.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}: line {}", from.display(), i + 2))?;
+        let rec = rec.with_context(|| format!("{}:{}", from.display(), i + 2))?;
         let t = rec.get(it).unwrap_or("");
         let t = parse_utc_time(t).with_context(|| format!("{}:{}: field `time`: `{t}` is not a UTC time", from.display(), i + 2))?;
         w.write_record([
@@ -267,9 +304,44 @@ fn convert_generator_picks(from: &Path, to: &Path, sigma_s: f64) -> Result<()> {
             &format!("{sigma_s}"),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    super::write_bytes(to, &bytes)?;
-    Ok(())
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The continuous records of `[run] station` (all three components,
+/// pre-processed at 100 Hz); the error names the files.
+pub fn load_records(cfg: &RunPipelineConfig, data: &DataInputs) -> Result<Continuous> {
+    if data.mseed.is_empty() {
+        bail!("run.mseed_dir: no miniSEED files to cut the ConvNetQuake windows from");
+    }
+    let names = data.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    load_continuous(&data.mseed, cfg.locate.run.station.as_deref()).with_context(|| format!("miniSEED {names}"))
+}
+
+/// How the prior weights will be obtained, decided (and the model loaded
+/// and checked) before anything is written.
+pub enum WeightsPlan {
+    /// ConvNetQuake on the records.
+    Model(Box<ConvNetQuake>, Continuous),
+    /// The clusters' catalog proportions, and why.
+    CatalogProportions(String),
+}
+
+/// Decide the prior weights: ConvNetQuake when `[run] convnetquake_model`
+/// exists (checked to have K + 1 classes), else the catalog proportions.
+pub fn plan_weights(cfg: &RunPipelineConfig, data: &DataInputs, n_clusters: usize) -> Result<WeightsPlan> {
+    let model = cfg.locate.run.convnetquake_model.as_ref().map(|m| cfg.resolve(m));
+    if cfg.pipeline().force_catalog_weights {
+        return Ok(WeightsPlan::CatalogProportions("pipeline.force_catalog_weights = true".into()));
+    }
+    match model {
+        None => Ok(WeightsPlan::CatalogProportions("no ConvNetQuake model configured (run.convnetquake_model)".into())),
+        Some(m) if !m.is_file() => Ok(WeightsPlan::CatalogProportions(format!("ConvNetQuake model {} not found", m.display()))),
+        Some(m) => {
+            let model = classify::load_model(&m, n_clusters)?;
+            let rec = load_records(cfg, data)?;
+            Ok(WeightsPlan::Model(Box::new(model), rec))
+        }
+    }
 }
 
 /// Result of the classification stage.
@@ -280,59 +352,50 @@ pub struct ProbabilityStage {
     pub source: String,
     /// Whether the catalog-proportion fallback was used.
     pub fallback: bool,
+    /// ConvNetQuake's noise probability per event (same order as the events).
+    pub noise_prob: Vec<Option<f64>>,
+    /// Events whose window is not inside the records.
+    pub outside: Vec<String>,
 }
 
-/// Time of the earliest P pick of an event (its reference time otherwise).
-pub fn first_p_utc(e: &Picks) -> DateTime<Utc> {
-    let t = e.stations.iter().filter_map(|s| s.p.map(|p| p.time_s)).fold(f64::INFINITY, f64::min);
-    e.utc_at(if t.is_finite() { t } else { 0.0 })
-}
-
-/// Stage 3: cluster probabilities per event, written to
-/// `<out>/probabilities.csv` (`start_time,end_time,clusters_prob`).
-///
-/// Without a ConvNetQuake model (or with `force_catalog_weights`) every
-/// event gets the clusters' catalog proportions `n_k / N`, in a window
-/// from 10 s before to 20 s after its first P pick (the window the
-/// original joins with the P pick).
-pub fn stage_probabilities(cfg: &RunPipelineConfig, clusters: &[ClusterGaussian], events: &[Picks], out: &Path) -> Result<ProbabilityStage> {
-    let model = cfg.locate.run.convnetquake_model.as_ref().map(|m| cfg.resolve(m));
-    let reason = if cfg.pipeline.force_catalog_weights {
-        "pipeline.force_catalog_weights = true".to_string()
-    } else {
-        match &model {
-            Some(m) if m.is_file() => format!(
-                "ConvNetQuake model {} is configured but this version of `eqnemix run` does not run it yet",
-                m.display()
-            ),
-            Some(m) => format!("ConvNetQuake model {} not found", m.display()),
-            None => "no ConvNetQuake model configured (run.convnetquake_model)".to_string(),
+/// Stage 3: cluster probabilities per detection, written to
+/// `<out>/probabilities.csv` (see [`classify`] for the windows and the
+/// file) and read back as `eqnemix locate` reads it.
+pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters: &[ClusterGaussian], events: &[Picks], out: &Path) -> Result<ProbabilityStage> {
+    let file = out.join("probabilities.csv");
+    let before = cfg.pipeline().window_before_p_s;
+    let stage = match plan {
+        WeightsPlan::Model(mut model, rec) => {
+            let c = classify::classify_detections(&mut model, &rec, events, before)?;
+            classify::write_rows(&file, &c.rows)?;
+            ProbabilityStage {
+                probabilities: read_cluster_probabilities(&file)?,
+                source: format!(
+                    "ConvNetQuake {} on the 10 s window holding each P pick ({before} s before it), {} windows",
+                    model.path().display(),
+                    c.rows.len()
+                ),
+                fallback: false,
+                noise_prob: c.noise_prob,
+                outside: c.outside,
+            }
+        }
+        WeightsPlan::CatalogProportions(reason) => {
+            let total: usize = clusters.iter().map(|c| c.n_events).sum();
+            if total == 0 {
+                bail!("the clusters record no catalog events: cannot form catalog proportions");
+            }
+            let w: Vec<f64> = clusters.iter().map(|c| c.n_events as f64 / total as f64).collect();
+            let windows = classify::detection_windows(events, before, &|t| t);
+            super::write_bytes(&file, classify::proportion_rows(&windows, &w).as_bytes())?;
+            ProbabilityStage {
+                probabilities: read_cluster_probabilities(&file)?,
+                source: format!("catalog proportions of the clusters ({reason})"),
+                fallback: true,
+                noise_prob: vec![None; events.len()],
+                outside: Vec::new(),
+            }
         }
     };
-    let total: usize = clusters.iter().map(|c| c.n_events).sum();
-    if total == 0 {
-        bail!("the clusters record no catalog events: cannot form catalog proportions");
-    }
-    let w: Vec<f64> = clusters.iter().map(|c| c.n_events as f64 / total as f64).collect();
-    let cell = format!("[{}]", w.iter().map(|p| format!("{p:.6}")).collect::<Vec<_>>().join(" "));
-    let mut text = String::from("start_time,end_time,clusters_prob\n");
-    for e in events {
-        let p = first_p_utc(e);
-        let s = p - TimeDelta::seconds(10);
-        let t = p + TimeDelta::seconds(20);
-        text.push_str(&format!(
-            "{},{},{}\n",
-            s.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            cell
-        ));
-    }
-    let file = out.join("probabilities.csv");
-    super::write_bytes(&file, text.as_bytes())?;
-    let probabilities = read_cluster_probabilities(&file)?;
-    Ok(ProbabilityStage {
-        probabilities,
-        source: format!("catalog proportions of the clusters ({reason})"),
-        fallback: true,
-    })
+    Ok(stage)
 }

@@ -1,0 +1,163 @@
+//! `[run]` and `[pipeline]`: the inputs and switches of `eqnemix run`
+//! (`eqnemix locate` reads and checks them but does not use them).
+//!
+//! They live in the one configuration file with the locate settings, so
+//! defaults, unknown-key errors (with their line) and value checks come from
+//! one place, [`super::LocateConfig`]. Relative paths are relative to the
+//! configuration file's folder.
+
+use super::{invalid, ConfigError};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Number of clusters K when `[run] n_clusters` is not given.
+pub const DEFAULT_N_CLUSTERS: usize = 5;
+
+/// `[run]`: inputs of the whole pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// Folder of continuous miniSEED files (`*.mseed`, `*.miniseed`).
+    pub mseed_dir: Option<PathBuf>,
+    /// Station code (`NET.STA`) to process; optional when the records hold one station.
+    pub station: Option<String>,
+    /// Station table (code, latitude, longitude, elevation); default:
+    /// `stations.csv` in `mseed_dir`.
+    pub stations: Option<PathBuf>,
+    /// Catalog CSV the clusters are built from.
+    pub catalog: Option<PathBuf>,
+    /// Number of clusters K (K-means on the catalog); a ConvNetQuake model
+    /// must have K + 1 output classes (noise + K clusters).
+    pub n_clusters: usize,
+    /// EQTransformer ONNX model (default: the shipped one).
+    pub eqtransformer_model: Option<PathBuf>,
+    /// ConvNetQuake ONNX model trained on this catalog's K clusters; when
+    /// unset or missing, the prior weights are the clusters' catalog
+    /// proportions (said in the run report).
+    pub convnetquake_model: Option<PathBuf>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            mseed_dir: None,
+            station: None,
+            stations: None,
+            catalog: None,
+            n_clusters: DEFAULT_N_CLUSTERS,
+            eqtransformer_model: None,
+            convnetquake_model: None,
+        }
+    }
+}
+
+/// Where the pipeline starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Start {
+    /// From continuous miniSEED (`[run] mseed_dir`): EQTransformer picks first.
+    #[default]
+    Waveforms,
+    /// From a picks file (`[pipeline] picks`): the picking stage is skipped.
+    Picks,
+}
+
+/// `[pipeline.synthetic]`: the synthetic data written when the configured
+/// input data are missing and `generate_if_missing` is on (see
+/// [`crate::synth`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyntheticSection {
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Number of events.
+    pub n_events: usize,
+    /// Length of the continuous records (hours).
+    pub duration_hours: f64,
+}
+
+impl Default for SyntheticSection {
+    fn default() -> Self {
+        SyntheticSection { seed: 1, n_events: 8, duration_hours: 0.5 }
+    }
+}
+
+/// `[pipeline]`: the switches of `eqnemix run`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineSection {
+    /// `"waveforms"` (default) or `"picks"`.
+    pub start: Start,
+    /// Picks file used when `start = "picks"`: the eqnemix picks CSV,
+    /// EQTransformer's `X_prediction_results.csv`, or the `picks.csv` of
+    /// `eqnemix generate`.
+    pub picks: Option<PathBuf>,
+    /// `clusters_gaussian.json` to use instead of clustering `[run] catalog`.
+    pub clusters: Option<PathBuf>,
+    /// True catalog (the `catalog.csv` of `eqnemix generate`) to compare the
+    /// located events with; default: the one next to the miniSEED, if any.
+    pub truth: Option<PathBuf>,
+    /// Use the catalog proportions of the clusters as prior weights even when
+    /// a ConvNetQuake model is available.
+    pub force_catalog_weights: bool,
+    /// Seconds of record before the P pick in the 10 s window ConvNetQuake
+    /// classifies for each detection (`eqnemix create-dataset-events
+    /// --margin` cuts its training windows the same way), in `[0, 10)`.
+    pub window_before_p_s: f64,
+    /// Write synthetic data (`[pipeline.synthetic]`) into `<out>/sample/`
+    /// when the configured input data do not exist.
+    pub generate_if_missing: bool,
+    /// Locate at most this many events (the first in time).
+    pub max_events: Option<usize>,
+    /// Synthetic data settings.
+    pub synthetic: SyntheticSection,
+}
+
+impl Default for PipelineSection {
+    fn default() -> Self {
+        PipelineSection {
+            start: Start::Waveforms,
+            picks: None,
+            clusters: None,
+            truth: None,
+            force_catalog_weights: false,
+            window_before_p_s: 1.0,
+            generate_if_missing: true,
+            max_events: None,
+            synthetic: SyntheticSection::default(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// Check the values; errors name the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.n_clusters == 0 {
+            return Err(invalid("run.n_clusters", "must be > 0"));
+        }
+        Ok(())
+    }
+}
+
+impl PipelineSection {
+    /// Check the values; errors name the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.synthetic;
+        if s.n_events == 0 {
+            return Err(invalid("pipeline.synthetic.n_events", "must be > 0"));
+        }
+        if !(s.duration_hours.is_finite() && s.duration_hours > 0.0) {
+            return Err(invalid("pipeline.synthetic.duration_hours", "must be finite and > 0"));
+        }
+        if self.max_events == Some(0) {
+            return Err(invalid("pipeline.max_events", "must be > 0"));
+        }
+        if !(self.window_before_p_s.is_finite() && (0.0..10.0).contains(&self.window_before_p_s)) {
+            return Err(invalid("pipeline.window_before_p_s", format!("must be in [0, 10) s (is {})", self.window_before_p_s)));
+        }
+        if self.start == Start::Picks && self.picks.is_none() {
+            return Err(invalid("pipeline.picks", "needed with pipeline.start = \"picks\""));
+        }
+        Ok(())
+    }
+}
