@@ -105,27 +105,106 @@ def load_keras_model(eqt_dir, utils, deterministic=True):
     for layer in model.layers:
         if isinstance(layer, SpatialDropout1D):
             n_dropout += 1
+            layer.original_rate = layer.rate
             if deterministic:
                 layer.rate = 0.0
     return model, n_dropout
 
 
-def unrolled_copy(model, utils):
-    """The same network with every LSTM unrolled over its (static, 47-step)
-    time axis, same weights. tf2onnx turns a rolled Keras LSTM into an ONNX
-    Loop, and ONNX Runtime 1.31 needs minutes to plan the memory of a graph
-    with those Loops; unrolled, the graph is plain MatMul/Sigmoid/Tanh and
-    loads in seconds. Numerically the same recurrence."""
+# Placeholder values of the dropout-mask weights in the export copy: mask k
+# is filled with MASK_TAG_BASE + k * MASK_TAG_STEP so that its constant can be
+# told apart in the ONNX graph (tf2onnx renames constants), then replaced.
+MASK_TAG_BASE = 2.0
+MASK_TAG_STEP = 0.0625
+
+
+def export_layers():
+    """Keras layers that replace two of the original's layers in the copy
+    given to tf2onnx (same arithmetic, an ONNX-friendly graph)."""
+    import keras
+    import tensorflow as tf
+
+    class RepeatUpSampling1D(keras.layers.Layer):
+        """UpSampling1D (each time step repeated `size` times) as stack +
+        reshape. Keras' own UpSampling1D becomes, through tf2onnx, a Split
+        into T single-step tensors and a Concat of 2T: some 18 000 tensors
+        for EQTransformer's three decoders (up to 3000 steps), and ONNX
+        Runtime's memory-reuse planner needs tens of minutes for them."""
+
+        def __init__(self, size=2, **kwargs):
+            super().__init__(**kwargs)
+            self.size = size
+
+        def call(self, x):
+            steps, channels = x.shape[1], x.shape[2]
+            y = tf.stack([x] * self.size, axis=2)  # [batch, T, size, C]
+            return tf.reshape(y, [-1, steps * self.size, channels])
+
+        def get_config(self):
+            return {**super().get_config(), "size": self.size}
+
+    class DropoutMask(keras.layers.Layer):
+        """SpatialDropout1D as a product with a per-channel mask [1, 1, C];
+        the mask constant becomes a model input in the Monte-Carlo model
+        (see masks_to_inputs)."""
+
+        def __init__(self, rate=0.0, tag=0, **kwargs):
+            super().__init__(**kwargs)
+            self.rate = rate
+            self.tag = tag
+
+        def build(self, input_shape):
+            value = MASK_TAG_BASE + self.tag * MASK_TAG_STEP
+            self.mask = self.add_weight(
+                name="mask", shape=(1, 1, input_shape[-1]), trainable=False,
+                initializer=keras.initializers.Constant(value),
+            )
+
+        def call(self, x, training=None):
+            return x * self.mask
+
+        def get_config(self):
+            return {**super().get_config(), "rate": self.rate, "tag": self.tag}
+
+    return RepeatUpSampling1D, DropoutMask
+
+
+def export_copy(model, utils, for_onnx=True):
+    """The same network, same weights, rebuilt for tf2onnx:
+
+    - LSTMs with `recurrent_activation` sigmoid and no (training-only)
+      dropout, so that Keras takes its fused-kernel path and tf2onnx's LSTM
+      rewriter emits native ONNX `LSTM` nodes; the original's hard_sigmoid is
+      put back into those nodes by restore_hard_sigmoid (the copy itself is
+      NOT the original network until then);
+    - UpSampling1D as RepeatUpSampling1D (see there);
+    - SpatialDropout1D as DropoutMask (a per-channel product, see there).
+
+    With for_onnx=False the LSTMs are left as they are (a Keras reference
+    for the mask-fed Monte-Carlo model). Returns the copy and the dropout
+    rates of the masks, by tag."""
     import keras
 
+    RepeatUpSampling1D, DropoutMask = export_layers()
     config = model.get_config()
+    rates = []
 
     def patch(cfg):
         if isinstance(cfg, dict):
-            if cfg.get("class_name") == "LSTM":
-                cfg["config"]["unroll"] = True
-            if cfg.get("class_name") == "SpatialDropout1D":
-                cfg["config"]["rate"] = 0.0
+            cls = cfg.get("class_name")
+            if cls == "LSTM" and for_onnx:
+                c = cfg["config"]
+                assert c["activation"] == "tanh" and c["recurrent_activation"] == "hard_sigmoid", c
+                c.update(recurrent_activation="sigmoid", dropout=0.0, recurrent_dropout=0.0, unroll=False)
+            elif cls == "UpSampling1D":
+                cfg.update(class_name="RepeatUpSampling1D", module=None, registered_name="RepeatUpSampling1D")
+                cfg["config"] = {"name": cfg["config"]["name"], "size": cfg["config"]["size"]}
+            elif cls == "SpatialDropout1D":
+                name = cfg["config"]["name"]
+                rate = float(getattr(model.get_layer(name), "original_rate", cfg["config"]["rate"]))
+                cfg.update(class_name="DropoutMask", module=None, registered_name="DropoutMask")
+                cfg["config"] = {"name": name, "rate": rate, "tag": len(rates)}
+                rates.append(rate)
             for v in cfg.values():
                 patch(v)
         elif isinstance(cfg, list):
@@ -137,10 +216,90 @@ def unrolled_copy(model, utils):
         "SeqSelfAttention": utils.SeqSelfAttention,
         "FeedForward": utils.FeedForward,
         "LayerNormalization": utils.LayerNormalization,
+        "RepeatUpSampling1D": RepeatUpSampling1D,
+        "DropoutMask": DropoutMask,
     }
     copy = keras.Model.from_config(config, custom_objects=custom)
-    copy.set_weights(model.get_weights())
-    return copy
+    # The masks are extra (non-trainable) weights: copy the original's layer
+    # by layer, by name.
+    for layer in copy.layers:
+        if isinstance(layer, DropoutMask):
+            continue
+        layer.set_weights(model.get_layer(layer.name).get_weights())
+    return copy, rates
+
+
+def restore_hard_sigmoid(onnx_model):
+    """Keras 2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1), is ONNX's HardSigmoid
+    with alpha 0.2, beta 0.5: set it as the gate activation (f) of every
+    LSTM node, per direction. ONNX Runtime takes activation_alpha/beta in the
+    order of the activations that use them (Tanh uses none)."""
+    from onnx import helper
+
+    n = 0
+    for node in onnx_model.graph.node:
+        if node.op_type != "LSTM":
+            continue
+        acts = [a for a in node.attribute if a.name == "activations"]
+        directions = len(acts[0].strings) // 3 if acts else 1
+        keep = [a for a in node.attribute if a.name not in ("activations", "activation_alpha", "activation_beta")]
+        del node.attribute[:]
+        node.attribute.extend(keep)
+        node.attribute.append(helper.make_attribute("activations", ["HardSigmoid", "Tanh", "Tanh"] * directions))
+        node.attribute.append(helper.make_attribute("activation_alpha", [0.2] * directions))
+        node.attribute.append(helper.make_attribute("activation_beta", [0.5] * directions))
+        n += 1
+    return n
+
+
+def masks_to_inputs(onnx_model, rates, monte_carlo):
+    """Finds the DropoutMask constants by their tag values. Deterministic
+    model: set them to 1 (dropout off). Monte-Carlo model: replace each by a
+    graph input `dropout_mask_<k>` of shape [batch, 1, C] or [batch, C, 1]
+    (C channels, in order either way), to be
+    fed with SpatialDropout1D's mask (0 with probability rate, else
+    1 / (1 - rate)); the rates go into the metadata as
+    `dropout_rate_<k>`."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = onnx_model.graph
+    found = {}
+    for init in list(graph.initializer):
+        a = numpy_helper.to_array(init)
+        if a.ndim != 3 or a.size == 0 or not np.all(a == a.flat[0]):
+            continue
+        k = (float(a.flat[0]) - MASK_TAG_BASE) / MASK_TAG_STEP
+        if k < -0.01 or abs(k - round(k)) > 1e-6 or round(k) >= len(rates):
+            continue
+        k = int(round(k))
+        assert k not in found, f"mask {k} found twice"
+        # tf2onnx moves some of these products into the channels-first layout
+        # of the neighbouring Conv: [1, C, 1] then. Either way the flat
+        # order of the values is the channel order.
+        assert a.shape[0] == 1 and 1 in a.shape[1:], f"mask {k} has shape {a.shape}, expected [1, 1, C] or [1, C, 1]"
+        found[k] = (init, a.shape)
+    assert sorted(found) == list(range(len(rates))), f"found masks {sorted(found)} of {len(rates)}"
+    for k, (init, shape) in sorted(found.items()):
+        if monte_carlo:
+            graph.initializer.remove(init)
+            graph.input.append(
+                helper.make_tensor_value_info(init.name, TensorProto.FLOAT, ["batch", shape[1], shape[2]])
+            )
+        else:
+            init.CopyFrom(numpy_helper.from_array(np.ones(shape, np.float32), init.name))
+    if monte_carlo:
+        # Public names: dropout_mask_<k>.
+        rename = {found[k][0].name: f"dropout_mask_{k}" for k in found}
+        for node in graph.node:
+            for i, name in enumerate(node.input):
+                if name in rename:
+                    node.input[i] = rename[name]
+        for vi in graph.input:
+            if vi.name in rename:
+                vi.name = rename[vi.name]
+        for k, rate in enumerate(rates):
+            onnx_model.metadata_props.add(key=f"dropout_rate_{k}", value=repr(rate))
+    return len(found)
 
 
 def normalize_std(window):
@@ -224,6 +383,7 @@ def write_f32(path, array):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--onnx", default=os.path.join(MODELS, "assets", "eqtransformer.onnx"))
+    ap.add_argument("--onnx-mc", default=os.path.join(MODELS, "assets", "eqtransformer_mc.onnx"))
     ap.add_argument("--data-dir", default=os.path.join(MODELS, "tests", "data"))
     ap.add_argument("--opset", type=int, default=17)
     args = ap.parse_args()
@@ -238,15 +398,26 @@ def main():
     print("inputs", [(t.name, t.shape) for t in model.inputs], "outputs", model.output_names)
 
     # --- ONNX ---------------------------------------------------------------
+    import onnx
+
     spec = [tf.TensorSpec((None, WINDOW, 3), tf.float32, name="input")]
-    os.makedirs(os.path.dirname(args.onnx), exist_ok=True)
-    tmp = args.onnx + ".tmp"
-    export = unrolled_copy(model, utils)
-    onnx_model, _ = tf2onnx.convert.from_keras(export, input_signature=spec, opset=args.opset, output_path=tmp)
-    os.replace(tmp, args.onnx)
-    ops = sorted({n.op_type for n in onnx_model.graph.node})
-    print(f"wrote {args.onnx} ({os.path.getsize(args.onnx)} bytes), ops: {ops}")
-    assert not any("Random" in o for o in ops), "the deterministic model must have no random ops"
+    export, rates = export_copy(model, utils, for_onnx=True)
+    onnx_model, _ = tf2onnx.convert.from_keras(export, input_signature=spec, opset=args.opset)
+    n_lstm = restore_hard_sigmoid(onnx_model)
+    for vi in list(onnx_model.graph.input) + list(onnx_model.graph.output):
+        vi.type.tensor_type.shape.dim[0].dim_param = "batch"
+    for path, monte_carlo in ((args.onnx, False), (args.onnx_mc, True)):
+        m = onnx.ModelProto()
+        m.CopyFrom(onnx_model)
+        n_masks = masks_to_inputs(m, rates, monte_carlo)
+        onnx.checker.check_model(m)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        onnx.save(m, path + ".tmp")
+        os.replace(path + ".tmp", path)
+        ops = sorted({n.op_type for n in m.graph.node})
+        print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(m.graph.node)} nodes, "
+              f"{n_lstm} LSTM nodes, {n_masks} dropout masks {'as inputs' if monte_carlo else 'set to 1'}), ops: {ops}")
+        assert not any(o in ("Loop", "Scan") or "Random" in o for o in ops), ops
 
     # --- reference windows --------------------------------------------------
     thresholds = {"detection_threshold": 0.3, "P_threshold": 0.1, "S_threshold": 0.1}
@@ -265,16 +436,35 @@ def main():
     import onnxruntime as ort
 
     t0 = time.time()
-    so = ort.SessionOptions()
-    # ONNX Runtime 1.31 takes many minutes to plan memory reuse for this
-    # graph; without reuse it loads in seconds (same results).
-    so.enable_mem_reuse = False
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(args.onnx, so, providers=["CPUExecutionProvider"])
+    # Default options (memory reuse on, all optimisations), as from Rust.
+    sess = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
     print(f"ONNX Runtime {ort.__version__} session created in {time.time() - t0:.1f} s")
     od, op, os_ = sess.run(None, {sess.get_inputs()[0].name: x})
     err = max(np.abs(od[:, :, 0] - d).max(), np.abs(op[:, :, 0] - p).max(), np.abs(os_[:, :, 0] - s).max())
     print(f"ONNX Runtime (Python) vs Keras: max |difference| = {err:.2e}")
+
+    # Monte-Carlo model: the same random SpatialDropout1D masks fed to ONNX
+    # and set as the DropoutMask weights of a Keras copy with the original
+    # LSTMs, on the first reference window.
+    reference, _ = export_copy(model, utils, for_onnx=False)
+    rng = np.random.default_rng(20200807)
+    mc = ort.InferenceSession(args.onnx_mc, providers=["CPUExecutionProvider"])
+    feed = {"input": x[:1]}
+    for layer in reference.layers:
+        if type(layer).__name__ == "DropoutMask":
+            rate = layer.rate
+            keep = rng.random((1, 1, layer.mask.shape[-1])) >= rate
+            mask = (keep / (1.0 - rate)).astype(np.float32)
+            layer.set_weights([mask])
+            shape = [i.shape for i in mc.get_inputs() if i.name == f"dropout_mask_{layer.tag}"][0]
+            feed[f"dropout_mask_{layer.tag}"] = mask.reshape(1, shape[1], shape[2])
+    kd, kp, ks = (np.asarray(o)[:, :, 0] for o in reference.predict(x[:1], verbose=0))
+    md, mp, ms = (o[:, :, 0] for o in mc.run(None, feed))
+    mc_err = max(np.abs(md - kd).max(), np.abs(mp - kp).max(), np.abs(ms - ks).max())
+    mc_shift = max(np.abs(kd - d[:1]).max(), np.abs(kp - p[:1]).max(), np.abs(ks - s[:1]).max())
+    print(f"Monte-Carlo ONNX vs Keras with the same dropout masks: max |difference| = {mc_err:.2e} "
+          f"(the masks move the traces by up to {mc_shift:.2f})")
+    assert err < 1e-4 and mc_err < 1e-4
 
     entries = []
     for i, name in enumerate(names):
@@ -302,7 +492,9 @@ def main():
         "thresholds": thresholds,
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
+        "onnxruntime_version": ort.__version__,
         "onnx_vs_keras_python_max_abs": float(err),
+        "mc_onnx_vs_keras_same_masks_max_abs": float(mc_err),
         "windows": entries,
     }
     with open(os.path.join(args.data_dir, "eqt_reference.json"), "w") as f:

@@ -27,11 +27,8 @@ def main():
 
     import onnxruntime as ort
 
-    so = ort.SessionOptions()
-    so.enable_mem_reuse = False
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     t0 = time.time()
-    sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     print(f"ONNX Runtime {ort.__version__}: session in {time.time() - t0:.1f} s")
 
     entries, worst = [], 0.0

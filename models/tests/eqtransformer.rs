@@ -76,7 +76,6 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 }
 
 #[test]
-#[ignore = "ONNX Runtime 1.31 needs many minutes to create a session for the full model (memory-reuse planning, not switchable through the C API); run with --ignored"]
 fn onnx_reproduces_keras_probability_traces() {
     let (_, refs) = reference();
     assert!(refs.len() >= 4, "expected several reference windows");
@@ -136,7 +135,6 @@ fn picker_reproduces_the_original_on_keras_traces() {
 }
 
 #[test]
-#[ignore = "ONNX Runtime 1.31 needs many minutes to create a session for the full model (memory-reuse planning, not switchable through the C API); run with --ignored"]
 fn onnx_picks_are_within_0_1_s_of_the_original() {
     let (_, refs) = reference();
     let config = PickerConfig::default();
@@ -157,7 +155,6 @@ fn onnx_picks_are_within_0_1_s_of_the_original() {
 }
 
 #[test]
-#[ignore = "ONNX Runtime 1.31 needs many minutes to create a session for the full model (memory-reuse planning, not switchable through the C API); run with --ignored"]
 fn continuous_prediction_finds_the_event_of_a_longer_record() {
     // Stitch the two CER windows (starts 0 and 1099 samples of the same
     // record) back into the 70.99 s record they were cut from.
