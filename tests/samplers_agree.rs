@@ -172,18 +172,35 @@ fn grid_is_converged() {
 }
 
 
-/// The effective sample size of the pilot's mode masses (the constant
-/// `PILOT_ESS_FRACTION` of `src/locate/event.rs`): run the pilot's SMC with
-/// 30 seeds on the bimodal event and compare the spread of cluster 0's
-/// particle share with the binomial spread of independent draws.
+/// The effective sample size of the pilot's mode masses: over 30 seeds on
+/// the bimodal event, the spread of cluster 0's mass from
+/// `eqnemix::locate::pilot_masses` (importance sampling from the prior),
+/// against the n_eff it claims; and the same for the SMC pilot (the
+/// constant `PILOT_ESS_FRACTION` of `src/locate/event.rs`), compared with
+/// the binomial spread of independent draws.
 /// `cargo test -p eqnemix --test samplers_agree -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn pilot_mass_spread() {
-    use eqnemix::locate::PILOT_PARTICLES;
+    use eqnemix::locate::{pilot_masses, PILOT_PARTICLES};
     use eqnemix::samplers::smc::{Reference, SmcConfig};
     let region = SyntheticRegion::standard().unwrap();
     let post = posterior(&region, BIMODAL_EVENT, false);
+    let spread = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (m, (v.iter().map(|s| (s - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt())
+    };
+    let t0 = std::time::Instant::now();
+    let runs: Vec<_> = (0..30).map(|seed| pilot_masses(&post, seed).unwrap()).collect();
+    let (m, sd) = spread(&runs.iter().map(|r| r.mass[0]).collect::<Vec<_>>());
+    let claimed = runs.iter().map(|r| r.n_eff).sum::<f64>() / 30.0;
+    println!(
+        "pilot {}: mass mean {m:.4} sd {sd:.4}; empirical n_eff {:.0}, claimed {claimed:.0}; {:.4} s per run",
+        runs[0].method,
+        m * (1.0 - m) / (sd * sd),
+        t0.elapsed().as_secs_f64() / 30.0
+    );
+
     let (lo, hi) = post.bounds();
     let smc = SmcConfig {
         n_particles: PILOT_PARTICLES,
@@ -192,6 +209,7 @@ fn pilot_mass_spread() {
     };
     let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
     let mut r = vec![0.0; region.n_clusters()];
+    let t0 = std::time::Instant::now();
     let shares: Vec<f64> = (0..30)
         .map(|seed| {
             let d = smc.sample(&post, &ev.true_km, seed).unwrap();
@@ -205,8 +223,12 @@ fn pilot_mass_spread() {
             n0 as f64 / d.n_draws() as f64
         })
         .collect();
-    let m = shares.iter().sum::<f64>() / shares.len() as f64;
-    let v = shares.iter().map(|s| (s - m).powi(2)).sum::<f64>() / (shares.len() - 1) as f64;
-    let n_eff = m * (1.0 - m) / v;
-    println!("share mean {m:.4} sd {:.4}; n_eff {n_eff:.0} = {:.2} of {PILOT_PARTICLES}", v.sqrt(), n_eff / PILOT_PARTICLES as f64);
+    let (m, sd) = spread(&shares);
+    let n_eff = m * (1.0 - m) / (sd * sd);
+    println!(
+        "smc pilot, {} particles: share mean {m:.4} sd {sd:.4}; n_eff {n_eff:.0} = {:.2} of the particles; {:.3} s per run",
+        smc.n_particles,
+        n_eff / smc.n_particles as f64,
+        t0.elapsed().as_secs_f64() / 30.0
+    );
 }

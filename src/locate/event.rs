@@ -38,12 +38,18 @@
 //! anywhere report the masses of where they started, not of the posterior.
 //! Markov samplers are therefore run in three steps:
 //!
-//! 1. **Pilot.** SMC with [`PILOT_PARTICLES`] particles, tempered from the
-//!    uniform distribution on the region box, where the weights (not the
-//!    moves) carry the relative masses of separated modes. Each particle is
+//! 1. **Pilot.** Weighted particles that carry the relative masses of
+//!    separated modes: [`PILOT_IS_DRAWS`] draws from the prior (restricted
+//!    to the box) weighted by the likelihood, when their Kish ESS is at
+//!    least [`PILOT_IS_MIN_ESS`] (cheap: one likelihood per draw; typical
+//!    for single-station events, whose S-P shell cuts a good share of a
+//!    cluster's prior mass); otherwise (sharp
+//!    likelihoods, or a sampled origin time) SMC with [`PILOT_PARTICLES`]
+//!    particles tempered from the uniform distribution on the box, where
+//!    the weights, not the moves, carry the masses. Each particle is
 //!    labelled with its *mode region*: the prior cluster with the largest
 //!    responsibility at it (or the background). The region's pilot mass
-//!    `M_l` is its share of the particles.
+//!    `M_l` is its share of the particles' weight.
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
 //!    `n_chains` chains started from its own pilot particles (heaviest
 //!    region first; lighter regions' mass is dropped and reported).
@@ -59,10 +65,11 @@
 //!    `1 / Σ_l M_l² / ESS_l`. The MCSE of the mean is
 //!    `sqrt(Σ_l M_l² MCSE_l² + Σ_l M_l (μ_l − μ)² / n_eff)`, the second
 //!    term being the pilot's error in the masses moving the mean between
-//!    modes, with `n_eff =` [`PILOT_ESS_FRACTION`] `×` [`PILOT_PARTICLES`]
-//!    (SMC particles share ancestors, so their effective number for a mass
-//!    is a fraction of their count, measured as the constant's doc says;
-//!    the sd of a mass near 0.5 is then about 0.025). A region that got chains but
+//!    modes, with `n_eff` the Kish ESS of the importance pilot, or
+//!    [`PILOT_ESS_FRACTION`] `×` [`PILOT_PARTICLES`] for SMC (its particles
+//!    share ancestors, so their effective number for a mass is a fraction
+//!    of their count, measured as the constant's doc says). A region that
+//!    got chains but
 //!    whose chains all left it makes the location untrustworthy.
 
 use crate::config::DiagnosticsConfig;
@@ -86,6 +93,12 @@ pub const INIT_CANDIDATES_PER_CHAIN: usize = 64;
 /// Particles of the pilot SMC run that finds the mode regions and their
 /// masses before Markov chains start (module doc).
 pub const PILOT_PARTICLES: usize = 2000;
+
+/// Prior draws of the importance-sampling pilot (module doc).
+pub const PILOT_IS_DRAWS: usize = 4000;
+
+/// Kish ESS below which the importance-sampling pilot is replaced by SMC.
+pub const PILOT_IS_MIN_ESS: f64 = 1000.0;
 
 /// A mode region whose pilot mass is below this gets no chains; its mass is
 /// dropped and reported ([`RunDiagnostics::dropped_mass`]).
@@ -242,6 +255,9 @@ pub struct RunDiagnostics {
     /// Pilot mass of the regions too light to get chains (dropped).
     #[serde(default)]
     pub dropped_mass: f64,
+    /// The pilot of a Markov run (`None` for population samplers).
+    #[serde(default)]
+    pub pilot: Option<PilotMasses>,
 }
 
 /// The flags of a location (rules in the module doc).
@@ -449,6 +465,7 @@ pub fn locate_event(
             mcse_mean,
             modes: run.modes,
             dropped_mass: run.dropped_mass,
+            pilot: run.pilot,
         },
         summary,
         flags,
@@ -535,6 +552,7 @@ struct Sampled {
     modes: Vec<ModeRun>,
     dropped_mass: f64,
     lost_modes: Option<String>,
+    pilot: Option<PilotMasses>,
 }
 
 impl Sampled {
@@ -568,6 +586,7 @@ impl Sampled {
             modes: Vec::new(),
             dropped_mass: 0.0,
             lost_modes: None,
+            pilot: None,
         }
     }
 }
@@ -595,15 +614,42 @@ pub struct ModeRun {
     pub mean: Vec<f64>,
 }
 
-/// The pilot SMC run: where the posterior's mass is, by mode region.
+/// The pilot's estimate of where the posterior's mass is (module doc).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PilotMasses {
+    /// `"prior-is"` (importance sampling from the prior) or `"smc"`.
+    pub method: String,
+    /// Mass of each mode region: cluster ids `0..K`, then the background.
+    pub mass: Vec<f64>,
+    /// Effective sample size of the masses (Kish ESS of the importance
+    /// weights, or [`PILOT_ESS_FRACTION`] of the SMC particles).
+    pub n_eff: f64,
+}
+
+/// The pilot run of [`locate_event`] on `posterior` (the Markov samplers'
+/// starting points and mode masses) with the seed of `options.seed`.
+pub fn pilot_masses(posterior: &LocationPosterior, seed: u64) -> Result<PilotMasses, SamplerError> {
+    let (lo, hi) = posterior.bounds();
+    let init: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| 0.5 * (a + b)).collect();
+    let p = Pilot::run(posterior, &lo, &hi, &init, seed)?;
+    Ok(p.masses())
+}
+
+/// The pilot run: where the posterior's mass is, by mode region.
 struct Pilot {
     particles: Draws,
+    /// Normalised weight of each particle (equal for SMC).
+    weights: Vec<f64>,
     /// Region label of each particle: cluster id, or `K` for the background.
     labels: Vec<usize>,
     /// Pilot mass of each label `0..=K`.
     mass: Vec<f64>,
     /// Labels that get chains, heaviest first.
     modes: Vec<usize>,
+    /// Effective sample size of the masses.
+    n_eff: f64,
+    /// `"prior-is"` or `"smc"`.
+    method: &'static str,
 }
 
 /// Region label of `x`: the cluster of largest responsibility, or `K`
@@ -617,21 +663,66 @@ fn region_label(prior: &crate::prior::ClusterPrior, x: &[f64], buf: &mut [f64]) 
 }
 
 impl Pilot {
-    /// SMC with [`PILOT_PARTICLES`] particles from the uniform distribution
-    /// on the box `[lo, hi]`, directly on the posterior.
+    /// Importance sampling from the prior when it is efficient enough (3D
+    /// posteriors, Kish ESS of [`PILOT_IS_DRAWS`] prior draws weighted by
+    /// the likelihood at least [`PILOT_IS_MIN_ESS`]), else SMC with
+    /// [`PILOT_PARTICLES`] particles from the uniform distribution on the
+    /// box `[lo, hi]`, directly on the posterior.
     fn run(posterior: &LocationPosterior, lo: &[f64], hi: &[f64], init: &[f64], seed: u64) -> Result<Self, SamplerError> {
+        if let Some((particles, weights)) = Self::prior_importance(posterior, seed) {
+            let n_eff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+            if n_eff >= PILOT_IS_MIN_ESS {
+                return Ok(Self::new(posterior, particles, weights, n_eff, "prior-is"));
+            }
+        }
         let smc = SmcConfig {
             n_particles: PILOT_PARTICLES,
             reference: Reference::Uniform { lower: lo.to_vec(), upper: hi.to_vec() },
             ..SmcConfig::default()
         };
         let particles = smc.sample(posterior, init, chain_seed(seed, usize::MAX - 2))?;
+        let n = particles.n_draws();
+        Ok(Self::new(posterior, particles, vec![1.0 / n as f64; n], PILOT_ESS_FRACTION * n as f64, "smc"))
+    }
+
+    /// [`PILOT_IS_DRAWS`] prior draws inside the box with normalised
+    /// likelihood weights; `None` for a 4D posterior, when too few prior
+    /// draws fall in the box, or when every likelihood vanishes.
+    fn prior_importance(posterior: &LocationPosterior, seed: u64) -> Option<(Draws, Vec<f64>)> {
+        if posterior.dim() != 3 {
+            return None;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 4));
+        let mut xs = Draws::new(3);
+        let mut ll = Vec::with_capacity(PILOT_IS_DRAWS);
+        for _ in 0..20 * PILOT_IS_DRAWS {
+            if ll.len() == PILOT_IS_DRAWS {
+                break;
+            }
+            let p = posterior.prior().sample(&mut rng);
+            if posterior.region().contains(p) {
+                let l = posterior.log_likelihood(p, None);
+                xs.push(&p, eqnemix_samplers::DrawStats::default());
+                ll.push(if l.is_nan() { f64::NEG_INFINITY } else { l });
+            }
+        }
+        let m = ll.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        if ll.len() < PILOT_IS_DRAWS || !m.is_finite() {
+            return None;
+        }
+        let mut w: Vec<f64> = ll.iter().map(|l| (l - m).exp()).collect();
+        let s: f64 = w.iter().sum();
+        w.iter_mut().for_each(|v| *v /= s);
+        Some((xs, w))
+    }
+
+    fn new(posterior: &LocationPosterior, particles: Draws, weights: Vec<f64>, n_eff: f64, method: &'static str) -> Self {
         let k = posterior.prior().n_clusters();
         let mut buf = vec![0.0; k];
         let labels: Vec<usize> = particles.iter().map(|x| region_label(posterior.prior(), x, &mut buf)).collect();
         let mut mass = vec![0.0; k + 1];
-        for &l in &labels {
-            mass[l] += 1.0 / labels.len() as f64;
+        for (&l, w) in labels.iter().zip(&weights) {
+            mass[l] += w;
         }
         let mut modes: Vec<usize> = (0..=k).filter(|&l| mass[l] >= MIN_MODE_MASS).collect();
         modes.sort_by(|a, b| mass[*b].total_cmp(&mass[*a]).then(a.cmp(b)));
@@ -639,21 +730,32 @@ impl Pilot {
             let heaviest = (0..=k).max_by(|a, b| mass[*a].total_cmp(&mass[*b])).unwrap_or(0);
             modes.push(heaviest);
         }
-        Ok(Pilot { particles, labels, mass, modes })
+        Pilot { particles, weights, labels, mass, modes, n_eff, method }
+    }
+
+    fn masses(&self) -> PilotMasses {
+        PilotMasses { method: self.method.to_string(), mass: self.mass.clone(), n_eff: self.n_eff }
     }
 
     /// `n` starting points among the pilot particles of region `label`,
-    /// evenly spaced through the particle list from a seeded offset (the
-    /// list keeps resampled copies together, so spacing spreads the starts
-    /// over different ancestors).
+    /// resampled systematically by weight from a seeded offset (for SMC's
+    /// equal weights: evenly spaced through the particle list, which keeps
+    /// resampled copies together, so the starts come from different
+    /// ancestors).
     fn starts(&self, label: usize, n: usize, seed: u64) -> Vec<Vec<f64>> {
         let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == label).collect();
+        let total: f64 = idx.iter().map(|&i| self.weights[i]).sum();
         let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 3 - label));
         let u: f64 = rng.gen();
+        let (mut acc, mut j) = (0.0, 0);
         (0..n)
             .map(|c| {
-                let j = (((c as f64 + u) / n as f64) * idx.len() as f64) as usize;
-                self.particles.draw(idx[j.min(idx.len() - 1)]).to_vec()
+                let target = (c as f64 + u) / n as f64 * total;
+                while j + 1 < idx.len() && acc + self.weights[idx[j]] < target {
+                    acc += self.weights[idx[j]];
+                    j += 1;
+                }
+                self.particles.draw(idx[j]).to_vec()
             })
             .collect()
     }
@@ -693,6 +795,7 @@ impl Pilot {
             let mut s = Sampled::from_table(chains.clone(), chains, table, nc > 1, false);
             s.modes = modes;
             s.dropped_mass = dropped;
+            s.pilot = Some(self.masses());
             return s;
         }
         // Post-stratification: a draw in region l weighs mass_l / (draws in l).
@@ -721,7 +824,7 @@ impl Pilot {
         // plus the pilot's error in the masses moving the mean between modes.
         let m: Vec<f64> = modes.iter().map(|r| r.mass).collect();
         let mean: Vec<f64> = (0..dim).map(|a| modes.iter().zip(&m).map(|(r, w)| w * r.mean.get(a).copied().unwrap_or(f64::NAN)).sum()).collect();
-        let n_eff = PILOT_ESS_FRACTION * PILOT_PARTICLES as f64;
+        let n_eff = self.n_eff;
         let mcse: Vec<f64> = (0..dim)
             .map(|a| {
                 let within: f64 = groups
@@ -746,6 +849,7 @@ impl Pilot {
             weighted_population: false,
             modes,
             dropped_mass: dropped,
+            pilot: Some(self.masses()),
             lost_modes: (!lost.is_empty()).then(|| format!("no chain stayed in the mode region of {} (its pilot mass is dropped)", lost.join(", "))),
         }
     }

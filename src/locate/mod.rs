@@ -13,6 +13,6 @@ pub use batch::{Batch, EventFailure};
 pub use event::{
     every_sampler, information_gain, locate_event, ChainStats, EventLocation, LocateError, LocateOptions,
     LocationFlags, ModeRun, RunDiagnostics, COORDINATE_NAMES, MIN_MODE_MASS, PILOT_ESS_FRACTION,
-    PILOT_PARTICLES,
+    PILOT_IS_DRAWS, PILOT_IS_MIN_ESS, PILOT_PARTICLES, pilot_masses, PilotMasses,
 };
 pub use inputs::{ClusterProbabilities, InputError, ProbabilityWindow};
