@@ -76,11 +76,13 @@ impl std::fmt::Debug for ConvNetQuake {
 }
 
 impl ConvNetQuake {
-    /// The model trained on the synthetic region and shipped with the crate
-    /// (`models/assets/convnetquake_synthetic.onnx`; see the model card
-    /// `models/assets/convnetquake_synthetic.md`).
+    /// The model trained on the sample region (the five clusters of
+    /// `examples/data/catalog/ridgecrest_synthetic.csv` as `eqnemix run`
+    /// clusters them, K = 5) and shipped with the crate
+    /// (`models/assets/convnetquake.onnx`; see the model card
+    /// `models/assets/convnetquake.md`).
     pub fn bundled_model_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("convnetquake_synthetic.onnx")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("convnetquake.onnx")
     }
 
     /// Loads a ConvNetQuake ONNX model (one thread per core inside each
