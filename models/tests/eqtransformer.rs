@@ -223,3 +223,104 @@ fn nan_outputs_are_an_error_not_a_panic() {
         other => panic!("expected InvalidOutput, got {other:?}"),
     }
 }
+
+/// The Monte-Carlo-dropout model, loaded once per test binary.
+fn mc_model() -> &'static Mutex<EqTransformer> {
+    static MODEL: OnceLock<Mutex<EqTransformer>> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let m = EqTransformer::load_mc_dropout(EqTransformer::bundled_mc_model_path()).unwrap_or_else(|e| panic!("{e}"));
+        Mutex::new(m.with_batch_size(8))
+    })
+}
+
+#[test]
+fn mc_model_with_dropout_off_is_the_keras_model() {
+    let (_, refs) = reference();
+    let mut m = mc_model().lock().unwrap();
+    assert_eq!(m.dropout_masks().len(), 14, "EQTransformer has 14 SpatialDropout1D layers");
+    assert!(m.dropout_masks().iter().all(|d| d.rate == 0.1 && d.channels() == 64));
+    let windows: Vec<&[[f32; 3]]> = refs.iter().map(|r| r.input.as_slice()).collect();
+    // predict() feeds masks of ones: dropout off.
+    for (r, pred) in refs.iter().zip(m.predict(&windows).unwrap()) {
+        let worst = [
+            max_abs_diff(&pred.detection, &r.keras.detection),
+            max_abs_diff(&pred.p, &r.keras.p),
+            max_abs_diff(&pred.s, &r.keras.s),
+        ]
+        .into_iter()
+        .fold(0.0, f32::max);
+        assert!(worst < 1e-4, "{}: {worst}", r.name);
+    }
+    // The deterministic model rejects Monte-Carlo requests.
+    let w = windows[0];
+    assert!(matches!(model().lock().unwrap().predict_mc(&[w], 4, 1), Err(EqtError::NotMonteCarlo { .. })));
+    assert!(matches!(m.predict_mc(&[w], 1, 1), Err(EqtError::Config { .. })));
+}
+
+/// Monte-Carlo dropout on the CER window (a clear local event, P at sample
+/// 924): reproducible from the seed whatever the batch, a standard deviation
+/// that is not zero around the arrivals, and means that agree within their
+/// Monte-Carlo error.
+#[test]
+fn mc_dropout_mean_and_spread() {
+    const N: usize = 16;
+    let (_, refs) = reference();
+    let cer = refs.iter().find(|r| r.name == "CER_2005-07-23+0").unwrap();
+    let other = refs.iter().find(|r| r.name.starts_with("RJOB")).unwrap();
+    let p_pick = cer.original_picks[0]["p_sample"].as_u64().unwrap() as usize;
+    let mut m = mc_model().lock().unwrap();
+    let a = m.predict_mc(&[cer.input.as_slice(), other.input.as_slice()], N, 1).unwrap();
+    let a_alone = m.predict_mc(&[cer.input.as_slice()], N, 1).unwrap();
+    let b = m.predict_mc(&[cer.input.as_slice()], N, 2).unwrap();
+    drop(m);
+    // Same seed, same window index: same masks, whatever else is in the batch.
+    assert!(max_abs_diff(&a[0].mean.p, &a_alone[0].mean.p) < 1e-5);
+    assert!(max_abs_diff(&a[0].std.s, &a_alone[0].std.s) < 1e-5);
+    // Another seed gives other masks.
+    assert!(max_abs_diff(&a[0].mean.p, &b[0].mean.p) > 1e-4);
+
+    let (a, b) = (&a[0], &b[0]);
+    let traces = |w: &WindowPrediction| [w.detection.clone(), w.p.clone(), w.s.clone()];
+    let (ma, sa, mb, sb, det) = (traces(&a.mean), traces(&a.std), traces(&b.mean), traces(&b.std), traces(&cer.keras));
+    // Spread near the arrivals: dropout moves the P peak.
+    let p_spread = sa[1][p_pick - 20..p_pick + 20].iter().copied().fold(0.0, f32::max);
+    assert!(p_spread > 0.005, "std of P near the pick {p_spread}");
+    // Two independent means of N passes differ by sqrt(sa^2 + sb^2) / sqrt(N)
+    // in standard deviation; allow 6 of them (18000 correlated samples)
+    // plus f32 rounding.
+    let mut worst_z = 0.0_f32;
+    let mut worst_det = 0.0_f32;
+    let mut worst_det_z = 0.0_f32;
+    for k in 0..3 {
+        for i in 0..WINDOW_SAMPLES {
+            let se = ((sa[k][i].powi(2) + sb[k][i].powi(2)) / N as f32).sqrt();
+            let d = (ma[k][i] - mb[k][i]).abs();
+            assert!(d <= 6.0 * se + 1e-4, "trace {k} sample {i}: means {} and {} (se {se})", ma[k][i], mb[k][i]);
+            if se > 1e-3 {
+                worst_z = worst_z.max(d / se);
+            }
+            // Mean of all 2N passes against the deterministic network (dropout
+            // off): its standard error is the pooled sd / sqrt(2N).
+            let se_all = ((0.5 * (sa[k][i].powi(2) + sb[k][i].powi(2))) / (2 * N) as f32).sqrt();
+            let off = (0.5 * (ma[k][i] + mb[k][i]) - det[k][i]).abs();
+            worst_det = worst_det.max(off);
+            // The MC mean is not exactly the dropout-off network (the
+            // network is not linear in the masks; dropout off is the
+            // weight-scaling approximation of the mean): allow a bias of 0.05
+            // in probability on top of the Monte-Carlo error.
+            assert!(off <= 6.0 * se_all + 0.05, "trace {k} sample {i}: MC mean vs deterministic {off} (se {se_all})");
+            if se_all > 1e-3 {
+                worst_det_z = worst_det_z.max(off / se_all);
+            }
+        }
+    }
+    // Picks from the mean traces are the deterministic network's, within 0.1 s.
+    let mean_all = |k: usize| ma[k].iter().zip(&mb[k]).map(|(x, y)| 0.5 * (x + y)).collect::<Vec<f32>>();
+    let from_mean = extract_detections(&mean_all(0), &mean_all(1), &mean_all(2), &PickerConfig::default());
+    let from_det = extract_detections(&det[0], &det[1], &det[2], &PickerConfig::default());
+    assert_eq!(from_mean.len(), from_det.len());
+    for (x, y) in from_mean.iter().zip(&from_det) {
+        assert!(x.p.unwrap().sample.abs_diff(y.p.unwrap().sample) <= 10);
+    }
+    eprintln!("MC: max |mean1 - mean2| / se = {worst_z:.2}, max |mean - deterministic| = {worst_det:.3} ({worst_det_z:.2} se), P std near pick {p_spread:.3}");
+}

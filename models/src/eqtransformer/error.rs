@@ -81,6 +81,12 @@ pub enum EqtError {
         /// The value.
         value: f32,
     },
+    /// Monte-Carlo dropout was asked of a model without dropout-mask inputs.
+    #[error("{path}: no dropout-mask inputs; Monte-Carlo dropout needs the model loaded with EqTransformer::load_mc_dropout (e.g. the bundled eqtransformer_mc.onnx)")]
+    NotMonteCarlo {
+        /// The model file.
+        path: PathBuf,
+    },
     /// A configuration value is out of range.
     #[error("invalid picker setting {field} = {value}: {reason}")]
     Config {

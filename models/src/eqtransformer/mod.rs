@@ -8,7 +8,11 @@
 //!   continuous data, merged into one trace per output;
 //! - [`extract_detections`]: the original's detection and pick rules, plus a
 //!   timing uncertainty from the width of each probability peak;
-//! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`.
+//! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`;
+//! - [`EqTransformer::predict_mc`], [`EqTransformer::predict_continuous_mc`]:
+//!   Monte-Carlo dropout (the original's `estimate_uncertainty`) with the
+//!   model [`EqTransformer::bundled_mc_model_path`], dropout masks drawn
+//!   from a seed.
 //!
 //! The bundled model ([`EqTransformer::bundled_model_path`]) is the original
 //! pretrained network with its Monte-Carlo dropout layers switched off
@@ -27,6 +31,7 @@
 //! ```
 
 mod error;
+mod mc_dropout;
 mod model;
 mod normalize;
 mod picker;
@@ -34,7 +39,11 @@ mod results;
 mod sliding;
 
 pub use error::EqtError;
-pub use model::{EqTransformer, WindowPrediction, INPUT_NAME, OUTPUT_NAMES, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
+pub use mc_dropout::{dropout_mask_values, ContinuousMcPrediction, McUncertainty, McWindowPrediction};
+pub use model::{
+    DropoutMask, EqTransformer, WindowPrediction, DROPOUT_MASK_PREFIX, DROPOUT_RATE_PREFIX, INPUT_NAME, OUTPUT_NAMES, SAMPLING_RATE_HZ,
+    WINDOW_SAMPLES,
+};
 pub use normalize::{normalize_window, Normalization};
 pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, trigger_runs, Detection, Pick, PickerConfig};
 pub use results::{sample_time, write_predictions, write_predictions_file, PredictionRow, StationInfo, PREDICTION_COLUMNS};

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ort::session::Session;
+use ort::session::{Session, SessionInputValue};
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::error::EqtError;
@@ -23,6 +23,32 @@ pub const SAMPLING_RATE_HZ: f64 = 100.0;
 pub const INPUT_NAME: &str = "input";
 /// Names of the model's outputs (`[batch, 6000, 1]`, f32 each): detection, P, S.
 pub const OUTPUT_NAMES: [&str; 3] = ["detector", "picker_P", "picker_S"];
+/// Name prefix of the Monte-Carlo-dropout model's mask inputs
+/// (`dropout_mask_0`, `dropout_mask_1`, ...).
+pub const DROPOUT_MASK_PREFIX: &str = "dropout_mask_";
+/// Metadata key prefix of their dropout rates (`dropout_rate_0`, ...).
+pub const DROPOUT_RATE_PREFIX: &str = "dropout_rate_";
+
+/// One SpatialDropout1D layer of the Monte-Carlo-dropout model, fed as an
+/// input: a mask of `channels` values per window, each 0 (channel dropped,
+/// probability `rate`) or `1 / (1 - rate)` (kept), the same for every time
+/// step of the layer (spatial dropout, as Keras' SpatialDropout1D).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropoutMask {
+    /// The model input's name.
+    pub name: String,
+    /// The input's shape after the batch dimension (`[1, C]` or `[C, 1]`).
+    pub dims: [usize; 2],
+    /// Probability of dropping a channel.
+    pub rate: f32,
+}
+
+impl DropoutMask {
+    /// Channels of the layer (values per window).
+    pub fn channels(&self) -> usize {
+        self.dims[0] * self.dims[1]
+    }
+}
 
 /// Probability traces for one 60 s window, one value per sample (0.01 s).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +67,8 @@ pub struct EqTransformer {
     path: PathBuf,
     normalization: Normalization,
     batch_size: usize,
+    /// Dropout-mask inputs (empty for the deterministic model).
+    pub(super) masks: Vec<DropoutMask>,
 }
 
 impl std::fmt::Debug for EqTransformer {
@@ -61,6 +89,13 @@ impl EqTransformer {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("eqtransformer.onnx")
     }
 
+    /// The same network with its 14 SpatialDropout1D layers as mask inputs
+    /// (`models/assets/eqtransformer_mc.onnx`), for
+    /// [`EqTransformer::load_mc_dropout`].
+    pub fn bundled_mc_model_path() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("eqtransformer_mc.onnx")
+    }
+
     /// Loads an EQTransformer ONNX model, using all cores inside each operator.
     /// Checks the model's input and output names, element types and shapes.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, EqtError> {
@@ -70,15 +105,46 @@ impl EqTransformer {
     /// As [`EqTransformer::load`], with `intra_threads` threads per operator
     /// (`0`: one per core).
     pub fn load_with_threads(path: impl AsRef<Path>, intra_threads: usize) -> Result<Self, EqtError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open(path.as_ref(), intra_threads, false)
+    }
+
+    /// Loads the Monte-Carlo-dropout model: EQTransformer's input and
+    /// outputs plus the inputs `dropout_mask_<k>` (f32 `[batch, 1, C]` or
+    /// `[batch, C, 1]`) with their rates in the model metadata
+    /// (`dropout_rate_<k>`), as `convert_eqtransformer.py` writes them. Use
+    /// it with [`EqTransformer::predict_mc`]; [`EqTransformer::predict`]
+    /// feeds masks of ones (dropout off, the deterministic network).
+    pub fn load_mc_dropout(path: impl AsRef<Path>) -> Result<Self, EqtError> {
+        Self::load_mc_dropout_with_threads(path, 0)
+    }
+
+    /// As [`EqTransformer::load_mc_dropout`], with `intra_threads` threads
+    /// per operator (`0`: one per core).
+    pub fn load_mc_dropout_with_threads(path: impl AsRef<Path>, intra_threads: usize) -> Result<Self, EqtError> {
+        Self::open(path.as_ref(), intra_threads, true)
+    }
+
+    fn open(path: &Path, intra_threads: usize, monte_carlo: bool) -> Result<Self, EqtError> {
+        let path = path.to_path_buf();
         let session = runtime::session_from_file(&path, intra_threads)?;
-        check_signature(&session, &path)?;
+        let masks = check_signature(&session, &path, monte_carlo)?;
         Ok(Self {
             session,
             path,
             normalization: Normalization::Std,
             batch_size: 32,
+            masks,
         })
+    }
+
+    /// The dropout-mask inputs (empty for the deterministic model).
+    pub fn dropout_masks(&self) -> &[DropoutMask] {
+        &self.masks
+    }
+
+    /// The configured batch size (windows per network call).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
     }
 
     /// Sets the per-window normalisation (default [`Normalization::Std`]).
@@ -113,6 +179,17 @@ impl EqTransformer {
     /// Runtime failure, or an output that is not a probability (NaN,
     /// infinite, or outside [0, 1]).
     pub fn predict(&mut self, windows: &[&[[f32; 3]]]) -> Result<Vec<WindowPrediction>, EqtError> {
+        self.predict_with_masks(windows, |_, mask, _| vec![1.0; mask.channels()])
+    }
+
+    /// [`EqTransformer::predict`] with the dropout masks of each window
+    /// given by `mask_values(window index, mask, mask index)` (`channels()`
+    /// values; not called for the deterministic model).
+    pub(super) fn predict_with_masks(
+        &mut self,
+        windows: &[&[[f32; 3]]],
+        mut mask_values: impl FnMut(usize, &DropoutMask, usize) -> Vec<f32>,
+    ) -> Result<Vec<WindowPrediction>, EqtError> {
         for (index, w) in windows.iter().enumerate() {
             if w.len() != WINDOW_SAMPLES {
                 return Err(EqtError::WindowLength {
@@ -133,23 +210,30 @@ impl EqTransformer {
                 buffer.extend(copy.iter().flat_map(|s| s.iter().copied()));
             }
             let first = chunk_no * self.batch_size;
-            self.run_batch(&buffer, chunk.len(), first, &mut out)?;
+            let masks: Vec<Vec<f32>> = (0..self.masks.len())
+                .map(|m| (first..first + chunk.len()).flat_map(|w| mask_values(w, &self.masks[m], m)).collect())
+                .collect();
+            self.run_batch(&buffer, &masks, chunk.len(), first, &mut out)?;
         }
         Ok(out)
     }
 
-    /// Runs one batch (already normalised, `[n][6000][3]` flattened).
-    fn run_batch(&mut self, data: &[f32], n: usize, first_index: usize, out: &mut Vec<WindowPrediction>) -> Result<(), EqtError> {
+    /// Runs one batch (already normalised, `[n][6000][3]` flattened; one
+    /// flattened `[n][C]` array per dropout mask).
+    fn run_batch(&mut self, data: &[f32], masks: &[Vec<f32>], n: usize, first_index: usize, out: &mut Vec<WindowPrediction>) -> Result<(), EqtError> {
         let inference_err = |message: String| EqtError::Inference {
             path: self.path.clone(),
             batch: n,
             message,
         };
         let input = TensorRef::from_array_view(([n, WINDOW_SAMPLES, 3], data)).map_err(|e| inference_err(e.to_string()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![INPUT_NAME => input])
-            .map_err(|e| inference_err(e.to_string()))?;
+        let mut inputs: Vec<(String, SessionInputValue<'_>)> = vec![(INPUT_NAME.to_string(), input.into())];
+        for (mask, values) in self.masks.iter().zip(masks) {
+            let [a, b] = mask.dims;
+            let tensor = TensorRef::from_array_view(([n, a, b], values.as_slice())).map_err(|e| inference_err(e.to_string()))?;
+            inputs.push((mask.name.clone(), tensor.into()));
+        }
+        let outputs = self.session.run(inputs).map_err(|e| inference_err(e.to_string()))?;
         let mut traces: [Vec<f32>; 3] = Default::default();
         for (k, name) in OUTPUT_NAMES.iter().enumerate() {
             let value = outputs
@@ -227,18 +311,26 @@ fn matches(t: &ValueType, dims: &[Option<i64>]) -> bool {
     }
 }
 
-/// Checks the session's inputs and outputs against EQTransformer's.
-fn check_signature(session: &Session, path: &Path) -> Result<(), EqtError> {
+/// Checks the session's inputs and outputs against EQTransformer's; with
+/// `monte_carlo`, also the dropout-mask inputs, returned in order.
+fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<Vec<DropoutMask>, EqtError> {
     let err = |what: &str, expected: String, found: String| EqtError::ModelSignature {
         path: path.to_path_buf(),
         what: what.to_string(),
         expected,
         found,
     };
-    let inputs = session.inputs();
+    let all_inputs = session.inputs();
+    let (inputs, mask_inputs): (Vec<_>, Vec<_>) = all_inputs.iter().partition(|i| !(monte_carlo && i.name().starts_with(DROPOUT_MASK_PREFIX)));
     let names: Vec<&str> = inputs.iter().map(|o| o.name()).collect();
     if names != [INPUT_NAME] {
-        return Err(err("inputs", format!("[{INPUT_NAME:?}]"), format!("{names:?}")));
+        let expected = if monte_carlo {
+            format!("[{INPUT_NAME:?}, {DROPOUT_MASK_PREFIX}0, ...]")
+        } else {
+            format!("[{INPUT_NAME:?}]")
+        };
+        let all: Vec<&str> = all_inputs.iter().map(|o| o.name()).collect();
+        return Err(err("inputs", expected, format!("{all:?}")));
     }
     let want_in = [None, Some(WINDOW_SAMPLES as i64), Some(3)];
     if !matches(inputs[0].dtype(), &want_in) {
@@ -263,5 +355,33 @@ fn check_signature(session: &Session, path: &Path) -> Result<(), EqtError> {
             ));
         }
     }
-    Ok(())
+    if !monte_carlo {
+        return Ok(Vec::new());
+    }
+    if mask_inputs.is_empty() {
+        return Err(err("inputs", format!("{DROPOUT_MASK_PREFIX}<k> mask inputs"), "none".to_string()));
+    }
+    let metadata = session.metadata().map_err(|e| err("metadata", "readable".to_string(), e.to_string()))?;
+    let mut masks = Vec::with_capacity(mask_inputs.len());
+    for k in 0..mask_inputs.len() {
+        let name = format!("{DROPOUT_MASK_PREFIX}{k}");
+        let Some(input) = mask_inputs.iter().find(|i| i.name() == name) else {
+            let found: Vec<&str> = mask_inputs.iter().map(|i| i.name()).collect();
+            return Err(err("mask inputs", format!("{DROPOUT_MASK_PREFIX}0..{}", mask_inputs.len() - 1), format!("{found:?}")));
+        };
+        let dims = match input.dtype() {
+            ValueType::Tensor { ty: TensorElementType::Float32, shape, .. } if shape.len() == 3 && shape[1] > 0 && shape[2] > 0 && (shape[1] == 1 || shape[2] == 1) => {
+                [shape[1] as usize, shape[2] as usize]
+            }
+            other => return Err(err(&format!("input {name} shape"), "Float32 tensor [batch, 1, C] or [batch, C, 1]".to_string(), describe(other))),
+        };
+        let key = format!("{DROPOUT_RATE_PREFIX}{k}");
+        let rate = metadata
+            .custom(&key)
+            .and_then(|v| v.trim().parse::<f32>().ok())
+            .filter(|r| (0.0..1.0).contains(r))
+            .ok_or_else(|| err(&format!("metadata {key}"), "a dropout rate in [0, 1)".to_string(), "missing or invalid".to_string()))?;
+        masks.push(DropoutMask { name, dims, rate });
+    }
+    Ok(masks)
 }

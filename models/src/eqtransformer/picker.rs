@@ -96,7 +96,7 @@ pub struct Detection {
 }
 
 /// numpy's `round(x, 3)` on an f32 (round half to even).
-fn round3(x: f32) -> f32 {
+pub(super) fn round3(x: f32) -> f32 {
     (x * 1000.0).round_ties_even() / 1000.0
 }
 

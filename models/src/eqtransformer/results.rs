@@ -15,6 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::mc_dropout::McUncertainty;
 use super::error::EqtError;
 use super::model::SAMPLING_RATE_HZ;
 use super::picker::{snr_db, Detection};
@@ -126,6 +127,14 @@ impl PredictionRow {
             p_time_uncertainty_s: d.p.map(|p| secs(p.sigma_samples)),
             s_time_uncertainty_s: d.s.map(|s| secs(s.sigma_samples)),
         }
+    }
+
+    /// Fills the original's uncertainty columns (Monte-Carlo dropout).
+    pub fn with_mc_uncertainty(mut self, u: &McUncertainty) -> Self {
+        self.detection_uncertainty = Some(u.detection);
+        self.p_uncertainty = u.p;
+        self.s_uncertainty = u.s;
+        self
     }
 
     /// The row's fields as CSV text, in [`PREDICTION_COLUMNS`] order.

@@ -118,61 +118,72 @@ impl EqTransformer {
     /// 100 Hz (already band-passed as the user wishes; each window is
     /// normalised by the model). Windows run in batches.
     pub fn predict_continuous(&mut self, data: &[[f32; 3]], config: &ContinuousConfig) -> Result<ContinuousPrediction, EqtError> {
-        config.validate()?;
-        check_finite(data, || "continuous data".to_string())?;
-        let n = data.len();
-        if n == 0 {
-            return Ok(ContinuousPrediction {
-                detection: vec![],
-                p: vec![],
-                s: vec![],
-                window_starts: vec![],
-            });
-        }
-        let starts = window_starts(n, config.step_samples());
-        let mut sum = [vec![0.0_f32; n], vec![0.0_f32; n], vec![0.0_f32; n]];
-        let mut count = vec![0_u32; n];
-        // Data shorter than one window: zero-pad the end.
-        let padded: Vec<[f32; 3]>;
-        let full: &[[f32; 3]] = if n < WINDOW_SAMPLES {
-            padded = data.iter().copied().chain(std::iter::repeat([0.0; 3])).take(WINDOW_SAMPLES).collect();
-            &padded
-        } else {
-            data
-        };
-        // Run in groups so memory stays bounded on long records.
-        let group = 256;
-        for group_starts in starts.chunks(group) {
-            let windows: Vec<&[[f32; 3]]> = group_starts.iter().map(|&s| &full[s..s + WINDOW_SAMPLES]).collect();
-            let predictions = self.predict(&windows)?;
-            for (&start, pred) in group_starts.iter().zip(&predictions) {
-                let len = WINDOW_SAMPLES.min(n - start);
-                for (k, trace) in [&pred.detection, &pred.p, &pred.s].into_iter().enumerate() {
-                    for (acc, &v) in sum[k][start..start + len].iter_mut().zip(&trace[..len]) {
-                        match config.merge {
-                            Merge::Mean => *acc += v,
-                            Merge::Max => *acc = acc.max(v),
-                        }
-                    }
-                }
-                for c in &mut count[start..start + len] {
-                    *c += 1;
-                }
-            }
-        }
-        if config.merge == Merge::Mean {
-            for trace in &mut sum {
-                for (v, &c) in trace.iter_mut().zip(&count) {
-                    *v /= c as f32;
-                }
-            }
-        }
-        let [detection, p, s] = sum;
+        let (traces, window_starts) = merge_windows(data, config, |windows, _| {
+            Ok(self.predict(windows)?.into_iter().map(|w| [w.detection, w.p, w.s]).collect())
+        })?;
+        let [detection, p, s] = traces;
         Ok(ContinuousPrediction {
             detection,
             p,
             s,
-            window_starts: starts,
+            window_starts,
         })
     }
+}
+
+/// Cuts `data` into the windows of `config`, runs them through `run` (given
+/// a group of windows and the index of its first window, returns `K` traces
+/// of [`WINDOW_SAMPLES`] per window) and merges each trace over the windows
+/// covering a sample (`config.merge`). Returns the merged traces and the
+/// window starts.
+pub(super) fn merge_windows<const K: usize>(
+    data: &[[f32; 3]],
+    config: &ContinuousConfig,
+    mut run: impl FnMut(&[&[[f32; 3]]], usize) -> Result<Vec<[Vec<f32>; K]>, EqtError>,
+) -> Result<([Vec<f32>; K], Vec<usize>), EqtError> {
+    config.validate()?;
+    check_finite(data, || "continuous data".to_string())?;
+    let n = data.len();
+    if n == 0 {
+        return Ok((std::array::from_fn(|_| Vec::new()), Vec::new()));
+    }
+    let starts = window_starts(n, config.step_samples());
+    let mut sum: [Vec<f32>; K] = std::array::from_fn(|_| vec![0.0_f32; n]);
+    let mut count = vec![0_u32; n];
+    // Data shorter than one window: zero-pad the end.
+    let padded: Vec<[f32; 3]>;
+    let full: &[[f32; 3]] = if n < WINDOW_SAMPLES {
+        padded = data.iter().copied().chain(std::iter::repeat([0.0; 3])).take(WINDOW_SAMPLES).collect();
+        &padded
+    } else {
+        data
+    };
+    // Run in groups so memory stays bounded on long records.
+    let group = 256;
+    for (g, group_starts) in starts.chunks(group).enumerate() {
+        let windows: Vec<&[[f32; 3]]> = group_starts.iter().map(|&s| &full[s..s + WINDOW_SAMPLES]).collect();
+        let predictions = run(&windows, g * group)?;
+        for (&start, traces) in group_starts.iter().zip(&predictions) {
+            let len = WINDOW_SAMPLES.min(n - start);
+            for (acc_trace, trace) in sum.iter_mut().zip(traces) {
+                for (acc, &v) in acc_trace[start..start + len].iter_mut().zip(&trace[..len]) {
+                    match config.merge {
+                        Merge::Mean => *acc += v,
+                        Merge::Max => *acc = acc.max(v),
+                    }
+                }
+            }
+            for c in &mut count[start..start + len] {
+                *c += 1;
+            }
+        }
+    }
+    if config.merge == Merge::Mean {
+        for trace in &mut sum {
+            for (v, &c) in trace.iter_mut().zip(&count) {
+                *v /= c as f32;
+            }
+        }
+    }
+    Ok((sum, starts))
 }
