@@ -33,9 +33,9 @@ fn cer_record() -> (Vec<[f32; 3]>, usize) {
     (record, p)
 }
 
-#[test]
-#[ignore = "ONNX Runtime 1.31 needs many minutes to create a session for the full model (memory-reuse planning, not switchable through the C API); run with --ignored"]
-fn pick_finds_the_original_p_arrival_in_miniseed() {
+/// Writes the CER record as miniSEED into `dir`; returns the file, the
+/// record's start time and the original P sample.
+fn cer_mseed(dir: &Path) -> (PathBuf, DateTime<Utc>, usize) {
     let (record, p_sample) = cer_record();
     let start: DateTime<Utc> = "2005-07-23T14:52:04Z".parse().unwrap();
     let traces = ["BHE", "BHN", "BHZ"]
@@ -43,9 +43,48 @@ fn pick_finds_the_original_p_arrival_in_miniseed() {
         .enumerate()
         .map(|(c, ch)| Trace::new(TraceId::new("XX", "CER", "", ch), start, 100.0, record.iter().map(|s| s[c] as f64).collect()))
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let mseed = dir.path().join("cer.mseed");
+    let mseed = dir.join("cer.mseed");
     write_mseed_with(&mseed, &Stream::new(traces), &WriteOptions { encoding: MseedEncoding::Float32, record_length: 4096 }).unwrap();
+    (mseed, start, p_sample)
+}
+
+#[test]
+fn pick_mc_dropout_fills_the_uncertainty_columns_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mseed, _, _) = cer_mseed(dir.path());
+    let run = |name: &str| {
+        let csv_path = dir.path().join(name);
+        let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+            .args(["pick", mseed.to_str().unwrap(), "--mc-dropout", "4", "--seed", "3", "-o", csv_path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read_to_string(csv_path).unwrap()
+    };
+    let a = run("a.csv");
+    assert_eq!(a, run("b.csv"), "same seed, same output");
+    let mut reader = csv::Reader::from_reader(a.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let with_p = rows.iter().find(|r| !r[col("p_arrival_time")].is_empty()).expect("a P pick");
+    let p_unc: f64 = with_p[col("p_uncertainty")].parse().unwrap();
+    let d_unc: f64 = with_p[col("detection_uncertainty")].parse().unwrap();
+    assert!(p_unc > 0.0 && p_unc < 0.5, "p_uncertainty {p_unc}");
+    assert!((0.0..0.5).contains(&d_unc), "detection_uncertainty {d_unc}");
+    // One pass is refused with a clear message.
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["pick", mseed.to_str().unwrap(), "--mc-dropout", "1", "-o", dir.path().join("c.csv").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 2 passes"));
+}
+
+#[test]
+fn pick_finds_the_original_p_arrival_in_miniseed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mseed, start, p_sample) = cer_mseed(dir.path());
     let csv_path = dir.path().join("picks.csv");
 
     let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
@@ -69,7 +108,7 @@ fn pick_finds_the_original_p_arrival_in_miniseed() {
             (t - original_p).num_microseconds().unwrap().abs() as f64 * 1e-6
         })
         .fold(f64::INFINITY, f64::min);
-    assert!(best <= 0.1, "closest P pick is {best} s from the original's");
+    assert!(best <= 0.1, "closest P pick is {best} s from the original's; rows: {rows:?}");
 }
 
 #[test]

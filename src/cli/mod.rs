@@ -33,7 +33,7 @@ pub enum Command {
     /// Print the components (travel-time models, samplers, networks) this build offers.
     Info(info::InfoArgs),
     /// Detect events and pick P and S arrivals in miniSEED with EQTransformer (CSV out).
-    Pick(pick::PickArgs),
+    Pick(pick::PickCommand),
     /// Partition a catalog into K clusters (K-means on local km) and fit each cluster's Gaussian.
     Cluster(cluster::ClusterArgs),
     /// Compute the P and S travel-time grids of one station and write them as NonLinLoc TIME grids.
