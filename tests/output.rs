@@ -11,53 +11,13 @@ use eqnemix::picks::{PhasePick, Picks, StationPicks};
 use eqnemix::posterior::LocationPosterior;
 use eqnemix::prior::{ClusterPrior, PriorOptions, RegionBox};
 use eqnemix::summary::{LocationSummary, SummaryOptions};
-use eqnemix::traveltime::{
-    OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel,
-};
+use eqnemix::traveltime::Station;
 use eqnemix::ClusterGaussian;
 use quick_xml::events::Event;
 use std::collections::HashMap;
-use std::sync::Arc;
 
-struct StraightRay {
-    station: [f64; 3],
-    v: f64,
-}
-
-impl TravelTimeField for StraightRay {
-    fn time(&self, x: [f64; 3]) -> Result<f64, OutsideDomain> {
-        Ok(self.time_and_gradient(x)?.0)
-    }
-    fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
-        let d = [
-            x[0] - self.station[0],
-            x[1] - self.station[1],
-            x[2] - self.station[2],
-        ];
-        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-        let g = if r > 0.0 {
-            d.map(|c| c / (r * self.v))
-        } else {
-            [0.0; 3]
-        };
-        Ok((r / self.v, g))
-    }
-}
-
-struct TestModel;
-
-impl TravelTimeModel for TestModel {
-    fn field(
-        &self,
-        st: &Station,
-        phase: Phase,
-    ) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
-        Ok(Arc::new(StraightRay {
-            station: st.position_km,
-            v: if phase == Phase::P { 6.0 } else { 3.5 },
-        }))
-    }
-}
+mod common;
+use common::{TestModel, VP, VS};
 
 /// A located event: two clusters, one station's S-P, a grid posterior.
 fn summary(event_id: &str) -> LocationSummary {
@@ -91,7 +51,7 @@ fn summary(event_id: &str) -> LocationSummary {
                 sigma_s: 0.07,
             }),
             s: Some(PhasePick {
-                time_s: r / 3.5 - r / 6.0 + 0.02,
+                time_s: r / VS - r / VP + 0.02,
                 sigma_s: 0.07,
             }),
             back_azimuth: None,
@@ -171,6 +131,40 @@ fn hyp_round_trips_key_numbers() {
     assert!((h.ellipsoid[0] - e.axes[2].azimuth_deg).abs() < 1e-3);
     assert_eq!(h.n_phases, 2);
     assert!((h.rms_s - s.rms_residual_s.unwrap()).abs() < 1e-6);
+    // Without station positions Gap and Dist are NonLinLoc's unset -1.
+    assert_eq!((h.gap_deg, h.nearest_station_km), (-1.0, -1.0));
+}
+
+#[test]
+fn hyp_gap_and_dist_from_the_stations() {
+    let s = summary("ev-gap");
+    let [e, n, _] = s.map_km;
+    // One station (the fixture's, at the origin): gap 360 (NonLinLoc's
+    // convention), Dist the MAP's epicentral distance to it.
+    let h = hyp::parse_hyp(&hyp::to_hyp_string_with_stations(&s, &[[0.0, 0.0, 0.0]]).unwrap())
+        .unwrap();
+    assert_eq!(h.gap_deg, 360.0);
+    assert!((h.nearest_station_km - e.hypot(n)).abs() < 1e-6);
+    // Stations at azimuths 30, 100 and 250 deg from the MAP epicentre
+    // (distances 12, 7.5, 20 km, at depth or elevation, which must not
+    // count): gaps 70, 150, 140 -> Gap 150, Dist 7.5.
+    let at = |az: f64, d: f64, z: f64| {
+        let a = az.to_radians();
+        [e + d * a.sin(), n + d * a.cos(), z]
+    };
+    let stations = [at(30.0, 12.0, -1.5), at(100.0, 7.5, 2.0), at(250.0, 20.0, 0.0)];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap.hyp");
+    hyp::write_hyp_with_stations(&path, &s, &stations).unwrap();
+    let h = hyp::parse_hyp(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!((h.gap_deg - 150.0).abs() < 1e-3, "{}", h.gap_deg);
+    assert!((h.nearest_station_km - 7.5).abs() < 1e-5, "{}", h.nearest_station_km);
+    // The rest of the file is the one without stations.
+    let plain = hyp::to_hyp_string(&s).unwrap();
+    let with = std::fs::read_to_string(&path).unwrap();
+    let differing: Vec<_> = plain.lines().zip(with.lines()).filter(|(a, b)| a != b).collect();
+    assert_eq!(differing.len(), 1, "only QUALITY differs: {differing:?}");
+    assert!(differing[0].0.starts_with("QUALITY"));
 }
 
 /// Text of every element, keyed by its local-name path from the root.

@@ -11,56 +11,15 @@ use eqnemix::posterior::LocationPosterior;
 use eqnemix::prior::{ClusterPrior, PriorOptions, RegionBox};
 use eqnemix::samplers::{DrawStats, Draws};
 use eqnemix::summary::{LocationSummary, SummaryError, SummaryOptions};
-use eqnemix::traveltime::{
-    OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel,
-};
 use eqnemix::ClusterGaussian;
 use nalgebra::{Matrix3, Vector3};
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
+use eqnemix::traveltime::Station;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
-use std::sync::Arc;
 
-/// Test-only straight-ray field: `T = |x − s| / v`.
-struct StraightRay {
-    station: [f64; 3],
-    v: f64,
-}
-
-impl TravelTimeField for StraightRay {
-    fn time(&self, x: [f64; 3]) -> Result<f64, OutsideDomain> {
-        Ok(self.time_and_gradient(x)?.0)
-    }
-    fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
-        let d = [
-            x[0] - self.station[0],
-            x[1] - self.station[1],
-            x[2] - self.station[2],
-        ];
-        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-        let g = if r > 0.0 {
-            d.map(|c| c / (r * self.v))
-        } else {
-            [0.0; 3]
-        };
-        Ok((r / self.v, g))
-    }
-}
-
-struct TestModel;
-
-impl TravelTimeModel for TestModel {
-    fn field(
-        &self,
-        st: &Station,
-        phase: Phase,
-    ) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
-        Ok(Arc::new(StraightRay {
-            station: st.position_km,
-            v: if phase == Phase::P { 6.0 } else { 3.5 },
-        }))
-    }
-}
+mod common;
+use common::{TestModel, VP, VS};
 
 const MEAN: [f64; 3] = [3.0, -2.0, 12.0];
 const COV: [[f64; 3]; 3] = [[4.0, 1.5, 0.8], [1.5, 2.5, -0.6], [0.8, -0.6, 3.0]];
@@ -276,11 +235,11 @@ fn picks_at(x: [f64; 3], t0: f64) -> Picks {
         stations: vec![StationPicks {
             station: st,
             p: Some(PhasePick {
-                time_s: t0 + r / 6.0,
+                time_s: t0 + r / VP,
                 sigma_s: 0.05,
             }),
             s: Some(PhasePick {
-                time_s: t0 + r / 3.5,
+                time_s: t0 + r / VS,
                 sigma_s: 0.05,
             }),
             back_azimuth: None,

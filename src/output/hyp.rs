@@ -9,7 +9,7 @@
 //! COMMENT "<comment>"
 //! HYPOCENTER  x <km> y <km> z <km>  OT <s of minute>  ix -1 iy -1 iz -1
 //! GEOGRAPHIC  OT <yyyy mm dd  hh mm ss.ssssss>  Lat <deg> Long <deg> Depth <km>
-//! QUALITY  Pmax <max density> MFmin -1 MFmax -1 RMS <s> Nphs <n> Gap -1 Dist -1 Mamp -9.9 0 Mdur -9.9 0
+//! QUALITY  Pmax <max density> MFmin -1 MFmax -1 RMS <s> Nphs <n> Gap <deg> Dist <km> Mamp -9.9 0 Mdur -9.9 0
 //! STATISTIC  ExpectX <km> Y <km> Z <km>  CovXX <km²> XY .. XZ .. YY .. YZ .. ZZ ..
 //!            EllAz1 <deg> Dip1 <deg> Len1 <km> Az2 <deg> Dip2 <deg> Len2 <km> Len3 <km>
 //! STAT_GEOG  ExpectLat <deg> Long <deg> Depth <km>
@@ -23,41 +23,45 @@
 //! ellipsoid (χ², 3 dof): axis 1 the minor axis, axis 2 the intermediate,
 //! `Len3` the major axis (semi-axis lengths, km; `Dip` positive down). The
 //! horizontal uncertainties are the 68% epicentral ellipse (χ², 2 dof);
-//! `horUnc` is its semi-major axis. Unknown quantities (misfit range,
-//! azimuthal gap, magnitudes) carry NonLinLoc's "unset" values.
+//! `horUnc` is its semi-major axis. `Gap` (largest azimuthal gap between
+//! the stations seen from the HYPOCENTER epicentre, deg; 360 for one
+//! station) and `Dist` (epicentral distance of the nearest station, km)
+//! follow NonLinLoc's definitions ([`super::station_geometry`]) when the
+//! stations are given, and are -1 otherwise. Unknown quantities (misfit
+//! range, magnitudes) carry NonLinLoc's "unset" values.
 //! [`parse_hyp`] reads the key numbers back.
 
-use super::{write_text, OutputError};
-use crate::summary::{Ellipse2D, Ellipsoid, LocationSummary};
+use super::{origin_parts, write_text, OutputError, StationGeometry};
+use crate::summary::LocationSummary;
 use chrono::{Datelike, Timelike};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The `.hyp` text of one event. Needs an origin time and lon/lat.
+/// The `.hyp` text of one event without station positions: `Gap` and
+/// `Dist` carry NonLinLoc's unset value -1 (use
+/// [`to_hyp_string_with_stations`] to fill them). Needs an origin time and
+/// lon/lat.
 pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
-    let missing = |what| OutputError::Missing {
-        event: s.event_id.clone(),
-        format: "NonLinLoc .hyp",
-        what,
-    };
-    let ot = s
-        .origin_time
-        .as_ref()
-        .ok_or_else(|| missing("an origin time (picks)"))?;
-    let geo = s
-        .geographic
-        .as_ref()
-        .ok_or_else(|| missing("lon/lat (a projection)"))?;
-    let ell = s
-        .ellipsoid(0.68)
-        .cloned()
-        .or_else(|| Ellipsoid::from_covariance(&s.cov_km2, 0.68))
-        .ok_or_else(|| missing("a positive semi-definite covariance"))?;
-    let el2 = s
-        .epicentral_ellipse(0.68)
-        .copied()
-        .or_else(|| Ellipse2D::from_covariance(&s.cov_km2, 0.68))
-        .ok_or_else(|| missing("a positive semi-definite covariance"))?;
+    hyp_text(s, None)
+}
+
+/// The `.hyp` text of one event located with the stations `stations_km`
+/// (`[east, north, depth]`, km, the summary's frame; those with a used
+/// pick): `Gap` and `Dist` are computed at the MAP epicentre (the
+/// HYPOCENTER line) by [`station_geometry`](super::station_geometry).
+pub fn to_hyp_string_with_stations(
+    s: &LocationSummary,
+    stations_km: &[[f64; 3]],
+) -> Result<String, OutputError> {
+    hyp_text(s, super::station_geometry([s.map_km[0], s.map_km[1]], stations_km))
+}
+
+fn hyp_text(s: &LocationSummary, geometry: Option<StationGeometry>) -> Result<String, OutputError> {
+    let parts = origin_parts(s, "NonLinLoc .hyp")?;
+    let (ot, geo, ell, el2) = (parts.ot, parts.geo, &parts.ellipsoid, &parts.ellipse);
+    let (gap, dist) = geometry.map_or(("-1".to_string(), "-1".to_string()), |g| {
+        (format!("{:.4}", g.gap_deg), format!("{:.6}", g.nearest_km))
+    });
     let t = ot.utc;
     let sec = t.second() as f64 + t.nanosecond() as f64 * 1e-9;
     let c = &s.cov_km2;
@@ -91,7 +95,7 @@ pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
     );
     let _ = writeln!(
         o,
-        "QUALITY  Pmax {:e} MFmin -1 MFmax -1 RMS {:.6} Nphs {} Gap -1 Dist -1 Mamp -9.9 0 Mdur -9.9 0",
+        "QUALITY  Pmax {:e} MFmin -1 MFmax -1 RMS {:.6} Nphs {} Gap {gap} Dist {dist} Mamp -9.9 0 Mdur -9.9 0",
         s.map_log_density.exp(),
         s.rms_residual_s.unwrap_or(-1.0),
         s.n_arrivals
@@ -126,9 +130,20 @@ pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
     Ok(o)
 }
 
-/// Write one event's `.hyp` to `path` (atomically).
+/// Write one event's `.hyp` to `path` (atomically), `Gap` and `Dist` unset
+/// (see [`to_hyp_string`]).
 pub fn write_hyp(path: &Path, s: &LocationSummary) -> Result<(), OutputError> {
     write_text(path, &to_hyp_string(s)?)
+}
+
+/// Write one event's `.hyp` with `Gap` and `Dist` from the stations
+/// `stations_km` (see [`to_hyp_string_with_stations`]) to `path` (atomically).
+pub fn write_hyp_with_stations(
+    path: &Path,
+    s: &LocationSummary,
+    stations_km: &[[f64; 3]],
+) -> Result<(), OutputError> {
+    write_text(path, &to_hyp_string_with_stations(s, stations_km)?)
 }
 
 /// The key numbers of a `.hyp` file, as read back by [`parse_hyp`].
@@ -144,6 +159,10 @@ pub struct HypRecord {
     pub rms_s: f64,
     /// Number of phases.
     pub n_phases: usize,
+    /// QUALITY Gap (deg; -1 when unset).
+    pub gap_deg: f64,
+    /// QUALITY Dist: epicentral distance of the nearest station (km; -1 when unset).
+    pub nearest_station_km: f64,
     /// STATISTIC ExpectX, Y, Z (km).
     pub expect_km: [f64; 3],
     /// STATISTIC CovXX, XY, XZ, YY, YZ, ZZ (km²).
@@ -215,6 +234,8 @@ pub fn parse_hyp(text: &str) -> Result<HypRecord, HypParseError> {
         lat_lon_depth: [num(&g, "Lat")?, num(&g, "Long")?, num(&g, "Depth")?],
         rms_s: num(&q, "RMS")?,
         n_phases: num(&q, "Nphs")? as usize,
+        gap_deg: num(&q, "Gap")?,
+        nearest_station_km: num(&q, "Dist")?,
         expect_km: [num(&s, "ExpectX")?, num(&s, "Y")?, num(&s, "Z")?],
         cov_km2: [
             num(&s, "CovXX")?,

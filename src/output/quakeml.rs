@@ -9,8 +9,8 @@
 //! and attribute value coming from data goes through `quick_xml::escape`.
 //! The origin is the posterior mean; the MAP is given in a comment.
 
-use super::{write_text, OutputError, KM_PER_DEG_LAT};
-use crate::summary::{Ellipse2D, Ellipsoid, LocationSummary};
+use super::{origin_parts, write_text, OutputError, KM_PER_DEG_LAT};
+use crate::summary::LocationSummary;
 use quick_xml::escape::escape;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -38,29 +38,8 @@ fn event_xml(
     s: &LocationSummary,
     opts: &QuakeMlOptions,
 ) -> Result<(), OutputError> {
-    let missing = |what| OutputError::Missing {
-        event: s.event_id.clone(),
-        format: "QuakeML",
-        what,
-    };
-    let ot = s
-        .origin_time
-        .as_ref()
-        .ok_or_else(|| missing("an origin time (picks)"))?;
-    let geo = s
-        .geographic
-        .as_ref()
-        .ok_or_else(|| missing("lon/lat (a projection)"))?;
-    let ell = s
-        .ellipsoid(0.68)
-        .cloned()
-        .or_else(|| Ellipsoid::from_covariance(&s.cov_km2, 0.68))
-        .ok_or_else(|| missing("a positive semi-definite covariance"))?;
-    let el2 = s
-        .epicentral_ellipse(0.68)
-        .copied()
-        .or_else(|| Ellipse2D::from_covariance(&s.cov_km2, 0.68))
-        .ok_or_else(|| missing("a positive semi-definite covariance"))?;
+    let parts = origin_parts(s, "QuakeML")?;
+    let (ot, geo, ell, el2) = (parts.ot, parts.geo, &parts.ellipsoid, &parts.ellipse);
     let auth = escape(opts.authority.as_str());
     let id = escape(s.event_id.as_str());
     let lat_unc = s.std_km[1] / KM_PER_DEG_LAT;
