@@ -1,0 +1,445 @@
+//! Time to locate one event, side by side with the ORIGINAL EQNeMix
+//! formulation in PyMC.
+//!
+//! The event is drawn from the synthetic region
+//! ([`eqnemix::synthetic_region`]) with a sixth cluster added, so the prior
+//! has K = 6 cluster Gaussians as in the original's `6_clusters` set-up; the
+//! picks have σ = 0.1/√2 s each, so the S-P residual has σ = 0.1 s as in
+//! the original. Both sides see the same event, the same S-P time, the same
+//! cluster Gaussians and the same weights (the event's classifier
+//! probabilities).
+//!
+//! * **eqnemix**: the cluster index marginalised (3 dimensions), smooth
+//!   travel times with gradients, NUTS, 4 chains, through
+//!   [`eqnemix::locate::locate_event`] (starting points, sampling, R-hat/ESS,
+//!   summary with MAP and ellipsoids, information gain: the whole job), on
+//!   ONE thread (a rayon pool of 1 thread), with (a) the layered model and
+//!   (b) the 3D eikonal grid of the same crust ([`EikonalModel`] on a
+//!   `--spacing` km grid covering the region box; its one-off solve of the
+//!   station's P and S fields is timed separately). The draws per chain are
+//!   raised until the smallest bulk ESS over east, north and depth is at
+//!   least `--min-ess` (1000); the time is the median of `--repeats` runs of
+//!   that final setting. A second row times the 4 NUTS chains alone
+//!   (`run_chains`, same draws, started from prior draws), so the cost of
+//!   what `locate_event` adds (multimodal pilot, summary, diagnostics)
+//!   shows as the difference.
+//! * **PyMC (original)** (`scripts/bench/original_pymc.py`): a categorical
+//!   cluster index plus one 3D MvNormal per cluster (19 dimensions for
+//!   K = 6), S-P looked up at the nearest node of a precomputed S-P table
+//!   (the layered model's exact times at the nodes of a `--table-spacing`
+//!   km grid over the region box), Normal likelihood with σ = 0.1 s;
+//!   `pm.sample` with 4 chains on one core (CategoricalGibbsMetropolis for
+//!   the index, NUTS for the Gaussians), draws raised until the bulk ESS of
+//!   every hypocentre coordinate reaches `--min-ess`. Its time is the final
+//!   run's; model build and compilation are reported apart.
+//!
+//! Times are CPU times (of the one worker thread, `clock_gettime`; of the
+//! Python process, `time.process_time`), because the development machine
+//! is shared and wall times there measure the other jobs too; wall times
+//! are printed beside them. The ratio compares CPU times to the same ESS
+//! target (and ESS per CPU second, which does not depend on the target).
+//!
+//! Reproduce (PyMC in a venv outside the repository):
+//!
+//! ```text
+//! python3 -m venv /work/venvs/pymc
+//! /work/venvs/pymc/bin/pip install -r scripts/bench/requirements-pymc.txt
+//! nice cargo run --release --example locate_benchmark -- --python /work/venvs/pymc/bin/python
+//! ```
+//!
+//! Options: `--event N` (index of the synthetic event, 2), `--seed N` (event
+//! stream, 11), `--min-ess X` (1000), `--repeats N` (5), `--spacing KM`
+//! (eikonal grid, 1.0), `--table-spacing KM` (PyMC's S-P table, 1.0),
+//! `--warmup N` (NUTS warm-up per chain, 400). Without `--python` only the
+//! eqnemix rows are printed.
+
+use eqnemix::likelihood::LikelihoodOptions;
+use eqnemix::locate::{locate_event, EventLocation, LocateOptions, COORDINATE_NAMES};
+use eqnemix::posterior::LocationPosterior;
+use eqnemix::prior::PriorOptions;
+use eqnemix::samplers::any::SamplerConfig;
+use eqnemix::samplers::diagnostics::Summary;
+use eqnemix::samplers::nuts::NutsConfig;
+use eqnemix::samplers::transform::{Bounds, BoxTransform};
+use eqnemix::samplers::{run_chains, Draws};
+use eqnemix::synthetic_region::{strike_covariance, SyntheticEvent, SyntheticRegion};
+use eqnemix::traveltime::{EikonalModel, Phase, TravelTimeModel};
+use eqnemix::ClusterGaussian;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+struct Args {
+    python: Option<String>,
+    event: usize,
+    seed: u64,
+    min_ess: f64,
+    repeats: usize,
+    spacing: f64,
+    table_spacing: f64,
+    warmup: usize,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut a = Args {
+        python: None,
+        event: 2,
+        seed: 11,
+        min_ess: 1000.0,
+        repeats: 5,
+        spacing: 1.0,
+        table_spacing: 1.0,
+        warmup: 400,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().ok_or_else(|| anyhow::anyhow!("{k} needs a value"));
+        match k.as_str() {
+            "--python" => a.python = Some(v()?),
+            "--event" => a.event = v()?.parse()?,
+            "--seed" => a.seed = v()?.parse()?,
+            "--min-ess" => a.min_ess = v()?.parse()?,
+            "--repeats" => a.repeats = v()?.parse()?,
+            "--spacing" => a.spacing = v()?.parse()?,
+            "--table-spacing" => a.table_spacing = v()?.parse()?,
+            "--warmup" => a.warmup = v()?.parse()?,
+            _ => anyhow::bail!("unknown argument {k}"),
+        }
+    }
+    Ok(a)
+}
+
+/// The synthetic region with a sixth cluster (K = 6 as in the original)
+/// and picks of σ = 0.1/√2 s (S-P σ = 0.1 s).
+fn region_k6() -> anyhow::Result<SyntheticRegion> {
+    let mut r = SyntheticRegion::standard()?;
+    r.pick_sigma_s = 0.1 / 2f64.sqrt();
+    let (az, d): (f64, f64) = (150f64.to_radians(), 30.0);
+    r.clusters.push(ClusterGaussian {
+        id: 5,
+        n_events: 100,
+        mean_km: [d * az.sin(), d * az.cos(), 14.0],
+        cov_km2: strike_covariance(70.0, 4.0, 2.0, 2.0),
+    });
+    Ok(r)
+}
+
+/// One measured location setting.
+struct Measured {
+    loc: EventLocation,
+    draws_per_chain: usize,
+    /// Median wall time (s).
+    time_s: f64,
+    /// Median CPU time of the one worker thread (s).
+    cpu_s: f64,
+}
+
+/// CPU time (s) consumed so far by the calling thread. The machine this
+/// runs on is shared, so CPU time is the fair measure; wall time is also
+/// reported.
+fn thread_cpu_s() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc == 0 {
+        ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
+    } else {
+        f64::NAN
+    }
+}
+
+fn nuts(warmup: usize, draws: usize) -> SamplerConfig {
+    SamplerConfig::Nuts(NutsConfig {
+        n_warmup: warmup,
+        n_draws: draws,
+        ..Default::default()
+    })
+}
+
+/// Locate on `pool` (one thread), raising the draws until the smallest
+/// bulk ESS reaches `a.min_ess`; then time `a.repeats` runs of that setting.
+fn measure(
+    post_of: &(dyn Fn() -> anyhow::Result<LocationPosterior> + Sync),
+    a: &Args,
+    pool: &rayon::ThreadPool,
+) -> anyhow::Result<Measured> {
+    let opts = LocateOptions {
+        n_chains: 4,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let mut draws = 400usize;
+    let mut loc = None;
+    for _ in 0..5 {
+        let l = pool.install(|| -> anyhow::Result<EventLocation> {
+            Ok(locate_event(&post_of()?, &nuts(a.warmup, draws), &opts)?)
+        })?;
+        let ess = l.diagnostics.min_ess_bulk;
+        let done = ess >= a.min_ess;
+        loc = Some(l);
+        if done || !ess.is_finite() {
+            break;
+        }
+        draws = (draws as f64 * (1.15 * a.min_ess / ess.max(1.0)).min(8.0)).ceil() as usize;
+    }
+    let loc = loc.expect("at least one run");
+    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..a.repeats.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            pool.install(|| -> anyhow::Result<(f64, f64)> {
+                let c = thread_cpu_s();
+                std::hint::black_box(locate_event(&post_of()?, &nuts(a.warmup, draws), &opts)?);
+                Ok((t.elapsed().as_secs_f64(), thread_cpu_s() - c))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    wall.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    Ok(Measured {
+        loc,
+        draws_per_chain: draws,
+        time_s: wall[wall.len() / 2],
+        cpu_s: cpu[cpu.len() / 2],
+    })
+}
+
+/// The NUTS chains alone (what `locate_event` adds around them: pilot,
+/// summary, diagnostics, is the difference): 4 chains of `draws` draws from
+/// prior draws inside the box, on `pool`. Returns (CPU s, wall s, min bulk
+/// ESS, max R-hat).
+fn measure_chains(
+    post: &LocationPosterior,
+    a: &Args,
+    draws: usize,
+    pool: &rayon::ThreadPool,
+) -> anyhow::Result<(f64, f64, f64, f64)> {
+    let (lo, hi) = post.bounds();
+    let bounds = lo.iter().zip(&hi).map(|(l, h)| Bounds::interval(*l, *h)).collect();
+    let target = BoxTransform::new(post, bounds)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let inits: Vec<Vec<f64>> = post
+        .initial_points(4, &mut rng)
+        .into_iter()
+        .map(|x| {
+            let x: Vec<f64> = (0..x.len()).map(|i| x[i].clamp(lo[i] + 1e-6, hi[i] - 1e-6)).collect();
+            target.to_unconstrained(&x)
+        })
+        .collect::<Result<_, _>>()?;
+    let sampler = nuts(a.warmup, draws).build();
+    let t = Instant::now();
+    let (chains, cpu) = pool.install(|| -> anyhow::Result<_> {
+        let c = thread_cpu_s();
+        let ch = run_chains(sampler.as_ref(), &target, &inits, a.seed)?;
+        Ok((ch, thread_cpu_s() - c))
+    })?;
+    let wall = t.elapsed().as_secs_f64();
+    let chains: Vec<Draws> = chains.iter().map(|d| target.constrain_draws(d)).collect();
+    let table = Summary::from_chains(&chains, &COORDINATE_NAMES[..3])?;
+    let ess = table.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    Ok((cpu, wall, ess, table.max_rhat()))
+}
+
+/// The S-P table (s) of the layered model at the nodes of a grid of
+/// `h` km over the region box, written as little-endian f64 in C order
+/// (ix, iy, iz). Returns (origin, spacing, n).
+fn write_sp_table(r: &SyntheticRegion, h: f64, path: &Path) -> anyhow::Result<([f64; 3], [f64; 3], [usize; 3])> {
+    let (lo, hi) = (r.region.min_km, r.region.max_km);
+    let n = [0, 1, 2].map(|i| ((hi[i] - lo[i]) / h).round() as usize + 1);
+    let fp = r.model.field(&r.station, Phase::P)?;
+    let fs = r.model.field(&r.station, Phase::S)?;
+    let mut bytes = Vec::with_capacity(8 * n[0] * n[1] * n[2]);
+    for ix in 0..n[0] {
+        for iy in 0..n[1] {
+            for iz in 0..n[2] {
+                let x = [lo[0] + ix as f64 * h, lo[1] + iy as f64 * h, lo[2] + iz as f64 * h];
+                let sp = fs.time(x)? - fp.time(x)?;
+                bytes.extend_from_slice(&sp.to_le_bytes());
+            }
+        }
+    }
+    std::fs::write(path, bytes)?;
+    Ok((lo, [h; 3], n))
+}
+
+fn run_pymc(py: &str, r: &SyntheticRegion, ev: &SyntheticEvent, a: &Args) -> anyhow::Result<serde_json::Value> {
+    let dir = tempfile::tempdir()?;
+    let table = dir.path().join("sp_table.f64");
+    let (origin, spacing, n) = write_sp_table(r, a.table_spacing, &table)?;
+    let st = &ev.picks.stations[0];
+    let (p, s) = (st.p.expect("P pick"), st.s.expect("S pick"));
+    let prob = serde_json::json!({
+        "weights": ev.probabilities,
+        "means": r.clusters.iter().map(|c| c.mean_km).collect::<Vec<_>>(),
+        "covs": r.clusters.iter().map(|c| c.cov_km2).collect::<Vec<_>>(),
+        "sp_obs": s.time_s - p.time_s,
+        "sigma": 0.1,
+        "table_path": table,
+        "table_origin_km": origin,
+        "table_spacing_km": spacing,
+        "table_n": n,
+        "chains": 4,
+        "min_ess": a.min_ess,
+        "draws": 1000,
+        "tune": 1000,
+        "seed": a.seed,
+        "max_rounds": 3,
+    });
+    let pj = dir.path().join("problem.json");
+    std::fs::write(&pj, prob.to_string())?;
+    let out = Command::new(py)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bench/original_pymc.py"))
+        .arg(&pj)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "PyMC peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+fn fmt3(v: [f64; 3]) -> String {
+    format!("({:.2}, {:.2}, {:.2})", v[0], v[1], v[2])
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = args()?;
+    let region = region_k6()?;
+    let ev = region.draw_event(a.event, a.seed)?;
+    let opts = LikelihoodOptions {
+        back_azimuth: false,
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    println!(
+        "event {} (cluster {}, true hypocentre {} km), K = {} clusters, S-P only (σ = 0.1 s), 4 chains, target bulk ESS ≥ {} per coordinate, 1 thread",
+        ev.id,
+        ev.cluster,
+        fmt3(ev.true_km),
+        region.n_clusters(),
+        a.min_ess
+    );
+
+    let layered = measure(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &a, &pool)?;
+    let chains_only = measure_chains(
+        &region.posterior(&ev, &opts, &PriorOptions::default())?,
+        &a,
+        layered.draws_per_chain,
+        &pool,
+    )?;
+
+    let eik: EikonalModel = region.eikonal_model(a.spacing)?;
+    let t = Instant::now();
+    let solve_cpu_s = pool.install(|| -> anyhow::Result<f64> {
+        let c = thread_cpu_s();
+        eik.precompute(std::slice::from_ref(&region.station))?;
+        Ok(thread_cpu_s() - c)
+    })?;
+    let solve_s = t.elapsed().as_secs_f64();
+    let eikonal = measure(
+        &|| Ok(region.posterior_with(&ev, &eik, &opts, &PriorOptions::default())?),
+        &a,
+        &pool,
+    )?;
+
+    let peer = match &a.python {
+        Some(py) => Some(run_pymc(py, &region, &ev, &a)?),
+        None => None,
+    };
+
+    println!();
+    println!(
+        "| {:<36} | {:>10} | {:>10} | {:>11} | {:>12} | {:>9} | {:>10} | {:<24} |",
+        "what", "CPU time", "wall time", "draws/chain", "min bulk ESS", "max R-hat", "ESS/CPU s", "posterior mean (km)"
+    );
+    println!("|{:-<38}|{:->12}|{:->12}|{:->13}|{:->14}|{:->11}|{:->12}|{:-<26}|", "", "", "", "", "", "", "", "");
+    let ms = |v: f64| format!("{:.1} ms", 1e3 * v);
+    let sec = |v: f64| format!("{:.2} s", v);
+    #[allow(clippy::too_many_arguments)]
+    fn line(what: &str, cpu: &str, wall: &str, draws: &str, ess: &str, rhat: &str, rate: &str, mean: &str) {
+        println!(
+            "| {what:<36} | {cpu:>10} | {wall:>10} | {draws:>11} | {ess:>12} | {rhat:>9} | {rate:>10} | {mean:<24} |"
+        );
+    }
+    let row = |what: &str, m: &Measured| {
+        let d = &m.loc.diagnostics;
+        line(
+            what,
+            &ms(m.cpu_s),
+            &ms(m.time_s),
+            &m.draws_per_chain.to_string(),
+            &format!("{:.0}", d.min_ess_bulk),
+            &format!("{:.3}", d.max_rhat),
+            &format!("{:.0}", d.min_ess_bulk / m.cpu_s),
+            &fmt3(m.loc.summary.mean_km),
+        );
+    };
+    row("eqnemix NUTS, layered", &layered);
+    line(
+        "  of which: the 4 NUTS chains alone",
+        &ms(chains_only.0),
+        &ms(chains_only.1),
+        &layered.draws_per_chain.to_string(),
+        &format!("{:.0}", chains_only.2),
+        &format!("{:.3}", chains_only.3),
+        &format!("{:.0}", chains_only.2 / chains_only.0),
+        "(chains from prior draws)",
+    );
+    row(&format!("eqnemix NUTS, eikonal {} km grid", a.spacing), &eikonal);
+    line("  eikonal P+S solve (once)", &ms(solve_cpu_s), &ms(solve_s), "-", "-", "-", "-", "");
+    let nums = |v: &serde_json::Value, k: &str| -> Vec<f64> {
+        v[k].as_array().map_or(vec![], |a| a.iter().filter_map(|x| x.as_f64()).collect())
+    };
+    if let Some(v) = &peer {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let min_ess = nums(v, "ess_bulk").into_iter().fold(f64::INFINITY, f64::min);
+        let max_rhat = nums(v, "rhat").into_iter().fold(f64::NEG_INFINITY, f64::max);
+        let mean = nums(v, "mean_km");
+        let cpu = f("sampling_cpu_s");
+        line(
+            &format!("PyMC original ({} dims), sampling", v["dims"]),
+            &sec(cpu),
+            &sec(f("sampling_s")),
+            &v["draws_per_chain"].to_string(),
+            &format!("{min_ess:.0}"),
+            &format!("{max_rhat:.3}"),
+            &format!("{:.0}", min_ess / cpu),
+            &if mean.len() == 3 { fmt3([mean[0], mean[1], mean[2]]) } else { "-".into() },
+        );
+        line(
+            "  PyMC model build + compile",
+            &sec(f("compile_cpu_s")),
+            &sec(f("compile_s")),
+            "-",
+            "-",
+            "-",
+            "-",
+            &format!("{} run(s), {:.0} s wall in all", v["rounds"], f("all_rounds_s")),
+        );
+        println!();
+        let ours = layered.loc.diagnostics.min_ess_bulk / layered.cpu_s;
+        println!(
+            "PyMC sampling CPU time / eqnemix layered CPU time: {:.0}x; ESS per CPU second, eqnemix layered / PyMC: {:.0}x{}",
+            cpu / layered.cpu_s,
+            ours / (min_ess / cpu),
+            if min_ess < a.min_ess {
+                format!(" (PyMC stopped below the ESS target after {} runs)", v["rounds"])
+            } else {
+                String::new()
+            }
+        );
+        let cp: Vec<String> = nums(v, "cluster_probabilities").iter().map(|p| format!("{p:.2}")).collect();
+        println!("cluster probabilities, PyMC original: [{}]", cp.join(", "));
+    }
+    let cp: Vec<String> = layered.loc.summary.cluster_probabilities.iter().map(|p| format!("{p:.2}")).collect();
+    println!("cluster probabilities, eqnemix (layered): [{}]", cp.join(", "));
+    let target = 0.05;
+    println!(
+        "eqnemix layered: {} CPU time per event {} the {:.0} ms target; flags: {:?}",
+        ms(layered.cpu_s),
+        if layered.cpu_s < target { "meets" } else { "misses" },
+        1e3 * target,
+        layered.loc.flags.reasons
+    );
+    Ok(())
+}
