@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use eqnemix_models::convnetquake::{write_dataset, Dataset, WindowLabel, WINDOW_SAMPLES};
+use eqnemix_models::convnetquake::{write_dataset, Dataset, WindowLabel, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
 
 use super::{load_continuous, mseed_files_in, plot_window, save_window_mseed, Continuous};
 use crate::catalog::Catalog;
@@ -156,13 +156,16 @@ impl CreateDatasetNoiseArgs {
         }
         let catalog = Catalog::from_path(&self.catalog).with_context(|| format!("reading {}", self.catalog.display()))?;
         let c = load_continuous(&self.stream_path, self.station.as_deref())?;
+        // Busy sample range of each event, widened outward to whole samples
+        // (floor of its start, ceil of its end) so no window touches it.
+        let secs = |e: &crate::catalog::CatalogEvent| (e.origin_time - c.start).num_microseconds().unwrap_or(i64::MAX / 2) as f64 * 1e-6;
         let mut busy: Vec<(i64, i64)> = catalog
             .events
             .iter()
-            .map(|e| (c.index_of(e.origin_time) - (self.before * 100.0) as i64, c.index_of(e.origin_time) + (self.after * 100.0) as i64))
+            .map(|e| (((secs(e) - self.before) * SAMPLING_RATE_HZ).floor() as i64, ((secs(e) + self.after) * SAMPLING_RATE_HZ).ceil() as i64))
             .collect();
         busy.sort();
-        let step = ((self.step * 100.0).round() as usize).max(1);
+        let step = ((self.step * SAMPLING_RATE_HZ).round() as usize).max(1);
         let mut data = Dataset::default();
         let mut i = 0usize;
         while i + WINDOW_SAMPLES <= c.data.len() && data.len() < self.max_windows {

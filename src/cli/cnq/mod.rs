@@ -128,6 +128,7 @@ pub fn save_window_mseed(path: &Path, c: &Continuous, start: DateTime<Utc>, wind
 /// Draws the three components of a window (E, N, Z from top) to a PNG.
 pub fn plot_window(path: &Path, title: &str, window: &[[f32; 3]]) -> anyhow::Result<()> {
     use plotters::prelude::*;
+    crate::plot::font::ensure_fonts();
     let tmp = path.with_extension("tmp.png");
     {
         let root = BitMapBackend::new(&tmp, (900, 600)).into_drawing_area();

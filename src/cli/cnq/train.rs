@@ -8,6 +8,8 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use clap::Args;
 
+use eqnemix_models::convnetquake::{INDEX_FILE, WINDOWS_FILE, WINDOW_SAMPLES};
+
 /// Arguments of `eqnemix train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -36,6 +38,13 @@ pub struct TrainArgs {
     /// Seed of the weight initialisation and shuffling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Dataset whose first 4 windows get PyTorch reference probabilities
+    /// (to check ONNX Runtime against PyTorch).
+    #[arg(long, requires = "reference_out")]
+    pub reference: Option<PathBuf>,
+    /// CSV of the reference probabilities (rows: window, then K + 1 values).
+    #[arg(long = "reference-out", alias = "reference_out", requires = "reference")]
+    pub reference_out: Option<PathBuf>,
 }
 
 /// The training script, from the source tree this binary was built from.
@@ -43,9 +52,58 @@ pub fn train_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/scripts/convnetquake/train.py")
 }
 
+/// Checks the datasets before Python starts: each directory has
+/// `windows.f32` and `index.csv`, the index's labels are classes
+/// `0..=n_clusters`, and the samples file has the size the index needs.
+/// Returns the number of windows.
+pub fn check_datasets(dirs: &[PathBuf], n_clusters: usize) -> anyhow::Result<usize> {
+    let mut total = 0usize;
+    for dir in dirs {
+        let index = dir.join(INDEX_FILE);
+        let mut reader = csv::Reader::from_path(&index).with_context(|| format!("{}: not a dataset (no readable {INDEX_FILE})", index.display()))?;
+        let col = reader
+            .headers()
+            .with_context(|| format!("reading {}", index.display()))?
+            .iter()
+            .position(|h| h == "label")
+            .with_context(|| format!("{}: no label column", index.display()))?;
+        let mut n = 0usize;
+        for (i, rec) in reader.records().enumerate() {
+            let rec = rec.with_context(|| format!("{} line {}", index.display(), i + 2))?;
+            let cell = rec.get(col).unwrap_or("");
+            match cell.trim().parse::<usize>() {
+                Ok(l) if l <= n_clusters => n += 1,
+                _ => bail!("{} line {}: label {cell:?} is not a class 0..={n_clusters} (noise + {n_clusters} clusters)", index.display(), i + 2),
+            }
+        }
+        let samples = dir.join(WINDOWS_FILE);
+        let bytes = std::fs::metadata(&samples).with_context(|| format!("{}: missing", samples.display()))?.len();
+        let want = (n * WINDOW_SAMPLES * 3 * 4) as u64;
+        if bytes != want {
+            bail!("{}: {bytes} bytes, but the {n} rows of {} need {want}", samples.display(), index.display());
+        }
+        total += n;
+    }
+    Ok(total)
+}
+
 impl TrainArgs {
-    /// Runs the script and checks that it produced the ONNX model.
+    /// Validates the arguments and datasets, runs the script and checks that
+    /// it produced the ONNX model.
     pub fn run(self) -> anyhow::Result<()> {
+        if self.n_clusters == 0 {
+            bail!("--n-clusters must be at least 1");
+        }
+        if self.epochs == 0 || self.batch_size == 0 {
+            bail!("--epochs and --batch-size must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            bail!("--lr {}: must be positive", self.lr);
+        }
+        let n = check_datasets(&self.dataset, self.n_clusters)?;
+        if n == 0 {
+            bail!("the datasets hold no windows");
+        }
         let python = self
             .python
             .clone()
@@ -61,6 +119,9 @@ impl TrainArgs {
         cmd.args(["--n_clusters", &self.n_clusters.to_string(), "--epochs", &self.epochs.to_string()]);
         cmd.args(["--batch_size", &self.batch_size.to_string(), "--lr", &self.lr.to_string(), "--seed", &self.seed.to_string()]);
         cmd.arg("--checkpoint_dir").arg(&self.checkpoint_dir).arg("--onnx").arg(&onnx);
+        if let (Some(r), Some(o)) = (&self.reference, &self.reference_out) {
+            cmd.arg("--reference").arg(r).arg("--reference_out").arg(o);
+        }
         let status = cmd.status().with_context(|| {
             format!("starting {} (give a Python with torch, numpy, matplotlib by --python or EQNEMIX_PYTHON)", python.display())
         })?;
