@@ -8,7 +8,7 @@
 //! eqnemix create-dataset-noise --stream_path streams/day.mseed --catalog catalog.csv \
 //!     --output_dir data/noise --max_windows 1000
 //! eqnemix data-augmentation --tfrecords data/events --output data/augmented --std_factor 1.2
-//! eqnemix train --dataset data/events data/augmented data/noise --n_clusters 4 \
+//! eqnemix train --dataset data/events data/augmented data/noise --n_clusters 5 \
 //!     --checkpoint_dir out/cnq --python /path/to/venv/bin/python
 //! eqnemix evaluate --model out/cnq/convnetquake.onnx --dataset data/test_events --events
 //! eqnemix classify --stream_path streams/day.mseed --output cnq_probabilities.csv
