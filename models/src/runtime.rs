@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
+use ort::value::{TensorElementType, ValueType};
 
 /// Errors of the ONNX Runtime set-up and of loading a model file.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -116,6 +117,28 @@ pub fn session_from_file(path: &Path, intra_threads: usize) -> Result<Session, R
         .map_err(|e| session_err(e.to_string()))?
         .commit_from_memory(&bytes)
         .map_err(|e| session_err(e.to_string()))
+}
+
+/// Describes an ONNX value type for error messages (`Float32 tensor [-1, 6000, 3]`).
+pub fn describe_value_type(t: &ValueType) -> String {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => format!("{ty:?} tensor {:?}", shape.iter().collect::<Vec<_>>()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// True when `t` is an f32 tensor of `dims.len()` dimensions whose sizes
+/// match `dims`: `None` accepts any size (e.g. the batch), and a dynamic
+/// size in the model (negative) matches anything.
+pub fn is_f32_tensor(t: &ValueType, dims: &[Option<i64>]) -> bool {
+    match t {
+        ValueType::Tensor { ty, shape, .. } => {
+            *ty == TensorElementType::Float32
+                && shape.len() == dims.len()
+                && shape.iter().zip(dims).all(|(have, want)| want.is_none_or(|w| *have == w || *have < 0))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

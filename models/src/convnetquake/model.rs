@@ -19,7 +19,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::error::CnqError;
-use crate::runtime;
+use crate::runtime::{self, describe_value_type, is_f32_tensor};
 
 /// Samples in one ConvNetQuake window (10 s at 100 Hz).
 pub const WINDOW_SAMPLES: usize = 1000;
@@ -190,14 +190,6 @@ impl ConvNetQuake {
     }
 }
 
-/// Describes an ONNX value type for error messages.
-fn describe(t: &ValueType) -> String {
-    match t {
-        ValueType::Tensor { ty, shape, .. } => format!("{ty:?} tensor {:?}", shape.iter().collect::<Vec<_>>()),
-        other => format!("{other:?}"),
-    }
-}
-
 /// Checks one input `[batch, 1000, 3]` and one output `[batch, C]` (f32);
 /// returns `C`.
 fn check_signature(session: &Session, path: &Path) -> Result<usize, CnqError> {
@@ -212,17 +204,8 @@ fn check_signature(session: &Session, path: &Path) -> Result<usize, CnqError> {
     if names != [INPUT_NAME] {
         return Err(err("inputs", format!("[{INPUT_NAME:?}]"), format!("{names:?}")));
     }
-    let input_ok = match inputs[0].dtype() {
-        ValueType::Tensor { ty, shape, .. } => {
-            *ty == TensorElementType::Float32
-                && shape.len() == 3
-                && (shape[1] == WINDOW_SAMPLES as i64 || shape[1] < 0)
-                && (shape[2] == 3 || shape[2] < 0)
-        }
-        _ => false,
-    };
-    if !input_ok {
-        return Err(err("input shape", "Float32 tensor [batch, 1000, 3]".to_string(), describe(inputs[0].dtype())));
+    if !is_f32_tensor(inputs[0].dtype(), &[None, Some(WINDOW_SAMPLES as i64), Some(3)]) {
+        return Err(err("input shape", "Float32 tensor [batch, 1000, 3]".to_string(), describe_value_type(inputs[0].dtype())));
     }
     let outputs = session.outputs();
     let names: Vec<&str> = outputs.iter().map(|o| o.name()).collect();
@@ -237,7 +220,7 @@ fn check_signature(session: &Session, path: &Path) -> Result<usize, CnqError> {
         return Err(err(
             "output shape",
             "Float32 tensor [batch, K + 1] with K >= 1 (noise + K clusters)".to_string(),
-            describe(outputs[0].dtype()),
+            describe_value_type(outputs[0].dtype()),
         ));
     }
     Ok(classes)

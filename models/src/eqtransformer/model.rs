@@ -13,7 +13,7 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::error::EqtError;
 use super::normalize::{normalize_window, Normalization};
-use crate::runtime;
+use crate::runtime::{self, describe_value_type, is_f32_tensor};
 
 /// Samples in one EQTransformer window (60 s at 100 Hz).
 pub const WINDOW_SAMPLES: usize = 6000;
@@ -290,27 +290,6 @@ pub(crate) fn check_finite(data: &[[f32; 3]], context: impl Fn() -> String) -> R
     Ok(())
 }
 
-/// Describes an ONNX value type for error messages.
-fn describe(t: &ValueType) -> String {
-    match t {
-        ValueType::Tensor { ty, shape, .. } => format!("{ty:?} tensor {:?}", shape.iter().collect::<Vec<_>>()),
-        other => format!("{other:?}"),
-    }
-}
-
-/// True when `t` is an f32 tensor whose dimensions match `dims` (`None`:
-/// any size, e.g. the batch).
-fn matches(t: &ValueType, dims: &[Option<i64>]) -> bool {
-    match t {
-        ValueType::Tensor { ty, shape, .. } => {
-            *ty == TensorElementType::Float32
-                && shape.len() == dims.len()
-                && shape.iter().zip(dims).all(|(have, want)| want.is_none_or(|w| *have == w || *have < 0))
-        }
-        _ => false,
-    }
-}
-
 /// Checks the session's inputs and outputs against EQTransformer's; with
 /// `monte_carlo`, also the dropout-mask inputs, returned in order.
 fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<Vec<DropoutMask>, EqtError> {
@@ -333,11 +312,11 @@ fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<
         return Err(err("inputs", expected, format!("{all:?}")));
     }
     let want_in = [None, Some(WINDOW_SAMPLES as i64), Some(3)];
-    if !matches(inputs[0].dtype(), &want_in) {
+    if !is_f32_tensor(inputs[0].dtype(), &want_in) {
         return Err(err(
             "input shape",
             "Float32 tensor [batch, 6000, 3]".to_string(),
-            describe(inputs[0].dtype()),
+            describe_value_type(inputs[0].dtype()),
         ));
     }
     let outputs = session.outputs();
@@ -347,11 +326,11 @@ fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<
             return Err(err("outputs", format!("{OUTPUT_NAMES:?}"), format!("{found:?}")));
         };
         let want_out = [None, Some(WINDOW_SAMPLES as i64), Some(1)];
-        if !matches(o.dtype(), &want_out) {
+        if !is_f32_tensor(o.dtype(), &want_out) {
             return Err(err(
                 &format!("output {name} shape"),
                 "Float32 tensor [batch, 6000, 1]".to_string(),
-                describe(o.dtype()),
+                describe_value_type(o.dtype()),
             ));
         }
     }
@@ -373,7 +352,7 @@ fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<
             ValueType::Tensor { ty: TensorElementType::Float32, shape, .. } if shape.len() == 3 && shape[1] > 0 && shape[2] > 0 && (shape[1] == 1 || shape[2] == 1) => {
                 [shape[1] as usize, shape[2] as usize]
             }
-            other => return Err(err(&format!("input {name} shape"), "Float32 tensor [batch, 1, C] or [batch, C, 1]".to_string(), describe(other))),
+            other => return Err(err(&format!("input {name} shape"), "Float32 tensor [batch, 1, C] or [batch, C, 1]".to_string(), describe_value_type(other))),
         };
         let key = format!("{DROPOUT_RATE_PREFIX}{k}");
         let rate = metadata
