@@ -193,6 +193,10 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
             Start::Waveforms => None,
         };
         let plan = stages::plan_weights(cfg, &data, cl.clusters.len())?;
+        if pc.start == Start::Waveforms && !matches!(plan, stages::WeightsPlan::Model(..)) {
+            // Check the station's three components before EQTransformer writes anything.
+            stages::load_records(cfg, &data)?;
+        }
         let note = match &plan {
             stages::WeightsPlan::Model(m, rec) => format!("ConvNetQuake {} ({} classes), {} s of records", m.path().display(), m.n_classes(), rec.data.len() / 100),
             stages::WeightsPlan::CatalogProportions(why) => format!("no classifier: {why}"),

@@ -95,6 +95,7 @@ pub fn draw_overview_map(
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
             .margin(15)
+            .margin_bottom(40)
             .x_label_area_size(40)
             .y_label_area_size(55)
             .build_cartesian_2d(x0..x1, y0..y1)?;
