@@ -71,7 +71,9 @@ fn load_data(args: &Args) -> anyhow::Result<Vec<[f32; 3]>> {
     let mut stream = Stream::new(Vec::new());
     for c in ["E", "N", "Z"] {
         let path = args.data_dir.join(format!("XX.SYN1.00.HH{c}.mseed"));
-        stream.traces.extend(read_mseed(&path).with_context(|| format!("reading {}", path.display()))?.traces);
+        stream
+            .traces
+            .extend(read_mseed(&path).with_context(|| format!("reading {}", path.display()))?.traces);
     }
     let three = stream.select_station_3c("XX", "SYN1", None).context("selecting XX.SYN1")?;
     let ready = three.preprocess(&PreprocessOptions::default()).context("pre-processing")?;
@@ -107,7 +109,11 @@ fn main() -> anyhow::Result<()> {
     println!("| implementation | model load (s) | picking (s) | h of data per s | station-day (s) | detections |");
     println!("|---|---:|---:|---:|---:|---:|");
     let row = |name: &str, load: f64, secs: f64, extra: String| {
-        println!("| {name} | {load:.1} | {secs:.1} | {:.1} | {:.1} | {extra} |", hours / secs, 24.0 * secs / hours);
+        println!(
+            "| {name} | {load:.1} | {secs:.1} | {:.1} | {:.1} | {extra} |",
+            hours / secs,
+            24.0 * secs / hours
+        );
     };
     row(
         "Rust (ort, ONNX Runtime 1.31)",

@@ -85,10 +85,7 @@ pub fn environment() -> Result<&'static Environment, RuntimeError> {
                 message: e.to_string(),
                 path: path.clone(),
             })?;
-            builder
-                .with_name("eqnemix")
-                .build()
-                .map_err(|e| RuntimeError::Environment(e.to_string()))
+            builder.with_name("eqnemix").build().map_err(|e| RuntimeError::Environment(e.to_string()))
         })
         .as_ref()
         .map_err(Clone::clone)

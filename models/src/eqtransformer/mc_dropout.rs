@@ -39,9 +39,7 @@ pub fn dropout_mask_values(seed: u64, window: u64, pass: usize, layer: usize, ma
     // 2^24 words per (pass, layer) slot; a mask uses one word per channel.
     rng.set_word_pos(((pass as u128) << 40) | ((layer as u128) << 24));
     let keep = 1.0 / (1.0 - mask.rate);
-    (0..mask.channels())
-        .map(|_| if rng.gen::<f32>() < mask.rate { 0.0 } else { keep })
-        .collect()
+    (0..mask.channels()).map(|_| if rng.gen::<f32>() < mask.rate { 0.0 } else { keep }).collect()
 }
 
 fn check_passes(passes: usize) -> Result<(), EqtError> {
@@ -70,7 +68,9 @@ impl EqTransformer {
     fn predict_mc_from(&mut self, windows: &[&[[f32; 3]]], passes: usize, seed: u64, first_window: usize) -> Result<Vec<McWindowPrediction>, EqtError> {
         check_passes(passes)?;
         if self.masks.is_empty() {
-            return Err(EqtError::NotMonteCarlo { path: self.path().to_path_buf() });
+            return Err(EqtError::NotMonteCarlo {
+                path: self.path().to_path_buf(),
+            });
         }
         // Per window and trace: sum and sum of squares (f64) over passes.
         let mut sum = vec![[[0.0_f64; WINDOW_SAMPLES]; 3]; 0];
@@ -101,8 +101,16 @@ impl EqTransformer {
                         .collect::<Vec<f32>>()
                 };
                 McWindowPrediction {
-                    mean: WindowPrediction { detection: mean(0), p: mean(1), s: mean(2) },
-                    std: WindowPrediction { detection: std(0), p: std(1), s: std(2) },
+                    mean: WindowPrediction {
+                        detection: mean(0),
+                        p: mean(1),
+                        s: mean(2),
+                    },
+                    std: WindowPrediction {
+                        detection: std(0),
+                        p: std(1),
+                        s: std(2),
+                    },
                 }
             })
             .collect())
@@ -129,7 +137,12 @@ impl EqTransformer {
         })?;
         let [detection, p, s, detection_std, p_std, s_std] = traces;
         Ok(ContinuousMcPrediction {
-            mean: ContinuousPrediction { detection, p, s, window_starts },
+            mean: ContinuousPrediction {
+                detection,
+                p,
+                s,
+                window_starts,
+            },
             detection_std,
             p_std,
             s_std,

@@ -236,9 +236,7 @@ impl EqTransformer {
         let outputs = self.session.run(inputs).map_err(|e| inference_err(e.to_string()))?;
         let mut traces: [Vec<f32>; 3] = Default::default();
         for (k, name) in OUTPUT_NAMES.iter().enumerate() {
-            let value = outputs
-                .get(name)
-                .ok_or_else(|| inference_err(format!("no output named {name}")))?;
+            let value = outputs.get(name).ok_or_else(|| inference_err(format!("no output named {name}")))?;
             let (shape, values) = value.try_extract_tensor::<f32>().map_err(|e| inference_err(e.to_string()))?;
             let expected = vec![n as i64, WINDOW_SAMPLES as i64, 1];
             if shape.iter().copied().collect::<Vec<i64>>() != expected || values.len() != n * WINDOW_SAMPLES {
@@ -346,20 +344,38 @@ fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<
         let name = format!("{DROPOUT_MASK_PREFIX}{k}");
         let Some(input) = mask_inputs.iter().find(|i| i.name() == name) else {
             let found: Vec<&str> = mask_inputs.iter().map(|i| i.name()).collect();
-            return Err(err("mask inputs", format!("{DROPOUT_MASK_PREFIX}0..{}", mask_inputs.len() - 1), format!("{found:?}")));
+            return Err(err(
+                "mask inputs",
+                format!("{DROPOUT_MASK_PREFIX}0..{}", mask_inputs.len() - 1),
+                format!("{found:?}"),
+            ));
         };
         let dims = match input.dtype() {
-            ValueType::Tensor { ty: TensorElementType::Float32, shape, .. } if shape.len() == 3 && shape[1] > 0 && shape[2] > 0 && (shape[1] == 1 || shape[2] == 1) => {
-                [shape[1] as usize, shape[2] as usize]
+            ValueType::Tensor {
+                ty: TensorElementType::Float32,
+                shape,
+                ..
+            } if shape.len() == 3 && shape[1] > 0 && shape[2] > 0 && (shape[1] == 1 || shape[2] == 1) => [shape[1] as usize, shape[2] as usize],
+            other => {
+                return Err(err(
+                    &format!("input {name} shape"),
+                    "Float32 tensor [batch, 1, C] or [batch, C, 1]".to_string(),
+                    describe_value_type(other),
+                ))
             }
-            other => return Err(err(&format!("input {name} shape"), "Float32 tensor [batch, 1, C] or [batch, C, 1]".to_string(), describe_value_type(other))),
         };
         let key = format!("{DROPOUT_RATE_PREFIX}{k}");
         let rate = metadata
             .custom(&key)
             .and_then(|v| v.trim().parse::<f32>().ok())
             .filter(|r| (0.0..1.0).contains(r))
-            .ok_or_else(|| err(&format!("metadata {key}"), "a dropout rate in [0, 1)".to_string(), "missing or invalid".to_string()))?;
+            .ok_or_else(|| {
+                err(
+                    &format!("metadata {key}"),
+                    "a dropout rate in [0, 1)".to_string(),
+                    "missing or invalid".to_string(),
+                )
+            })?;
         masks.push(DropoutMask { name, dims, rate });
     }
     Ok(masks)

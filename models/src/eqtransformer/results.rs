@@ -15,8 +15,8 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::mc_dropout::McUncertainty;
 use super::error::EqtError;
+use super::mc_dropout::McUncertainty;
 use super::model::SAMPLING_RATE_HZ;
 use super::picker::{snr_db, Detection};
 
