@@ -17,7 +17,7 @@
 use crate::adapt::{
     AdaptAction, Adaptation, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig,
 };
-use crate::{check_init, DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
+use crate::{check_init, DrawStats, Draws, GradLogDensity, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -568,22 +568,47 @@ impl<'a> HamiltonianKernel<'a> for HmcKernel<'a> {
     }
 }
 
-impl Sampler for HmcConfig {
-    fn name(&self) -> &'static str {
-        "hmc"
-    }
-    fn sample(
-        &self,
-        density: &dyn GradLogDensity,
-        init: &[f64],
-        seed: u64,
-    ) -> Result<Draws, SamplerError> {
-        self.sample_adapted(density, init, seed).map(|(d, _)| d)
-    }
+/// The glue HMC and NUTS configurations share: [`Sampler`] through their
+/// `sample_adapted`, and the [`HamiltonianRun`] of their common warm-up
+/// fields (`n_warmup`, `n_draws`, `target_accept`, `metric`,
+/// `adapt_metric`, `init_step_size`, `windows`).
+macro_rules! hamiltonian_sampler {
+    ($config:ty, $name:literal) => {
+        impl $crate::Sampler for $config {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn sample(
+                &self,
+                density: &dyn $crate::GradLogDensity,
+                init: &[f64],
+                seed: u64,
+            ) -> Result<$crate::Draws, $crate::SamplerError> {
+                self.sample_adapted(density, init, seed).map(|(d, _)| d)
+            }
+        }
+
+        impl $config {
+            fn run_settings(&self) -> $crate::hmc::HamiltonianRun {
+                $crate::hmc::HamiltonianRun {
+                    n_warmup: self.n_warmup,
+                    n_draws: self.n_draws,
+                    target_accept: self.target_accept,
+                    metric: self.metric,
+                    adapt_metric: self.adapt_metric,
+                    init_step_size: self.init_step_size,
+                    windows: self.windows,
+                }
+            }
+        }
+    };
 }
+pub(crate) use hamiltonian_sampler;
+
+hamiltonian_sampler!(HmcConfig, "hmc");
 
 impl HmcConfig {
-    /// Like [`Sampler::sample`], also returning the adapted step size and
+    /// Like [`Sampler::sample`](crate::Sampler::sample), also returning the adapted step size and
     /// metric.
     pub fn sample_adapted(
         &self,
@@ -604,16 +629,7 @@ impl HmcConfig {
             trajectory: self.trajectory,
             max_energy_error: self.max_energy_error,
         };
-        let run = HamiltonianRun {
-            n_warmup: self.n_warmup,
-            n_draws: self.n_draws,
-            target_accept: self.target_accept,
-            metric: self.metric,
-            adapt_metric: self.adapt_metric,
-            init_step_size: self.init_step_size,
-            windows: self.windows,
-        };
-        run_hamiltonian(kernel, &run, init, seed)
+        run_hamiltonian(kernel, &self.run_settings(), init, seed)
     }
 }
 

@@ -44,9 +44,9 @@
 
 use crate::adapt::{Adaptation, MetricKind, WindowConfig};
 use crate::hmc::{
-    run_hamiltonian, Hamiltonian, HamiltonianKernel, HamiltonianRun, Metric, PhasePoint,
+    run_hamiltonian, Hamiltonian, HamiltonianKernel, Metric, PhasePoint,
 };
-use crate::{DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
+use crate::{DrawStats, Draws, GradLogDensity, SamplerError};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -433,22 +433,10 @@ impl<'a> HamiltonianKernel<'a> for NutsKernel<'a> {
     }
 }
 
-impl Sampler for NutsConfig {
-    fn name(&self) -> &'static str {
-        "nuts"
-    }
-    fn sample(
-        &self,
-        density: &dyn GradLogDensity,
-        init: &[f64],
-        seed: u64,
-    ) -> Result<Draws, SamplerError> {
-        self.sample_adapted(density, init, seed).map(|(d, _)| d)
-    }
-}
+crate::hmc::hamiltonian_sampler!(NutsConfig, "nuts");
 
 impl NutsConfig {
-    /// Like [`Sampler::sample`], also returning the adapted step size and
+    /// Like [`Sampler::sample`](crate::Sampler::sample), also returning the adapted step size and
     /// metric (inverse mass matrix).
     pub fn sample_adapted(
         &self,
@@ -468,16 +456,7 @@ impl NutsConfig {
             max_tree_depth: self.max_tree_depth,
             max_energy_error: self.max_energy_error,
         };
-        let run = HamiltonianRun {
-            n_warmup: self.n_warmup,
-            n_draws: self.n_draws,
-            target_accept: self.target_accept,
-            metric: self.metric,
-            adapt_metric: self.adapt_metric,
-            init_step_size: self.init_step_size,
-            windows: self.windows,
-        };
-        run_hamiltonian(kernel, &run, init, seed)
+        run_hamiltonian(kernel, &self.run_settings(), init, seed)
     }
 }
 
