@@ -353,19 +353,20 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             let k0 = (tp_abs * fs).ceil().max(0.0) as usize;
             let coda_end = ts_abs + 7.0 * coda_tau;
             let k1 = ((coda_end * fs).ceil() as usize).min(n_samples);
+            let arrival = Arrival {
+                station: st.code.clone(),
+                p_time: add_seconds(cfg.start_time, tp_abs),
+                s_time: add_seconds(cfg.start_time, ts_abs),
+                back_azimuth_deg: back_azimuth.to_degrees().rem_euclid(360.0),
+                p_incidence_deg: inc_p.to_degrees(),
+                s_incidence_deg: inc_s.to_degrees(),
+                epicentral_km: epi,
+                hypocentral_km: hyp,
+                p_peak_counts: p_peak,
+                s_peak_counts: s_peak,
+            };
             if k0 >= k1 {
-                arrivals.push(Arrival {
-                    station: st.code.clone(),
-                    p_time: add_seconds(cfg.start_time, tp_abs),
-                    s_time: add_seconds(cfg.start_time, ts_abs),
-                    back_azimuth_deg: back_azimuth.to_degrees().rem_euclid(360.0),
-                    p_incidence_deg: inc_p.to_degrees(),
-                    s_incidence_deg: inc_s.to_degrees(),
-                    epicentral_km: epi,
-                    hypocentral_km: hyp,
-                    p_peak_counts: p_peak,
-                    s_peak_counts: s_peak,
-                });
+                arrivals.push(arrival);
                 continue;
             }
             let len = k1 - k0;
@@ -410,18 +411,7 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
                         + env_s * ws[c3] * coda[c3][j];
                 }
             }
-            arrivals.push(Arrival {
-                station: st.code.clone(),
-                p_time: add_seconds(cfg.start_time, tp_abs),
-                s_time: add_seconds(cfg.start_time, ts_abs),
-                back_azimuth_deg: back_azimuth.to_degrees().rem_euclid(360.0),
-                p_incidence_deg: inc_p.to_degrees(),
-                s_incidence_deg: inc_s.to_degrees(),
-                epicentral_km: epi,
-                hypocentral_km: hyp,
-                p_peak_counts: p_peak,
-                s_peak_counts: s_peak,
-            });
+            arrivals.push(arrival);
         }
         events.push(SynthEvent {
             id,
