@@ -52,6 +52,16 @@ const GRID: &[&str] = &[
 
 /// Largest |t - |x - s| / v| (s) over the nodes of a TIME grid, after checking
 /// its header.
+/// Run `eqnemix traveltime` with the model flags `model`, the test grid
+/// [`GRID`] and station XX.STA at `station_km` ("east,north,depth"), writing
+/// into `out`.
+fn on_station_grid(model: &[&str], station_km: &str, out: &Path) -> Output {
+    let mut args = model.to_vec();
+    args.extend_from_slice(GRID);
+    args.extend_from_slice(&["--station", "XX.STA", "--station-km", station_km, "--out", out.to_str().unwrap()]);
+    eqnemix(&args)
+}
+
 fn max_error(base: &Path, v: f64) -> Result<f64, TravelTimeError> {
     let g = read_nll_grid(base)?;
     assert_eq!(g.header.grid_type, NllGridType::Time);
@@ -87,22 +97,7 @@ fn layered_and_eikonal_times_match_the_homogeneous_solution() {
     // ~2e-7 s; 1e-5 s leaves room for nothing else.
     for (method, tol) in [("layered", 1e-5), ("eikonal", 1e-5)] {
         let out = dir.path().join(method);
-        let mut args = vec![
-            "--velocity-toml",
-            toml.to_str().unwrap(),
-            "--method",
-            method,
-        ];
-        args.extend_from_slice(GRID);
-        args.extend_from_slice(&[
-            "--station",
-            "XX.STA",
-            "--station-km",
-            "0.3,-0.2,0.1",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        ok(&eqnemix(&args));
+        ok(&on_station_grid(&["--velocity-toml", toml.to_str().unwrap(), "--method", method], "0.3,-0.2,0.1", &out));
         for (phase, v) in [("P", VP), ("S", VS)] {
             let base = out.join(format!("model.{phase}.XX.STA.time"));
             let err = max_error(&base, v).unwrap();
@@ -164,7 +159,7 @@ fn velocity_csv_of_a_homogeneous_model_gives_homogeneous_times() {
     }
     std::fs::write(&csv, text).unwrap();
     let out = dir.path().join("out");
-    let mut args = vec![
+    let args = [
         "--velocity-csv",
         csv.to_str().unwrap(),
         "--origin-lon",
@@ -172,16 +167,7 @@ fn velocity_csv_of_a_homogeneous_model_gives_homogeneous_times() {
         "--origin-lat",
         "35.75",
     ];
-    args.extend_from_slice(GRID);
-    args.extend_from_slice(&[
-        "--station",
-        "XX.STA",
-        "--station-km",
-        "0.3,-0.2,0.1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    ok(&eqnemix(&args));
+    ok(&on_station_grid(&args, "0.3,-0.2,0.1", &out));
     assert!(max_error(&out.join("model.P.XX.STA.time"), VP).unwrap() < 1e-5);
     assert!(max_error(&out.join("model.S.XX.STA.time"), VS).unwrap() < 1e-5);
     let hdr = std::fs::read_to_string(out.join("model.P.XX.STA.time.hdr")).unwrap();
@@ -250,17 +236,7 @@ fn missing_model_file_fails_naming_it_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let missing = dir.path().join("no_such_model.toml");
-    let mut args = vec!["--velocity-toml", missing.to_str().unwrap()];
-    args.extend_from_slice(GRID);
-    args.extend_from_slice(&[
-        "--station",
-        "XX.STA",
-        "--station-km",
-        "0,0,0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let o = eqnemix(&args);
+    let o = on_station_grid(&["--velocity-toml", missing.to_str().unwrap()], "0,0,0", &out);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no_such_model.toml"), "{}", stderr(&o));
     assert!(files_in(&out).is_empty());
@@ -399,17 +375,7 @@ fn a_failed_second_write_removes_the_first_grid() {
     let toml = homogeneous_toml(dir.path());
     let out = dir.path().join("out");
     std::fs::create_dir_all(out.join("model.S.XX.STA.time.hdr")).unwrap();
-    let mut args = vec!["--velocity-toml", toml.to_str().unwrap()];
-    args.extend_from_slice(GRID);
-    args.extend_from_slice(&[
-        "--station",
-        "XX.STA",
-        "--station-km",
-        "0,0,0",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let o = eqnemix(&args);
+    let o = on_station_grid(&["--velocity-toml", toml.to_str().unwrap()], "0,0,0", &out);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("model.S.XX.STA.time"), "{}", stderr(&o));
     assert_eq!(files_in(&out), ["model.S.XX.STA.time.hdr"]);

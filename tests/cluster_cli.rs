@@ -41,6 +41,13 @@ fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Arguments of `eqnemix cluster --src SRC --dst DST --n-components K EXTRA…`.
+fn cluster_args<'a>(src: &'a str, dst: &'a str, k: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["cluster", "--src", src, "--dst", dst, "--n-components", k];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn read_labelled(path: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
     let mut rdr = csv::Reader::from_path(path).unwrap();
     let headers = rdr.headers().unwrap().clone();
@@ -53,29 +60,7 @@ fn clusters_the_sample_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let dst = dir.path().join("out");
     let src = sample();
-    run_ok(&[
-        "cluster",
-        "--src",
-        src.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "5",
-        "--model",
-        "KMeans",
-        "--seed",
-        "7",
-        "--origin-lon",
-        "-117.6",
-        "--origin-lat",
-        "35.7",
-        "--station-lon",
-        "-117.6",
-        "--station-lat",
-        "35.7",
-        "--station-name",
-        "SYN1",
-    ]);
+    run_ok(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "5", &["--model", "KMeans", "--seed", "7", "--origin-lon", "-117.6", "--origin-lat", "35.7", "--station-lon", "-117.6", "--station-lat", "35.7", "--station-name", "SYN1"]));
 
     // Labelled catalog: every event, original columns kept, ids in 0..5.
     let (headers, rows) = read_labelled(&dst.join("catalog_with_cluster_ids.csv"));
@@ -230,39 +215,13 @@ fn region_and_time_filters() {
     let src = sample();
     // 30 km around the station holds exactly cluster A (80 events, centre 12 km away).
     let dst = dir.path().join("near");
-    run_ok(&[
-        "cluster",
-        "--src",
-        src.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "2",
-        "--center-lon",
-        "-117.6",
-        "--center-lat",
-        "35.7",
-        "--radius-km",
-        "30",
-    ]);
+    run_ok(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "2", &["--center-lon", "-117.6", "--center-lat", "35.7", "--radius-km", "30"]));
     let meta = read_clusters_metadata(dst.join("clusters_metadata.json")).unwrap();
     assert_eq!((meta.n_events, meta.n_events_in_catalog), (80, 300));
 
     // Time window: compare with a count done here (ISO-8601 strings sort by time).
     let dst = dir.path().join("late");
-    run_ok(&[
-        "cluster",
-        "--src",
-        src.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "5",
-        "--start",
-        "2019-10-01T00:00:00Z",
-        "--end",
-        "2019-12-01",
-    ]);
+    run_ok(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "5", &["--start", "2019-10-01T00:00:00Z", "--end", "2019-12-01"]));
     let text = std::fs::read_to_string(&src).unwrap();
     let expect = text
         .lines()
@@ -277,23 +236,7 @@ fn region_and_time_filters() {
     assert!((51..150).contains(&expect), "{expect}");
 
     // Box that keeps nothing: a clear error.
-    let out = eqnemix(&[
-        "cluster",
-        "--src",
-        src.to_str().unwrap(),
-        "--dst",
-        dir.path().join("none").to_str().unwrap(),
-        "--n-components",
-        "2",
-        "--lon-min",
-        "10",
-        "--lon-max",
-        "11",
-        "--lat-min",
-        "10",
-        "--lat-max",
-        "11",
-    ]);
+    let out = eqnemix(&cluster_args(src.to_str().unwrap(), dir.path().join("none").to_str().unwrap(), "2", &["--lon-min", "10", "--lon-max", "11", "--lat-min", "10", "--lat-max", "11"]));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no events left"));
 }
@@ -310,15 +253,7 @@ fn bad_row_is_reported_with_its_line() {
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, lines.join("\n")).unwrap();
     let dst = dir.path().join("out");
-    let out = eqnemix(&[
-        "cluster",
-        "--src",
-        bad.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "3",
-    ]);
+    let out = eqnemix(&cluster_args(bad.to_str().unwrap(), dst.to_str().unwrap(), "3", &[]));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -333,15 +268,7 @@ fn bad_row_is_reported_with_its_line() {
     // Too many clusters for the data: the message names the problem.
     let tiny = dir.path().join("tiny.csv");
     std::fs::write(&tiny, "time,lat,lon,depth\n2020-01-01T00:00:00Z,35,-117,5\n2020-01-01T00:00:01Z,35.1,-117,5\n2020-01-01T00:00:02Z,35.2,-117,5\n").unwrap();
-    let out = eqnemix(&[
-        "cluster",
-        "--src",
-        tiny.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "2",
-    ]);
+    let out = eqnemix(&cluster_args(tiny.to_str().unwrap(), dst.to_str().unwrap(), "2", &[]));
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -350,16 +277,6 @@ fn bad_row_is_reported_with_its_line() {
     );
 
     // Unknown model.
-    let out = eqnemix(&[
-        "cluster",
-        "--src",
-        tiny.to_str().unwrap(),
-        "--dst",
-        dst.to_str().unwrap(),
-        "--n-components",
-        "2",
-        "--model",
-        "DBSCAN",
-    ]);
+    let out = eqnemix(&cluster_args(tiny.to_str().unwrap(), dst.to_str().unwrap(), "2", &["--model", "DBSCAN"]));
     assert!(!out.status.success());
 }
