@@ -19,25 +19,13 @@
 
 use eqnemix::likelihood::LikelihoodOptions;
 use eqnemix::samplers::any::SamplerConfig;
-use eqnemix::samplers::nuts::NutsConfig;
-use eqnemix::samplers::octree::OctreeConfig;
-use eqnemix::samplers::smc::{Reference, SmcConfig};
-use eqnemix::synthetic_region::{median, score_event, EventOutcome, SyntheticRegion};
+use eqnemix::synthetic_region::{median, score_event, study_sampler, EventOutcome, SyntheticRegion};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
 fn sampler_named(name: &str) -> anyhow::Result<SamplerConfig> {
-    Ok(match name {
-        "smc" => SamplerConfig::Smc(SmcConfig {
-            n_particles: 2000,
-            reference: Reference::Uniform { lower: vec![], upper: vec![] },
-            ..Default::default()
-        }),
-        "octree" => SamplerConfig::Octree(OctreeConfig { max_cells: 20_000, n_draws: 5000, ..Default::default() }),
-        "nuts" => SamplerConfig::Nuts(NutsConfig { n_warmup: 500, n_draws: 500, ..Default::default() }),
-        _ => anyhow::bail!("--sampler must be smc, octree or nuts (got {name})"),
-    })
+    study_sampler(name).ok_or_else(|| anyhow::anyhow!("--sampler must be smc, octree or nuts (got {name})"))
 }
 
 fn main() -> anyhow::Result<()> {

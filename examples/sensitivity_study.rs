@@ -43,11 +43,8 @@ use anyhow::Context as _;
 use eqnemix::likelihood::LikelihoodOptions;
 use eqnemix::prior::PriorOptions;
 use eqnemix::samplers::any::SamplerConfig;
-use eqnemix::samplers::nuts::NutsConfig;
-use eqnemix::samplers::octree::OctreeConfig;
-use eqnemix::samplers::smc::{Reference, SmcConfig};
 use eqnemix::synthetic_region::{
-    epicentral_distance, in_hpd_region, locate_with, median, SyntheticRegion,
+    epicentral_distance, in_hpd_region, locate_with, median, study_sampler, SyntheticRegion,
 };
 use eqnemix::traveltime::layered::{Layer, Layered1D};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -124,16 +121,7 @@ fn settings() -> Vec<Setting> {
 }
 
 fn sampler_named(name: &str) -> anyhow::Result<SamplerConfig> {
-    Ok(match name {
-        "smc" => SamplerConfig::Smc(SmcConfig {
-            n_particles: 2000,
-            reference: Reference::Uniform { lower: vec![], upper: vec![] },
-            ..Default::default()
-        }),
-        "octree" => SamplerConfig::Octree(OctreeConfig { max_cells: 20_000, n_draws: 5000, ..Default::default() }),
-        "nuts" => SamplerConfig::Nuts(NutsConfig { n_warmup: 500, n_draws: 500, ..Default::default() }),
-        _ => anyhow::bail!("unknown sampler {name}"),
-    })
+    study_sampler(name).ok_or_else(|| anyhow::anyhow!("unknown sampler {name}"))
 }
 
 /// The region's crust with every velocity multiplied by `scale`.

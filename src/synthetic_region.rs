@@ -512,6 +512,25 @@ pub fn epicentral_distance(a: [f64; 3], b: [f64; 3]) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
+
+/// Sampler presets of the synthetic-region studies (`coverage_study`,
+/// `sensitivity_study` examples): `"smc"` (2000 particles from the uniform
+/// box), `"octree"` (20 000 cells, 5000 draws) or `"nuts"` (500 + 500).
+/// `None` for any other name.
+pub fn study_sampler(name: &str) -> Option<SamplerConfig> {
+    use eqnemix_samplers::{nuts::NutsConfig, octree::OctreeConfig, smc::SmcConfig};
+    Some(match name {
+        "smc" => SamplerConfig::Smc(SmcConfig {
+            n_particles: 2000,
+            reference: Reference::Uniform { lower: vec![], upper: vec![] },
+            ..Default::default()
+        }),
+        "octree" => SamplerConfig::Octree(OctreeConfig { max_cells: 20_000, n_draws: 5000, ..Default::default() }),
+        "nuts" => SamplerConfig::Nuts(NutsConfig { n_warmup: 500, n_draws: 500, ..Default::default() }),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

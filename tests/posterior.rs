@@ -12,9 +12,7 @@ use eqnemix::picks::{BackAzimuthObs, PhasePick, Picks, StationPicks};
 use eqnemix::posterior::{LocationPosterior, PosteriorError};
 use eqnemix::prior::{Background, ClusterPrior, PriorOptions, RegionBox};
 use eqnemix::samplers::{GradLogDensity, LogDensity};
-use eqnemix::traveltime::{
-    OutsideDomain, Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel,
-};
+use eqnemix::traveltime::{Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel};
 use eqnemix::ClusterGaussian;
 use nalgebra::{Matrix3, Vector3};
 use proptest::prelude::*;
@@ -22,36 +20,10 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 use std::sync::Arc;
 
-/// Test-only straight-ray field in a homogeneous medium (independent of the
-/// traveltime crate's models): `T = |x − s| / v`.
-struct StraightRay {
-    station: [f64; 3],
-    v: f64,
-}
+mod common;
+use common::{StraightRay, VP, VS};
 
-impl TravelTimeField for StraightRay {
-    fn time(&self, x: [f64; 3]) -> Result<f64, OutsideDomain> {
-        Ok(self.time_and_gradient(x)?.0)
-    }
-    fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
-        let d = [
-            x[0] - self.station[0],
-            x[1] - self.station[1],
-            x[2] - self.station[2],
-        ];
-        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-        if !r.is_finite() {
-            return Err(OutsideDomain::at(x));
-        }
-        let g = if r > 0.0 {
-            d.map(|c| c / (r * self.v))
-        } else {
-            [0.0; 3]
-        };
-        Ok((r / self.v, g))
-    }
-}
-
+/// Straight rays with any P and S velocities (km/s).
 struct TestModel {
     vp: f64,
     vs: f64,
@@ -70,9 +42,6 @@ impl TravelTimeModel for TestModel {
         }))
     }
 }
-
-const VP: f64 = 6.0;
-const VS: f64 = 3.5;
 
 fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()

@@ -13,7 +13,7 @@ pub const VP: f64 = 6.0;
 pub const VS: f64 = 3.5;
 
 /// Test-only straight-ray field: `T = |x − s| / v` (s), with `x`, `s` in
-/// km and `v` in km/s; defined everywhere.
+/// km and `v` in km/s; defined wherever the distance is finite.
 pub struct StraightRay {
     /// Station position (km).
     pub station: [f64; 3],
@@ -32,6 +32,9 @@ impl TravelTimeField for StraightRay {
             x[2] - self.station[2],
         ];
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        if !r.is_finite() {
+            return Err(OutsideDomain::at(x));
+        }
         let g = if r > 0.0 {
             d.map(|c| c / (r * self.v))
         } else {
