@@ -239,7 +239,7 @@ fn measure_chains(
     let wall = t.elapsed().as_secs_f64();
     let chains: Vec<Draws> = chains.iter().map(|d| target.constrain_draws(d)).collect();
     let table = Summary::from_chains(&chains, &COORDINATE_NAMES[..3])?;
-    let ess = table.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min);
+    let ess = table.min_ess_bulk();
     Ok((cpu, wall, ess, table.max_rhat()))
 }
 

@@ -12,36 +12,15 @@ use eqnemix::picks::{BackAzimuthObs, PhasePick, Picks, StationPicks};
 use eqnemix::posterior::{LocationPosterior, PosteriorError};
 use eqnemix::prior::{Background, ClusterPrior, PriorOptions, RegionBox};
 use eqnemix::samplers::{GradLogDensity, LogDensity};
-use eqnemix::traveltime::{Phase, Station, TravelTimeError, TravelTimeField, TravelTimeModel};
+use eqnemix::traveltime::Station;
 use eqnemix::ClusterGaussian;
 use nalgebra::{Matrix3, Vector3};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
-use std::sync::Arc;
 
 mod common;
-use common::{StraightRay, VP, VS};
-
-/// Straight rays with any P and S velocities (km/s).
-struct TestModel {
-    vp: f64,
-    vs: f64,
-}
-
-impl TravelTimeModel for TestModel {
-    fn field(
-        &self,
-        st: &Station,
-        phase: Phase,
-    ) -> Result<Arc<dyn TravelTimeField>, TravelTimeError> {
-        let v = if phase == Phase::P { self.vp } else { self.vs };
-        Ok(Arc::new(StraightRay {
-            station: st.position_km,
-            v,
-        }))
-    }
-}
+use common::{TestModel, VP, VS};
 
 fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
@@ -123,7 +102,7 @@ fn posterior_with(opts: &LikelihoodOptions, stations: &[Station]) -> LocationPos
     };
     let prior = ClusterPrior::new(&clusters(), &[0.6, 0.4], &prior_opts).unwrap();
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, stations, 0.05);
-    LocationPosterior::from_picks(prior, &picks, &TestModel { vp: VP, vs: VS }, opts, region())
+    LocationPosterior::from_picks(prior, &picks, &TestModel, opts, region())
         .unwrap()
 }
 
@@ -203,7 +182,7 @@ fn marginal_origin_time_equals_numerical_integral() {
         ..marg.clone()
     };
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, &stations, 0.05);
-    let model = TestModel { vp: VP, vs: VS };
+    let model = TestModel;
     let lm = Likelihood::build(&picks, &model, &marg).unwrap();
     let ls = Likelihood::build(&picks, &model, &samp).unwrap();
     for x in [[9.0, 6.0, 7.0], [9.3, 5.7, 7.5], [10.0, 7.0, 5.0]] {
@@ -290,7 +269,7 @@ fn support_and_configuration_errors() {
         Err(PosteriorError::InvalidRegion { axis: "depth" })
     ));
     let picks = synthetic_picks([9.0, 6.0, 7.0], 3.0, &network(), 0.05);
-    let model = TestModel { vp: VP, vs: VS };
+    let model = TestModel;
     let both = LikelihoodOptions {
         absolute_times: true,
         ..Default::default()
@@ -506,7 +485,7 @@ fn grid_matches_independent_importance_sampling() {
     let post = LocationPosterior::from_picks(
         prior,
         &picks,
-        &TestModel { vp: VP, vs: VS },
+        &TestModel,
         &LikelihoodOptions::default(),
         region,
     )

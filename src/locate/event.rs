@@ -77,8 +77,8 @@ use crate::geo::LocalProjection;
 use crate::posterior::LocationPosterior;
 use crate::summary::{LocationSummary, SummaryError, SummaryOptions};
 use eqnemix_samplers::any::SamplerConfig;
-use eqnemix_samplers::diagnostics::Summary;
-use eqnemix_samplers::smc::{Reference, SmcConfig};
+use eqnemix_samplers::diagnostics::{nan_aware_max, Summary};
+use eqnemix_samplers::smc::{kish_ess, normalise_log_weights, resample, Reference, Resampling, SmcConfig};
 use eqnemix_samplers::Sampler;
 use eqnemix_samplers::transform::{Bounds, BoxTransform};
 use eqnemix_samplers::{chain_seed, run_chains, Draws, LogDensity, SamplerError};
@@ -414,7 +414,9 @@ pub fn locate_event(
         (run.min_ess_bulk, run.min_ess_tail)
     };
     let mcse_mean = if run.weighted_population {
-        weighted_sd(&run.chains).iter().map(|s| s / summary.weights_ess.sqrt()).collect()
+        // One weighted population: sd from its weighted covariance.
+        let cov = run.chains[0].importance_covariance();
+        (0..dim).map(|a| cov[(a, a)].sqrt() / summary.weights_ess.sqrt()).collect()
     } else {
         run.mcse_mean.clone()
     };
@@ -509,30 +511,6 @@ pub fn every_sampler() -> Vec<SamplerConfig> {
     ]
 }
 
-/// Weighted standard deviation of every coordinate over `chains` (each
-/// chain's weights normalised, chains counted equally).
-fn weighted_sd(chains: &[Draws]) -> Vec<f64> {
-    let dim = chains.first().map_or(0, |c| c.dim);
-    let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; dim], vec![0.0; dim]);
-    for c in chains {
-        let tot: f64 = c.weights.as_ref().map_or(c.n_draws() as f64, |w| w.iter().sum());
-        for (i, x) in c.iter().enumerate() {
-            let w = c.weights.as_ref().map_or(1.0, |w| w[i]) / tot;
-            s0 += w;
-            for a in 0..dim {
-                s1[a] += w * x[a];
-                s2[a] += w * x[a] * x[a];
-            }
-        }
-    }
-    (0..dim)
-        .map(|a| {
-            let m = s1[a] / s0;
-            (s2[a] / s0 - m * m).max(0.0).sqrt()
-        })
-        .collect()
-}
-
 /// The draws of one run with their convergence numbers.
 struct Sampled {
     /// Draws handed to the summary (Markov chains, one population, or the
@@ -565,12 +543,7 @@ impl Sampled {
 
     fn from_table(chains: Vec<Draws>, raw: Vec<Draws>, table: Option<Summary>, rhat_applies: bool, weighted: bool) -> Self {
         let (max_rhat, min_bulk, min_tail, mcse) = match &table {
-            Some(t) => (
-                t.max_rhat(),
-                t.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min),
-                t.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min),
-                t.rows.iter().map(|r| r.mcse_mean).collect(),
-            ),
+            Some(t) => (t.max_rhat(), t.min_ess_bulk(), t.min_ess_tail(), t.rows.iter().map(|r| r.mcse_mean).collect()),
             None => (f64::NAN, f64::NAN, f64::NAN, Vec::new()),
         };
         Sampled {
@@ -697,7 +670,7 @@ impl Pilot {
     /// box `[lo, hi]`, directly on the posterior.
     fn run(posterior: &LocationPosterior, lo: &[f64], hi: &[f64], init: &[f64], seed: u64) -> Result<Self, SamplerError> {
         if let Some((particles, weights)) = Self::prior_importance(posterior, seed) {
-            let n_eff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+            let n_eff = kish_ess(&weights);
             if n_eff >= PILOT_IS_MIN_ESS {
                 return Ok(Self::new(posterior, particles, weights, n_eff, "prior-is"));
             }
@@ -737,16 +710,13 @@ impl Pilot {
                 Some((a, b)) => origin_time_marginal(posterior, p, a, b),
             };
             xs.push(&x, eqnemix_samplers::DrawStats::default());
-            ll.push(if l.is_nan() { f64::NEG_INFINITY } else { l });
+            ll.push(l);
         }
-        let m = ll.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        if ll.len() < PILOT_IS_DRAWS || !m.is_finite() {
+        if ll.len() < PILOT_IS_DRAWS {
             return None;
         }
-        let mut w: Vec<f64> = ll.iter().map(|l| (l - m).exp()).collect();
-        let s: f64 = w.iter().sum();
-        w.iter_mut().for_each(|v| *v /= s);
-        Some((xs, w))
+        let mut w = vec![0.0; ll.len()];
+        normalise_log_weights(&ll, &mut w).is_finite().then_some((xs, w))
     }
 
     fn new(posterior: &LocationPosterior, particles: Draws, weights: Vec<f64>, n_eff: f64, method: &'static str) -> Self {
@@ -778,19 +748,11 @@ impl Pilot {
     fn starts(&self, label: usize, n: usize, seed: u64) -> Vec<Vec<f64>> {
         let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == label).collect();
         let total: f64 = idx.iter().map(|&i| self.weights[i]).sum();
+        let w: Vec<f64> = idx.iter().map(|&i| self.weights[i] / total).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 3 - label));
-        let u: f64 = rng.gen();
-        let (mut acc, mut j) = (0.0, 0);
-        (0..n)
-            .map(|c| {
-                let target = (c as f64 + u) / n as f64 * total;
-                while j + 1 < idx.len() && acc + self.weights[idx[j]] < target {
-                    acc += self.weights[idx[j]];
-                    j += 1;
-                }
-                self.particles.draw(idx[j]).to_vec()
-            })
-            .collect()
+        let mut picked = vec![0; n];
+        resample(Resampling::Systematic, &w, &mut rng, &mut picked);
+        picked.into_iter().map(|j| self.particles.draw(idx[j]).to_vec()).collect()
     }
 
     /// Diagnose and combine `chains` (`nc` per mode, in the order of
@@ -818,8 +780,8 @@ impl Pilot {
                 n_chains: nc,
                 draw_share: count[l] as f64 / n_all.max(1) as f64,
                 max_rhat: t.as_ref().map_or(f64::NAN, |t| t.max_rhat()),
-                min_ess_bulk: t.as_ref().map_or(f64::NAN, |t| t.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min)),
-                min_ess_tail: t.as_ref().map_or(f64::NAN, |t| t.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min)),
+                min_ess_bulk: t.as_ref().map_or(f64::NAN, Summary::min_ess_bulk),
+                min_ess_tail: t.as_ref().map_or(f64::NAN, Summary::min_ess_tail),
                 mean: t.as_ref().map_or_else(Vec::new, |t| t.rows.iter().map(|r| r.mean).collect()),
             })
             .collect();
@@ -874,7 +836,7 @@ impl Pilot {
             chains: vec![merged],
             raw_chains: chains,
             table: None,
-            max_rhat: modes.iter().map(|r| r.max_rhat).fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }),
+            max_rhat: nan_aware_max(modes.iter().map(|r| r.max_rhat)),
             min_ess_bulk: combined(&|r| r.min_ess_bulk),
             min_ess_tail: combined(&|r| r.min_ess_tail),
             mcse_mean: mcse,

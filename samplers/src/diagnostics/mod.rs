@@ -30,7 +30,7 @@ pub use hdi::hdi;
 pub use mcse::{mcse_mean, mcse_quantile, mcse_sd};
 pub use rank::{quantile, rank_normalise, split_chains};
 pub use rhat::{rhat, rhat_basic};
-pub use summary::{DiagnosticsError, Summary, SummaryRow};
+pub use summary::{nan_aware_max, DiagnosticsError, Summary, SummaryRow};
 
 /// Mean of a slice.
 pub(crate) fn mean(x: &[f64]) -> f64 {

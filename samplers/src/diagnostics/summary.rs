@@ -136,16 +136,17 @@ impl Summary {
 
     /// Largest R-hat over parameters (NaN-aware: NaN if any is NaN).
     pub fn max_rhat(&self) -> f64 {
-        self.rows
-            .iter()
-            .map(|r| r.r_hat)
-            .fold(f64::NEG_INFINITY, |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    f64::NAN
-                } else {
-                    a.max(b)
-                }
-            })
+        nan_aware_max(self.rows.iter().map(|r| r.r_hat))
+    }
+
+    /// Smallest bulk ESS over parameters.
+    pub fn min_ess_bulk(&self) -> f64 {
+        self.rows.iter().map(|r| r.ess_bulk).fold(f64::INFINITY, f64::min)
+    }
+
+    /// Smallest tail ESS over parameters.
+    pub fn min_ess_tail(&self) -> f64 {
+        self.rows.iter().map(|r| r.ess_tail).fold(f64::INFINITY, f64::min)
     }
 
     /// Smallest bulk or tail ESS over parameters.
@@ -155,6 +156,12 @@ impl Summary {
             .map(|r| r.ess_bulk.min(r.ess_tail))
             .fold(f64::INFINITY, f64::min)
     }
+}
+
+/// Largest value, NaN if any value is NaN (a diagnostic that could not be
+/// computed must not hide behind a larger one); `-inf` for no values.
+pub fn nan_aware_max(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(f64::NEG_INFINITY, |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) })
 }
 
 impl fmt::Display for Summary {
