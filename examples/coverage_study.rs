@@ -20,6 +20,7 @@
 use eqnemix::likelihood::LikelihoodOptions;
 use eqnemix::samplers::any::SamplerConfig;
 use eqnemix::synthetic_region::{median, score_event, study_sampler, EventOutcome, SyntheticRegion};
+use clap::Parser as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -28,22 +29,25 @@ fn sampler_named(name: &str) -> anyhow::Result<SamplerConfig> {
     study_sampler(name).ok_or_else(|| anyhow::anyhow!("--sampler must be smc, octree or nuts (got {name})"))
 }
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
+struct Args {
+    /// Number of synthetic events.
+    #[arg(long = "n", default_value_t = 200)]
+    n: usize,
+    /// Seed of the events, picks and samplers.
+    #[arg(long, default_value_t = 2024)]
+    seed: u64,
+    /// Sampler preset: smc, octree or nuts.
+    #[arg(long, default_value = "smc")]
+    sampler: String,
+    /// Output folder.
+    #[arg(long, default_value = "target/coverage")]
+    out: PathBuf,
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut n = 200usize;
-    let mut seed = 2024u64;
-    let mut sampler = "smc".to_string();
-    let mut out = PathBuf::from("target/coverage");
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
-        match a.as_str() {
-            "--n" => n = val()?.parse()?,
-            "--seed" => seed = val()?.parse()?,
-            "--sampler" => sampler = val()?,
-            "--out" => out = PathBuf::from(val()?),
-            _ => anyhow::bail!("unknown argument {a}"),
-        }
-    }
+    let Args { n, seed, sampler, out } = Args::parse();
     std::fs::create_dir_all(&out)?;
     let cfg = sampler_named(&sampler)?;
     let region = SyntheticRegion::standard()?;

@@ -47,6 +47,7 @@ use eqnemix::synthetic_region::{
     epicentral_distance, in_hpd_region, locate_with, median, study_sampler, SyntheticRegion,
 };
 use eqnemix::traveltime::layered::{Layer, Layered1D};
+use clap::Parser as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 use rayon::prelude::*;
@@ -279,20 +280,22 @@ fn plot(path: &Path, rows: &[Row]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
+struct Args {
+    /// Number of synthetic events.
+    #[arg(long = "n", default_value_t = 12)]
+    n: usize,
+    /// Seed of the events, picks and samplers.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Output folder.
+    #[arg(long, default_value = "target/sensitivity")]
+    out: PathBuf,
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut n = 12usize;
-    let mut seed = 7u64;
-    let mut out = PathBuf::from("target/sensitivity");
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
-        match a.as_str() {
-            "--n" => n = val()?.parse()?,
-            "--seed" => seed = val()?.parse()?,
-            "--out" => out = PathBuf::from(val()?),
-            _ => anyhow::bail!("unknown argument {a}"),
-        }
-    }
+    let Args { n, seed, out } = Args::parse();
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let region = SyntheticRegion::standard()?;
     let settings = settings();
