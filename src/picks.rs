@@ -113,6 +113,14 @@ impl Picks {
         utc_after(self.reference_time, offset_s)
     }
 
+    /// UTC time of the earliest P pick over the stations; the reference
+    /// time when no station has a P pick. This is the instant that joins an
+    /// event to its classifier window.
+    pub fn first_p_utc(&self) -> DateTime<Utc> {
+        let t = self.stations.iter().filter_map(|s| s.p.map(|p| p.time_s)).fold(f64::INFINITY, f64::min);
+        self.utc_at(if t.is_finite() { t } else { 0.0 })
+    }
+
     /// Check every pick: finite times, positive finite uncertainties and
     /// kappas. The error names the event, station and field.
     pub fn validate(&self) -> Result<(), PicksError> {

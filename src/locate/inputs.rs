@@ -260,13 +260,7 @@ impl ClusterProbabilities {
         normalise: bool,
         tolerance: f64,
     ) -> Result<&ProbabilityWindow, String> {
-        let p_time = picks
-            .stations
-            .iter()
-            .filter_map(|s| s.p.map(|p| p.time_s))
-            .fold(f64::INFINITY, f64::min);
-        let t_rel = if p_time.is_finite() { p_time } else { 0.0 };
-        let t = picks.utc_at(t_rel);
+        let t = picks.first_p_utc();
         let w = self.window_at(t).ok_or_else(|| {
             format!(
                 "no window of {} holds its P pick at {}",

@@ -31,12 +31,6 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use eqnemix_models::convnetquake::{write_classified, ClassifiedWindow, ConvNetQuake, WINDOW_SAMPLES, SAMPLING_RATE_HZ};
 use std::path::Path;
 
-/// Time of the earliest P pick of an event (its reference time otherwise).
-pub fn first_p_utc(e: &Picks) -> DateTime<Utc> {
-    let t = e.stations.iter().filter_map(|s| s.p.map(|p| p.time_s)).fold(f64::INFINITY, f64::min);
-    e.utc_at(if t.is_finite() { t } else { 0.0 })
-}
-
 /// One detection's window: the event (index into the events), the P pick,
 /// and the window's start and (join) end.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +59,7 @@ pub fn detection_windows(events: &[Picks], before_p_s: f64, align: &dyn Fn(DateT
         .iter()
         .enumerate()
         .map(|(event, e)| {
-            let p_time = first_p_utc(e);
+            let p_time = e.first_p_utc();
             let start = align(p_time - micros(before_p_s));
             DetectionWindow { event, p_time, start, end: start + length }
         })
@@ -149,7 +143,7 @@ pub fn classify_detections(model: &mut ConvNetQuake, rec: &Continuous, events: &
     let noise_prob = events
         .iter()
         .map(|e| {
-            let t = first_p_utc(e);
+            let t = e.first_p_utc();
             rows.iter().find(|r| r.start_time <= t && t < r.end_time).map(|r| r.noise_prob)
         })
         .collect();
@@ -210,7 +204,7 @@ mod tests {
         let text = proportion_rows(&w, &[0.5, 0.5]);
         let probs = crate::locate::inputs::cluster_probabilities_from_str(&text, Path::new("p.csv")).unwrap();
         for d in &w {
-            let row = probs.window_at(first_p_utc(&evs[d.event])).unwrap();
+            let row = probs.window_at(evs[d.event].first_p_utc()).unwrap();
             assert_eq!(row.start, d.start, "event {}", evs[d.event].event_id);
         }
     }

@@ -253,7 +253,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         .iter()
         .map(|loc| {
             let tr = truth.as_ref()?;
-            let p = classify::first_p_utc(&picks.events[event_of(loc)]);
+            let p = picks.events[event_of(loc)].first_p_utc();
             let te = tr.iter().find(|t| t.id == loc.event_id).or_else(|| {
                 tr.iter().filter(|t| (t.p_time - p).num_milliseconds().abs() <= 1500).min_by_key(|t| (t.p_time - p).num_milliseconds().abs())
             })?;
