@@ -39,41 +39,33 @@ use plotters::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
 struct Args {
+    /// Index of the synthetic event.
+    #[arg(long, default_value_t = 10)]
     event: usize,
+    /// Event stream seed.
+    #[arg(long, default_value_t = 11)]
     stream: u64,
+    /// Sampler seed.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Add the back-azimuth term.
+    #[arg(long)]
     back_azimuth: bool,
+    /// Reference grid nodes east, north, depth.
+    #[arg(long, value_name = "NE,NN,NZ", default_value = "240,240,60", value_parser = parse_grid)]
     grid: [usize; 3],
+    /// Output folder.
+    #[arg(long, default_value = "target/sampler_comparison")]
     out: PathBuf,
 }
 
-fn parse_args() -> Result<Args> {
-    let mut a = Args {
-        event: 10,
-        stream: 11,
-        seed: 1,
-        back_azimuth: false,
-        grid: [240, 240, 60],
-        out: PathBuf::from("target/sampler_comparison"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(k) = it.next() {
-        let mut val = || it.next().with_context(|| format!("{k} needs a value"));
-        match k.as_str() {
-            "--event" => a.event = val()?.parse()?,
-            "--stream" => a.stream = val()?.parse()?,
-            "--seed" => a.seed = val()?.parse()?,
-            "--back-azimuth" => a.back_azimuth = true,
-            "--grid" => {
-                let v: Vec<usize> = val()?.split(',').map(str::parse).collect::<Result<_, _>>()?;
-                a.grid = v.try_into().map_err(|_| anyhow::anyhow!("--grid needs NE,NN,NZ"))?;
-            }
-            "--out" => a.out = PathBuf::from(val()?),
-            _ => anyhow::bail!("unknown argument {k} (--event N --stream S --seed S --back-azimuth --grid NE,NN,NZ --out DIR)"),
-        }
-    }
-    Ok(a)
+/// `NE,NN,NZ` grid node counts.
+fn parse_grid(text: &str) -> Result<[usize; 3]> {
+    let v: Vec<usize> = text.split(',').map(str::parse).collect::<Result<_, _>>()?;
+    v.try_into().map_err(|_| anyhow::anyhow!("--grid needs NE,NN,NZ"))
 }
 
 /// One table row.
@@ -184,7 +176,7 @@ fn plot(path: &Path, grid: &GridPosterior, rows: &[Row], title: &str) -> Result<
 }
 
 fn main() -> Result<()> {
-    let args = parse_args()?;
+    let args = <Args as clap::Parser>::parse();
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let region = SyntheticRegion::standard()?;
     let ev = region.draw_event(args.event, args.stream)?;
