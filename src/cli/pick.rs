@@ -46,27 +46,32 @@ pub struct PickArgs {
     pub model: Option<PathBuf>,
 
     /// Detection threshold (probability).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = PickerConfig::default().detection_threshold)]
     pub detection_threshold: f32,
     /// P pick threshold (probability).
-    #[arg(long = "P-threshold", alias = "p-threshold", default_value_t = 0.1)]
+    #[arg(long = "P-threshold", alias = "p-threshold", default_value_t = PickerConfig::default().p_threshold)]
     pub p_threshold: f32,
     /// S pick threshold (probability).
-    #[arg(long = "S-threshold", alias = "s-threshold", default_value_t = 0.1)]
+    #[arg(long = "S-threshold", alias = "s-threshold", default_value_t = PickerConfig::default().s_threshold)]
     pub s_threshold: f32,
     /// Fraction of overlap between consecutive 60 s windows.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = ContinuousConfig::default().overlap)]
     pub overlap: f64,
     /// How overlapping window predictions are merged: mean or max.
-    #[arg(long, default_value = "mean", value_parser = ["mean", "max"])]
+    #[arg(long, default_value = DEFAULT_MERGE, value_parser = ["mean", "max"])]
     pub merge: String,
     /// Windows per network batch.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
 }
 
+/// Default of `--merge` (the original's).
+const DEFAULT_MERGE: &str = "mean";
+/// Default of `--batch-size`.
+const DEFAULT_BATCH_SIZE: usize = 32;
+
 /// Monte-Carlo-dropout options of `eqnemix pick` (kept out of [`PickArgs`],
-/// which `eqnemix run` builds field by field).
+/// which `eqnemix run` builds with [`PickArgs::with_defaults`]).
 #[derive(Debug, Clone, Default, Args)]
 pub struct McDropoutArgs {
     /// Monte-Carlo dropout: passes per window (0: off, else at least 2).
@@ -104,6 +109,24 @@ fn parse_station(s: &str) -> anyhow::Result<(String, String, Option<String>)> {
 }
 
 impl PickArgs {
+    /// The arguments of `eqnemix pick MSEED… --output OUTPUT` with every
+    /// other flag at its default (the original predictor's thresholds).
+    pub fn with_defaults(mseed: Vec<PathBuf>, station: Option<String>, output: PathBuf, model: Option<PathBuf>) -> Self {
+        let picker = PickerConfig::default();
+        PickArgs {
+            mseed,
+            station,
+            output,
+            model,
+            detection_threshold: picker.detection_threshold,
+            p_threshold: picker.p_threshold,
+            s_threshold: picker.s_threshold,
+            overlap: ContinuousConfig::default().overlap,
+            merge: DEFAULT_MERGE.into(),
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+
     /// Read, pre-process, predict, pick, write (Monte-Carlo dropout off).
     pub fn run(self) -> anyhow::Result<()> {
         self.run_with(&McDropoutArgs::default())

@@ -240,18 +240,7 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<Pick
             }
             let file = out.join("X_prediction_results.csv");
             let model = cfg.locate.run.eqtransformer_model.as_ref().map(|m| cfg.resolve(m));
-            let args = crate::cli::pick::PickArgs {
-                mseed: data.mseed.clone(),
-                station: cfg.locate.run.station.clone(),
-                output: file.clone(),
-                model,
-                detection_threshold: 0.3,
-                p_threshold: 0.1,
-                s_threshold: 0.1,
-                overlap: 0.3,
-                merge: "mean".into(),
-                batch_size: 32,
-            };
+            let args = crate::cli::pick::PickArgs::with_defaults(data.mseed.clone(), cfg.locate.run.station.clone(), file.clone(), model);
             args.run().context("EQTransformer picking")?;
             let events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
             (events, file, "EQTransformer on the continuous records".to_string())
