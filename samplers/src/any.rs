@@ -78,6 +78,39 @@ impl SamplerConfig {
         }
     }
 
+    /// Draws per chain kept after warm-up, for the Markov samplers
+    /// (Metropolis, HMC, NUTS, tempering); `None` for the population
+    /// samplers, whose size is not a per-chain draw count.
+    pub fn n_draws(&self) -> Option<usize> {
+        match self {
+            SamplerConfig::Metropolis(c) => Some(c.n_draws),
+            SamplerConfig::Hmc(c) => Some(c.n_draws),
+            SamplerConfig::Nuts(c) => Some(c.n_draws),
+            SamplerConfig::Tempering(c) => Some(c.n_draws),
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) => None,
+        }
+    }
+
+    /// The same configuration with `n` draws per chain (Markov samplers; a
+    /// population sampler is returned unchanged).
+    ///
+    /// ```
+    /// use eqnemix_samplers::any::SamplerConfig;
+    /// let c = SamplerConfig::default().with_n_draws(250);
+    /// assert_eq!(c.n_draws(), Some(250));
+    /// ```
+    pub fn with_n_draws(&self, n: usize) -> SamplerConfig {
+        let mut c = self.clone();
+        match &mut c {
+            SamplerConfig::Metropolis(c) => c.n_draws = n,
+            SamplerConfig::Hmc(c) => c.n_draws = n,
+            SamplerConfig::Nuts(c) => c.n_draws = n,
+            SamplerConfig::Tempering(c) => c.n_draws = n,
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) => {}
+        }
+        c
+    }
+
     /// Whether the sampler returns one population per run (SMC, oct-tree,
     /// ADVI draws) rather than a Markov chain: run it once, not per chain.
     pub fn is_population(&self) -> bool {

@@ -52,7 +52,14 @@
 //!    `M_l` is its share of the particles' weight.
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
 //!    `n_chains` chains started from its own pilot particles (heaviest
-//!    region first; lighter regions' mass is dropped and reported).
+//!    region first; lighter regions' mass is dropped and reported). The
+//!    heaviest region's chains keep the configured draws per chain `n`; a
+//!    lighter region's chains get `n · M_l / M_max` (at least
+//!    [`MIN_MODE_DRAWS`]), each with the full warm-up. Draws in proportion
+//!    to mass minimise the combined error `Σ_l M_l² / ESS_l` for a given
+//!    total (with `ESS_l ∝ N_l`), and the combined ESS is then at least
+//!    what `n` draws per chain give in a single mode, so a light second
+//!    mode costs its warm-up and a few draws instead of a second full run.
 //! 3. **Post-stratification.** With one region the chains are returned
 //!    unchanged (equally weighted, the usual R-hat/ESS). With several, the
 //!    draws are merged into one weighted set: a draw in region `l` weighs
@@ -81,10 +88,22 @@ use eqnemix_samplers::diagnostics::{nan_aware_max, Summary};
 use eqnemix_samplers::smc::{kish_ess, normalise_log_weights, resample, Reference, Resampling, SmcConfig};
 use eqnemix_samplers::Sampler;
 use eqnemix_samplers::transform::{Bounds, BoxTransform};
-use eqnemix_samplers::{chain_seed, run_chains, Draws, LogDensity, SamplerError};
+use eqnemix_samplers::{chain_seed, Draws, LogDensity, SamplerError};
+use rayon::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+/// Fewest draws per chain in a lighter mode region: enough for its R-hat
+/// and ESS (4 chains × 100 draws is the 400 of [`DiagnosticsConfig::min_ess`]).
+pub const MIN_MODE_DRAWS: usize = 200;
+
+/// Draws per chain for a mode region of pilot mass `mass` when the heaviest
+/// region has `heaviest` and gets `n` (module doc, step 2).
+fn mode_draws(n: usize, mass: f64, heaviest: f64) -> usize {
+    let share = if heaviest > 0.0 { (mass / heaviest).min(1.0) } else { 1.0 };
+    ((n as f64 * share).ceil() as usize).clamp(MIN_MODE_DRAWS.min(n), n)
+}
 
 /// Prior draws per chain tried when checking that the posterior has support
 /// (a finite density somewhere) before sampling.
@@ -96,6 +115,10 @@ pub const PILOT_PARTICLES: usize = 2000;
 
 /// Prior draws of the importance-sampling pilot (module doc).
 pub const PILOT_IS_DRAWS: usize = 16000;
+
+/// Prior draws per batch of the importance pilot (it stops at the first
+/// batch boundary where the Kish ESS reaches [`PILOT_IS_MIN_ESS`]).
+pub const PILOT_IS_BATCH: usize = 4000;
 
 /// Kish ESS below which the importance-sampling pilot is replaced by SMC.
 pub const PILOT_IS_MIN_ESS: f64 = 1000.0;
@@ -386,12 +409,19 @@ pub fn locate_event(
                 .flat_map(|&l| pilot.starts(l, nc, options.seed))
                 .map(|x| transform.to_unconstrained(&inside(x)).expect("inside the box"))
                 .collect();
-            let built = s.build();
-            let chains: Vec<Draws> = run_chains(built.as_ref(), &transform, &ys, options.seed)
-                .map_err(sampler_err)?
-                .iter()
-                .map(|d| transform.constrain_draws(d))
-                .collect();
+            // One sampler per mode region (their draw counts differ, module
+            // doc); chain i still uses chain_seed(seed, i), as run_chains.
+            let built: Vec<Box<dyn Sampler>> = pilot.mode_samplers(s).iter().map(SamplerConfig::build).collect();
+            let chains: Vec<Draws> = ys
+                .par_iter()
+                .enumerate()
+                .map(|(i, y)| {
+                    built[i / nc]
+                        .sample(&transform, y, chain_seed(options.seed, i))
+                        .map(|d| transform.constrain_draws(&d))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(sampler_err)?;
             pilot.combine(posterior, chains, nc, names)
         }
     };
@@ -688,19 +718,20 @@ impl Pilot {
         Ok(Self::new(posterior, particles, vec![1.0 / n as f64; n], fraction * n as f64, "smc"))
     }
 
-    /// [`PILOT_IS_DRAWS`] prior draws inside the box with normalised
-    /// likelihood weights; `None` for a 4D posterior, when too few prior
-    /// draws fall in the box, or when every likelihood vanishes.
+    /// Prior draws inside the box with normalised likelihood weights, drawn
+    /// in batches of [`PILOT_IS_BATCH`] until their Kish ESS reaches
+    /// [`PILOT_IS_MIN_ESS`] or [`PILOT_IS_DRAWS`] are drawn (an efficient
+    /// importance sample stops after the first batch: its cost is then a
+    /// quarter of the full one); `None` when too few prior draws fall in
+    /// the box or when every likelihood vanishes.
     fn prior_importance(posterior: &LocationPosterior, seed: u64) -> Option<(Draws, Vec<f64>)> {
         let dim = posterior.dim();
         let window = (dim == 4).then(|| posterior.bounds()).map(|(lo, hi)| (lo[3], hi[3]));
         let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 4));
         let mut xs = Draws::new(dim);
         let mut ll = Vec::with_capacity(PILOT_IS_DRAWS);
+        let mut w = Vec::with_capacity(PILOT_IS_DRAWS);
         for _ in 0..20 * PILOT_IS_DRAWS {
-            if ll.len() == PILOT_IS_DRAWS {
-                break;
-            }
             let p = posterior.prior().sample(&mut rng);
             if !posterior.region().contains(p) {
                 continue;
@@ -711,12 +742,16 @@ impl Pilot {
             };
             xs.push(&x, eqnemix_samplers::DrawStats::default());
             ll.push(l);
+            if ll.len() % PILOT_IS_BATCH == 0 {
+                w.resize(ll.len(), 0.0);
+                let finite = normalise_log_weights(&ll, &mut w).is_finite();
+                if ll.len() >= PILOT_IS_DRAWS || (finite && kish_ess(&w) >= PILOT_IS_MIN_ESS) {
+                    return finite.then_some((xs, w));
+                }
+            }
         }
-        if ll.len() < PILOT_IS_DRAWS {
-            return None;
-        }
-        let mut w = vec![0.0; ll.len()];
-        normalise_log_weights(&ll, &mut w).is_finite().then_some((xs, w))
+        // Too few prior draws fell inside the box.
+        None
     }
 
     fn new(posterior: &LocationPosterior, particles: Draws, weights: Vec<f64>, n_eff: f64, method: &'static str) -> Self {
@@ -734,6 +769,21 @@ impl Pilot {
             modes.push(heaviest);
         }
         Pilot { particles, weights, labels, mass, modes, n_eff, method }
+    }
+
+    /// The sampler of each mode region, in the order of `self.modes`: the
+    /// heaviest region keeps the configured draws per chain `n`; a lighter
+    /// region `l` gets `n · M_l / M_max`, at least [`MIN_MODE_DRAWS`]
+    /// (module doc).
+    fn mode_samplers(&self, sampler: &SamplerConfig) -> Vec<SamplerConfig> {
+        let Some(n) = sampler.n_draws() else {
+            return vec![sampler.clone(); self.modes.len()];
+        };
+        let heaviest = self.mass[self.modes[0]];
+        self.modes
+            .iter()
+            .map(|&l| sampler.with_n_draws(mode_draws(n, self.mass[l], heaviest)))
+            .collect()
     }
 
     fn masses(&self) -> PilotMasses {
