@@ -182,6 +182,11 @@ pub struct ClusterProbabilities {
     pub background: f64,
 }
 
+/// Log-ratio below which a mixture term is dropped from the log-sum-exp:
+/// `e^-40 ≈ 4e-18` is under half an ulp of the sum (at least 1), so
+/// dropping it is exact to rounding.
+const NEGLIGIBLE_LOG: f64 = 40.0;
+
 impl ClusterPrior {
     /// Build and validate the prior from the clusters, the classifier's
     /// probability of each cluster (`probabilities[id]`) and the options.
@@ -395,13 +400,23 @@ impl ClusterPrior {
         let mut s = 0.0; // Σ exp(l_k − m)
         let mut g = [0.0; 3]; // Σ exp(l_k − m) (−Σ_k⁻¹(x − μ_k))
         let mut add = |l: f64, gk: [f64; 3]| {
-            if l == f64::NEG_INFINITY {
+            // A term below e^-NEGLIGIBLE_LOG of the running maximum changes
+            // neither the sum (which is >= 1) nor the gradient by more than
+            // rounding, so its exp is skipped: far clusters, the usual case
+            // with K clusters and one nearby, then cost no exp at all.
+            if l == f64::NEG_INFINITY || l < m - NEGLIGIBLE_LOG {
                 return;
             }
             if l > m {
-                let r = (m - l).exp(); // 0 when m = -inf
-                s *= r;
-                g.iter_mut().for_each(|v| *v *= r);
+                if l > m + NEGLIGIBLE_LOG {
+                    // The old terms are negligible beside the new maximum.
+                    s = 0.0;
+                    g = [0.0; 3];
+                } else {
+                    let r = (m - l).exp();
+                    s *= r;
+                    g.iter_mut().for_each(|v| *v *= r);
+                }
                 m = l;
             }
             let e = (l - m).exp();
