@@ -4,7 +4,7 @@
 #![allow(clippy::needless_range_loop)] // loops over the 3 coordinates read best indexed
 
 use super::ellipsoid::{Ellipse2D, Ellipsoid};
-use super::hdi::hdi;
+use super::hdi::hdi_levels;
 use crate::posterior::LocationPosterior;
 use chrono::{DateTime, Utc};
 use eqnemix_samplers::{Draws, GradLogDensity, LogDensity};
@@ -302,12 +302,13 @@ impl LocationSummary {
             .filter_map(|&l| Ellipse2D::from_covariance(&cov, l))
             .collect();
         let coords: [Vec<f64>; 3] = [0, 1, 2].map(|a| xs.iter().map(|x| x[a]).collect());
+        let per_coord: [Vec<Option<(f64, f64)>>; 3] = [0, 1, 2].map(|a| hdi_levels(&coords[a], Some(&ws), &options.levels));
         let hdis = options
             .levels
             .iter()
-            .map(|&l| {
-                let iv = [0, 1, 2]
-                    .map(|a| hdi(&coords[a], Some(&ws), l).unwrap_or((f64::NAN, f64::NAN)));
+            .enumerate()
+            .map(|(li, &l)| {
+                let iv = [0, 1, 2].map(|a| per_coord[a][li].unwrap_or((f64::NAN, f64::NAN)));
                 CoordinateHdi {
                     level: l,
                     lower_km: iv.map(|v| v.0),

@@ -7,7 +7,7 @@ pub mod hdi;
 pub mod location;
 
 pub use ellipsoid::{chi_square_quantile, Ellipse2D, Ellipsoid, EllipsoidAxis};
-pub use hdi::hdi;
+pub use hdi::{hdi, hdi_levels};
 pub use location::{
     refine_map, CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, SummaryError,
     SummaryOptions,
