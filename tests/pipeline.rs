@@ -76,15 +76,17 @@ fn sample_model() -> PathBuf {
 #[test]
 fn sample_slice_covers_the_truth_at_the_nominal_rate() {
     let dir = tempfile::tempdir().unwrap();
-    // From the true picks, so the test checks the posterior, not the picker's recall.
-    let cfg = config(dir.path(), &[("pipeline.start", Value::String("picks".into()))]);
+    // From the true picks, so the test checks the posterior, not the picker's
+    // recall; the first 24 of the 48 events keep the test near 10 s of CPU.
+    let n_events = 24;
+    let cfg = config(dir.path(), &[("pipeline.start", Value::String("picks".into())), ("pipeline.max_events", Value::Integer(n_events))]);
     let out = dir.path().join("out");
     let o = run(&cfg, &out);
     let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(o.status.success(), "eqnemix run failed:\n{stdout}\n{stderr}");
     let r = report(&out);
     let events = r["events"].as_array().unwrap();
-    assert_eq!(events.len(), 12, "the sample configuration locates its first 12 events:\n{stdout}");
+    assert_eq!(events.len(), n_events as usize, "every one of the first {n_events} events is located:\n{stdout}");
     // Weights: ConvNetQuake when the sample model exists, else the fallback, said in the report.
     assert_eq!(r["weights_fallback"].as_bool().unwrap(), !sample_model().is_file(), "{}", r["weights_source"]);
     let catalog = std::fs::read_to_string(out.join("catalog.csv")).unwrap();
@@ -99,11 +101,14 @@ fn sample_slice_covers_the_truth_at_the_nominal_rate() {
     assert!(out.join("overview_map.png").is_file() && out.join("probabilities.csv").is_file());
     let md = std::fs::read_to_string(out.join("run_report.md")).unwrap();
     assert!(md.contains("## Coverage") && md.contains("binomial interval"), "{md}");
-    // Coverage of the 95% credible regions. The synthetic events are drawn
-    // from the clusters the prior is built from and the picks are exact (up
-    // to their stated sigma), so the count of covered truths is
-    // Binomial(n, 0.95) for a calibrated posterior. Tolerance: fail when it
-    // is implausibly low, P(X <= inside) < 0.001 (n = 12: inside <= 8).
+    // Coverage of the 95% highest-density epicentral regions (the outlines
+    // of the overview map: a truth is inside when the draws' smoothed
+    // epicentral density at it is above the region's 95% level, see
+    // eqnemix::pipeline::hpd). The synthetic events are drawn from the
+    // clusters the prior is built from and the picks are exact (up to their
+    // stated sigma), so the count of covered truths is Binomial(n, 0.95) for
+    // a calibrated posterior. Tolerance: fail when it is implausibly low,
+    // P(X <= inside) < 0.001 (n = 24: inside <= 18, rate <= 0.75).
     let cov = &r["coverage"];
     assert!(!cov.is_null(), "synthetic sample data has a truth, but no coverage was computed");
     let n = cov["n"].as_u64().unwrap() as usize;
@@ -144,13 +149,23 @@ fn convnetquake_gives_the_prior_weights_from_the_window_holding_each_p_pick() {
         picks.lines().skip(1).filter(|l| l.split(',').nth(3) == Some("P")).take(4).map(|l| l.split(',').nth(4).unwrap().parse().unwrap()).collect();
     let events = r["events"].as_array().unwrap();
     assert_eq!(events.len(), 4);
+    // The sample configuration's leads (s of record before the P pick): one
+    // window each, averaged into one row from the earliest start to the
+    // latest end.
+    let sample: toml::Table = std::fs::read_to_string(repo().join("examples/data/config/run_sample.toml")).unwrap().parse().unwrap();
+    let leads: Vec<f64> = match &sample["pipeline"]["window_before_p_s"] {
+        Value::Array(a) => a.iter().map(|v| v.as_float().unwrap()).collect(),
+        v => vec![v.as_float().unwrap()],
+    };
+    let (max_lead, min_lead) = (leads.iter().copied().fold(f64::MIN, f64::max), leads.iter().copied().fold(f64::MAX, f64::min));
     for (row, p) in rows.iter().zip(&p_times) {
         let start: chrono::DateTime<chrono::Utc> = row[0].parse().unwrap();
         let end: chrono::DateTime<chrono::Utc> = row[1].parse().unwrap();
-        // 1 s of record before the P pick, floored to a 100 Hz sample; 10 s long.
+        // The longest lead before the P pick, floored to a 100 Hz sample.
         let lead = (*p - start).num_microseconds().unwrap() as f64 * 1e-6;
-        assert!((1.0..1.0101).contains(&lead), "window starts {lead} s before P");
-        assert_eq!((end - start).num_milliseconds(), 10_000);
+        assert!((max_lead..max_lead + 0.0101).contains(&lead), "row starts {lead} s before P, not {max_lead} s");
+        let span = (end - start).num_milliseconds() as f64 * 1e-3;
+        assert!((span - (10.0 + max_lead - min_lead)).abs() < 0.0101, "row spans {span} s");
         let probs: Vec<f64> = row[2].trim_matches(['[', ']']).split(' ').map(|v| v.parse().unwrap()).collect();
         assert_eq!(probs.len(), 5);
         assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-5);
@@ -244,15 +259,26 @@ fn waveforms_start_picks_classifies_and_locates_a_slice_of_the_records() {
     let times: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
         lines.map(|l| l.split(',').collect::<Vec<_>>()).map(|f| (f[ip].parse().unwrap(), f[is].parse().unwrap())).collect();
     let n_true = times.iter().filter(|t| (t.1 - t0).num_seconds() < seconds as i64 - 30).count();
-    // EQTransformer (default thresholds) gives both P and S for only part of
-    // the events (2 of the 6 of this slice when written); require at least
-    // 2 matched truths, every detection located, and the truths found
-    // covered at the nominal rate (same binomial tolerance as above).
+    // EQTransformer gives both P and S for only part of the events (with the
+    // sample's thresholds 36 of 48 in the whole sample); require at least
+    // half of the slice's truths matched, every detection located, and the
+    // truths found covered at the nominal rate (same binomial tolerance as
+    // above).
     let cov = &r["coverage"];
     let (n, inside) = (cov["n"].as_u64().unwrap() as usize, cov["inside"].as_u64().unwrap() as usize);
-    assert!(n >= 2 && n <= n_true, "{n} of {n_true} true events detected and located:\n{stdout}");
+    assert!(2 * n >= n_true && n <= n_true, "{n} of {n_true} true events detected and located:\n{stdout}");
     assert_eq!(r["n_located"], r["n_detections"]);
     assert!(binomial_cdf(inside, n, 0.95) >= 1e-3, "only {inside} of {n} truths inside their 95% regions");
+    // The report compares every detection's picks with the true arrivals.
+    let pa = &r["picks_vs_truth"];
+    assert_eq!(pa["n_with_p_and_s"].as_u64().unwrap() as usize, n, "{pa}");
+    assert!(pa["p_error"]["n"].as_u64().unwrap() as usize >= n && pa["s_minus_p_error"]["rms_s"].as_f64().unwrap() < 3.0, "{pa}");
+    // Picks a second off but ConvNetQuake's windows over its training leads
+    // and the picks' stated timing error: most truths lie within 10 km of
+    // the posterior mean (35 of the 36 of the whole sample); require 3 in 4.
+    let errors: Vec<f64> = r["events"].as_array().unwrap().iter().filter_map(|e| e["truth"]["error_km"].as_f64()).collect();
+    let close = errors.iter().filter(|&&e| e < 10.0).count();
+    assert!(4 * close >= 3 * errors.len(), "only {close} of {} truths within 10 km: {errors:?}", errors.len());
 }
 
 /// The run failed with a message containing every one of `needles`, and

@@ -82,6 +82,67 @@ impl Default for SyntheticSection {
     }
 }
 
+/// `[pipeline.picker]`: how EQTransformer picks in `eqnemix run` (the
+/// thresholds of `eqnemix pick`, defaults the original predictor's) and how
+/// far its picks are trusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PickerSection {
+    /// Detection trigger threshold (probability, in (0, 1]).
+    pub detection_threshold: f32,
+    /// Minimum height of a P probability peak (in (0, 1]).
+    pub p_threshold: f32,
+    /// Minimum height of an S probability peak (in (0, 1]).
+    pub s_threshold: f32,
+    /// Timing error (s) of the picks beyond the width of their probability
+    /// peaks, added in quadrature to the sigma of every pick EQTransformer
+    /// makes in the run (or of an EQTransformer CSV given as `picks`);
+    /// `>= 0`.
+    pub error_s: f64,
+}
+
+impl Default for PickerSection {
+    fn default() -> Self {
+        let p = eqnemix_models::eqtransformer::PickerConfig::default();
+        PickerSection { detection_threshold: p.detection_threshold, p_threshold: p.p_threshold, s_threshold: p.s_threshold, error_s: 0.0 }
+    }
+}
+
+impl PickerSection {
+    /// Check the values; errors name the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (key, v) in [("detection_threshold", self.detection_threshold), ("p_threshold", self.p_threshold), ("s_threshold", self.s_threshold)] {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(invalid(&format!("pipeline.picker.{key}"), format!("must be a probability in (0, 1] (is {v})")));
+            }
+        }
+        if !(self.error_s.is_finite() && self.error_s >= 0.0) {
+            return Err(invalid("pipeline.picker.error_s", format!("must be finite and >= 0 (is {})", self.error_s)));
+        }
+        Ok(())
+    }
+}
+
+/// `[pipeline] window_before_p_s`: one lead (s) or several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WindowLeads {
+    /// One window per detection.
+    One(f64),
+    /// One window per lead; the network outputs are averaged.
+    Several(Vec<f64>),
+}
+
+impl WindowLeads {
+    /// The leads (s).
+    pub fn seconds(&self) -> &[f64] {
+        match self {
+            WindowLeads::One(l) => std::slice::from_ref(l),
+            WindowLeads::Several(v) => v,
+        }
+    }
+}
+
 /// `[pipeline]`: the switches of `eqnemix run`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -102,8 +163,13 @@ pub struct PipelineSection {
     pub force_catalog_weights: bool,
     /// Seconds of record before the P pick in the 10 s window ConvNetQuake
     /// classifies for each detection (`eqnemix create-dataset-events
-    /// --margin` cuts its training windows the same way), in `[0, 10)`.
-    pub window_before_p_s: f64,
+    /// --margin` cuts its training windows the same way), each in `[0, 10)`:
+    /// one number, or a list of leads, one window each, whose network
+    /// outputs are averaged (so a P pick that is off by a second still
+    /// gives windows like the ones the network was trained on).
+    pub window_before_p_s: WindowLeads,
+    /// EQTransformer's thresholds and timing error.
+    pub picker: PickerSection,
     /// Write synthetic data (`[pipeline.synthetic]`) into `<out>/sample/`
     /// when the configured input data do not exist.
     pub generate_if_missing: bool,
@@ -121,7 +187,8 @@ impl Default for PipelineSection {
             clusters: None,
             truth: None,
             force_catalog_weights: false,
-            window_before_p_s: 1.0,
+            window_before_p_s: WindowLeads::One(1.0),
+            picker: PickerSection::default(),
             generate_if_missing: true,
             max_events: None,
             synthetic: SyntheticSection::default(),
@@ -152,9 +219,14 @@ impl PipelineSection {
         if self.max_events == Some(0) {
             return Err(invalid("pipeline.max_events", "must be > 0"));
         }
-        if !(self.window_before_p_s.is_finite() && (0.0..10.0).contains(&self.window_before_p_s)) {
-            return Err(invalid("pipeline.window_before_p_s", format!("must be in [0, 10) s (is {})", self.window_before_p_s)));
+        let leads = self.window_before_p_s.seconds();
+        if leads.is_empty() {
+            return Err(invalid("pipeline.window_before_p_s", "needs at least one lead"));
         }
+        if let Some(bad) = leads.iter().find(|l| !(l.is_finite() && (0.0..10.0).contains(*l))) {
+            return Err(invalid("pipeline.window_before_p_s", format!("must be in [0, 10) s (is {bad})")));
+        }
+        self.picker.validate()?;
         if self.start == Start::Picks && self.picks.is_none() {
             return Err(invalid("pipeline.picks", "needed with pipeline.start = \"picks\""));
         }

@@ -68,6 +68,18 @@ mod tests {
     }
 
     #[test]
+    fn window_leads_and_picker_settings_parse() {
+        let c = parse("[pipeline]\nwindow_before_p_s = [0.5, 2.0]\n[pipeline.picker]\np_threshold = 0.05\nerror_s = 0.7\n").unwrap();
+        assert_eq!(c.pipeline().window_before_p_s.seconds(), [0.5, 2.0]);
+        assert_eq!((c.pipeline().picker.p_threshold, c.pipeline().picker.error_s), (0.05, 0.7));
+        // Unset keys keep the original predictor's thresholds.
+        assert_eq!(c.pipeline().picker.detection_threshold, eqnemix_models::eqtransformer::PickerConfig::default().detection_threshold);
+        let c = parse("[pipeline]\nwindow_before_p_s = 1.5\n").unwrap();
+        assert_eq!(c.pipeline().window_before_p_s.seconds(), [1.5]);
+        assert_eq!(c.pipeline().picker.error_s, 0.0);
+    }
+
+    #[test]
     fn unknown_pipeline_key_is_named_with_its_table_and_line() {
         let s = parse("n_chains = 2\n[pipeline]\nstrat = \"picks\"\n").unwrap_err().to_string();
         assert!(s.contains("pipeline.strat") && s.contains("c.toml:3"), "{s}");
@@ -83,6 +95,10 @@ mod tests {
             ("[pipeline]\nstart = \"picks\"\n", "pipeline.picks"),
             ("[pipeline]\nmax_events = 0\n", "pipeline.max_events"),
             ("[pipeline]\nwindow_before_p_s = 10.0\n", "pipeline.window_before_p_s"),
+            ("[pipeline]\nwindow_before_p_s = [1.0, -0.5]\n", "pipeline.window_before_p_s"),
+            ("[pipeline]\nwindow_before_p_s = []\n", "pipeline.window_before_p_s"),
+            ("[pipeline.picker]\ns_threshold = 0.0\n", "pipeline.picker.s_threshold"),
+            ("[pipeline.picker]\nerror_s = -1.0\n", "pipeline.picker.error_s"),
             ("[pipeline.synthetic]\nduration_hours = 0.0\n", "pipeline.synthetic.duration_hours"),
             ("[run]\nn_clusters = 0\n", "run.n_clusters"),
         ] {

@@ -14,7 +14,13 @@
 //! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv` |
 //! | maps | the located events | `events/<id>_map.png`, `events/<id>_sections.png` |
 //! | catalog | the located events | `catalog.csv`, `catalog.xml`, `overview_map.png` |
-//! | report | everything | `run_report.md`, `run_report.json` |
+//! | report | everything (and, for synthetic data, the true catalog) | `run_report.md`, `run_report.json` |
+//!
+//! Events whose S-P no source in the region can produce are not located
+//! ([`sp_check`]). With a true catalog the report compares every
+//! detection's picks with the true arrivals ([`pick_accuracy`]) and counts
+//! the true epicentres inside their 95% highest-density regions ([`hpd`],
+//! the outlines of the overview map).
 //!
 //! Nothing is written into the output folder before the configuration,
 //! the picks file, the records and the ConvNetQuake model (its K + 1
@@ -27,15 +33,18 @@
 pub mod classify;
 pub mod config;
 pub mod event_maps;
+pub mod hpd;
 pub mod locate_events;
 pub mod overview_map;
+pub mod pick_accuracy;
 pub mod report;
+pub mod sp_check;
 pub mod stages;
+pub mod truth;
 
 pub use config::{PipelineSection, RunPipelineConfig, Start};
 pub use report::RunReport;
 
-use crate::geo::LocalProjection;
 use crate::locate::batch::Batch;
 use crate::locate::EventLocation;
 use anyhow::{Context, Result};
@@ -65,78 +74,6 @@ fn spinner(quiet: bool, msg: &str) -> ProgressBar {
     b.set_message(msg.to_string());
     b.enable_steady_tick(std::time::Duration::from_millis(200));
     b
-}
-
-/// A true event of a synthetic catalog.
-struct TrueEvent {
-    id: String,
-    km: [f64; 3],
-    p_time: chrono::DateTime<chrono::Utc>,
-}
-
-fn read_truth(path: &Path, projection: &LocalProjection) -> Result<Vec<TrueEvent>> {
-    let mut r = csv::ReaderBuilder::new().comment(Some(b'#')).from_path(path).with_context(|| format!("reading {}", path.display()))?;
-    let h = r.headers()?.clone();
-    let col = |n: &str| h.iter().position(|c| c == n).with_context(|| format!("{}: no column `{n}`", path.display()));
-    let (ii, ilat, ilon, idep, ip) = (col("event_id")?, col("latitude")?, col("longitude")?, col("depth")?, col("p_time")?);
-    let mut out = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}: row {}", path.display(), i + 1))?;
-        let num = |c: usize, n: &str| -> Result<f64> {
-            rec.get(c).unwrap_or("").trim().parse::<f64>().with_context(|| format!("{}: row {}: field `{n}`", path.display(), i + 1))
-        };
-        let p = rec.get(ip).unwrap_or("");
-        let p_time = crate::catalog::parse_utc_time(p).with_context(|| format!("{}: row {}: field `p_time`", path.display(), i + 1))?;
-        out.push(TrueEvent {
-            id: rec.get(ii).unwrap_or("").to_string(),
-            km: projection.to_local_xyz_km(num(ilon, "longitude")?, num(ilat, "latitude")?, num(idep, "depth")?),
-            p_time,
-        });
-    }
-    Ok(out)
-}
-
-/// Posterior mass of the Mahalanobis-ordered region whose boundary passes
-/// through `x`: the (weighted) fraction of draws closer to the posterior
-/// mean than `x` in the metric of the posterior covariance. Regions of this
-/// family are nested and do not depend on the truth, so a calibrated
-/// posterior puts the truth inside the level-`q` region with probability `q`.
-pub fn credible_level_of(loc: &EventLocation, x: [f64; 3]) -> Option<f64> {
-    let m = loc.summary.mean_km;
-    let inv = invert3(&loc.summary.cov_km2)?;
-    let d2 = |p: &[f64]| {
-        let d = [p[0] - m[0], p[1] - m[1], p[2] - m[2]];
-        (0..3).map(|i| (0..3).map(|j| d[i] * inv[i][j] * d[j]).sum::<f64>()).sum::<f64>()
-    };
-    let t = d2(&x);
-    let (mut below, mut total) = (0.0, 0.0);
-    for c in &loc.chains {
-        for i in 0..c.n_draws() {
-            let w = c.weights.as_ref().map_or(1.0, |w| w[i]);
-            total += w;
-            if d2(c.draw(i)) < t {
-                below += w;
-            }
-        }
-    }
-    (total > 0.0).then(|| below / total)
-}
-
-fn invert3(a: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
-    let det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-        + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
-    if !(det.is_finite() && det.abs() > 1e-300) {
-        return None;
-    }
-    let mut inv = [[0.0; 3]; 3];
-    for i in 0..3 {
-        for j in 0..3 {
-            let (i1, i2) = ((j + 1) % 3, (j + 2) % 3);
-            let (j1, j2) = ((i + 1) % 3, (i + 2) % 3);
-            inv[i][j] = (a[i1][j1] * a[i2][j2] - a[i1][j2] * a[i2][j1]) / det;
-        }
-    }
-    Some(inv)
 }
 
 /// Run `f` as stage `name` behind a spinner; record its wall time and the
@@ -228,6 +165,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     let model = lc.travel_time.build(&cfg.base_dir).context("configuration: travel_time")?;
     let events_dir = out.join("events");
     std::fs::create_dir_all(&events_dir).with_context(|| format!("creating {}", events_dir.display()))?;
+    let (to_locate, impossible) = sp_check::split_by_s_minus_p(&picks.events, model.as_ref(), &region);
     let batch = Batch {
         config: lc,
         clusters: &cl.clusters,
@@ -236,7 +174,8 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         region,
         projection: Some(cl.projection),
     };
-    let locate_events::Located { located, failures } = locate_events::locate_and_write(&batch, &picks.events, &events_dir, quiet);
+    let locate_events::Located { located, mut failures } = locate_events::locate_and_write(&batch, &to_locate, &events_dir, quiet);
+    failures.extend(impossible);
     st.push(StageTiming {
         stage: "locate".into(),
         seconds: t.elapsed().as_secs_f64(),
@@ -245,22 +184,35 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
 
     // Truth, per located event.
     let truth = match &data.truth {
-        Some(p) => Some(read_truth(p, &cl.projection)?),
+        Some(p) => Some(truth::read_truth(p, &cl.projection)?),
         None => None,
     };
+    let pick_acc = truth.as_ref().map(|t| pick_accuracy::compare(&picks.detections, t));
     let event_of = |loc: &EventLocation| picks.events.iter().position(|e| e.event_id == loc.event_id).expect("located events come from the picks");
+    // One epicentral density per event: the overview map draws its 95%
+    // region and the coverage asks whether the truth is inside it.
+    let densities: Vec<Option<hpd::EpicentralDensity>> = located.iter().map(|loc| hpd::EpicentralDensity::from_draws(&loc.chains)).collect();
     let comparisons: Vec<Option<TruthComparison>> = located
         .iter()
-        .map(|loc| {
+        .zip(&densities)
+        .map(|(loc, density)| {
             let tr = truth.as_ref()?;
-            let p = picks.events[event_of(loc)].first_p_utc();
+            // The true event of the same id (true picks), else the one the detection belongs to.
             let te = tr.iter().find(|t| t.id == loc.event_id).or_else(|| {
-                tr.iter().filter(|t| (t.p_time - p).num_milliseconds().abs() <= 1500).min_by_key(|t| (t.p_time - p).num_milliseconds().abs())
+                let row = pick_acc.as_ref()?.events.iter().position(|e| e.detections.contains(&loc.event_id))?;
+                tr.get(row)
             })?;
             let m = loc.summary.mean_km;
             let err = ((m[0] - te.km[0]).powi(2) + (m[1] - te.km[1]).powi(2) + (m[2] - te.km[2]).powi(2)).sqrt();
-            let level = credible_level_of(loc, te.km)?;
-            Some(TruthComparison { true_event_id: te.id.clone(), true_km: te.km, error_km: err, credible_level_of_truth: level, inside_95: level <= 0.95 })
+            let density = density.as_ref()?;
+            let en = [te.km[0], te.km[1]];
+            Some(TruthComparison {
+                true_event_id: te.id.clone(),
+                true_km: te.km,
+                error_km: err,
+                credible_level_of_truth: density.level_of(en),
+                inside_95: density.contains(en, 0.95),
+            })
         })
         .collect();
 
@@ -282,13 +234,13 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     let stations_km: Vec<(String, [f64; 3])> = stations.iter().map(|s| (s.code.clone(), s.position_km)).collect();
     let mut event_reports = Vec::new();
     let mut overview = Vec::new();
-    for (loc, tc) in located.iter().zip(comparisons) {
+    for ((loc, tc), density) in located.iter().zip(comparisons).zip(&densities) {
         let i = event_of(loc);
         let s = &loc.summary;
         let d = &loc.diagnostics;
         overview.push(overview_map::OverviewEvent {
             mean_en_km: [s.mean_km[0], s.mean_km[1]],
-            hpd95_segments: overview_map::hpd_outline(&loc.chains, 0.95),
+            hpd95_segments: density.as_ref().map_or_else(Vec::new, |d| d.outline(0.95)),
             truth_en_km: tc.as_ref().map(|t| [t.true_km[0], t.true_km[1]]),
             flagged: loc.flags.untrustworthy || loc.flags.prior_dominated,
         });
@@ -350,6 +302,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         events: event_reports,
         coverage,
         n_true_events: truth.as_ref().map(|t| t.len()),
+        picks_vs_truth: pick_acc,
         notes,
     };
     write_bytes(&out.join("run_report.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;

@@ -1,14 +1,13 @@
 //! The overview map of a run: every located event at its posterior mean
 //! with the outline of its 95% highest-density epicentral region (from a
-//! smoothed histogram of the draws, so a posterior with two modes shows two
-//! islands, where a covariance ellipse would cover both and the space between),
+//! smoothed histogram of the draws, [`super::hpd`], so a posterior with two
+//! modes shows two islands, where a covariance ellipse would cover both and
+//! the space between),
 //! the cluster Gaussians' 2-sigma ellipses, the stations and, for synthetic
 //! data, the true epicentres. Axes in local km (x east, y north).
 
 use crate::io::write_atomic_path;
 use crate::plot::ellipse::confidence_ellipse;
-use crate::plot::posterior_map::Field2;
-use eqnemix_samplers::Draws;
 use crate::ClusterGaussian;
 use plotters::prelude::*;
 use std::path::Path;
@@ -20,38 +19,12 @@ pub struct OverviewEvent {
     /// Posterior mean `[east, north]` (km).
     pub mean_en_km: [f64; 2],
     /// Outline of the 95% highest-density epicentral region, as segments (km);
-    /// see [`hpd_outline`].
+    /// see [`super::hpd::EpicentralDensity::outline`].
     pub hpd95_segments: Vec<[(f64, f64); 2]>,
     /// True epicentre (km), if known.
     pub truth_en_km: Option<[f64; 2]>,
     /// Flagged untrustworthy or prior-dominated (drawn in grey).
     pub flagged: bool,
-}
-
-/// Segments of the outline of the `level` highest-density region of the
-/// epicentral marginal of `chains` (km): a weighted histogram of the draws
-/// on a 100 × 100 grid over their range (plus 10%), smoothed by one cell.
-pub fn hpd_outline(chains: &[Draws], level: f64) -> Vec<[(f64, f64); 2]> {
-    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for c in chains {
-        for i in 0..c.n_draws() {
-            let d = c.draw(i);
-            for a in 0..2 {
-                lo[a] = lo[a].min(d[a]);
-                hi[a] = hi[a].max(d[a]);
-            }
-        }
-    }
-    if !(lo[0].is_finite() && lo[1].is_finite()) {
-        return Vec::new();
-    }
-    for a in 0..2 {
-        let pad = 0.1 * (hi[a] - lo[a]).max(1.0);
-        lo[a] -= pad;
-        hi[a] += pad;
-    }
-    let f = Field2::from_draws(chains, 0, 1, lo, hi, 100);
-    f.hpd_thresholds(&[level]).first().map_or_else(Vec::new, |&t| f.contour(t))
 }
 
 /// Draw the overview map into `path` (PNG).

@@ -27,10 +27,12 @@ pub struct TruthComparison {
     pub true_km: [f64; 3],
     /// Distance from the posterior mean to the truth (km).
     pub error_km: f64,
-    /// Posterior mass of the Mahalanobis-ordered credible region whose
-    /// boundary passes through the truth (0: at the mean, 1: outside all draws).
+    /// Posterior mass of the highest-density epicentral region whose
+    /// boundary passes through the true epicentre (0: at the mode, 1:
+    /// outside all draws), see [`super::hpd::EpicentralDensity::level_of`].
     pub credible_level_of_truth: f64,
-    /// Whether the truth lies in the 95% region (`credible_level_of_truth <= 0.95`).
+    /// Whether the true epicentre lies in the 95% highest-density
+    /// epicentral region (the outline drawn on the overview map).
     pub inside_95: bool,
 }
 
@@ -141,6 +143,8 @@ pub struct RunReport {
     pub coverage: Option<Coverage>,
     /// True events in the data (synthetic data only).
     pub n_true_events: Option<usize>,
+    /// The picks against the true arrivals (synthetic data only).
+    pub picks_vs_truth: Option<super::pick_accuracy::PickAccuracy>,
     /// Remarks (fallbacks, missing modules).
     pub notes: Vec<String>,
 }
@@ -266,10 +270,13 @@ impl RunReport {
                 let _ = writeln!(s, "- `{id}`: {why}");
             }
         }
+        if let Some(a) = &self.picks_vs_truth {
+            a.write_markdown(&mut s);
+        }
         if let Some(c) = &self.coverage {
             let _ = writeln!(
                 s,
-                "\n## Coverage (synthetic truth)\n\n{} of {} true hypocentres inside their 95% credible region: rate {:.2}, exact 95% binomial interval [{:.2}, {:.2}]; P(X <= {}) = {:.3} for X ~ Binomial({}, 0.95).{}",
+                "\n## Coverage (synthetic truth)\n\n{} of {} true epicentres inside their 95% highest-density epicentral region (the outlines of the overview map): rate {:.2}, exact 95% binomial interval [{:.2}, {:.2}]; P(X <= {}) = {:.3} for X ~ Binomial({}, 0.95).{}",
                 c.inside,
                 c.n,
                 c.rate,

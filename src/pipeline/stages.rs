@@ -208,7 +208,9 @@ pub fn read_picks_input(cfg: &RunPipelineConfig, data: &DataInputs, stations: &[
         return Ok(PicksInput { events, source: f, converted: Some(bytes) });
     }
     let events = if is_eqtransformer_csv(&f)? {
-        read_eqtransformer_picks(&f, projection, stations, sigma)?
+        let mut events = read_eqtransformer_picks(&f, projection, stations, sigma)?;
+        add_picker_error(&mut events, cfg.pipeline().picker.error_s);
+        events
     } else {
         crate::picks::read_picks_csv(&f, stations)?
     };
@@ -219,6 +221,9 @@ pub fn read_picks_input(cfg: &RunPipelineConfig, data: &DataInputs, stations: &[
 pub struct PickStage {
     /// Events (picks), in time order.
     pub events: Vec<Picks>,
+    /// Every detection of the picks file (also those without both picks
+    /// and beyond `max_events`), for the comparison with a truth.
+    pub detections: Vec<Picks>,
     /// The picks file the events were read from.
     pub file: PathBuf,
     /// How the picks were made.
@@ -240,10 +245,15 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<Pick
             }
             let file = out.join("X_prediction_results.csv");
             let model = cfg.locate.run.eqtransformer_model.as_ref().map(|m| cfg.resolve(m));
-            let args = crate::cli::pick::PickArgs::with_defaults(data.mseed.clone(), cfg.locate.run.station.clone(), file.clone(), model);
+            let picker = &cfg.pipeline().picker;
+            let mut args = crate::cli::pick::PickArgs::with_defaults(data.mseed.clone(), cfg.locate.run.station.clone(), file.clone(), model);
+            (args.detection_threshold, args.p_threshold, args.s_threshold) = (picker.detection_threshold, picker.p_threshold, picker.s_threshold);
             args.run().context("EQTransformer picking")?;
-            let events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
-            (events, file, "EQTransformer on the continuous records".to_string())
+            let mut events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
+            let err = picker.error_s;
+            add_picker_error(&mut events, err);
+            let how = if err > 0.0 { format!(" (pick sigma: peak width and {err} s picker error in quadrature)") } else { String::new() };
+            (events, file, format!("EQTransformer on the continuous records{how}"))
         }
         Some(PicksInput { events, source, converted: Some(bytes) }) => {
             let conv = out.join("picks.csv");
@@ -252,6 +262,7 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<Pick
         }
         Some(PicksInput { events, source, converted: None }) => (events, source.clone(), format!("picks file {}", source.display())),
     };
+    let detections = events.clone();
     // Keep events with both P and S at some station (S-P needs both).
     events.retain(|e| e.stations.iter().any(|s| s.p.is_some() && s.s.is_some()));
     events.sort_by_key(|e| e.reference_time);
@@ -264,7 +275,21 @@ pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<Pick
     if let Some(m) = cfg.pipeline().max_events {
         events.truncate(m);
     }
-    Ok(PickStage { events, file, source })
+    Ok(PickStage { events, detections, file, source })
+}
+
+/// Add `error_s` in quadrature to the sigma of every pick of `events`
+/// (`[pipeline.picker] error_s`: the picker's timing error that the width
+/// of its probability peak does not show).
+fn add_picker_error(events: &mut [Picks], error_s: f64) {
+    if error_s <= 0.0 {
+        return;
+    }
+    for sp in events.iter_mut().flat_map(|e| e.stations.iter_mut()) {
+        for pick in [&mut sp.p, &mut sp.s].into_iter().flatten() {
+            pick.sigma_s = pick.sigma_s.hypot(error_s);
+        }
+    }
 }
 
 fn is_generator_picks(f: &Path) -> Result<bool> {
@@ -352,7 +377,7 @@ pub struct ProbabilityStage {
 /// file) and read back as `eqnemix locate` reads it.
 pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters: &[ClusterGaussian], events: &[Picks], out: &Path) -> Result<ProbabilityStage> {
     let file = out.join("probabilities.csv");
-    let before = cfg.pipeline().window_before_p_s;
+    let before = cfg.pipeline().window_before_p_s.seconds();
     let stage = match plan {
         WeightsPlan::Model(mut model, rec) => {
             let c = classify::classify_detections(&mut model, &rec, events, before)?;
@@ -360,8 +385,10 @@ pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters:
             ProbabilityStage {
                 probabilities: read_cluster_probabilities(&file)?,
                 source: format!(
-                    "ConvNetQuake {} on the 10 s window holding each P pick ({before} s before it), {} windows",
+                    "ConvNetQuake {} on the 10 s window holding each P pick ({} s before it{}), {} rows",
                     model.path().display(),
+                    before.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "),
+                    if before.len() > 1 { "; one window per lead, outputs averaged" } else { "" },
                     c.rows.len()
                 ),
                 fallback: false,
