@@ -123,8 +123,13 @@ fn locates_every_event_and_writes_parseable_outputs() {
         assert!(json["diagnostics"]["max_rhat"].as_f64().unwrap() < 1.05);
         assert_eq!(json["summary"]["mean_km"].as_array().unwrap().len(), 3);
 
-        let hyp = eqnemix::output::hyp::parse_hyp(&std::fs::read_to_string(out.join(format!("{id}.hyp"))).unwrap());
-        assert!(hyp.is_ok(), "{hyp:?}");
+        let hyp = eqnemix::output::hyp::parse_hyp(&std::fs::read_to_string(out.join(format!("{id}.hyp"))).unwrap())
+            .unwrap();
+        // One station (at the origin): NonLinLoc's full gap, and the
+        // station's horizontal distance from the HYPOCENTER epicentre.
+        let [x, y, _] = hyp.hypocenter_km;
+        assert_eq!(hyp.gap_deg, 360.0);
+        assert!((hyp.nearest_station_km - x.hypot(y)).abs() < 1e-5, "{hyp:?}");
         let xml = std::fs::read_to_string(out.join(format!("{id}.xml"))).unwrap();
         assert!(xml.contains("<origin") && xml.contains("</q:quakeml>"));
         let mut d = csv::Reader::from_path(out.join(format!("{id}_draws.csv"))).unwrap();
@@ -135,6 +140,62 @@ fn locates_every_event_and_writes_parseable_outputs() {
     // No temporary files left behind; no maps unless asked for.
     assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
     assert!(!out.join("ev0_map.png").exists());
+}
+
+/// `Gap` (deg) and `Dist` (km) of the stations `stations_km` seen from
+/// `epicentre_km`, written out independently of the crate: azimuths
+/// clockwise from north, the largest difference of consecutive sorted
+/// azimuths with the wrap-around, the nearest horizontal distance.
+fn gap_and_nearest(epicentre_km: [f64; 2], stations_km: &[[f64; 2]]) -> (f64, f64) {
+    let mut az: Vec<f64> = stations_km
+        .iter()
+        .map(|s| (s[0] - epicentre_km[0]).atan2(s[1] - epicentre_km[1]).to_degrees().rem_euclid(360.0))
+        .collect();
+    az.sort_by(f64::total_cmp);
+    let mut gap = az[0] + 360.0 - az[az.len() - 1];
+    for w in az.windows(2) {
+        gap = gap.max(w[1] - w[0]);
+    }
+    let near = stations_km
+        .iter()
+        .map(|s| (s[0] - epicentre_km[0]).hypot(s[1] - epicentre_km[1]))
+        .fold(f64::INFINITY, f64::min);
+    (gap, near)
+}
+
+#[test]
+fn hyp_gap_and_dist_come_from_the_stations_that_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    // One event at (19, 11, 7) km picked at three stations; seen from its
+    // epicentre they lie at azimuths 240.07° (STA), 90° (STB, 10 km, the
+    // nearest) and 0° (STC): Gap 150.07°, Dist 10 km. STD is in the station
+    // table but picked nothing: counted, it would cut the gap to 131.2°.
+    let source: [f64; 3] = [19.0, 11.0, 7.0];
+    let picked: [(&str, [f64; 2]); 3] = [("STA", [0.0, 0.0]), ("STB", [29.0, 11.0]), ("STC", [19.0, 31.0])];
+    let mut stations = String::from("station,east_km,north_km,depth_km\nSTD,5,-5,0\n");
+    let mut picks = String::from("event_id,station,phase,time_utc,sigma_s\n");
+    for (code, [e, n]) in picked {
+        stations += &format!("{code},{e},{n},0\n");
+        let r = ((source[0] - e).powi(2) + (source[1] - n).powi(2) + source[2] * source[2]).sqrt();
+        let fmt = |t: f64| format!("2021-03-04T05:00:{t:09.6}Z");
+        picks += &format!("ev0,{code},P,{},0.05\n", fmt(r / VP));
+        picks += &format!("ev0,{code},S,{},0.05\n", fmt(r / VS));
+    }
+    std::fs::write(&inputs[0], picks).unwrap();
+    std::fs::write(&inputs[1], stations).unwrap();
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hyp = eqnemix::output::hyp::parse_hyp(&std::fs::read_to_string(out.join("ev0.hyp")).unwrap()).unwrap();
+    // The values are those of the picked stations at the HYPOCENTER (MAP)
+    // epicentre, to the file's printed precision.
+    let [x, y, _] = hyp.hypocenter_km;
+    let (gap, near) = gap_and_nearest([x, y], &picked.map(|p| p.1));
+    assert!((hyp.gap_deg - gap).abs() < 1e-3, "Gap {} vs {gap}", hyp.gap_deg);
+    assert!((hyp.nearest_station_km - near).abs() < 1e-5, "Dist {} vs {near}", hyp.nearest_station_km);
+    // And the MAP is close to the source, so they are close to the geometry above.
+    assert!((hyp.gap_deg - 150.07).abs() < 5.0 && (hyp.nearest_station_km - 10.0).abs() < 1.0, "{hyp:?}");
 }
 
 #[test]

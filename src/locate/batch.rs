@@ -224,11 +224,28 @@ pub fn catalog_csv(events: &[&EventLocation]) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Positions (`[east, north, depth]`, km, local frame) of the stations of
+/// `picks` that observed the event: a P or S pick or a back-azimuth. These
+/// are the stations NonLinLoc counts in a `.hyp`'s `Gap` and `Dist`; a
+/// station listed without any observation is left out.
+pub fn observing_stations_km(picks: &Picks) -> Vec<[f64; 3]> {
+    picks
+        .stations
+        .iter()
+        .filter(|s| s.p.is_some() || s.s.is_some() || s.back_azimuth.is_some())
+        .map(|s| s.station.position_km)
+        .collect()
+}
+
 /// Write the per-event files of `loc` into `dir` (each atomically): the
-/// chosen formats and, if `draws`, the draws CSV. Returns the paths written.
+/// chosen formats and, if `draws`, the draws CSV. `stations_km` are the
+/// positions of the stations that observed the event
+/// ([`observing_stations_km`]): the `.hyp`'s `Gap` and `Dist` come from
+/// them (NonLinLoc's unset -1 when empty). Returns the paths written.
 pub fn write_event_files(
     dir: &Path,
     loc: &EventLocation,
+    stations_km: &[[f64; 3]],
     formats: &[OutputFormat],
     draws: bool,
 ) -> Result<Vec<PathBuf>, String> {
@@ -250,7 +267,7 @@ pub fn write_event_files(
             }
             OutputFormat::Hyp => {
                 let p = dir.join(format!("{stem}.hyp"));
-                output::hyp::write_hyp(&p, s).map_err(|e| e.to_string())?;
+                output::hyp::write_hyp_with_stations(&p, s, stations_km).map_err(|e| e.to_string())?;
                 p
             }
             OutputFormat::Quakeml => {

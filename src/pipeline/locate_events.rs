@@ -4,7 +4,7 @@
 //! draws; then `catalog.csv` (and `catalog.xml` with QuakeML on).
 
 use crate::config::OutputFormat;
-use crate::locate::batch::{catalog_csv, write_event_files, Batch};
+use crate::locate::batch::{catalog_csv, observing_stations_km, write_event_files, Batch};
 use crate::locate::EventLocation;
 use crate::picks::Picks;
 use anyhow::{Context, Result};
@@ -36,9 +36,9 @@ pub fn locate_and_write(batch: &Batch<'_>, events: &[Picks], dir: &Path, quiet: 
     });
     bar.finish_and_clear();
     let mut out = Located { located: Vec::new(), failures: Vec::new() };
-    for r in results {
+    for (r, picks) in results.into_iter().zip(events) {
         match r {
-            Ok(loc) => match write_event_files(dir, &loc, &c.output.formats, c.output.draws) {
+            Ok(loc) => match write_event_files(dir, &loc, &observing_stations_km(picks), &c.output.formats, c.output.draws) {
                 Ok(_) => out.located.push(loc),
                 Err(e) => out.failures.push((loc.event_id.clone(), format!("writing results: {e}"))),
             },
