@@ -684,12 +684,8 @@ fn origin_time_marginal(posterior: &LocationPosterior, p: [f64; 3], a: f64, b: f
 
 /// Region label of `x`: the cluster of largest responsibility, or `K`
 /// (the number of clusters) where the background's share is larger.
-fn region_label(prior: &crate::prior::ClusterPrior, x: &[f64], buf: &mut [f64]) -> usize {
-    let b = prior.responsibilities([x[0], x[1], x[2]], buf);
-    match buf.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) {
-        Some((k, &r)) if r >= b => k,
-        _ => buf.len(),
-    }
+fn region_label(prior: &crate::prior::ClusterPrior, x: &[f64]) -> usize {
+    prior.dominant_cluster([x[0], x[1], x[2]]).unwrap_or(prior.n_clusters())
 }
 
 impl Pilot {
@@ -756,8 +752,7 @@ impl Pilot {
 
     fn new(posterior: &LocationPosterior, particles: Draws, weights: Vec<f64>, n_eff: f64, method: &'static str) -> Self {
         let k = posterior.prior().n_clusters();
-        let mut buf = vec![0.0; k];
-        let labels: Vec<usize> = particles.iter().map(|x| region_label(posterior.prior(), x, &mut buf)).collect();
+        let labels: Vec<usize> = particles.iter().map(|x| region_label(posterior.prior(), x)).collect();
         let mut mass = vec![0.0; k + 1];
         for (&l, w) in labels.iter().zip(&weights) {
             mass[l] += w;
@@ -812,9 +807,8 @@ impl Pilot {
         let kept: f64 = self.modes.iter().map(|&l| self.mass[l]).sum();
         let dropped = (1.0 - kept).max(0.0);
         let k = posterior.prior().n_clusters();
-        let mut buf = vec![0.0; k];
         let labels: Vec<Vec<usize>> =
-            chains.iter().map(|c| c.iter().map(|x| region_label(posterior.prior(), x, &mut buf)).collect()).collect();
+            chains.iter().map(|c| c.iter().map(|x| region_label(posterior.prior(), x)).collect()).collect();
         let n_all: usize = labels.iter().map(|l| l.len()).sum();
         let mut count = vec![0usize; k + 1];
         labels.iter().flatten().for_each(|&l| count[l] += 1);

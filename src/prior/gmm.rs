@@ -444,6 +444,22 @@ impl ClusterPrior {
         m + s.ln()
     }
 
+    /// The cluster id of largest responsibility at `x`, or `None` where the
+    /// background's share is larger (or every term vanishes); a cluster wins
+    /// a tie. The same answer as the largest of [`Self::responsibilities`],
+    /// compared on the log terms, so without any exp.
+    pub fn dominant_cluster(&self, x: [f64; 3]) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for c in self.components.iter().filter(|c| c.weight > 0.0) {
+            let l = Self::component_term(c, x).0;
+            if best.is_none_or(|(_, b)| l > b) {
+                best = Some((c.id, l));
+            }
+        }
+        let lb = self.background.map_or(f64::NEG_INFINITY, |b| b.log_weighted_density(x));
+        best.filter(|&(_, l)| l > f64::NEG_INFINITY && l >= lb).map(|(id, _)| id)
+    }
+
     /// Responsibilities at `x`: `out[k] = w_k N_k(x) / p(x)` for each cluster
     /// id `k` (`out.len() == n_clusters()`); returns the background's share.
     /// Where the prior vanishes every share is 0. No allocation.
@@ -646,6 +662,38 @@ mod tests {
         let r = prior.cluster_posterior_probabilities([40.0, 40.0, 25.0]);
         assert!(r.background > 0.999);
         assert!((prior.weights().iter().sum::<f64>() - 0.9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dominant_cluster_is_the_largest_responsibility() {
+        let cs = [cl(0, [0.0, 0.0, 5.0], C1), cl(1, [6.0, -2.0, 8.0], C2), cl(2, [-20.0, 10.0, 12.0], C1)];
+        let bg = Background {
+            weight: 0.05,
+            region: RegionBox::new([-50.0, -50.0, 0.0], [50.0, 50.0, 30.0]),
+        };
+        let opts = PriorOptions { background: Some(bg), ..Default::default() };
+        let prior = ClusterPrior::new(&cs, &[0.3, 0.5, 0.2], &opts).unwrap();
+        let mut buf = vec![0.0; 3];
+        let mut seen = [0usize; 4];
+        // A grid over the box and beyond it: the exp-free label agrees with
+        // the argmax of the responsibilities everywhere.
+        for i in 0..25 {
+            for j in 0..25 {
+                for k in 0..6 {
+                    let x = [-60.0 + 5.0 * i as f64, -60.0 + 5.0 * j as f64, 1.0 + 6.0 * k as f64];
+                    let b = prior.responsibilities(x, &mut buf);
+                    let (kmax, &r) = buf.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
+                    let want = (r >= b && r > 0.0).then_some(kmax);
+                    let got = prior.dominant_cluster(x);
+                    if r > 0.0 && (r - b).abs() > 1e-9 {
+                        assert_eq!(got, want, "at {x:?}");
+                    }
+                    seen[got.unwrap_or(3)] += 1;
+                }
+            }
+        }
+        // Every label occurs, so the comparison covered each case.
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
     }
 
     #[test]
