@@ -25,7 +25,7 @@ use clap::Args;
 use eqnemix_models::eqtransformer::{
     ContinuousConfig, Detection, EqTransformer, McUncertainty, Merge, PickerConfig, PredictionRow, StationInfo,
 };
-use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream};
+use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream, ThreeComponent};
 
 /// Arguments of `eqnemix pick`.
 #[derive(Debug, Args)]
@@ -98,6 +98,35 @@ impl PickCommand {
     }
 }
 
+/// The three components of one station in `files` (any number of records,
+/// gaps and overlaps), as read, before any pre-processing. `station` is
+/// `NET.STA[.LOC]`, optional when the files hold one station. `eqnemix
+/// pick`, the ConvNetQuake commands and `eqnemix run` read records through it.
+pub fn read_station_3c(files: &[PathBuf], station: Option<&str>) -> anyhow::Result<ThreeComponent> {
+    let mut stream: Option<Stream> = None;
+    for path in files {
+        let s = read_mseed(path).with_context(|| format!("reading {}", path.display()))?;
+        match stream.as_mut() {
+            None => stream = Some(s),
+            Some(all) => all.traces.extend(s.traces),
+        }
+    }
+    let stream = stream.context("no miniSEED input")?;
+    let (net, sta, loc) = match station {
+        Some(s) => parse_station(s)?,
+        None => {
+            let mut ids: Vec<(String, String)> = stream.traces.iter().map(|t| (t.id.network.clone(), t.id.station.clone())).collect();
+            ids.sort();
+            ids.dedup();
+            match ids.as_slice() {
+                [(n, s)] => (n.clone(), s.clone(), None),
+                _ => bail!("the input holds {} stations ({ids:?}): choose one with --station NET.STA", ids.len()),
+            }
+        }
+    };
+    stream.select_station_3c(&net, &sta, loc.as_deref()).with_context(|| format!("selecting the three components of {net}.{sta}"))
+}
+
 /// Splits `NET.STA[.LOC]`.
 fn parse_station(s: &str) -> anyhow::Result<(String, String, Option<String>)> {
     let parts: Vec<&str> = s.split('.').collect();
@@ -134,30 +163,15 @@ impl PickArgs {
 
     /// [`PickArgs::run`] with Monte-Carlo-dropout options.
     pub fn run_with(self, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
-        let mut stream: Option<Stream> = None;
-        for path in &self.mseed {
-            let s = read_mseed(path).with_context(|| format!("reading {}", path.display()))?;
-            match stream.as_mut() {
-                None => stream = Some(s),
-                Some(all) => all.traces.extend(s.traces),
-            }
-        }
-        let stream = stream.context("no miniSEED input")?;
-        let (net, sta, loc) = match &self.station {
-            Some(s) => parse_station(s)?,
-            None => {
-                let mut ids: Vec<(String, String)> = stream.traces.iter().map(|t| (t.id.network.clone(), t.id.station.clone())).collect();
-                ids.sort();
-                ids.dedup();
-                match ids.as_slice() {
-                    [(n, s)] => (n.clone(), s.clone(), None),
-                    _ => bail!("the input holds {} stations ({ids:?}): choose one with --station NET.STA", ids.len()),
-                }
-            }
-        };
-        let three = stream
-            .select_station_3c(&net, &sta, loc.as_deref())
-            .with_context(|| format!("selecting the three components of {net}.{sta}"))?;
+        let three = read_station_3c(&self.mseed, self.station.as_deref())?;
+        self.run_on(three, mc_args)
+    }
+
+    /// [`PickArgs::run_with`] on records already read with
+    /// [`read_station_3c`] (`mseed` then only names them in the output).
+    pub fn run_on(self, three: ThreeComponent, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
+        let mut id = three.station.split('.');
+        let (net, sta) = (id.next().unwrap_or("").to_string(), id.next().unwrap_or("").to_string());
         // The original predictor's taper: cosine, 0.1 % of the record at
         // each end but at most 2 s (ObsPy `taper(max_percentage=0.001,
         // max_length=2)`). The network is sensitive to the edge transient:

@@ -117,10 +117,8 @@ pub fn load_model(path: &Path, n_clusters: usize) -> Result<ConvNetQuake> {
 /// Classified windows of the detections and the events whose window is not
 /// inside the records.
 pub struct Classified {
-    /// One row per window, in time order.
+    /// One row per detection (its windows averaged), in time order.
     pub rows: Vec<ClassifiedWindow>,
-    /// Noise probability per event (index as in the events), where classified.
-    pub noise_prob: Vec<Option<f64>>,
     /// Ids of the events whose window is not inside the records.
     pub outside: Vec<String>,
 }
@@ -166,15 +164,7 @@ pub fn classify_detections(model: &mut ConvNetQuake, rec: &Continuous, events: &
             ClassifiedWindow::from_probabilities(w.start, w.end, &mean)
         })
         .collect();
-    // Every event whose P pick lies in a classified row gets its noise probability.
-    let noise_prob = events
-        .iter()
-        .map(|e| {
-            let t = e.first_p_utc();
-            rows.iter().find(|r| r.start_time <= t && t < r.end_time).map(|r| r.noise_prob)
-        })
-        .collect();
-    Ok(Classified { rows, noise_prob, outside })
+    Ok(Classified { rows, outside })
 }
 
 /// Write ConvNetQuake rows (`start_time,end_time,clusters_prob,noise_prob`).
@@ -288,7 +278,6 @@ mod tests {
             for c in 0..a.len() {
                 assert!((m[c] - 0.5 * (a[c] + b[c])).abs() < 1e-5, "row {k} class {c}: {} vs mean of {} and {}", m[c], a[c], b[c]);
             }
-            assert_eq!(both.noise_prob[k], Some(both.rows[k].noise_prob));
         }
         // Row span: 2.5 s before a's P to 1 s before it + 10 s (floored to samples).
         assert_eq!(both.rows[0].start_time, t0 + TimeDelta::milliseconds(9_840));

@@ -122,29 +122,31 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     })?;
 
     // Read and check every input before writing anything.
-    let (stations, picks_input, plan) = timed(&mut st, "inputs", quiet, || {
+    let (stations, picks_input, records, plan) = timed(&mut st, "inputs", quiet, || {
         let stations = crate::locate::inputs::read_stations_csv(&data.stations, &cl.projection)
             .with_context(|| format!("station table {}", data.stations.display()))?;
         let picks_input = match pc.start {
             Start::Picks => Some(stages::read_picks_input(cfg, &data, &stations, &cl.projection)?),
             Start::Waveforms => None,
         };
-        let plan = stages::plan_weights(cfg, &data, cl.clusters.len())?;
-        if pc.start == Start::Waveforms && !matches!(plan, stages::WeightsPlan::Model(..)) {
-            // Check the station's three components before EQTransformer writes anything.
-            stages::load_records(cfg, &data)?;
-        }
+        // The records are read once, here (so a missing component is an
+        // error before anything is written), for EQTransformer and ConvNetQuake.
+        let records = match pc.start {
+            Start::Waveforms => Some(stages::read_records(cfg, &data)?),
+            Start::Picks => None,
+        };
+        let plan = stages::plan_weights(cfg, &data, records.as_ref(), cl.clusters.len())?;
         let note = match &plan {
             stages::WeightsPlan::Model(m, rec) => format!("ConvNetQuake {} ({} classes), {} s of records", m.path().display(), m.n_classes(), rec.data.len() / 100),
             stages::WeightsPlan::CatalogProportions(why) => format!("no classifier: {why}"),
         };
-        Ok(((stations, picks_input, plan), note))
+        Ok(((stations, picks_input, records, plan), note))
     })?;
 
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     cl.write()?;
     let picks = timed(&mut st, "pick", quiet, || {
-        let p = stages::stage_pick(cfg, &data, picks_input, &stations, &cl.projection, out)?;
+        let p = stages::stage_pick(cfg, &data, picks_input, records, &stations, &cl.projection, out)?;
         let note = format!("{} events with P and S, {}", p.events.len(), p.file.display());
         Ok((p, note))
     })?;

@@ -7,7 +7,8 @@
 use super::classify;
 use super::config::{RunPipelineConfig, Start};
 use crate::catalog::{parse_utc_time, Catalog};
-use crate::cli::cnq::{load_continuous, Continuous};
+use crate::cli::cnq::{continuous_from, Continuous};
+use crate::cli::pick::{read_station_3c, McDropoutArgs};
 use crate::clustering::{cluster_catalog, read_clusters_gaussian, ClustersGaussianFile, KMeansConfig, DEFAULT_COV_FLOOR_KM2};
 use crate::geo::LocalProjection;
 use crate::locate::inputs::{is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks};
@@ -16,6 +17,7 @@ use crate::picks::Picks;
 use crate::ClusterGaussian;
 use anyhow::{bail, Context, Result};
 use eqnemix_models::convnetquake::ConvNetQuake;
+use eqnemix_models::waveform::ThreeComponent;
 use eqnemix_traveltime::Station;
 use std::path::{Path, PathBuf};
 
@@ -236,19 +238,28 @@ pub struct PickStage {
 /// the eqnemix picks format to `<out>/picks.csv`). Keeps the events with a
 /// P and an S pick at some station, in time order, at most
 /// `[pipeline] max_events`.
-pub fn stage_pick(cfg: &RunPipelineConfig, data: &DataInputs, input: Option<PicksInput>, stations: &[Station], projection: &LocalProjection, out: &Path) -> Result<PickStage> {
+pub fn stage_pick(
+    cfg: &RunPipelineConfig,
+    data: &DataInputs,
+    input: Option<PicksInput>,
+    records: Option<ThreeComponent>,
+    stations: &[Station],
+    projection: &LocalProjection,
+    out: &Path,
+) -> Result<PickStage> {
     let sigma = cfg.locate.likelihood.default_pick_sigma_s;
     let (mut events, file, source) = match input {
         None => {
-            if data.mseed.is_empty() {
-                bail!("run.mseed_dir: no miniSEED files found");
-            }
+            let records = match records {
+                Some(r) => r,
+                None => read_records(cfg, data)?,
+            };
             let file = out.join("X_prediction_results.csv");
             let model = cfg.locate.run.eqtransformer_model.as_ref().map(|m| cfg.resolve(m));
             let picker = &cfg.pipeline().picker;
             let mut args = crate::cli::pick::PickArgs::with_defaults(data.mseed.clone(), cfg.locate.run.station.clone(), file.clone(), model);
             (args.detection_threshold, args.p_threshold, args.s_threshold) = (picker.detection_threshold, picker.p_threshold, picker.s_threshold);
-            args.run().context("EQTransformer picking")?;
+            args.run_on(records, &McDropoutArgs::default()).context("EQTransformer picking")?;
             let mut events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
             let err = picker.error_s;
             add_picker_error(&mut events, err);
@@ -321,14 +332,15 @@ fn convert_generator_picks(from: &Path, sigma_s: f64) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// The continuous records of `[run] station` (all three components,
-/// pre-processed at 100 Hz); the error names the files.
-pub fn load_records(cfg: &RunPipelineConfig, data: &DataInputs) -> Result<Continuous> {
+/// The records of `[run] station` (all three components, as read); the
+/// error names the files. Read once: EQTransformer and ConvNetQuake each
+/// pre-process them their own way.
+pub fn read_records(cfg: &RunPipelineConfig, data: &DataInputs) -> Result<ThreeComponent> {
     if data.mseed.is_empty() {
-        bail!("run.mseed_dir: no miniSEED files to cut the ConvNetQuake windows from");
+        bail!("run.mseed_dir: no miniSEED files found");
     }
     let names = data.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    load_continuous(&data.mseed, cfg.locate.run.station.as_deref()).with_context(|| format!("miniSEED {names}"))
+    read_station_3c(&data.mseed, cfg.locate.run.station.as_deref()).with_context(|| format!("miniSEED {names}"))
 }
 
 /// How the prior weights will be obtained, decided (and the model loaded
@@ -342,7 +354,9 @@ pub enum WeightsPlan {
 
 /// Decide the prior weights: ConvNetQuake when `[run] convnetquake_model`
 /// exists (checked to have K + 1 classes), else the catalog proportions.
-pub fn plan_weights(cfg: &RunPipelineConfig, data: &DataInputs, n_clusters: usize) -> Result<WeightsPlan> {
+/// `records`: the records when already read (else they are read here when
+/// the model needs them).
+pub fn plan_weights(cfg: &RunPipelineConfig, data: &DataInputs, records: Option<&ThreeComponent>, n_clusters: usize) -> Result<WeightsPlan> {
     let model = cfg.locate.run.convnetquake_model.as_ref().map(|m| cfg.resolve(m));
     if cfg.pipeline().force_catalog_weights {
         return Ok(WeightsPlan::CatalogProportions("pipeline.force_catalog_weights = true".into()));
@@ -352,7 +366,10 @@ pub fn plan_weights(cfg: &RunPipelineConfig, data: &DataInputs, n_clusters: usiz
         Some(m) if !m.is_file() => Ok(WeightsPlan::CatalogProportions(format!("ConvNetQuake model {} not found", m.display()))),
         Some(m) => {
             let model = classify::load_model(&m, n_clusters)?;
-            let rec = load_records(cfg, data)?;
+            let rec = match records {
+                Some(r) => continuous_from(r)?,
+                None => continuous_from(&read_records(cfg, data)?)?,
+            };
             Ok(WeightsPlan::Model(Box::new(model), rec))
         }
     }
@@ -382,8 +399,15 @@ pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters:
         WeightsPlan::Model(mut model, rec) => {
             let c = classify::classify_detections(&mut model, &rec, events, before)?;
             classify::write_rows(&file, &c.rows)?;
+            let probabilities = read_cluster_probabilities(&file)?;
+            // Each event's noise probability comes from the row the locate
+            // inputs join it to (the file has one header line, then the rows in order).
+            let noise_prob = events
+                .iter()
+                .map(|e| probabilities.window_at(e.first_p_utc()).and_then(|w| c.rows.get((w.line as usize).checked_sub(2)?)).map(|r| r.noise_prob))
+                .collect();
             ProbabilityStage {
-                probabilities: read_cluster_probabilities(&file)?,
+                probabilities,
                 source: format!(
                     "ConvNetQuake {} on the 10 s window holding each P pick ({} s before it{}), {} rows",
                     model.path().display(),
@@ -392,7 +416,7 @@ pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters:
                     c.rows.len()
                 ),
                 fallback: false,
-                noise_prob: c.noise_prob,
+                noise_prob,
                 outside: c.outside,
             }
         }

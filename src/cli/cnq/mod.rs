@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use eqnemix_models::convnetquake::SAMPLING_RATE_HZ;
-use eqnemix_models::waveform::{read_mseed, write_mseed, PreprocessOptions, Stream, ThreeComponent};
+use eqnemix_models::waveform::{write_mseed, PreprocessOptions, ThreeComponent};
 
 /// Continuous three-component data at 100 Hz, ready to cut windows from.
 pub struct Continuous {
@@ -74,38 +74,16 @@ pub fn mseed_files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Reads the files, selects the station's three components (`station` as
-/// NET.STA[.LOC], optional when the files hold one station), and
-/// pre-processes them (linear detrend, taper, 1-45 Hz band-pass, 100 Hz).
+/// NET.STA[.LOC], optional when the files hold one station, see
+/// [`crate::cli::pick::read_station_3c`]), and pre-processes them
+/// ([`continuous_from`]).
 pub fn load_continuous(files: &[PathBuf], station: Option<&str>) -> anyhow::Result<Continuous> {
-    let mut stream: Option<Stream> = None;
-    for path in files {
-        let s = read_mseed(path).with_context(|| format!("reading {}", path.display()))?;
-        match stream.as_mut() {
-            None => stream = Some(s),
-            Some(all) => all.traces.extend(s.traces),
-        }
-    }
-    let stream = stream.context("no miniSEED input")?;
-    let (net, sta, loc) = match station {
-        Some(s) => {
-            let parts: Vec<&str> = s.split('.').collect();
-            match parts.as_slice() {
-                [n, st] => (n.to_string(), st.to_string(), None),
-                [n, st, l] => (n.to_string(), st.to_string(), Some(l.to_string())),
-                _ => bail!("--station {s:?}: expected NET.STA or NET.STA.LOC"),
-            }
-        }
-        None => {
-            let mut ids: Vec<(String, String)> = stream.traces.iter().map(|t| (t.id.network.clone(), t.id.station.clone())).collect();
-            ids.sort();
-            ids.dedup();
-            match ids.as_slice() {
-                [(n, s)] => (n.clone(), s.clone(), None),
-                _ => bail!("the input holds {} stations ({ids:?}): choose one with --station NET.STA", ids.len()),
-            }
-        }
-    };
-    let three = stream.select_station_3c(&net, &sta, loc.as_deref()).with_context(|| format!("selecting the three components of {net}.{sta}"))?;
+    continuous_from(&crate::cli::pick::read_station_3c(files, station)?)
+}
+
+/// ConvNetQuake's input from records as read: linear detrend, taper,
+/// 1-45 Hz band-pass, 100 Hz.
+pub fn continuous_from(three: &ThreeComponent) -> anyhow::Result<Continuous> {
     let ready = three.preprocess(&PreprocessOptions::default()).context("pre-processing the waveforms")?;
     let data = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
     Ok(Continuous { station: ready.station.clone(), channels: ready.channels.clone(), start: ready.start, data })
