@@ -23,13 +23,13 @@ use crate::likelihood::{BackAzimuthTerm, LikelihoodOptions};
 use crate::picks::{BackAzimuthObs, PhasePick, Picks, StationPicks};
 use crate::posterior::{LocationPosterior, PosteriorError};
 use crate::prior::{ClusterPrior, PriorError, PriorOptions, RegionBox};
-use crate::summary::{LocationSummary, SummaryError, SummaryOptions};
+use crate::locate::{locate_event, EventLocation, LocateError, LocateOptions};
+use crate::summary::{LocationSummary, SummaryOptions};
 use crate::ClusterGaussian;
 use chrono::{TimeZone, Utc};
 use eqnemix_samplers::any::SamplerConfig;
 use eqnemix_samplers::smc::Reference;
-use eqnemix_samplers::transform::{Bounds, BoxTransform};
-use eqnemix_samplers::{run_chains, Draws, LogDensity, SamplerError};
+use eqnemix_samplers::{Draws, LogDensity};
 use eqnemix_traveltime::layered::{Layer, Layered1D};
 use eqnemix_traveltime::{Phase, Station, TravelTimeError, TravelTimeModel};
 use rand::{Rng, SeedableRng};
@@ -50,12 +50,9 @@ pub enum SyntheticError {
     /// Posterior.
     #[error(transparent)]
     Posterior(#[from] PosteriorError),
-    /// Sampler.
-    #[error("sampler: {0}")]
-    Sampler(#[from] SamplerError),
-    /// Summary.
+    /// Locating the event (sampler, summary).
     #[error(transparent)]
-    Summary(#[from] SummaryError),
+    Locate(#[from] LocateError),
     /// The true hypocentre is outside a travel-time domain.
     #[error("event {0}: true hypocentre outside the travel-time domain")]
     OutsideDomain(String),
@@ -345,72 +342,30 @@ pub fn von_mises<R: Rng + ?Sized>(kappa: f64, rng: &mut R) -> f64 {
     }
 }
 
-/// The result of locating one event with one sampler.
-#[derive(Debug, Clone)]
-pub struct Located {
-    /// Draws in the posterior's own coordinates (km), one entry per chain.
-    pub chains: Vec<Draws>,
-    /// Summary of the draws.
-    pub summary: LocationSummary,
-}
-
-/// Run `sampler` on `posterior`: Markov samplers and ADVI/SMC through the
-/// box transform of the posterior's bounds, `n_chains` chains started from
-/// prior draws (population samplers run once); the oct-tree, and SMC with a
-/// uniform reference, directly on the region box (their box is set to it):
-/// these two weigh separated modes correctly, which chains started in
-/// different modes do not. Returns constrained draws and their summary.
-///
-/// (A small driver kept here for the studies; `eqnemix locate` has its own
-/// with diagnostics and flags.)
+/// Locate one event of a study with `sampler` exactly as `eqnemix locate`
+/// does, through [`locate_event`]: Markov samplers start their `n_chains`
+/// chains per mode region from the multimodal pilot and are
+/// post-stratified by the pilot's mode masses (chains started from prior
+/// draws report the masses of where they started, not of the posterior);
+/// SMC with a uniform reference and the oct-tree run once on the region
+/// box; ADVI from a pilot particle. The summary skips the MAP refinement
+/// and averages over at most 2000 draws (the studies score the mean, the
+/// ellipses and the draws). The result holds the constrained draws
+/// (weighted when several modes were merged), their summary, the run's
+/// diagnostics and flags.
 pub fn locate_with(
     posterior: &LocationPosterior,
     sampler: &SamplerConfig,
     n_chains: usize,
     seed: u64,
-) -> Result<Located, SyntheticError> {
-    let (lo, hi) = posterior.bounds();
-    let direct = match sampler {
-        SamplerConfig::Octree(c) => {
-            let mut c = c.clone();
-            c.lower = lo.clone();
-            c.upper = hi.clone();
-            Some(SamplerConfig::Octree(c))
-        }
-        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => {
-            let mut c = c.clone();
-            c.reference = Reference::Uniform { lower: lo.clone(), upper: hi.clone() };
-            Some(SamplerConfig::Smc(c))
-        }
-        _ => None,
+) -> Result<EventLocation, SyntheticError> {
+    let options = LocateOptions {
+        n_chains,
+        seed,
+        summary: SummaryOptions { map_refine_steps: 0, max_draws_for_averages: 2000, ..Default::default() },
+        ..Default::default()
     };
-    let chains = if let Some(cfg) = direct {
-        let x0 = posterior.initial_points(1, &mut ChaCha8Rng::seed_from_u64(seed)).remove(0);
-        vec![cfg.build().sample(posterior, &x0, seed)?]
-    } else {
-        let bounds = lo.iter().zip(&hi).map(|(a, b)| Bounds::interval(*a, *b)).collect();
-        let target = BoxTransform::new(posterior, bounds)
-            .map_err(|e| SyntheticError::Sampler(SamplerError::InvalidConfig(e.to_string())))?;
-        let n = if sampler.is_population() { 1 } else { n_chains.max(1) };
-        let inits: Vec<Vec<f64>> = posterior
-            .initial_points(n, &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed))
-            .iter()
-            .map(|x| target.to_unconstrained(x))
-            .collect::<Result<_, _>>()
-            .map_err(|e| SyntheticError::Sampler(SamplerError::InvalidConfig(e.to_string())))?;
-        let s = sampler.build();
-        run_chains(s.as_ref(), &target, &inits, seed)?
-            .iter()
-            .map(|d| target.constrain_draws(d))
-            .collect()
-    };
-    let summary = LocationSummary::from_draws(
-        posterior,
-        &chains,
-        &SummaryOptions { map_refine_steps: 0, max_draws_for_averages: 2000, ..Default::default() },
-        None,
-    )?;
-    Ok(Located { chains, summary })
+    Ok(locate_event(posterior, sampler, &options)?)
 }
 
 /// Whether `truth` lies in the highest-posterior-density region of mass
