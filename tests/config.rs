@@ -28,6 +28,10 @@ fn example_config_parses_into_the_defaults() {
     // Every non-comment line of the example is a key, a table or blank:
     // the example documents each key with a comment above or beside it.
     assert!(EXAMPLE_CONFIG.matches('#').count() > 40);
+    // The [sampler] table says where Markov chains start (the pilot of
+    // `locate_event`), not prior draws.
+    let sampler = EXAMPLE_CONFIG.split("\n[sampler]\n").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(sampler.contains("pilot") && sampler.contains("do not start from prior draws"), "{sampler}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ pub const EXAMPLE_CONFIG: &str = r#"# eqnemix configuration (TOML). Every key is
 # the value shown here. Units: km, s, km/s; x east, y north, z depth positive
 # down. Relative paths are relative to this file's folder.
 
-# Chains per event, run in parallel.
+# Chains per event and per mode region (see [sampler]), run in parallel.
 n_chains = 4
 # Random seed: the same seed gives the same results.
 seed = 0
@@ -53,6 +53,14 @@ max_sweep_iterations = 20
 [sampler]
 # metropolis | hmc | nuts | advi | smc | octree | tempering; the other keys
 # are that sampler's settings (see `eqnemix info` and the samplers crate).
+# NUTS (and HMC, Metropolis, tempering) do not start from prior draws: a
+# pilot first finds the posterior's separated modes and their masses (prior
+# draws weighted by the likelihood, or SMC tempered from the uniform box
+# when too few carry weight), then n_chains chains start from the pilot's
+# particles in each mode holding at least 1% of the mass, and their draws
+# are weighted by those masses. ADVI, and smc with its default Gaussian
+# reference, start at a pilot particle; smc with a uniform reference and
+# octree cover the region box directly.
 kind = "nuts"
 n_warmup = 500
 n_draws = 500
@@ -165,12 +173,23 @@ start = "waveforms"
 # Use the catalog proportions even when a ConvNetQuake model exists.
 force_catalog_weights = false
 # Seconds of record before the P pick in each detection's 10 s ConvNetQuake
-# window (as `eqnemix create-dataset-events --margin` cuts training windows).
+# window (as `eqnemix create-dataset-events --margin` cuts training windows);
+# a list (e.g. [0.5, 1.0, 2.0]) classifies one window per lead and averages.
 window_before_p_s = 1.0
 # Write synthetic data into <output>/sample/ when the inputs are missing.
 generate_if_missing = true
 # Locate at most this many events (the first in time); default: all.
 # max_events = 12
+
+# How EQTransformer picks in `eqnemix run` (the thresholds of `eqnemix pick`).
+[pipeline.picker]
+# Detection, P and S probability thresholds (the original predictor's).
+detection_threshold = 0.3
+p_threshold = 0.1
+s_threshold = 0.1
+# Timing error (s) of the picks beyond their probability peaks' widths,
+# added in quadrature to each pick's sigma.
+error_s = 0.0
 
 # The synthetic data written when generate_if_missing applies.
 [pipeline.synthetic]
