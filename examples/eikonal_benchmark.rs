@@ -201,22 +201,23 @@ fn eval_cost(points: &[[f64; 3]], f: impl Fn([f64; 3]) -> f64) -> f64 {
     best
 }
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
+struct Args {
+    /// Python of the venv with pykonal and scikit-fmm.
+    #[arg(long, default_value = "/work/venvs/eikonal/bin/python")]
+    python: PathBuf,
+    /// Skip the peers (pykonal, scikit-fmm).
+    #[arg(long)]
+    no_peers: bool,
+    /// Only the 1 km grids.
+    #[arg(long)]
+    small: bool,
+}
+
 fn main() {
-    let mut python = PathBuf::from("/work/venvs/eikonal/bin/python");
-    let mut peers = true;
-    let mut small = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--python" => python = PathBuf::from(args.next().expect("--python needs a path")),
-            "--no-peers" => peers = false,
-            "--small" => small = true,
-            other => {
-                eprintln!("unknown argument {other}; options: --python PATH, --no-peers, --small");
-                std::process::exit(2);
-            }
-        }
-    }
+    let Args { python, no_peers, small } = <Args as clap::Parser>::parse();
+    let mut peers = !no_peers;
     if peers && !python.exists() {
         println!(
             "peers skipped: no Python at {}. Create the venv with\n  python3 -m venv /work/venvs/eikonal\n  \

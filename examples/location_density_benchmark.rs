@@ -38,34 +38,21 @@ use std::time::Instant;
 const VP: f64 = 6.0;
 const VS: f64 = 3.5;
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
 struct Args {
+    /// Python of the venv with PyMC (without it the peer is skipped).
+    #[arg(long)]
     python: Option<String>,
+    /// Test points of the per-call timings.
+    #[arg(long, default_value_t = 2000)]
     points: usize,
+    /// Repeats (per-call times are medians over them).
+    #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Grid nodes per axis.
+    #[arg(long, default_value_t = 100)]
     grid: usize,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        python: None,
-        points: 2000,
-        repeats: 5,
-        grid: 100,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let next = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--python" => a.python = Some(next),
-            "--points" => a.points = next.parse().expect("--points N"),
-            "--repeats" => a.repeats = next.parse().expect("--repeats N"),
-            "--grid" => a.grid = next.parse().expect("--grid N"),
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
-    a
 }
 
 fn clusters() -> Vec<ClusterGaussian> {
@@ -102,7 +89,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let a = args();
+    let a = <Args as clap::Parser>::parse();
     let weights = [0.4, 0.25, 0.15, 0.12, 0.08];
     let prior = ClusterPrior::new(&clusters(), &weights, &PriorOptions::default()).unwrap();
     let region = RegionBox::new([-25.0, -25.0, 0.0], [25.0, 25.0, 25.0]);

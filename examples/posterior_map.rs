@@ -11,7 +11,12 @@
 //! simulated with the layered crust; `homogeneous` inverts them with a
 //! constant Vp 6.0, Vs 3.43 km/s, `eikonal` with the same crust on a 1 km
 //! grid); `--sampler nuts|hmc|metropolis|advi|smc|octree`;
-//! `--no-back-azimuth` drops the back-azimuth term (S-P only).
+//! `--no-back-azimuth` drops the back-azimuth term (S-P only); `--seed`
+//! (default 1) seeds the sampler. The event is located as `eqnemix locate`
+//! locates it (`eqnemix::locate::locate_event`: Markov chains start from the
+//! multimodal pilot); when the pilot finds several modes the chains' draws
+//! come back merged and weighted by mode mass, so the trace plot then shows
+//! one merged sequence rather than one line per chain.
 
 use anyhow::Context;
 use eqnemix::grid_posterior::GridPosterior;
@@ -47,22 +52,33 @@ pub fn sampler_named(name: &str) -> anyhow::Result<SamplerConfig> {
     })
 }
 
+/// Command-line flags (module doc).
+#[derive(clap::Parser)]
+struct Args {
+    /// Travel-time model that inverts the picks (they are always simulated
+    /// with the layered crust).
+    #[arg(long = "travel-time", default_value = "layered", value_parser = ["homogeneous", "layered", "eikonal"])]
+    travel_time: String,
+    /// Sampler, with the settings of `sampler_named` in this file.
+    #[arg(long, default_value = "nuts", value_parser = ["nuts", "hmc", "metropolis", "advi", "smc", "octree"])]
+    sampler: String,
+    /// Index of the synthetic event (stream seed 2024).
+    #[arg(long, default_value_t = 3)]
+    event: usize,
+    /// Sampler seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output folder.
+    #[arg(long, default_value = "target/posterior_map")]
+    out: PathBuf,
+    /// Drop the back-azimuth term (S-P only).
+    #[arg(long)]
+    no_back_azimuth: bool,
+}
+
 fn main() -> anyhow::Result<()> {
-    let (mut tt, mut sampler, mut event, mut out, mut baz, mut seed) =
-        ("layered".to_string(), "nuts".to_string(), 3usize, PathBuf::from("target/posterior_map"), true, 1u64);
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut val = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
-        match a.as_str() {
-            "--travel-time" => tt = val()?,
-            "--sampler" => sampler = val()?,
-            "--event" => event = val()?.parse()?,
-            "--seed" => seed = val()?.parse()?,
-            "--out" => out = PathBuf::from(val()?),
-            "--no-back-azimuth" => baz = false,
-            _ => anyhow::bail!("unknown argument {a}"),
-        }
-    }
+    let Args { travel_time: tt, sampler, event, seed, out, no_back_azimuth } = <Args as clap::Parser>::parse();
+    let baz = !no_back_azimuth;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let region = SyntheticRegion::standard()?;
     let ev = region.draw_event(event, 2024)?;
