@@ -62,11 +62,11 @@ max_sweep_iterations = 20
 # reference, start at a pilot particle; smc with a uniform reference and
 # octree cover the region box directly.
 kind = "nuts"
-n_warmup = 500
+n_warmup = 400
 n_draws = 500
 target_accept = 0.8
 max_tree_depth = 10
-metric = "diag"                     # diag | dense
+metric = "dense"                    # diag | dense
 adapt_metric = true
 init_step_size = 1.0
 max_energy_error = 1000.0
