@@ -244,7 +244,8 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
             mean_en_km: [s.mean_km[0], s.mean_km[1]],
             hpd95_segments: density.as_ref().map_or_else(Vec::new, |d| d.outline(0.95)),
             truth_en_km: tc.as_ref().map(|t| [t.true_km[0], t.true_km[1]]),
-            flagged: loc.flags.untrustworthy || loc.flags.prior_dominated,
+            untrustworthy: loc.flags.untrustworthy,
+            prior_dominated: loc.flags.prior_dominated,
         });
         let weights = probs
             .probabilities

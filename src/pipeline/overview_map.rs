@@ -23,8 +23,11 @@ pub struct OverviewEvent {
     pub hpd95_segments: Vec<[(f64, f64); 2]>,
     /// True epicentre (km), if known.
     pub truth_en_km: Option<[f64; 2]>,
-    /// Flagged untrustworthy or prior-dominated (drawn in grey).
-    pub flagged: bool,
+    /// Flagged untrustworthy by R-hat, ESS or divergences (drawn in grey).
+    pub untrustworthy: bool,
+    /// Flagged prior-dominated: the data add little to the prior (drawn in
+    /// orange; the location is the prior's, typically its cluster).
+    pub prior_dominated: bool,
 }
 
 /// Draw the overview map into `path` (PNG).
@@ -83,7 +86,11 @@ pub fn draw_overview_map(
             }
         }
         for e in events {
-            let col = if e.flagged { RGBColor(150, 150, 150) } else { RGBColor(200, 30, 30) };
+            let col = match (e.untrustworthy, e.prior_dominated) {
+                (true, _) => RGBColor(150, 150, 150),
+                (false, true) => RGBColor(230, 130, 20),
+                (false, false) => RGBColor(200, 30, 30),
+            };
             chart.draw_series(e.hpd95_segments.iter().map(|s| PathElement::new(vec![s[0], s[1]], col.stroke_width(2))))?;
             chart.draw_series(std::iter::once(Circle::new((e.mean_en_km[0], e.mean_en_km[1]), 4, col.filled())))?;
             if let Some(t) = e.truth_en_km {
@@ -105,7 +112,7 @@ pub fn draw_overview_map(
             .position(SeriesLabelPosition::UpperRight)
             .draw()?;
         root.draw(&Text::new(
-            "red: posterior mean and 95% highest-density epicentral region; grey: flagged; x: truth; triangle: station",
+            "posterior mean and 95% highest-density epicentral region (red; orange: prior-dominated; grey: untrustworthy); x: truth; triangle: station",
             (20, 880),
             ("sans-serif", 14),
         ))?;
