@@ -10,7 +10,8 @@
 //! probabilities).
 //!
 //! * **eqnemix**: the cluster index marginalised (3 dimensions), smooth
-//!   travel times with gradients, NUTS, 4 chains, through
+//!   travel times with gradients, NUTS as configured by default (dense
+//!   metric, `--warmup` 400 warm-up iterations), 4 chains, through
 //!   [`eqnemix::locate::locate_event`] (starting points, sampling, R-hat/ESS,
 //!   summary with MAP and ellipsoids, information gain: the whole job), on
 //!   ONE thread (a rayon pool of 1 thread), with (a) the layered model and
@@ -161,12 +162,13 @@ fn thread_cpu_s() -> f64 {
     }
 }
 
+/// The default location sampler (`eqnemix::config::default_sampler`: NUTS
+/// with a dense metric) with `warmup` warm-up and `draws` kept draws per chain.
 fn nuts(warmup: usize, draws: usize) -> SamplerConfig {
-    SamplerConfig::Nuts(NutsConfig {
-        n_warmup: warmup,
-        n_draws: draws,
-        ..Default::default()
-    })
+    match eqnemix::config::default_sampler() {
+        SamplerConfig::Nuts(c) => SamplerConfig::Nuts(NutsConfig { n_warmup: warmup, n_draws: draws, ..c }),
+        other => other.with_n_draws(draws),
+    }
 }
 
 /// Locate on `pool` (one thread), raising the draws until the smallest
@@ -181,7 +183,9 @@ fn measure(
         seed: a.seed,
         ..Default::default()
     };
-    let mut draws = 400usize;
+    // Start low and raise: the dense metric often reaches the target with
+    // 200-300 draws per chain, and the search never lowers the draws.
+    let mut draws = 150usize;
     let mut loc = None;
     for _ in 0..5 {
         let l = pool.install(|| -> anyhow::Result<EventLocation> {
