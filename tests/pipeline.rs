@@ -269,8 +269,11 @@ fn waveforms_start_picks_classifies_and_locates_a_slice_of_the_records() {
     assert!(2 * n >= n_true && n <= n_true, "{n} of {n_true} true events detected and located:\n{stdout}");
     assert_eq!(r["n_located"], r["n_detections"]);
     assert!(binomial_cdf(inside, n, 0.95) >= 1e-3, "only {inside} of {n} truths inside their 95% regions");
-    // The report compares every detection's picks with the true arrivals.
+    // The report compares every detection's picks with the true arrivals
+    // of the events whose P lies within the records.
     let pa = &r["picks_vs_truth"];
+    let in_records = times.iter().filter(|t| (t.0 - t0).num_milliseconds() < (seconds * 1000.0) as i64).count();
+    assert_eq!((pa["n_true"].as_u64().unwrap() as usize, r["n_true_events"].as_u64().unwrap() as usize), (in_records, in_records), "{pa}");
     assert_eq!(pa["n_with_p_and_s"].as_u64().unwrap() as usize, n, "{pa}");
     assert!(pa["p_error"]["n"].as_u64().unwrap() as usize >= n && pa["s_minus_p_error"]["rms_s"].as_f64().unwrap() < 3.0, "{pa}");
     // Picks a second off but ConvNetQuake's windows over its training leads

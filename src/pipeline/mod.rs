@@ -143,6 +143,8 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         Ok(((stations, picks_input, records, plan), note))
     })?;
 
+    // The span of the records (UTC): true events outside it cannot be detected.
+    let span = records.as_ref().map(|r| (r.start, crate::picks::utc_after(r.start, r.len() as f64 / r.sampling_rate)));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     cl.write()?;
     let picks = timed(&mut st, "pick", quiet, || {
@@ -186,7 +188,13 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
 
     // Truth, per located event.
     let truth = match &data.truth {
-        Some(p) => Some(truth::read_truth(p, &cl.projection)?),
+        Some(p) => {
+            let mut t = truth::read_truth(p, &cl.projection)?;
+            if let Some((t0, t1)) = span {
+                t.retain(|e| t0 <= e.p_time && e.p_time < t1);
+            }
+            Some(t)
+        }
         None => None,
     };
     let pick_acc = truth.as_ref().map(|t| pick_accuracy::compare(&picks.detections, t));

@@ -141,7 +141,8 @@ pub struct RunReport {
     pub events: Vec<EventReport>,
     /// Coverage (synthetic data only).
     pub coverage: Option<Coverage>,
-    /// True events in the data (synthetic data only).
+    /// True events in the data (synthetic data only; starting from
+    /// waveforms, those whose P arrives within the records).
     pub n_true_events: Option<usize>,
     /// The picks against the true arrivals (synthetic data only).
     pub picks_vs_truth: Option<super::pick_accuracy::PickAccuracy>,
