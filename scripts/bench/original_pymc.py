@@ -16,18 +16,21 @@ zero gradient almost everywhere: NUTS moves the x_k by their priors alone
 and the data act only through the energy error and the Gibbs step of c
 (PyMC assigns CategoricalGibbsMetropolis to c and NUTS to the x_k).
 
-Why it is slow (measured on the example's event, 200 tune + 200 draws,
-4 chains): the likelihood is a step function (one S-P step of about
-0.1 s = 1 sigma per 1 km node), so step-size adaptation drives the NUTS
-step to about 0.005 (in mass-matrix units) to keep the acceptance near
-0.8, and with no gradient to turn the trajectory the U-turn criterion is
-met only after about 1/step leapfrog steps: nearly every draw hits the
-maximum tree depth 10 (1023 leapfrog steps), at 60-90 us of compiled
-PyTensor logp + gradient each (C code built with g++; compilation itself
-takes about 3 CPU s, the 3.6 MB S-P table constant does not slow it).
-That is about 60 CPU ms per draw for a bulk ESS of about 0.1 per draw,
-and the index c switches cluster in only 1-4 % of the Gibbs steps. The
-ESS-raising loop then re-samples from scratch with up to 8x the draws.
+Why it is slow (measured on the example's event, 4 chains): the
+likelihood is a step function (one S-P step of about 0.1 s = 1 sigma per
+1 km node), so step-size adaptation drives the NUTS step down to keep the
+acceptance near 0.8 (0.005 in mass-matrix units after 200 tuning draws,
+0.0005 after PyMC's default 1000), and with no gradient to turn the
+trajectory the U-turn criterion is not met before the maximum tree depth:
+every draw takes 1023 leapfrog steps, at 60-95 us of compiled PyTensor
+logp + gradient each (C code built with g++; compilation takes about
+3 CPU s, the 3.6 MB S-P table constant does not slow it). That is 60-90
+CPU ms per draw and chain for a bulk ESS of 0.02-0.09 per draw, and the
+index c changes cluster in only 1-4 % of the Gibbs steps. With 1000 +
+1000 draws per chain the first run takes about 500-700 CPU s for a bulk
+ESS near 100, so the ESS-raising loop asks for 8x the draws (a run of
+about an hour from scratch): that is why, without a budget, the script
+had not returned after 39 CPU minutes.
 
 Reads the problem (JSON, the only argument) written by the Rust example:
 weights, means, covs, sp_obs, sigma, chains, min_ess, draws, tune, seed,
