@@ -55,8 +55,9 @@ max_sweep_iterations = 20
 # are that sampler's settings (see `eqnemix info` and the samplers crate).
 # NUTS (and HMC, Metropolis, tempering) do not start from prior draws: a
 # pilot first finds the posterior's separated modes and their masses (prior
-# draws weighted by the likelihood, or SMC tempered from the uniform box
-# when too few carry weight), then n_chains chains start from the pilot's
+# draws weighted by the likelihood, then if needed draws from Gaussians
+# fitted to them, or SMC tempered from the uniform box when too few carry
+# weight), then n_chains chains start from the pilot's
 # particles in each mode holding at least 1% of the mass, and their draws
 # are weighted by those masses. ADVI, and smc with its default Gaussian
 # reference, start at a pilot particle; smc with a uniform reference and
