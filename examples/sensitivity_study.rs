@@ -25,7 +25,8 @@
 //!   (1 = the true model; 1.05 = a 5 % too fast model);
 //! * `temperature`: the prior temperature `T`, weights `w_k ∝ p_k^(1/T)`;
 //! * `sampler`: `smc` (uniform reference over the region box, 2000
-//!   particles), `nuts` (4 chains × 500 draws), `octree` (20 000 cells).
+//!   particles), `nuts` (the default location sampler: dense-metric NUTS,
+//!   4 chains × 500 draws per mode region), `octree` (20 000 cells).
 //!
 //! Likelihood: S-P and back-azimuth (σ 8°) from the one station.
 //!
