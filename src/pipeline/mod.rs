@@ -143,12 +143,17 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         Ok(((stations, picks_input, records, plan), note))
     })?;
 
+    // The region and travel times, checked before anything is written; the
+    // picks are checked against the S-P times they allow.
+    let region = lc.region.region_box(&cl.clusters).context("configuration")?;
+    let model = lc.travel_time.build(&cfg.base_dir).context("configuration: travel_time")?;
+    let mut sp_ranges = sp_check::SpRanges::new(model.as_ref(), &region);
     // The span of the records (UTC): true events outside it cannot be detected.
     let span = records.as_ref().map(|r| (r.start, crate::picks::utc_after(r.start, r.len() as f64 / r.sampling_rate)));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     cl.write()?;
     let picks = timed(&mut st, "pick", quiet, || {
-        let p = stages::stage_pick(cfg, &data, picks_input, records, &stations, &cl.projection, out)?;
+        let p = stages::stage_pick(cfg, &data, picks_input, records, &stations, &cl.projection, &mut sp_ranges, out)?;
         let note = format!("{} events with P and S, {}", p.events.len(), p.file.display());
         Ok((p, note))
     })?;
@@ -156,6 +161,10 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         let p = stages::stage_probabilities(cfg, plan, &cl.clusters, &picks.events, out)?;
         Ok((p, format!("{}", out.join("probabilities.csv").display())))
     })?;
+    if !picks.joined.is_empty() {
+        let pairs: Vec<String> = picks.joined.iter().map(|(a, b)| format!("{a} + {b}")).collect();
+        notes.push(format!("split detections joined (P-only then S-only, S-P within the region's range): {}", pairs.join(", ")));
+    }
     if probs.fallback {
         notes.push(format!("prior weights: {}", probs.source));
     }
@@ -165,11 +174,9 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
 
     // locate
     let t = Instant::now();
-    let region = lc.region.region_box(&cl.clusters).context("configuration")?;
-    let model = lc.travel_time.build(&cfg.base_dir).context("configuration: travel_time")?;
     let events_dir = out.join("events");
     std::fs::create_dir_all(&events_dir).with_context(|| format!("creating {}", events_dir.display()))?;
-    let (to_locate, impossible) = sp_check::split_by_s_minus_p(&picks.events, model.as_ref(), &region);
+    let (to_locate, impossible) = sp_check::split_by_s_minus_p(&picks.events, &mut sp_ranges);
     let batch = Batch {
         config: lc,
         clusters: &cl.clusters,

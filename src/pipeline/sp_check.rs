@@ -5,7 +5,7 @@
 //! pile up on the box's edge and look like a location); the run report
 //! lists it with the reason.
 
-use crate::picks::Picks;
+use crate::picks::{PhasePick, Picks};
 use crate::prior::RegionBox;
 use eqnemix_traveltime::{Phase, Station, TravelTimeModel};
 
@@ -37,27 +37,85 @@ pub fn s_minus_p_range_s(model: &dyn TravelTimeModel, station: &Station, region:
     range[0].is_finite().then_some(range)
 }
 
+/// The S-P range of each station over a region, computed once per station.
+pub struct SpRanges<'a> {
+    model: &'a dyn TravelTimeModel,
+    region: &'a RegionBox,
+    cache: Vec<(String, Option<[f64; 2]>)>,
+}
+
+impl<'a> SpRanges<'a> {
+    /// Ranges of `model`'s S-P times over `region`.
+    pub fn new(model: &'a dyn TravelTimeModel, region: &'a RegionBox) -> Self {
+        SpRanges { model, region, cache: Vec::new() }
+    }
+
+    /// [`s_minus_p_range_s`] of `station`.
+    pub fn of(&mut self, station: &Station) -> Option<[f64; 2]> {
+        if let Some((_, r)) = self.cache.iter().find(|(c, _)| *c == station.code) {
+            return *r;
+        }
+        let r = s_minus_p_range_s(self.model, station, self.region);
+        self.cache.push((station.code.clone(), r));
+        r
+    }
+
+    /// Whether an observed S-P time `obs_s` with sigma `sigma_s` fits
+    /// `station`'s range within [`N_SIGMA`] sigmas (`None`: no range known).
+    pub fn fits(&mut self, station: &Station, obs_s: f64, sigma_s: f64) -> Option<bool> {
+        let [lo, hi] = self.of(station)?;
+        Some(obs_s >= lo - N_SIGMA * sigma_s && obs_s <= hi + N_SIGMA * sigma_s)
+    }
+}
+
+/// Join split detections: a picker may report one event's P and S as two
+/// detections (EQTransformer's detection probability can dip between the
+/// phases). A detection whose only station has a P and no S, followed
+/// (next in time) by one whose only station, the same, has an S and no P,
+/// becomes one event when that S-P time fits the region's range
+/// ([`SpRanges::fits`]): the S joins the first detection, the second is
+/// dropped. `events` must be in time order; returns the joined pairs of ids.
+pub fn join_split_detections(events: &mut Vec<Picks>, ranges: &mut SpRanges<'_>) -> Vec<(String, String)> {
+    let mut joined = Vec::new();
+    let mut i = 0;
+    while i + 1 < events.len() {
+        let (a, b) = (&events[i], &events[i + 1]);
+        let pair = match (a.stations.as_slice(), b.stations.as_slice()) {
+            ([sa], [sb]) if sa.station.code == sb.station.code => match (sa.p, sa.s, sb.p, sb.s) {
+                (Some(p), None, None, Some(s)) => {
+                    let s_in_a = s.time_s + crate::picks::duration_s(b.reference_time - a.reference_time);
+                    let ok = ranges.fits(&sa.station, s_in_a - p.time_s, p.sigma_s.hypot(s.sigma_s)).unwrap_or(false);
+                    ok.then_some(PhasePick { time_s: s_in_a, sigma_s: s.sigma_s })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match pair {
+            Some(s) => {
+                let b = events.remove(i + 1);
+                events[i].stations[0].s = Some(s);
+                joined.push((events[i].event_id.clone(), b.event_id));
+                i += 1;
+            }
+            None => i += 1,
+        }
+    }
+    joined
+}
+
 /// Split `events` into those whose every S-P time lies within the region's
 /// range at its station (widened by [`N_SIGMA`] of the pair's sigma) and
 /// the others, with the reason. Stations without a range are not checked.
-pub fn split_by_s_minus_p(events: &[Picks], model: &dyn TravelTimeModel, region: &RegionBox) -> (Vec<Picks>, Vec<(String, String)>) {
-    let mut ranges: Vec<(String, Option<[f64; 2]>)> = Vec::new();
+pub fn split_by_s_minus_p(events: &[Picks], ranges: &mut SpRanges<'_>) -> (Vec<Picks>, Vec<(String, String)>) {
     let (mut keep, mut rejected) = (Vec::new(), Vec::new());
     for e in events {
         let mut why = None;
         for sp in &e.stations {
             let (Some(p), Some(s)) = (sp.p, sp.s) else { continue };
-            let range = match ranges.iter().find(|(c, _)| *c == sp.station.code) {
-                Some((_, r)) => *r,
-                None => {
-                    let r = s_minus_p_range_s(model, &sp.station, region);
-                    ranges.push((sp.station.code.clone(), r));
-                    r
-                }
-            };
-            let Some([lo, hi]) = range else { continue };
+            let Some([lo, hi]) = ranges.of(&sp.station) else { continue };
             let (obs, sigma) = (s.time_s - p.time_s, p.sigma_s.hypot(s.sigma_s));
-            if obs < lo - N_SIGMA * sigma || obs > hi + N_SIGMA * sigma {
+            if ranges.fits(&sp.station, obs, sigma) == Some(false) {
                 why = Some(format!(
                     "S-P {obs:.2} s at {} is outside the {lo:.2}-{hi:.2} s that sources in the region give (by more than {N_SIGMA} x {sigma:.2} s): a wrong P or S pick",
                     sp.station.code
@@ -76,7 +134,7 @@ pub fn split_by_s_minus_p(events: &[Picks], model: &dyn TravelTimeModel, region:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::picks::{PhasePick, StationPicks};
+    use crate::picks::StationPicks;
     use chrono::{TimeZone, Utc};
     use eqnemix_traveltime::Homogeneous;
 
@@ -99,9 +157,45 @@ mod tests {
         assert!((hi - (40.0f64.powi(2) + 25.0 + 100.0).sqrt() * k).abs() < 1e-9, "{hi}");
         // sigma of the pair: 0.1 sqrt(2) = 0.141 s; 3 sigma = 0.42 s.
         let evs = [event("in", 3.0), event("edge", hi + 0.4), event("far", hi + 0.5), event("early", lo - 0.5)];
-        let (keep, rejected) = split_by_s_minus_p(&evs, &model, &region);
+        let (keep, rejected) = split_by_s_minus_p(&evs, &mut SpRanges::new(&model, &region));
         assert_eq!(keep.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["in", "edge"]);
         assert_eq!(rejected.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["far", "early"]);
         assert!(rejected[0].1.contains("S-P") && rejected[0].1.contains("at S"), "{}", rejected[0].1);
+    }
+
+    fn one_phase(id: &str, t_s: f64, phase: char) -> Picks {
+        let mut st = StationPicks::new(Station { code: "S".into(), position_km: [0.0; 3] });
+        let pick = Some(PhasePick { time_s: 0.0, sigma_s: 0.1 });
+        if phase == 'P' {
+            st.p = pick;
+        } else {
+            st.s = pick;
+        }
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        Picks { event_id: id.into(), reference_time: t0 + chrono::TimeDelta::milliseconds((t_s * 1000.0) as i64), stations: vec![st] }
+    }
+
+    #[test]
+    fn a_p_only_detection_and_the_next_s_only_one_are_joined_when_the_s_minus_p_fits() {
+        // Same region as above: S-P between 1.19 and 4.94 s (3 sigma 0.42 s).
+        let model = Homogeneous::new(6.0, 3.5).unwrap();
+        let region = RegionBox::new([10.0, -5.0, 0.0], [40.0, 5.0, 10.0]);
+        let mut evs = vec![
+            one_phase("a", 100.0, 'P'),
+            one_phase("b", 103.0, 'S'), // joins a: S-P 3 s
+            one_phase("c", 200.0, 'P'),
+            one_phase("d", 210.0, 'S'), // S-P 10 s: too long, stays alone
+            one_phase("e", 300.0, 'S'), // S before P: never joined
+            one_phase("f", 301.0, 'P'),
+        ];
+        let joined = split_ok(&mut evs, &model, &region);
+        assert_eq!(joined, [("a".to_string(), "b".to_string())]);
+        assert_eq!(evs.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["a", "c", "d", "e", "f"]);
+        let s = evs[0].stations[0].s.unwrap();
+        assert!((s.time_s - 3.0).abs() < 1e-9 && s.sigma_s == 0.1);
+    }
+
+    fn split_ok(evs: &mut Vec<Picks>, model: &Homogeneous, region: &RegionBox) -> Vec<(String, String)> {
+        join_split_detections(evs, &mut SpRanges::new(model, region))
     }
 }

@@ -5,6 +5,7 @@
 //! same files).
 
 use super::classify;
+use super::sp_check::{join_split_detections, SpRanges};
 use super::config::{RunPipelineConfig, Start};
 use crate::catalog::{parse_utc_time, Catalog};
 use crate::cli::cnq::{continuous_from, Continuous};
@@ -195,6 +196,8 @@ pub struct PicksInput {
     /// The eqnemix picks CSV to write into the output folder when the
     /// source was the generator's `picks.csv`.
     pub converted: Option<Vec<u8>>,
+    /// Whether the file is EQTransformer's CSV.
+    pub from_eqtransformer: bool,
 }
 
 /// Read and check `[pipeline] picks` (the eqnemix picks CSV, EQTransformer's
@@ -207,25 +210,29 @@ pub fn read_picks_input(cfg: &RunPipelineConfig, data: &DataInputs, stations: &[
         let bytes = convert_generator_picks(&f, sigma)?;
         // Same rows, same lines: errors name the configured file.
         let events = crate::picks::read_picks_from(bytes.as_slice(), &f, stations)?;
-        return Ok(PicksInput { events, source: f, converted: Some(bytes) });
+        return Ok(PicksInput { events, source: f, converted: Some(bytes), from_eqtransformer: false });
     }
-    let events = if is_eqtransformer_csv(&f)? {
+    let from_eqtransformer = is_eqtransformer_csv(&f)?;
+    let events = if from_eqtransformer {
         let mut events = read_eqtransformer_picks(&f, projection, stations, sigma)?;
         add_picker_error(&mut events, cfg.pipeline().picker.error_s);
         events
     } else {
         crate::picks::read_picks_csv(&f, stations)?
     };
-    Ok(PicksInput { events, source: f, converted: None })
+    Ok(PicksInput { events, source: f, converted: None, from_eqtransformer })
 }
 
 /// Result of the picking stage.
 pub struct PickStage {
     /// Events (picks), in time order.
     pub events: Vec<Picks>,
-    /// Every detection of the picks file (also those without both picks
-    /// and beyond `max_events`), for the comparison with a truth.
+    /// Every detection of the picks file (split detections joined; also
+    /// those without both picks and beyond `max_events`), for the
+    /// comparison with a truth.
     pub detections: Vec<Picks>,
+    /// Split detections joined into one event: (kept id, dropped id).
+    pub joined: Vec<(String, String)>,
     /// The picks file the events were read from.
     pub file: PathBuf,
     /// How the picks were made.
@@ -235,9 +242,10 @@ pub struct PickStage {
 /// Stage 2: picks. From waveforms: EQTransformer over the records
 /// (`eqnemix pick`) into `<out>/X_prediction_results.csv`. From picks: the
 /// events of [`read_picks_input`] (a generator `picks.csv` is written in
-/// the eqnemix picks format to `<out>/picks.csv`). Keeps the events with a
-/// P and an S pick at some station, in time order, at most
-/// `[pipeline] max_events`.
+/// the eqnemix picks format to `<out>/picks.csv`). Joins EQTransformer's
+/// split detections ([`join_split_detections`], checked against
+/// `sp_ranges`), then keeps the events with a P and an S pick at some
+/// station, in time order, at most `[pipeline] max_events`.
 pub fn stage_pick(
     cfg: &RunPipelineConfig,
     data: &DataInputs,
@@ -245,10 +253,11 @@ pub fn stage_pick(
     records: Option<ThreeComponent>,
     stations: &[Station],
     projection: &LocalProjection,
+    sp_ranges: &mut SpRanges<'_>,
     out: &Path,
 ) -> Result<PickStage> {
     let sigma = cfg.locate.likelihood.default_pick_sigma_s;
-    let (mut events, file, source) = match input {
+    let (mut events, file, source, from_eqtransformer) = match input {
         None => {
             let records = match records {
                 Some(r) => r,
@@ -264,19 +273,23 @@ pub fn stage_pick(
             let err = picker.error_s;
             add_picker_error(&mut events, err);
             let how = if err > 0.0 { format!(" (pick sigma: peak width and {err} s picker error in quadrature)") } else { String::new() };
-            (events, file, format!("EQTransformer on the continuous records{how}"))
+            (events, file, format!("EQTransformer on the continuous records{how}"), true)
         }
-        Some(PicksInput { events, source, converted: Some(bytes) }) => {
+        Some(PicksInput { events, source, converted: Some(bytes), .. }) => {
             let conv = out.join("picks.csv");
             super::write_bytes(&conv, &bytes)?;
-            (events, conv, format!("true picks of {} (sigma {sigma} s)", source.display()))
+            (events, conv, format!("true picks of {} (sigma {sigma} s)", source.display()), false)
         }
-        Some(PicksInput { events, source, converted: None }) => (events, source.clone(), format!("picks file {}", source.display())),
+        Some(PicksInput { events, source, converted: None, from_eqtransformer }) => {
+            (events, source.clone(), format!("picks file {}", source.display()), from_eqtransformer)
+        }
     };
+    events.sort_by_key(|e| e.reference_time);
+    // EQTransformer may report one event's P and S as two detections.
+    let joined = if from_eqtransformer { join_split_detections(&mut events, sp_ranges) } else { Vec::new() };
     let detections = events.clone();
     // Keep events with both P and S at some station (S-P needs both).
     events.retain(|e| e.stations.iter().any(|s| s.p.is_some() && s.s.is_some()));
-    events.sort_by_key(|e| e.reference_time);
     let mut seen = std::collections::HashSet::new();
     for e in &events {
         if !seen.insert(e.event_id.clone()) {
@@ -286,7 +299,7 @@ pub fn stage_pick(
     if let Some(m) = cfg.pipeline().max_events {
         events.truncate(m);
     }
-    Ok(PickStage { events, detections, file, source })
+    Ok(PickStage { events, detections, joined, file, source })
 }
 
 /// Add `error_s` in quadrature to the sigma of every pick of `events`
