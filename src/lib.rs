@@ -27,6 +27,7 @@ pub mod likelihood;
 pub mod locate;
 pub mod output;
 pub mod picks;
+pub mod polarisation;
 pub mod pipeline;
 pub mod posterior;
 pub mod prior;
