@@ -46,26 +46,45 @@
 //!
 //! A small rotation `δ` of `v₁` about the vertical changes the back-azimuth
 //! by `δ / |v₁ₕ|` (`|v₁ₕ|` the horizontal length of `v₁`, `sin` of the
-//! incidence). For a sample covariance of `N_eff` independent samples of a
-//! rank-one signal plus noise, the first-order perturbation of the principal
-//! eigenvector along an orthogonal unit direction `t` has variance
-//! `λ₁ λₜ / (N_eff (λ₁ − λₜ)²)` (Anderson 1963, the asymptotic covariance of
-//! sample eigenvectors), with `λₜ` the power along `t`. With `t` the
-//! horizontal transverse direction,
+//! incidence). To first order in the noise (the standard eigenvector
+//! perturbation, as in Anderson 1963 for sample covariances), the rotation
+//! of `v₁` towards a unit direction `d ⟂ v₁` is
 //!
 //! ```text
-//! λₜ      = max(tᵀ C_⊥ t, tᵀ C_noise t)    C_⊥ = C − λ₁ v₁ v₁ᵀ
-//! N_eff   = min(N, 2 (high_hz − low_hz) · window length)   (time-bandwidth product)
-//! σ_b     = sqrt( atan²( sqrt(λ₁ λₜ / (N_eff (λ₁ − λₜ)²)) / |v₁ₕ| ) + σ_floor² )
+//! δ_d = dᵀ Ĉ v₁ / (λ₁ − λ_d) = (1/N) Σ_k (d·n_k) (a_k + v₁·n_k) / (λ₁ − λ_d)
 //! ```
 //!
-//! It is made conservative three ways: the transverse power is at least the
-//! noise window's (a quiet draw in the signal window does not shrink σ), the
-//! `atan` caps σ at 90° when `λₜ → λ₁` (no preferred direction), and a floor
-//! `σ_floor` (default 2°: sensor misorientation and 3-D ray bending, which
-//! the window cannot see) is added in quadrature. The test
-//! `tests/polarisation.rs` checks the claimed σ against the actual errors on
-//! the synthetic generator's events.
+//! with `a_k` the signal along `v₁` and `n_k` the noise. The noise is
+//! **coloured** (band-passed site noise, microseism leakage), so instead of
+//! a time-bandwidth guess its autocovariances `R_d(m)`, `R_v₁(m)` along `d`
+//! and `v₁` are estimated from the noise window, and
+//!
+//! ```text
+//! var δ_d = Σ_m w_m [ R_d(m) Σ_k a_k a_{k+m} + R_d(m) R_v₁(m) (N − m) ] / (N (λ₁ − λ_d))²
+//! λ_d     = max(dᵀ C d, dᵀ C_noise d)       (w₀ = 1, w_m = 2)
+//! ```
+//!
+//! With `d = t` the horizontal transverse direction,
+//! `σ_b = atan(sd(δ_t) / |v₁ₕ|)` (the `atan` caps it at 90° when the motion
+//! has no preferred direction). With `d` in the vertical plane of `v₁`, the
+//! probability that noise tipped `v₁` below the horizontal — and so flipped
+//! the sign rule by 180° — is `p = Φ(−asin(v₁_Z) / sd(δ_d))`, and the
+//! reported sigma is the circular standard deviation of the mixture
+//! `(1−p)` at `b`, `p` at `b + 180°`, plus a floor:
+//!
+//! ```text
+//! σ = sqrt( σ_b² − 2 ln(1 − 2p) + σ_floor² )      (capped at 180°)
+//! ```
+//!
+//! Conservative choices: the power across `v₁` is at least the noise
+//! window's (a quiet draw in the signal window does not shrink σ), the
+//! signal `a_k` includes its noise, and the floor (default 2°: sensor
+//! misorientation, 3-D ray bending and P coda, which the noise window
+//! cannot see) is added in quadrature. `tests/polarisation.rs` measures it
+//! on the synthetic generator's events: rms(error/σ) 0.19 at the default
+//! noise (floor-dominated, errors < 1°), 1.16 at 10× the noise without the
+//! floor; `claimed_sigma_matches_the_scatter_on_noisy_records` 1.08 on
+//! white-noise records.
 
 use eqnemix_models::waveform::preprocess::{butterworth_sections, demean};
 use eqnemix_models::waveform::ThreeComponent;
@@ -192,6 +211,31 @@ pub struct Polarisation {
     pub snr: f64,
     /// Samples in the signal window.
     pub n_samples: usize,
+    /// Probability (Gaussian, first order) that noise flipped the sign rule: the
+    /// back-azimuth is then 180° off. Included in the sigma.
+    pub p_flip: f64,
+}
+
+/// Variance of `Σ_k a_k n_k + Σ_k m_k n'_k` for a fixed signal `a` (length
+/// N) and stationary noises `n` (along `d`) and `m` (along v₁) whose
+/// autocovariances are estimated from the noise-window samples `noise_d`,
+/// `noise_v1` (biased estimator, lags below N and below the noise length).
+fn cross_variance(a: &[f64], noise_d: &[f64], noise_v1: &[f64]) -> f64 {
+    let n = a.len();
+    let m = noise_d.len();
+    let autocov = |x: &[f64], y: &[f64], lag: usize| -> f64 {
+        (0..m - lag).map(|k| x[k] * y[k + lag]).sum::<f64>() / m as f64
+    };
+    let mut var = 0.0;
+    for lag in 0..n.min(m) {
+        let r_d = autocov(noise_d, noise_d, lag);
+        let r_v = autocov(noise_v1, noise_v1, lag);
+        let a_lag: f64 = (0..n - lag).map(|k| a[k] * a[k + lag]).sum();
+        let weight = if lag == 0 { 1.0 } else { 2.0 };
+        // signal x noise, and noise x noise (Isserlis, the d-v₁ cross-covariance neglected)
+        var += weight * (r_d * a_lag + r_d * r_v * (n - lag) as f64);
+    }
+    var.max(0.0)
 }
 
 /// Measure the P polarisation in `z`, `n`, `e` (same length, `sampling_rate`
@@ -331,23 +375,41 @@ pub fn p_wave_polarisation(
 
     // uncertainty (module doc)
     let n_samples = i1 - i0;
-    let length = n_samples as f64 / sampling_rate;
-    let band = w.high_hz.min(0.5 * sampling_rate) - w.low_hz;
-    let n_eff = (2.0 * band * length).clamp(1.0, n_samples as f64);
-    let sigma_rad = if horizontal > 1e-12 {
-        let t = Vector3::new(0.0, -v1[2], v1[1]) / horizontal;
-        let c_perp = c_sig - v1 * v1.transpose() * lam[0];
-        let lam_t = (t.transpose() * c_perp * t)[0].max((t.transpose() * c_noise * t)[0]).max(0.0);
-        let gap = lam[0] - lam_t;
-        if gap > 0.0 {
-            ((lam[0] * lam_t / (n_eff * gap * gap)).sqrt() / horizontal).atan()
-        } else {
-            std::f64::consts::FRAC_PI_2
-        }
-    } else {
-        std::f64::consts::FRAC_PI_2
+    let sig_range = (i0 - i_start)..(i1 - i_start);
+    let noise_range = (i_noise - i_start)..(i0 - i_start);
+    let project = |d: &Vector3<f64>, r: std::ops::Range<usize>| -> Vec<f64> {
+        r.map(|k| d[0] * comps[0][k] + d[1] * comps[1][k] + d[2] * comps[2][k]).collect()
     };
-    let sigma_back_azimuth_deg = sigma_rad.to_degrees().hypot(w.sigma_floor_deg);
+    let along_v1 = project(&v1, sig_range.clone());
+    let noise_v1 = project(&v1, noise_range.clone());
+    // sd of the eigenvector's rotation towards the unit direction `d` ⟂ v₁ (rad)
+    let rotation_sd = |d: &Vector3<f64>| -> f64 {
+        let lam_d = (d.transpose() * c_sig * d)[0].max((d.transpose() * c_noise * d)[0]).max(0.0);
+        let gap = lam[0] - lam_d;
+        if gap <= 0.0 {
+            return f64::INFINITY;
+        }
+        let noise_d = project(d, noise_range.clone());
+        let var = cross_variance(&along_v1, &noise_d, &noise_v1) / (n_samples as f64 * gap).powi(2);
+        var.sqrt()
+    };
+    let horizontal = horizontal.max(1e-12);
+    let transverse = Vector3::new(0.0, -v1[2], v1[1]) / horizontal;
+    let sd_t = rotation_sd(&transverse);
+    let sigma_b = (sd_t / horizontal).atan();
+    // rotation in the vertical plane of v₁; the sign rule fails when it tips v₁ below horizontal
+    let vertical_dir = Vector3::new(horizontal, -v1[0] * v1[1] / horizontal, -v1[0] * v1[2] / horizontal);
+    let sd_r = rotation_sd(&vertical_dir);
+    let margin = v1[0].clamp(0.0, 1.0).asin();
+    let p_flip = if sd_r.is_finite() && sd_r > 0.0 {
+        0.5 * statrs::function::erf::erfc(margin / (sd_r * std::f64::consts::SQRT_2))
+    } else {
+        0.5
+    };
+    // circular sd of the mixture (1-p) at b and p at b+180°: sqrt(σ² − 2 ln(1 − 2p))
+    let var_total = sigma_b * sigma_b - 2.0 * (1.0 - 2.0 * p_flip).max(1e-300).ln()
+        + w.sigma_floor_deg.to_radians().powi(2);
+    let sigma_back_azimuth_deg = if var_total.is_finite() { var_total.sqrt().to_degrees().min(180.0) } else { 180.0 };
     let noise_power = c_noise.trace() / 3.0;
     Ok(Polarisation {
         back_azimuth_deg,
@@ -356,6 +418,7 @@ pub fn p_wave_polarisation(
         rectilinearity: 1.0 - (lam[1] + lam[2]) / (2.0 * lam[0]),
         eigenvalues: lam,
         direction_zne: [v1[0], v1[1], v1[2]],
+        p_flip,
         snr: if noise_power > 0.0 { lam[0] / noise_power } else { f64::INFINITY },
         n_samples,
     })
