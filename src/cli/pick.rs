@@ -8,23 +8,35 @@
 //! EQTransformer's `X_prediction_results.csv` (plus the pick timing
 //! uncertainties in seconds).
 //!
+//! With `--back-azimuth` each detection with a P pick also gets the P-wave
+//! back-azimuth from the three-component polarisation of the raw records
+//! ([`crate::polarisation`], default window: 1 s from 0.05 s before the P
+//! pick, ended before the S pick) in two extra columns
+//! `back_azimuth_deg,sigma_back_azimuth_deg` (degrees clockwise from north,
+//! station to event), which `eqnemix locate` reads
+//! ([`crate::locate::inputs::read_eqtransformer_picks`]); empty when the
+//! window does not fit the record.
+//!
 //! With `--mc-dropout N` the Monte-Carlo-dropout model runs N passes per
 //! window (the original's `estimate_uncertainty`): picks come from the mean
 //! traces and the `*_uncertainty` columns hold the standard deviations.
 //!
 //! ```text
 //! eqnemix pick day.mseed --station XX.SYN -o picks.csv
+//! eqnemix pick day.mseed --station XX.SYN --back-azimuth -o picks_baz.csv
 //! eqnemix pick day.mseed --station XX.SYN --mc-dropout 20 --seed 7 -o picks_mc.csv
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
 
 use eqnemix_models::eqtransformer::{
     ContinuousConfig, Detection, EqTransformer, McUncertainty, Merge, PickerConfig, PredictionRow, StationInfo,
+    PREDICTION_COLUMNS,
 };
+use crate::polarisation::{p_wave_polarisation_3c, Polarisation, PolarisationWindow};
 use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream, ThreeComponent};
 
 /// Arguments of `eqnemix pick`.
@@ -63,6 +75,10 @@ pub struct PickArgs {
     /// Windows per network batch.
     #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
+    /// Also measure the P back-azimuth from the three-component polarisation
+    /// (columns back_azimuth_deg, sigma_back_azimuth_deg).
+    #[arg(long)]
+    pub back_azimuth: bool,
 }
 
 /// Default of `--merge` (the original's).
@@ -153,6 +169,7 @@ impl PickArgs {
             overlap: ContinuousConfig::default().overlap,
             merge: DEFAULT_MERGE.into(),
             batch_size: DEFAULT_BATCH_SIZE,
+            back_azimuth: false,
         }
     }
 
@@ -237,8 +254,26 @@ impl PickArgs {
                 }
             })
             .collect();
-        eqnemix_models::eqtransformer::write_predictions_file(&self.output, &rows)
-            .with_context(|| format!("writing {}", self.output.display()))?;
+        if self.back_azimuth {
+            let window = PolarisationWindow::default();
+            let measured: Vec<Option<Polarisation>> = rows
+                .iter()
+                .map(|r| {
+                    let p = r.p_arrival_time?;
+                    match p_wave_polarisation_3c(&three, p, r.s_arrival_time, &window) {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            eprintln!("warning: no back-azimuth for the P pick at {p}: {e}");
+                            None
+                        }
+                    }
+                })
+                .collect();
+            write_predictions_with_back_azimuth(&self.output, &rows, &measured)
+        } else {
+            eqnemix_models::eqtransformer::write_predictions_file(&self.output, &rows).map_err(anyhow::Error::from)
+        }
+        .with_context(|| format!("writing {}", self.output.display()))?;
         println!(
             "{}.{}: {:.1} h of data, {} windows, {} detections -> {}",
             net,
@@ -250,4 +285,33 @@ impl PickArgs {
         );
         Ok(())
     }
+}
+
+/// Write `rows` as `X_prediction_results.csv` ([`PREDICTION_COLUMNS`]) plus
+/// the columns `back_azimuth_deg,sigma_back_azimuth_deg` (degrees; empty
+/// where `back_azimuths[i]` is `None`), atomically.
+pub fn write_predictions_with_back_azimuth(
+    path: &Path,
+    rows: &[PredictionRow],
+    back_azimuths: &[Option<Polarisation>],
+) -> anyhow::Result<()> {
+    if rows.len() != back_azimuths.len() {
+        bail!("{} rows but {} back-azimuth entries", rows.len(), back_azimuths.len());
+    }
+    crate::io::atomic::write_atomic(path, |out| {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header: Vec<&str> = PREDICTION_COLUMNS.to_vec();
+        header.extend(["back_azimuth_deg", "sigma_back_azimuth_deg"]);
+        w.write_record(&header)?;
+        for (row, baz) in rows.iter().zip(back_azimuths) {
+            let mut rec = row.to_record();
+            match baz {
+                Some(b) => rec.extend([format!("{:.2}", b.back_azimuth_deg), format!("{:.2}", b.sigma_back_azimuth_deg)]),
+                None => rec.extend([String::new(), String::new()]),
+            }
+            w.write_record(&rec)?;
+        }
+        w.flush()
+    })?;
+    Ok(())
 }

@@ -16,7 +16,10 @@
 //!
 //! The columns of [`eqnemix_models::eqtransformer::PREDICTION_COLUMNS`]
 //! (the original's 19, plus optional `p_time_uncertainty_s` and
-//! `s_time_uncertainty_s`). Each row is one event at one station, with id
+//! `s_time_uncertainty_s`, and `back_azimuth_deg`,
+//! `sigma_back_azimuth_deg` as `eqnemix pick --back-azimuth` writes them:
+//! degrees clockwise from north, station to event, one sigma > 0; a row
+//! with both filled gets a back-azimuth observation). Each row is one event at one station, with id
 //! `<network>.<station>_<p_arrival_time>`; the pick sigma is the row's time
 //! uncertainty (s) if given, else the configured default. The station
 //! position comes from `station_lat`, `station_lon` (deg) and `station_elv`
@@ -335,6 +338,7 @@ pub fn read_eqtransformer_picks(
     let cp = t.need(&["p_arrival_time"])?;
     let cs = t.need(&["s_arrival_time"])?;
     let (cpu, csu) = (t.col(&["p_time_uncertainty_s"]), t.col(&["s_time_uncertainty_s"]));
+    let (cbaz, cbsig) = (t.col(&["back_azimuth_deg"]), t.col(&["sigma_back_azimuth_deg"]));
     let mut out = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;
@@ -385,6 +389,14 @@ pub fn read_eqtransformer_picks(
         }
         if let Some(s) = ts {
             sp.s = Some(PhasePick { time_s: duration_s(s - reference_time), sigma_s: sigma(csu, "s_time_uncertainty_s")? });
+        }
+        if let (Some(b), Some(bs)) = (t.text(rec, cbaz), t.text(rec, cbsig)) {
+            let azimuth = t.number(line, b, "back_azimuth_deg")?;
+            let sig = t.number(line, bs, "sigma_back_azimuth_deg")?;
+            if sig <= 0.0 {
+                return Err(t.err(line, "sigma_back_azimuth_deg", format!("{sig} must be > 0")));
+            }
+            sp.back_azimuth = Some(crate::picks::BackAzimuthObs::from_sigma_deg(azimuth, sig));
         }
         out.push(Picks {
             event_id: format!(
