@@ -268,6 +268,8 @@ pub fn stage_pick(
             let picker = &cfg.pipeline().picker;
             let mut args = crate::cli::pick::PickArgs::with_defaults(data.mseed.clone(), cfg.locate.run.station.clone(), file.clone(), model);
             (args.detection_threshold, args.p_threshold, args.s_threshold) = (picker.detection_threshold, picker.p_threshold, picker.s_threshold);
+            // P polarisation back-azimuths only when the likelihood uses them
+            args.back_azimuth = cfg.locate.likelihood.back_azimuth;
             args.run_on(records, &McDropoutArgs::default()).context("EQTransformer picking")?;
             let mut events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
             let err = picker.error_s;
