@@ -43,4 +43,4 @@ pub mod transform;
 
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
-pub use sampler::{chain_seed, check_init, run_chains, Sampler, SamplerError};
+pub use sampler::{chain_seed, check_init, run_chains, run_chains_with, Sampler, SamplerError};

@@ -71,9 +71,21 @@ pub fn run_chains(
     inits: &[Vec<f64>],
     seed: u64,
 ) -> Result<Vec<Draws>, SamplerError> {
+    run_chains_with(|_| sampler, density, inits, seed)
+}
+
+/// [`run_chains`] with the sampler of chain `i` given by `sampler_of(i)`
+/// (for example one configuration per mode region); chain `i` still uses
+/// `chain_seed(seed, i)`.
+pub fn run_chains_with<'s>(
+    sampler_of: impl (Fn(usize) -> &'s dyn Sampler) + Sync,
+    density: &dyn GradLogDensity,
+    inits: &[Vec<f64>],
+    seed: u64,
+) -> Result<Vec<Draws>, SamplerError> {
     inits
         .par_iter()
         .enumerate()
-        .map(|(i, x0)| sampler.sample(density, x0, chain_seed(seed, i)))
+        .map(|(i, x0)| sampler_of(i).sample(density, x0, chain_seed(seed, i)))
         .collect()
 }
