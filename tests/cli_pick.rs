@@ -159,7 +159,6 @@ fn pick_back_azimuth_columns_match_the_synthetic_truth_and_reach_locate() {
     for ev in &events {
         let sp = &ev.stations[0];
         assert_eq!(sp.p.is_some(), sp.back_azimuth.is_some(), "{}: every P pick (and only those) gets a back-azimuth", ev.event_id);
-        let sp = &ev.stations[0];
         let Some(p) = sp.p else { continue };
         let t_p = ev.reference_time + Duration::microseconds((p.time_s * 1e6) as i64);
         let Some(truth) = data.events.iter().find(|e| (e.arrivals[0].p_time - t_p).num_milliseconds().abs() < 500) else {

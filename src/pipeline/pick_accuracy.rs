@@ -39,16 +39,10 @@ impl ErrorStats {
     /// Statistics of `errors` (NaN when empty).
     pub fn of(errors: &[f64]) -> Self {
         let n = errors.len();
-        let mut v = errors.to_vec();
-        v.sort_by(|a, b| a.total_cmp(b));
-        let median_s = match n {
-            0 => f64::NAN,
-            _ if n % 2 == 1 => v[n / 2],
-            _ => 0.5 * (v[n / 2 - 1] + v[n / 2]),
-        };
-        let rms_s = if n == 0 { f64::NAN } else { (v.iter().map(|e| e * e).sum::<f64>() / n as f64).sqrt() };
-        let max_abs_s = v.iter().map(|e| e.abs()).fold(if n == 0 { f64::NAN } else { 0.0 }, f64::max);
-        ErrorStats { n, median_s, rms_s, max_abs_s, within_half_s: v.iter().filter(|e| e.abs() <= 0.5).count() }
+        let median_s = crate::synthetic_region::median(errors);
+        let rms_s = if n == 0 { f64::NAN } else { (errors.iter().map(|e| e * e).sum::<f64>() / n as f64).sqrt() };
+        let max_abs_s = errors.iter().map(|e| e.abs()).fold(if n == 0 { f64::NAN } else { 0.0 }, f64::max);
+        ErrorStats { n, median_s, rms_s, max_abs_s, within_half_s: errors.iter().filter(|e| e.abs() <= 0.5).count() }
     }
 }
 

@@ -416,10 +416,14 @@ pub fn stage_probabilities(cfg: &RunPipelineConfig, plan: WeightsPlan, clusters:
             classify::write_rows(&file, &c.rows)?;
             let probabilities = read_cluster_probabilities(&file)?;
             // Each event's noise probability comes from the row the locate
-            // inputs join it to (the file has one header line, then the rows in order).
+            // inputs join it to: the file holds c.rows, one window each, in order.
             let noise_prob = events
                 .iter()
-                .map(|e| probabilities.window_at(e.first_p_utc()).and_then(|w| c.rows.get((w.line as usize).checked_sub(2)?)).map(|r| r.noise_prob))
+                .map(|e| {
+                    let w = probabilities.window_at(e.first_p_utc())?;
+                    let i = probabilities.windows.iter().position(|x| std::ptr::eq(x, w))?;
+                    c.rows.get(i).map(|r| r.noise_prob)
+                })
                 .collect();
             ProbabilityStage {
                 probabilities,
