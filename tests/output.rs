@@ -217,20 +217,28 @@ fn quakeml_parses_and_holds_the_values() {
     )
     .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    let (v, a) = xml_values(&text);
+    // One origin per mode, the preferred (headline) one first.
+    assert_eq!(text.matches("<origin ").count(), s.modes.len());
+    assert!(!s.modes.is_empty());
+    xml_values(&text); // the whole document is well formed
+    let first_end = text.find("</origin>").unwrap() + "</origin>".len();
+    let first = format!("{}\n    </event>\n  </eventParameters>\n</q:quakeml>\n", &text[..first_end]);
+    let (v, a) = xml_values(&first);
     let o = "quakeml/eventParameters/event/origin";
     let num = |k: &str| v[&format!("{o}/{k}")].parse::<f64>().unwrap();
     let geo = s.geographic.unwrap();
-    assert!((num("latitude/value") - geo.mean_lat_deg).abs() < 1e-9);
-    assert!((num("longitude/value") - geo.mean_lon_deg).abs() < 1e-9);
-    assert!((num("latitude/uncertainty") - s.std_km[1] / KM_PER_DEG_LAT).abs() < 1e-12);
-    assert!((num("depth/value") - 1000.0 * s.mean_km[2]).abs() < 1e-6);
-    assert!((num("depth/uncertainty") - 1000.0 * s.std_km[2]).abs() < 1e-6);
+    let m0 = &s.modes[0];
+    assert_eq!(a[&format!("{o}@publicID")], v["quakeml/eventParameters/event/preferredOriginID"]);
+    assert!((num("latitude/value") - geo.location_lat_deg).abs() < 1e-9);
+    assert!((num("longitude/value") - geo.location_lon_deg).abs() < 1e-9);
+    assert!((num("latitude/uncertainty") - m0.cov_km2[1][1].sqrt() / KM_PER_DEG_LAT).abs() < 1e-12);
+    assert!((num("depth/value") - 1000.0 * s.location_km[2]).abs() < 1e-6);
+    assert!((num("depth/uncertainty") - 1000.0 * m0.cov_km2[2][2].sqrt()).abs() < 1e-6);
     let ot = s.origin_time.as_ref().unwrap();
     let t = chrono::DateTime::parse_from_rfc3339(&v[&format!("{o}/time/value")]).unwrap();
     assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - ot.utc)).abs() < 1e-6);
     assert!((num("time/uncertainty") - ot.sigma_s).abs() < 1e-12);
-    let e = s.ellipsoid(0.68).unwrap();
+    let e = eqnemix::summary::Ellipsoid::from_covariance(&m0.cov_km2, 0.68).unwrap();
     let ce = "originUncertainty/confidenceEllipsoid";
     assert!(
         (num(&format!("{ce}/semiMajorAxisLength")) - 1000.0 * e.axes[0].length_km).abs() < 1e-6
@@ -239,7 +247,7 @@ fn quakeml_parses_and_holds_the_values() {
         (num(&format!("{ce}/semiMinorAxisLength")) - 1000.0 * e.axes[2].length_km).abs() < 1e-6
     );
     assert!((num(&format!("{ce}/majorAxisAzimuth")) - e.axes[0].azimuth_deg).abs() < 1e-9);
-    let el = s.epicentral_ellipse(0.68).unwrap();
+    let el = eqnemix::summary::Ellipse2D::from_covariance(&m0.cov_km2, 0.68).unwrap();
     assert!(
         (num("originUncertainty/maxHorizontalUncertainty") - 1000.0 * el.semi_major_km).abs()
             < 1e-6

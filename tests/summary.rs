@@ -347,3 +347,49 @@ fn bad_inputs_are_typed_errors() {
         Err(SummaryError::BadWeights { chain: 0, .. })
     ));
 }
+
+/// A posterior of two well separated Gaussian clusters (prior only, weights
+/// 0.7/0.3, so the modes' masses, means and peaks are known exactly): the
+/// summary lists both modes, heaviest first, with their masses, means and
+/// covariances within Monte Carlo error, puts the headline location at the
+/// heavier cluster's peak (refined to its mean, where a Gaussian peaks),
+/// never at the overall mean between the clusters, and the MAP at the
+/// higher of the two peaks.
+#[test]
+fn two_modes_are_reported_and_the_headline_is_the_heavier_peak() {
+    let a = ClusterGaussian { id: 0, n_events: 7, mean_km: [-10.0, 0.0, 8.0], cov_km2: [[4.0, 1.0, 0.0], [1.0, 3.0, 0.0], [0.0, 0.0, 2.0]] };
+    // The lighter cluster is sharper: its peak density is higher.
+    let b = ClusterGaussian { id: 1, n_events: 3, mean_km: [12.0, 4.0, 10.0], cov_km2: [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.5]] };
+    let w = [0.7, 0.3];
+    let prior = ClusterPrior::new(&[a.clone(), b.clone()], &w, &PriorOptions::default()).unwrap();
+    let post = LocationPosterior::prior_only(prior.clone(), RegionBox::new([-40.0, -40.0, 0.0], [40.0, 40.0, 40.0])).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut d = Draws::new(3);
+    let n = 40_000;
+    for _ in 0..n {
+        let x = prior.sample(&mut rng);
+        d.push(&x, DrawStats::default());
+    }
+    let s = LocationSummary::from_draws(&post, &[d], &SummaryOptions::default(), None).unwrap();
+    assert_eq!(s.modes.len(), 2, "{:?}", s.modes);
+    for (m, (c, wk)) in s.modes.iter().zip([(&a, w[0]), (&b, w[1])]) {
+        assert_eq!(m.cluster, Some(c.id));
+        assert!((m.mass - wk).abs() < binomial_tol(wk, n), "mass {} vs {wk}", m.mass);
+        for i in 0..3 {
+            let se = (c.cov_km2[i][i] / (wk * n as f64)).sqrt();
+            assert!((m.mean_km[i] - c.mean_km[i]).abs() < 5.0 * se, "mode {:?} mean {i}", m.cluster);
+            assert!((m.cov_km2[i][i] / c.cov_km2[i][i] - 1.0).abs() < 0.1, "mode {:?} var {i}", m.cluster);
+            // The refined peak of a Gaussian is its mean (to the optimiser's precision).
+            assert!((m.highest_density_km[i] - c.mean_km[i]).abs() < 1e-3, "mode {:?} peak {i}: {:?}", m.cluster, m.highest_density_km);
+        }
+    }
+    // Headline: the heavier mode's peak, far from the overall mean.
+    assert_eq!(s.location_km, s.modes[0].highest_density_km);
+    let gap = |p: [f64; 3], q: [f64; 3]| (0..3).map(|i| (p[i] - q[i]).powi(2)).sum::<f64>().sqrt();
+    assert!(gap(s.location_km, a.mean_km) < 1e-3);
+    assert!(gap(s.mean_km, a.mean_km) > 5.0 && gap(s.mean_km, b.mean_km) > 5.0, "the mean lies between the modes");
+    // MAP: the sharper, lighter cluster has the higher peak.
+    assert!(gap(s.map_km, b.mean_km) < 1e-3, "map {:?}", s.map_km);
+    // Cluster probabilities (responsibilities) agree with the mode masses here.
+    assert!((s.cluster_probabilities[0] - s.modes[0].mass).abs() < 0.01);
+}

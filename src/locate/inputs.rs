@@ -19,7 +19,9 @@
 //! `s_time_uncertainty_s`, and `back_azimuth_deg`,
 //! `sigma_back_azimuth_deg` as `eqnemix pick --back-azimuth` writes them:
 //! degrees clockwise from north, station to event, one sigma > 0; a row
-//! with both filled gets a back-azimuth observation). Each row is one event at one station, with id
+//! with both filled gets a back-azimuth observation). Each row is one event at one station, with
+//! the id of its `event_id` column when the file has one (as detection
+//! tables exported from the original's results do), else
 //! `<network>.<station>_<p_arrival_time>`; the pick sigma is the row's time
 //! uncertainty (s) if given, else the configured default. The station
 //! position comes from `station_lat`, `station_lon` (deg) and `station_elv`
@@ -333,6 +335,7 @@ pub fn read_eqtransformer_picks(
 ) -> Result<Vec<Picks>, InputError> {
     let t = Table::read(path)?;
     let cnet = t.col(&["network"]);
+    let cid = t.col(&["event_id"]);
     let csta = t.need(&["station"])?;
     let (clat, clon, celv) = (t.col(&["station_lat"]), t.col(&["station_lon"]), t.col(&["station_elv"]));
     let cp = t.need(&["p_arrival_time"])?;
@@ -399,10 +402,10 @@ pub fn read_eqtransformer_picks(
             sp.back_azimuth = Some(crate::picks::BackAzimuthObs::from_sigma_deg(azimuth, sig));
         }
         out.push(Picks {
-            event_id: format!(
-                "{code}_{}",
-                reference_time.format("%Y%m%dT%H%M%S%.3fZ")
-            ),
+            event_id: match t.text(rec, cid) {
+                Some(id) => id.to_string(),
+                None => format!("{code}_{}", reference_time.format("%Y%m%dT%H%M%S%.3fZ")),
+            },
             reference_time,
             stations: vec![sp],
         });

@@ -1,16 +1,37 @@
 //! One CSV row per event (with a header): times UTC, positions km
 //! (`east, north, depth`), angles deg, lon/lat deg. Missing values are
 //! empty cells; cluster probabilities are joined with `;` in cluster order.
+//!
+//! The first position, `location_*`, is the headline location: the
+//! highest-density point of the heaviest posterior mode (see
+//! [`crate::summary::modes`]). `mode1_mass` is that mode's mass; the
+//! `mode2_*` columns give the second-heaviest mode (its cluster id, or
+//! `background`, its mass and highest-density point; empty when the
+//! posterior has one mode). Every mode is in the event's JSON. The
+//! posterior mean (`mean_*`) can lie between modes; the MAP (`map_*`) is
+//! the highest density over all modes.
 
 use super::{write_text, OutputError};
 use crate::summary::LocationSummary;
 use std::path::Path;
 
 /// Column names, in order.
-pub const HEADER: [&str; 36] = [
+pub const HEADER: [&str; 48] = [
     "event_id",
     "origin_time_utc",
     "origin_time_sigma_s",
+    "location_east_km",
+    "location_north_km",
+    "location_depth_km",
+    "location_lon_deg",
+    "location_lat_deg",
+    "n_modes",
+    "mode1_mass",
+    "mode2_cluster",
+    "mode2_mass",
+    "mode2_east_km",
+    "mode2_north_km",
+    "mode2_depth_km",
     "mean_east_km",
     "mean_north_km",
     "mean_depth_km",
@@ -63,12 +84,25 @@ pub fn record(s: &LocationSummary) -> Vec<String> {
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(k, p)| (k, *p));
     let c = &s.cov_km2;
+    let m2 = s.modes.get(1);
     vec![
         s.event_id.clone(),
         ot.map_or(String::new(), |o| {
             o.utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         }),
         opt(ot.map(|o| o.sigma_s)),
+        format!("{}", s.location_km[0]),
+        format!("{}", s.location_km[1]),
+        format!("{}", s.location_km[2]),
+        opt(geo.map(|g| g.location_lon_deg)),
+        opt(geo.map(|g| g.location_lat_deg)),
+        s.modes.len().to_string(),
+        opt(s.modes.first().map(|m| m.mass)),
+        m2.map_or(String::new(), |m| m.cluster.map_or("background".to_string(), |c| c.to_string())),
+        opt(m2.map(|m| m.mass)),
+        opt(m2.map(|m| m.highest_density_km[0])),
+        opt(m2.map(|m| m.highest_density_km[1])),
+        opt(m2.map(|m| m.highest_density_km[2])),
         format!("{}", s.mean_km[0]),
         format!("{}", s.mean_km[1]),
         format!("{}", s.mean_km[2]),

@@ -18,8 +18,10 @@
 //! END_NLLOC
 //! ```
 //!
-//! The HYPOCENTER is the MAP (NonLinLoc's maximum-likelihood point);
-//! STATISTIC holds the posterior mean and covariance (km, km²) and the 68%
+//! The HYPOCENTER is the headline location, the highest-density point of
+//! the heaviest posterior mode (NonLinLoc's maximum-likelihood point,
+//! taken in the mode holding most of the mass; `Pmax` is the density
+//! there); STATISTIC holds the posterior mean and covariance (km, km²) and the 68%
 //! ellipsoid (χ², 3 dof): axis 1 the minor axis, axis 2 the intermediate,
 //! `Len3` the major axis (semi-axis lengths, km; `Dip` positive down). The
 //! horizontal uncertainties are the 68% epicentral ellipse (χ², 2 dof);
@@ -47,13 +49,13 @@ pub fn to_hyp_string(s: &LocationSummary) -> Result<String, OutputError> {
 
 /// The `.hyp` text of one event located with the stations `stations_km`
 /// (`[east, north, depth]`, km, the summary's frame; those with a used
-/// pick): `Gap` and `Dist` are computed at the MAP epicentre (the
+/// pick): `Gap` and `Dist` are computed at the headline epicentre (the
 /// HYPOCENTER line) by [`station_geometry`](super::station_geometry).
 pub fn to_hyp_string_with_stations(
     s: &LocationSummary,
     stations_km: &[[f64; 3]],
 ) -> Result<String, OutputError> {
-    hyp_text(s, super::station_geometry([s.map_km[0], s.map_km[1]], stations_km))
+    hyp_text(s, super::station_geometry([s.location_km[0], s.location_km[1]], stations_km))
 }
 
 fn hyp_text(s: &LocationSummary, geometry: Option<StationGeometry>) -> Result<String, OutputError> {
@@ -78,7 +80,7 @@ fn hyp_text(s: &LocationSummary, geometry: Option<StationGeometry>) -> Result<St
     let _ = writeln!(
         o,
         "HYPOCENTER  x {:.6} y {:.6} z {:.6}  OT {:.6}  ix -1 iy -1 iz -1",
-        s.map_km[0], s.map_km[1], s.map_km[2], sec
+        s.location_km[0], s.location_km[1], s.location_km[2], sec
     );
     let _ = writeln!(
         o,
@@ -89,14 +91,14 @@ fn hyp_text(s: &LocationSummary, geometry: Option<StationGeometry>) -> Result<St
         t.hour(),
         t.minute(),
         sec,
-        geo.map_lat_deg,
-        geo.map_lon_deg,
-        s.map_km[2]
+        geo.location_lat_deg,
+        geo.location_lon_deg,
+        s.location_km[2]
     );
     let _ = writeln!(
         o,
         "QUALITY  Pmax {:e} MFmin -1 MFmax -1 RMS {:.6} Nphs {} Gap {gap} Dist {dist} Mamp -9.9 0 Mdur -9.9 0",
-        s.map_log_density.exp(),
+        s.modes.first().map_or(s.map_log_density, |m| m.log_density).exp(),
         s.rms_residual_s.unwrap_or(-1.0),
         s.n_arrivals
     );

@@ -1,16 +1,22 @@
 //! QuakeML 1.2 (BED) events: one `event` per located event with one
-//! `origin`: time, latitude/longitude (deg), depth (m, QuakeML's unit),
-//! each with its standard deviation; an `originUncertainty` with the 68%
-//! epicentral ellipse (m) and the 68% confidence ellipsoid (m, deg); and
-//! the RMS residual and phase counts in `quality`. The posterior
+//! `origin` per posterior mode (see [`crate::summary::modes`]): the
+//! preferred origin is the headline location, the highest-density point of
+//! the heaviest mode, and each lighter mode listed in the summary adds an
+//! origin `<event id>/mode<i>` at its own highest-density point. Each origin
+//! has a time, latitude/longitude (deg), depth (m, QuakeML's unit), each with its
+//! standard deviation; an `originUncertainty` with the 68% epicentral
+//! ellipse (m) and the 68% confidence ellipsoid (m, deg); and the RMS
+//! residual and phase counts in `quality`. The posterior
 //! probabilities of the clusters go in a comment.
 //!
 //! The XML is built by hand (the structure is small and fixed); every text
 //! and attribute value coming from data goes through `quick_xml::escape`.
-//! The origin is the posterior mean; the MAP is given in a comment.
+//! Each origin's uncertainties come from its own mode's covariance (a
+//! covariance over several modes would describe the space between them);
+//! the posterior mean and the mode masses are given in comments.
 
 use super::{origin_parts, write_text, OutputError, KM_PER_DEG_LAT};
-use crate::summary::LocationSummary;
+use crate::summary::{Ellipse2D, Ellipsoid, LocationSummary};
 use quick_xml::escape::escape;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -33,31 +39,34 @@ impl Default for QuakeMlOptions {
     }
 }
 
-fn event_xml(
-    o: &mut String,
-    s: &LocationSummary,
-    opts: &QuakeMlOptions,
-) -> Result<(), OutputError> {
+/// One `origin` element: what differs between the origins of one event.
+struct OriginXml<'a> {
+    /// Resource id suffix (`<event id>` or `<event id>/mode<i>`).
+    id: String,
+    lat_deg: f64,
+    lon_deg: f64,
+    depth_km: f64,
+    /// Covariance the uncertainties come from (km²).
+    cov_km2: &'a [[f64; 3]; 3],
+    comment: String,
+}
+
+/// Append one `origin` element (uncertainties from its covariance: the
+/// coordinates' sd, the 68% epicentral ellipse and confidence ellipsoid).
+fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &QuakeMlOptions, now: &str) -> Result<(), OutputError> {
     let parts = origin_parts(s, "QuakeML")?;
-    let (ot, geo, ell, el2) = (parts.ot, parts.geo, &parts.ellipsoid, &parts.ellipse);
+    let ot = parts.ot;
+    let not_psd = || OutputError::Missing { event: s.event_id.clone(), format: "QuakeML", what: "a positive semi-definite covariance" };
+    let ell = Ellipsoid::from_covariance(origin.cov_km2, 0.68).ok_or_else(not_psd)?;
+    let el2 = Ellipse2D::from_covariance(origin.cov_km2, 0.68).ok_or_else(not_psd)?;
+    let sd = [0, 1, 2].map(|a| origin.cov_km2[a][a].max(0.0).sqrt());
     let auth = escape(opts.authority.as_str());
-    let id = escape(s.event_id.as_str());
-    let lat_unc = s.std_km[1] / KM_PER_DEG_LAT;
-    let lon_unc = s.std_km[0] / (KM_PER_DEG_LAT * geo.mean_lat_deg.to_radians().cos().max(1e-6));
-    let cp = s
-        .cluster_probabilities
-        .iter()
-        .enumerate()
-        .map(|(k, p)| format!("{k}:{p:.6}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let id = escape(origin.id.as_str());
+    let lat_unc = sd[1] / KM_PER_DEG_LAT;
+    let lon_unc = sd[0] / (KM_PER_DEG_LAT * origin.lat_deg.to_radians().cos().max(1e-6));
     let _ = write!(
         o,
-        r#"    <event publicID="smi:{auth}/event/{id}">
-      <preferredOriginID>smi:{auth}/origin/{id}</preferredOriginID>
-      <type>earthquake</type>
-      <origin publicID="smi:{auth}/origin/{id}">
+        r#"      <origin publicID="smi:{auth}/origin/{id}">
         <time>
           <value>{time}</value>
           <uncertainty>{tu}</uncertainty>
@@ -82,10 +91,10 @@ fn event_xml(
 "#,
         time = ot.utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         tu = ot.sigma_s,
-        lat = geo.mean_lat_deg,
-        lon = geo.mean_lon_deg,
-        depth_m = s.mean_km[2] * 1000.0,
-        depth_unc_m = s.std_km[2] * 1000.0,
+        lat = origin.lat_deg,
+        lon = origin.lon_deg,
+        depth_m = origin.depth_km * 1000.0,
+        depth_unc_m = sd[2] * 1000.0,
         nph = s.n_arrivals,
     );
     if let Some(rms) = s.rms_residual_s {
@@ -119,7 +128,6 @@ fn event_xml(
           <creationTime>{now}</creationTime>
         </creationInfo>
       </origin>
-    </event>
 "#,
         hmaj = el2.semi_major_km * 1000.0,
         hmin = el2.semi_minor_km * 1000.0,
@@ -130,15 +138,72 @@ fn event_xml(
         pl = ell.axes[0].plunge_deg,
         az = ell.axes[0].azimuth_deg,
         ro = ell.major_rotation_deg,
-        comment = escape(
-            format!(
-                "origin = posterior mean; MAP lat {:.6} lon {:.6} depth {:.3} km; cluster probabilities {cp}; background {:.6}",
-                geo.map_lat_deg, geo.map_lon_deg, s.map_km[2], s.background_probability
-            )
-            .as_str()
-        ),
+        comment = escape(origin.comment.as_str()),
         agency = escape(opts.agency_id.as_str()),
     );
+    Ok(())
+}
+
+fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Result<(), OutputError> {
+    let parts = origin_parts(s, "QuakeML")?;
+    let geo = parts.geo;
+    let auth = escape(opts.authority.as_str());
+    let id = escape(s.event_id.as_str());
+    let cp = s
+        .cluster_probabilities
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("{k}:{p:.6}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let _ = write!(
+        o,
+        "    <event publicID=\"smi:{auth}/event/{id}\">\n      <preferredOriginID>smi:{auth}/origin/{id}</preferredOriginID>\n      <type>earthquake</type>\n"
+    );
+    let name = |c: Option<usize>| c.map_or("the background".to_string(), |c| format!("cluster {c}"));
+    let mode_of = |m: &crate::summary::PosteriorMode| format!("{}, mass {:.4}", name(m.cluster), m.mass);
+    let headline = s.modes.first();
+    origin_xml(
+        o,
+        s,
+        &OriginXml {
+            id: s.event_id.clone(),
+            lat_deg: geo.location_lat_deg,
+            lon_deg: geo.location_lon_deg,
+            depth_km: s.location_km[2],
+            cov_km2: headline.map_or(&s.cov_km2, |m| &m.cov_km2),
+            comment: format!(
+                "origin = highest-density point of the heaviest posterior mode ({}; uncertainties from that mode); {} mode(s); posterior mean lat {:.6} lon {:.6} depth {:.3} km; cluster probabilities {cp}; background {:.6}",
+                headline.map_or("one mode".to_string(), mode_of),
+                s.modes.len().max(1),
+                geo.mean_lat_deg,
+                geo.mean_lon_deg,
+                s.mean_km[2],
+                s.background_probability
+            ),
+        },
+        opts,
+        &now,
+    )?;
+    for (i, m) in s.modes.iter().enumerate().skip(1) {
+        let Some([lon, lat]) = m.lon_lat_deg else { continue };
+        origin_xml(
+            o,
+            s,
+            &OriginXml {
+                id: format!("{}/mode{i}", s.event_id),
+                lat_deg: lat,
+                lon_deg: lon,
+                depth_km: m.highest_density_km[2],
+                cov_km2: &m.cov_km2,
+                comment: format!("posterior mode {i} ({}): its highest-density point, uncertainties from the mode", mode_of(m)),
+            },
+            opts,
+            &now,
+        )?;
+    }
+    o.push_str("    </event>\n");
     Ok(())
 }
 

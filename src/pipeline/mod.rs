@@ -219,7 +219,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
                 let row = pick_acc.as_ref()?.events.iter().position(|e| e.detections.contains(&loc.event_id))?;
                 tr.get(row)
             })?;
-            let m = loc.summary.mean_km;
+            let m = loc.summary.location_km;
             let err = ((m[0] - te.km[0]).powi(2) + (m[1] - te.km[1]).powi(2) + (m[2] - te.km[2]).powi(2)).sqrt();
             let density = density.as_ref()?;
             let en = [te.km[0], te.km[1]];
@@ -256,7 +256,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         let s = &loc.summary;
         let d = &loc.diagnostics;
         overview.push(overview_map::OverviewEvent {
-            mean_en_km: [s.mean_km[0], s.mean_km[1]],
+            location_en_km: [s.location_km[0], s.location_km[1]],
             hpd95_segments: density.as_ref().map_or_else(Vec::new, |d| d.outline(0.95)),
             truth_en_km: tc.as_ref().map(|t| [t.true_km[0], t.true_km[1]]),
             untrustworthy: loc.flags.untrustworthy,
@@ -269,9 +269,10 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
             .unwrap_or_default();
         event_reports.push(EventReport {
             event_id: loc.event_id.clone(),
+            location_km: s.location_km,
             mean_km: s.mean_km,
             std_km: s.std_km,
-            lon_lat_deg: s.geographic.as_ref().map(|g| [g.mean_lon_deg, g.mean_lat_deg]),
+            lon_lat_deg: s.geographic.as_ref().map(|g| [g.location_lon_deg, g.location_lat_deg]),
             max_rhat: d.max_rhat,
             min_ess_bulk: d.min_ess_bulk,
             min_ess_tail: d.min_ess_tail,
@@ -291,7 +292,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         locate_events::write_catalog(out, &located, &lc.output.formats)?;
         let ov = out.join("overview_map.png");
         let title = format!("eqnemix: {} located events", located.len());
-        if let Err(e) = overview_map::draw_overview_map(&ov, &title, &overview, &cl.clusters, &stations_km) {
+        if let Err(e) = overview_map::draw_overview_map(&ov, &title, overview_map::OVERVIEW_CAPTION, &overview, &cl.clusters, &stations_km) {
             notes.push(format!("overview map: {e:#}"));
         }
         Ok(((), format!("catalog.csv, catalog.xml, {}", ov.display())))

@@ -1,5 +1,5 @@
-//! The overview map of a run: every located event at its posterior mean
-//! with the outline of its 95% highest-density epicentral region (from a
+//! The overview map of a run: every located event at its headline location
+//! (the highest-density point of its heaviest mode) with the outline of its 95% highest-density epicentral region (from a
 //! smoothed histogram of the draws, [`super::hpd`], so a posterior with two
 //! modes shows two islands, where a covariance ellipse would cover both and
 //! the space between),
@@ -16,12 +16,14 @@ type DrawResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// One event on the overview map.
 pub struct OverviewEvent {
-    /// Posterior mean `[east, north]` (km).
-    pub mean_en_km: [f64; 2],
+    /// Headline epicentre `[east, north]` (km): the highest-density point
+    /// of the heaviest mode.
+    pub location_en_km: [f64; 2],
     /// Outline of the 95% highest-density epicentral region, as segments (km);
     /// see [`super::hpd::EpicentralDensity::outline`].
     pub hpd95_segments: Vec<[(f64, f64); 2]>,
-    /// True epicentre (km), if known.
+    /// Reference epicentre (km), if known: the truth for synthetic data, or
+    /// another program's answer (named in the caption).
     pub truth_en_km: Option<[f64; 2]>,
     /// Flagged untrustworthy by R-hat, ESS or divergences (drawn in grey).
     pub untrustworthy: bool,
@@ -30,10 +32,15 @@ pub struct OverviewEvent {
     pub prior_dominated: bool,
 }
 
-/// Draw the overview map into `path` (PNG).
+/// The caption of a run's overview map ([`draw_overview_map`]).
+pub const OVERVIEW_CAPTION: &str =
+    "headline location and 95% highest-density epicentral region (red; orange: prior-dominated; grey: untrustworthy); x: truth; triangle: station";
+
+/// Draw the overview map into `path` (PNG), with `caption` under it.
 pub fn draw_overview_map(
     path: &Path,
     title: &str,
+    caption: &str,
     events: &[OverviewEvent],
     clusters: &[ClusterGaussian],
     stations: &[(String, [f64; 3])],
@@ -47,7 +54,7 @@ pub fn draw_overview_map(
     let mut pts: Vec<(f64, f64)> = stations.iter().map(|s| (s.1[0], s.1[1])).collect();
     pts.extend(events.iter().flat_map(|e| e.hpd95_segments.iter().flat_map(|s| s.iter().copied())));
     pts.extend(cl_rings.iter().flatten().flatten().copied());
-    pts.extend(events.iter().map(|e| (e.mean_en_km[0], e.mean_en_km[1])));
+    pts.extend(events.iter().map(|e| (e.location_en_km[0], e.location_en_km[1])));
     pts.extend(events.iter().filter_map(|e| e.truth_en_km.map(|t| (t[0], t[1]))));
     let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for (x, y) in &pts {
@@ -92,11 +99,11 @@ pub fn draw_overview_map(
                 (false, false) => RGBColor(200, 30, 30),
             };
             chart.draw_series(e.hpd95_segments.iter().map(|s| PathElement::new(vec![s[0], s[1]], col.stroke_width(2))))?;
-            chart.draw_series(std::iter::once(Circle::new((e.mean_en_km[0], e.mean_en_km[1]), 4, col.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new((e.location_en_km[0], e.location_en_km[1]), 4, col.filled())))?;
             if let Some(t) = e.truth_en_km {
                 chart.draw_series(std::iter::once(Cross::new((t[0], t[1]), 5, BLACK.stroke_width(2))))?;
                 chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(t[0], t[1]), (e.mean_en_km[0], e.mean_en_km[1])],
+                    vec![(t[0], t[1]), (e.location_en_km[0], e.location_en_km[1])],
                     BLACK.mix(0.4),
                 )))?;
             }
@@ -112,7 +119,7 @@ pub fn draw_overview_map(
             .position(SeriesLabelPosition::UpperRight)
             .draw()?;
         root.draw(&Text::new(
-            "posterior mean and 95% highest-density epicentral region (red; orange: prior-dominated; grey: untrustworthy); x: truth; triangle: station",
+            caption,
             (20, 880),
             ("sans-serif", 14),
         ))?;

@@ -41,11 +41,14 @@ pub struct TruthComparison {
 pub struct EventReport {
     /// Event id.
     pub event_id: String,
+    /// Headline location `[east, north, depth]` (km): the highest-density
+    /// point of the heaviest mode.
+    pub location_km: [f64; 3],
     /// Posterior mean `[east, north, depth]` (km).
     pub mean_km: [f64; 3],
     /// Posterior standard deviations (km).
     pub std_km: [f64; 3],
-    /// Mean longitude/latitude (deg), if the frame is geographic.
+    /// Headline longitude/latitude (deg), if the frame is geographic.
     pub lon_lat_deg: Option<[f64; 2]>,
     /// Largest rank-normalised R-hat over the coordinates.
     pub max_rhat: f64,
@@ -222,7 +225,7 @@ impl RunReport {
         }
         let _ = writeln!(
             s,
-            "\n## Events\n\n| event | east (km) | north (km) | depth (km) | sd E/N/Z (km) | prior weights | p(noise) | max R-hat | min ESS bulk/tail | div. | info gain (nats) | time (s) | flags | truth error (km) | in 95% |\n|---|---:|---:|---:|---|---|---:|---:|---|---:|---:|---:|---|---:|---|"
+            "\n## Events\n\nPositions are each event's headline location (the highest-density point of its heaviest posterior mode); the truth error is measured from it.\n\n| event | east (km) | north (km) | depth (km) | sd E/N/Z (km) | prior weights | p(noise) | max R-hat | min ESS bulk/tail | div. | info gain (nats) | time (s) | flags | truth error (km) | in 95% |\n|---|---:|---:|---:|---|---|---:|---:|---|---:|---:|---:|---|---:|---|"
         );
         for e in &self.events {
             let flags = if e.reasons.is_empty() { "-".to_string() } else { e.reasons.join("; ") };
@@ -234,9 +237,9 @@ impl RunReport {
                 s,
                 "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {} | {} | {:.3} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
                 e.event_id,
-                e.mean_km[0],
-                e.mean_km[1],
-                e.mean_km[2],
+                e.location_km[0],
+                e.location_km[1],
+                e.location_km[2],
                 e.std_km[0],
                 e.std_km[1],
                 e.std_km[2],

@@ -5,9 +5,10 @@
 
 use super::ellipsoid::{Ellipse2D, Ellipsoid};
 use super::hdi::hdi_levels;
+use super::modes::{find_modes, weighted_moments, PosteriorMode};
 use crate::posterior::LocationPosterior;
 use chrono::{DateTime, Utc};
-use eqnemix_samplers::{Draws, GradLogDensity, LogDensity};
+use eqnemix_samplers::{Draws, LogDensity};
 use serde::{Deserialize, Serialize};
 
 /// How to summarise.
@@ -16,7 +17,8 @@ use serde::{Deserialize, Serialize};
 pub struct SummaryOptions {
     /// Probability levels of the ellipsoids, ellipses and HDIs.
     pub levels: Vec<f64>,
-    /// Maximum gradient-ascent steps refining the MAP from the best draw.
+    /// Maximum Nelder-Mead iterations refining each mode's highest-density
+    /// point from its best draw (0: the best draw itself).
     pub map_refine_steps: usize,
     /// At most this many draws (evenly thinned) are used for the origin-time
     /// and cluster-probability averages, which evaluate the model per draw.
@@ -27,7 +29,7 @@ impl Default for SummaryOptions {
     fn default() -> Self {
         SummaryOptions {
             levels: vec![0.68, 0.90, 0.95],
-            map_refine_steps: 200,
+            map_refine_steps: 400,
             max_draws_for_averages: 20_000,
         }
     }
@@ -82,9 +84,15 @@ pub struct OriginTimeEstimate {
     pub sigma_s: f64,
 }
 
-/// Geographic position of the mean and MAP epicentres.
+/// Geographic position of the headline, mean and MAP epicentres.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Geographic {
+    /// Longitude of the headline location (deg).
+    #[serde(default)]
+    pub location_lon_deg: f64,
+    /// Latitude of the headline location (deg).
+    #[serde(default)]
+    pub location_lat_deg: f64,
     /// Longitude of the mean (deg).
     pub mean_lon_deg: f64,
     /// Latitude of the mean (deg).
@@ -113,7 +121,18 @@ pub struct LocationSummary {
     pub std_km: [f64; 3],
     /// Posterior covariance (km²).
     pub cov_km2: [[f64; 3]; 3],
-    /// Maximum a posteriori hypocentre (km): best draw refined by gradient ascent.
+    /// Headline location `[east, north, depth]` (km): the highest-density
+    /// point of the heaviest mode ([`super::modes`]), never a point between
+    /// modes. This is what catalogs, `.hyp` files, QuakeML's preferred
+    /// origin and the maps report.
+    #[serde(default)]
+    pub location_km: [f64; 3],
+    /// The posterior's modes (mode regions of the prior), heaviest first
+    /// ([`super::modes`]).
+    #[serde(default)]
+    pub modes: Vec<PosteriorMode>,
+    /// Maximum a posteriori hypocentre (km): the highest of the modes'
+    /// highest-density points (it can lie in a lighter but sharper mode).
     pub map_km: [f64; 3],
     /// Log posterior density at the MAP (unnormalised).
     pub map_log_density: f64,
@@ -129,7 +148,8 @@ pub struct LocationSummary {
     pub background_probability: f64,
     /// Origin time, when there are picks.
     pub origin_time: Option<OriginTimeEstimate>,
-    /// RMS time residual at the MAP with its optimal origin time (s).
+    /// RMS time residual at the headline location with its optimal origin
+    /// time (s).
     pub rms_residual_s: Option<f64>,
     /// Number of P and S picks.
     pub n_arrivals: usize,
@@ -194,50 +214,6 @@ fn flatten(chains: &[Draws]) -> Result<(Vec<&[f64]>, Vec<f64>), SummaryError> {
     Ok((xs, ws))
 }
 
-/// Refine `x0` by gradient ascent on `posterior` with an adaptive step
-/// (km): a step along the normalised gradient is taken only if it raises
-/// the log density, then grown ×1.5; otherwise halved. Never returns a
-/// point worse than `x0`. Returns the point and its log density.
-pub fn refine_map(posterior: &LocationPosterior, x0: &[f64], max_steps: usize) -> (Vec<f64>, f64) {
-    let d = x0.len();
-    let mut x = x0.to_vec();
-    let mut g = vec![0.0; d];
-    let mut lp = posterior.log_density_and_gradient(&x, &mut g);
-    if !lp.is_finite() {
-        return (x, lp);
-    }
-    let mut step = 0.1
-        * posterior
-            .region()
-            .sides_km()
-            .iter()
-            .cloned()
-            .fold(f64::INFINITY, f64::min)
-            .max(1e-3);
-    step = step.min(1.0);
-    let mut trial = vec![0.0; d];
-    let mut gt = vec![0.0; d];
-    for _ in 0..max_steps {
-        let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm == 0.0 || step < 1e-7 {
-            break;
-        }
-        for i in 0..d {
-            trial[i] = x[i] + step * g[i] / norm;
-        }
-        let lt = posterior.log_density_and_gradient(&trial, &mut gt);
-        if lt > lp {
-            x.copy_from_slice(&trial);
-            g.copy_from_slice(&gt);
-            lp = lt;
-            step *= 1.5;
-        } else {
-            step *= 0.5;
-        }
-    }
-    (x, lp)
-}
-
 impl LocationSummary {
     /// Summarise the draws of one or more chains of `posterior` (each
     /// chain's draws may carry importance weights; chains count equally
@@ -266,30 +242,22 @@ impl LocationSummary {
         let weights_ess = 1.0 / sw2;
 
         // Mean and covariance (weights sum to 1).
-        let mut mean = [0.0; 3];
-        for (x, w) in xs.iter().zip(&ws) {
-            for a in 0..3 {
-                mean[a] += w * x[a];
-            }
-        }
-        let mut cov = [[0.0; 3]; 3];
-        for (x, w) in xs.iter().zip(&ws) {
-            for a in 0..3 {
-                for b in 0..3 {
-                    cov[a][b] += w * (x[a] - mean[a]) * (x[b] - mean[b]);
-                }
-            }
-        }
+        let (mean, cov, _) = weighted_moments(&xs, &ws, 0..n).ok_or(SummaryError::NoDraws)?;
         let std = [0, 1, 2].map(|a| cov[a][a].sqrt());
 
-        // MAP: the best draw (by the posterior itself), refined.
-        let (best, _) = xs
-            .iter()
-            .map(|x| (x, posterior.log_density(x)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .expect("draws");
-        let (map, map_lp) = refine_map(posterior, best, options.map_refine_steps);
-        let map_km = [map[0], map[1], map[2]];
+        // Modes, each with its highest-density point; the headline is the
+        // heaviest mode's, the MAP the highest of them.
+        let lps: Vec<f64> = xs.iter().map(|x| posterior.log_density(x)).collect();
+        let mut modes = find_modes(posterior, &xs, &ws, &lps, options.map_refine_steps as u64);
+        if let Some(f) = to_lonlat {
+            for m in &mut modes {
+                let (lon, lat) = f(m.highest_density_km[0], m.highest_density_km[1]);
+                m.lon_lat_deg = Some([lon, lat]);
+            }
+        }
+        let location_km = modes[0].highest_density_km;
+        let top = modes.iter().max_by(|a, b| a.log_density.total_cmp(&b.log_density)).expect("at least one mode");
+        let (map_km, map_lp) = (top.highest_density_km, top.log_density);
 
         let ellipsoids = options
             .levels
@@ -362,9 +330,12 @@ impl LocationSummary {
             }
         });
         let geographic = to_lonlat.map(|f| {
+            let (location_lon_deg, location_lat_deg) = f(location_km[0], location_km[1]);
             let (mean_lon_deg, mean_lat_deg) = f(mean[0], mean[1]);
             let (map_lon_deg, map_lat_deg) = f(map_km[0], map_km[1]);
             Geographic {
+                location_lon_deg,
+                location_lat_deg,
                 mean_lon_deg,
                 mean_lat_deg,
                 map_lon_deg,
@@ -379,6 +350,8 @@ impl LocationSummary {
             mean_km: mean,
             std_km: std,
             cov_km2: cov,
+            location_km,
+            modes,
             map_km,
             map_log_density: map_lp,
             ellipsoids,
@@ -387,7 +360,7 @@ impl LocationSummary {
             cluster_probabilities: cp,
             background_probability: bp,
             origin_time,
-            rms_residual_s: posterior.rms_residual_at(map_km),
+            rms_residual_s: posterior.rms_residual_at(location_km),
             n_arrivals: posterior.n_arrivals(),
             geographic,
         })
