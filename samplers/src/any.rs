@@ -15,6 +15,7 @@
 
 use crate::advi::AdviConfig;
 use crate::hmc::HmcConfig;
+use crate::importance::ImportanceConfig;
 use crate::metropolis::MetropolisConfig;
 use crate::nuts::NutsConfig;
 use crate::octree::OctreeConfig;
@@ -24,7 +25,7 @@ use crate::Sampler;
 use serde::{Deserialize, Serialize};
 
 /// Any sampler's configuration, tagged by `kind` (`metropolis`, `hmc`,
-/// `nuts`, `advi`, `smc`, `octree`, `tempering`); the other keys are that sampler's
+/// `nuts`, `advi`, `smc`, `octree`, `tempering`, `importance`); the other keys are that sampler's
 /// settings, each with its documented default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -43,6 +44,8 @@ pub enum SamplerConfig {
     Octree(OctreeConfig),
     /// Parallel tempering (replica exchange); draws of the cold chain.
     Tempering(TemperingConfig),
+    /// Adaptive importance sampling (weighted draws, Pareto k̂).
+    Importance(ImportanceConfig),
 }
 
 impl Default for SamplerConfig {
@@ -62,6 +65,7 @@ impl SamplerConfig {
             SamplerConfig::Smc(c) => Box::new(c.clone()),
             SamplerConfig::Octree(c) => Box::new(c.clone()),
             SamplerConfig::Tempering(c) => Box::new(c.clone()),
+            SamplerConfig::Importance(c) => Box::new(c.clone()),
         }
     }
 
@@ -75,6 +79,7 @@ impl SamplerConfig {
             SamplerConfig::Smc(_) => "smc",
             SamplerConfig::Octree(_) => "octree",
             SamplerConfig::Tempering(_) => "tempering",
+            SamplerConfig::Importance(_) => "importance",
         }
     }
 
@@ -87,7 +92,7 @@ impl SamplerConfig {
             SamplerConfig::Hmc(c) => Some(c.n_draws),
             SamplerConfig::Nuts(c) => Some(c.n_draws),
             SamplerConfig::Tempering(c) => Some(c.n_draws),
-            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) => None,
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) | SamplerConfig::Importance(_) => None,
         }
     }
 
@@ -106,17 +111,18 @@ impl SamplerConfig {
             SamplerConfig::Hmc(c) => c.n_draws = n,
             SamplerConfig::Nuts(c) => c.n_draws = n,
             SamplerConfig::Tempering(c) => c.n_draws = n,
-            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) => {}
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) | SamplerConfig::Importance(_) => {}
         }
         c
     }
 
     /// Whether the sampler returns one population per run (SMC, oct-tree,
-    /// ADVI draws) rather than a Markov chain: run it once, not per chain.
+    /// ADVI draws, importance sampling) rather than a Markov chain: run it
+    /// once, not per chain.
     pub fn is_population(&self) -> bool {
         matches!(
             self,
-            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_)
+            SamplerConfig::Advi(_) | SamplerConfig::Smc(_) | SamplerConfig::Octree(_) | SamplerConfig::Importance(_)
         )
     }
 }

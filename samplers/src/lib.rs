@@ -33,6 +33,7 @@ pub mod diagnostics;
 pub mod draws;
 pub mod octree;
 pub mod hmc;
+pub mod importance;
 pub mod metropolis;
 pub mod nuts;
 pub mod sampler;

@@ -257,6 +257,11 @@ pub struct DiagnosticsConfig {
     pub min_information_gain_nats: f64,
     /// Prior draws used to estimate the evidence in the information gain.
     pub n_prior_draws: usize,
+    /// Untrustworthy when the Pareto k̂ of importance weights (importance
+    /// sampling, ADVI's draws against the posterior) exceeds this: 0.7,
+    /// above which an importance estimate is unreliable (Vehtari et al.
+    /// 2024).
+    pub max_pareto_k: f64,
 }
 
 impl Default for DiagnosticsConfig {
@@ -267,6 +272,7 @@ impl Default for DiagnosticsConfig {
             max_divergent_fraction: 0.01,
             min_information_gain_nats: 1.0,
             n_prior_draws: 4000,
+            max_pareto_k: 0.7,
         }
     }
 }
@@ -569,6 +575,18 @@ fn validate_sampler(s: &SamplerConfig) -> Result<(), ConfigError> {
         SamplerConfig::Tempering(c) => {
             pos("n_draws", c.n_draws)?;
             pos("n_temps", c.n_temps)?;
+        }
+        SamplerConfig::Importance(c) => {
+            posf("target_ess", c.target_ess)?;
+            pos("batch", c.batch)?;
+            pos("max_draws", c.max_draws)?;
+            if c.max_draws < c.batch {
+                return Err(invalid("sampler.max_draws", format!("must be >= batch ({})", c.batch)));
+            }
+            if !(c.defensive > 0.0 && c.defensive <= 1.0) {
+                return Err(invalid("sampler.defensive", format!("must be in (0, 1] (is {})", c.defensive)));
+            }
+            posf("scale", c.scale)?;
         }
     }
     Ok(())

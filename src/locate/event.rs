@@ -88,7 +88,10 @@
 use crate::config::DiagnosticsConfig;
 use crate::geo::LocalProjection;
 use crate::posterior::LocationPosterior;
+use crate::summary::modes::region_label;
 use crate::summary::{LocationSummary, SummaryError, SummaryOptions};
+use super::prior_proposal::PriorProposal;
+use eqnemix_samplers::importance::ImportanceReport;
 use eqnemix_samplers::any::SamplerConfig;
 use eqnemix_samplers::diagnostics::{nan_aware_max, Summary};
 use eqnemix_samplers::smc::{kish_ess, normalise_log_weights, resample, Reference, Resampling, SmcConfig};
@@ -301,6 +304,10 @@ pub struct RunDiagnostics {
     /// The pilot of a Markov run (`None` for population samplers).
     #[serde(default)]
     pub pilot: Option<PilotMasses>,
+    /// The importance sampler's report: the stage of its draws, their Kish
+    /// ESS and Pareto k̂ (`None` for other samplers).
+    #[serde(default)]
+    pub importance: Option<ImportanceReport>,
 }
 
 /// The flags of a location (rules in the module doc).
@@ -413,6 +420,18 @@ pub fn locate_event(
             let d = c.sample(posterior, &support, chain_seed(options.seed, 0)).map_err(sampler_err)?;
             Sampled::population(d, names)
         }
+        SamplerConfig::Importance(c) => {
+            let base = PriorProposal::new(posterior, chain_seed(options.seed, usize::MAX - 6))
+                .ok_or_else(|| LocateError::NoSupport { event: event.clone() })?;
+            let prior = posterior.prior();
+            let label = |x: &[f64]| region_label(prior, x);
+            let (d, report) = c
+                .run(posterior, &base, &label, prior.n_clusters() + 1, chain_seed(options.seed, 0))
+                .map_err(sampler_err)?;
+            let mut s = Sampled::population(d, names);
+            s.importance = Some(report);
+            s
+        }
         s if s.is_population() => {
             let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
             let x0 = inside(pilot.starts(pilot.modes[0], 1, options.seed).remove(0));
@@ -485,6 +504,12 @@ pub fn locate_event(
         flags.untrustworthy = true;
         flags.reasons.push(format!("{n_divergent} of {n_total} transitions diverged"));
     }
+    if let Some(r) = &run.importance {
+        if !(r.pareto_k <= rules.max_pareto_k) {
+            flags.untrustworthy = true;
+            flags.reasons.push(format!("Pareto k̂ {:.2} > {} (importance weights)", r.pareto_k, rules.max_pareto_k));
+        }
+    }
     if let Some(lost) = &run.lost_modes {
         flags.untrustworthy = true;
         flags.reasons.push(lost.clone());
@@ -512,6 +537,7 @@ pub fn locate_event(
             modes: run.modes,
             dropped_mass: run.dropped_mass,
             pilot: run.pilot,
+            importance: run.importance,
         },
         summary,
         flags,
@@ -533,7 +559,8 @@ pub fn locate_event(
 /// S-P shell is thick, and a mode between initial cell centres is then
 /// found only by the defensive uniform draws) refined to 200 000 cells (with
 /// 50 000 the weights' Kish ESS on a bimodal S-P event is about 20 of 5000
-/// draws, with 200 000 about 3400).
+/// draws, with 200 000 about 3400); adaptive importance sampling from the
+/// prior with its defaults.
 pub fn every_sampler() -> Vec<SamplerConfig> {
     use eqnemix_samplers::advi::{AdviConfig, AdviFamily};
     vec![
@@ -552,6 +579,7 @@ pub fn every_sampler() -> Vec<SamplerConfig> {
             max_cells: 200_000,
             ..Default::default()
         }),
+        SamplerConfig::Importance(Default::default()),
     ]
 }
 
@@ -575,6 +603,7 @@ struct Sampled {
     dropped_mass: f64,
     lost_modes: Option<String>,
     pilot: Option<PilotMasses>,
+    importance: Option<ImportanceReport>,
 }
 
 impl Sampled {
@@ -604,6 +633,7 @@ impl Sampled {
             dropped_mass: 0.0,
             lost_modes: None,
             pilot: None,
+            importance: None,
         }
     }
 }
@@ -704,12 +734,6 @@ fn log_sum_exp(v: impl IntoIterator<Item = f64> + Clone) -> f64 {
         return m;
     }
     m + v.into_iter().map(|x| (x - m).exp()).sum::<f64>().ln()
-}
-
-/// Region label of `x`: the cluster of largest responsibility, or `K`
-/// (the number of clusters) where the background's share is larger.
-fn region_label(prior: &crate::prior::ClusterPrior, x: &[f64]) -> usize {
-    prior.dominant_cluster([x[0], x[1], x[2]]).unwrap_or(prior.n_clusters())
 }
 
 impl Pilot {
@@ -1006,6 +1030,7 @@ impl Pilot {
             modes,
             dropped_mass: dropped,
             pilot: Some(self.masses()),
+            importance: None,
             lost_modes: (!lost.is_empty()).then(|| format!("no chain stayed in the mode region of {} (its pilot mass is dropped)", lost.join(", "))),
         }
     }

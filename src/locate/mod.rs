@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod event;
 pub mod inputs;
+pub mod prior_proposal;
 
 pub use batch::{Batch, EventFailure};
 pub use event::{

@@ -86,7 +86,7 @@ impl Default for Reference {
 
 /// A reference resolved for one run (mean filled in, sd expanded).
 #[derive(Debug, Clone)]
-enum RefDist {
+pub(crate) enum RefDist {
     Gaussian {
         mean: Vec<f64>,
         sd: Vec<f64>,
@@ -189,6 +189,21 @@ impl RefDist {
                 }
             }
         }
+    }
+}
+
+/// `reference` resolved about `init` (the importance sampler's base
+/// proposal when it runs through [`crate::Sampler`]).
+pub(crate) fn resolve_reference(reference: &Reference, init: &[f64]) -> Result<RefDist, SamplerError> {
+    RefDist::new(reference, init)
+}
+
+impl crate::importance::Proposal for RefDist {
+    fn draw(&self, rng: &mut ChaCha8Rng, x: &mut [f64]) {
+        RefDist::draw(self, rng, x)
+    }
+    fn log_density(&self, x: &[f64]) -> f64 {
+        RefDist::log_density(self, x)
     }
 }
 
