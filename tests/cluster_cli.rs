@@ -280,3 +280,24 @@ fn bad_row_is_reported_with_its_line() {
     let out = eqnemix(&cluster_args(tiny.to_str().unwrap(), dst.to_str().unwrap(), "2", &["--model", "DBSCAN"]));
     assert!(!out.status.success());
 }
+
+/// Issue 16: `--max-iter 0` panicked (index out of bounds in k-means); it is
+/// now a clear error, from the CLI and from the library.
+#[test]
+fn zero_iterations_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("out");
+    let src = sample();
+    let out = eqnemix(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "3", &["--max-iter", "0"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--max-iter") && !err.contains("panicked"), "{err}");
+    assert!(!dst.exists());
+
+    use eqnemix::clustering::kmeans::{kmeans, KMeansConfig, KMeansError};
+    let pts = [[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]];
+    let cfg = KMeansConfig { n_clusters: 2, max_iter: 0, ..Default::default() };
+    assert!(matches!(kmeans(&pts, &cfg), Err(KMeansError::BadIterations { max_iter: 0, .. })));
+    let cfg = KMeansConfig { n_clusters: 2, tol: f64::NAN, ..Default::default() };
+    assert!(matches!(kmeans(&pts, &cfg), Err(KMeansError::BadIterations { .. })));
+}

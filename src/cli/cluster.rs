@@ -160,6 +160,12 @@ impl ClusterArgs {
         if self.n_components == 0 {
             bail!("--n-components must be at least 1");
         }
+        if self.max_iter == 0 {
+            bail!("--max-iter must be at least 1");
+        }
+        if self.n_restarts == 0 {
+            bail!("--n-restarts must be at least 1");
+        }
         let filter = self.filter()?;
         let full = Catalog::from_path(&self.src).context("reading the catalog")?;
         let catalog = full.filtered(&filter);
