@@ -162,11 +162,32 @@ pub fn duration_s(d: TimeDelta) -> f64 {
     d.num_seconds() as f64 + d.subsec_nanos() as f64 * 1e-9
 }
 
-/// `t + offset_s` seconds, rounded to the nanosecond.
-pub fn utc_after(t: DateTime<Utc>, offset_s: f64) -> DateTime<Utc> {
+/// `t + offset_s` seconds, rounded to the nanosecond; `None` when
+/// `offset_s` is not finite or the result is outside chrono's range
+/// (about ±262,000 years).
+pub fn checked_utc_after(t: DateTime<Utc>, offset_s: f64) -> Option<DateTime<Utc>> {
+    if !offset_s.is_finite() {
+        return None;
+    }
     let whole = offset_s.floor();
+    // i64 milliseconds bound TimeDelta; stay well inside it before casting.
+    if whole.abs() > 1e15 {
+        return None;
+    }
     let nanos = ((offset_s - whole) * 1e9).round() as i64;
-    t + TimeDelta::seconds(whole as i64) + TimeDelta::nanoseconds(nanos)
+    t.checked_add_signed(TimeDelta::try_seconds(whole as i64)?)?
+        .checked_add_signed(TimeDelta::nanoseconds(nanos))
+}
+
+/// `t + offset_s` seconds, rounded to the nanosecond. Never panics: an
+/// offset outside chrono's range (or not finite) saturates to the earliest
+/// or latest representable instant; use [`checked_utc_after`] to detect it.
+pub fn utc_after(t: DateTime<Utc>, offset_s: f64) -> DateTime<Utc> {
+    checked_utc_after(t, offset_s).unwrap_or(if offset_s < 0.0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// Errors of picks: invalid values and picks CSV files.

@@ -308,3 +308,101 @@ fn config_example_prints_a_parseable_config() {
     let start = text.lines().find(|l| l.starts_with("start =")).expect("the sample sets [pipeline] start");
     assert!(String::from_utf8_lossy(&o.stdout).contains(start), "no `{start}` in the checked config");
 }
+
+/// `eqnemix locate` with its own cluster file (instead of [`write_clusters`]).
+fn run_with_clusters(inputs: &[PathBuf; 4], clusters: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(clusters)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn assert_clean_failure(o: &std::process::Output, expect: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+}
+
+/// Issue 16: a cluster covariance of 1e40·I panicked (chrono overflow of the
+/// origin time); such a cluster file is now rejected, naming file and cluster.
+#[test]
+fn absurd_cluster_covariance_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let c = |id, m: [f64; 3], v: f64| ClusterGaussian {
+        id,
+        n_events: 30,
+        mean_km: m,
+        cov_km2: [[v, 0.0, 0.0], [0.0, v, 0.0], [0.0, 0.0, v]],
+    };
+    let f = ClustersGaussianFile::new(
+        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0], 9.0), c(1, [-15.0, 25.0, 6.0], 1e40), c(2, [-25.0, -20.0, 10.0], 9.0)],
+    );
+    let clusters = dir.path().join("huge.json");
+    write_json(&clusters, &f).unwrap();
+    let out = dir.path().join("out");
+    let o = run_with_clusters(&inputs, &clusters, &out);
+    assert_clean_failure(&o, &["huge.json", "cluster 1", "cov_km2"]);
+    assert!(!out.exists());
+
+    // The origin-time conversion itself no longer panics.
+    let t = eqnemix::catalog::parse_utc_time("2021-03-04T05:00:00Z").unwrap();
+    assert!(eqnemix::picks::checked_utc_after(t, 1.8e19).is_none());
+    assert!(eqnemix::picks::checked_utc_after(t, f64::NAN).is_none());
+    assert_eq!(eqnemix::picks::utc_after(t, 1e30), chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    assert_eq!(eqnemix::picks::checked_utc_after(t, 1.5), Some(t + chrono::TimeDelta::milliseconds(1500)));
+}
+
+/// Issue 16: a station elevation of 1.8e19 m panicked, a latitude of 100 gave
+/// a NaN error without the file; both are now rejected naming file, line and field.
+#[test]
+fn impossible_station_positions_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    for (table, field) in [
+        ("station,latitude,longitude,elevation_m\nSTA,100,-117.6,0\n", "`latitude`"),
+        ("station,latitude,longitude,elevation_m\nSTA,35.7,-117.6,1.8e19\n", "`elevation_m`"),
+        ("station,latitude,longitude,elevation_m\nSTA,35.7,-400,0\n", "`longitude`"),
+        ("station,east_km,north_km,depth_km\nSTA,0,0,-1.8e16\n", "`depth_km`"),
+    ] {
+        std::fs::write(&inputs[1], table).unwrap();
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["stations.csv:2", field]);
+        assert!(!out.exists());
+    }
+    // EQTransformer rows carry their own station coordinates.
+    let eqt = "file_name,network,station,instrument_type,station_lat,station_lon,station_elv,event_start_time,event_end_time,detection_probability,detection_uncertainty,p_arrival_time,p_probability,p_uncertainty,p_snr,s_arrival_time,s_probability,s_uncertainty,s_snr\n\
+CI.STA,CI,STA,HH,35.7,-117.6,1.8e19,2021-03-04 05:00:03.00,2021-03-04 05:00:20.00,0.9,,2021-03-04 05:00:03.900000,0.8,,12.1,2021-03-04 05:00:06.900000,0.7,,8.0\n";
+    let eqt_path = dir.path().join("eqt.csv");
+    std::fs::write(&eqt_path, eqt).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&eqt_path)
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir.path()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_clean_failure(&o, &["eqt.csv:2", "`station_elv`"]);
+}

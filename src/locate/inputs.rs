@@ -171,6 +171,32 @@ impl Table {
         }
     }
 
+    /// Local position of a station from latitude, longitude and elevation,
+    /// checked by [`crate::geo::check_station_lonlat`]; `names` are the
+    /// file's names of the three fields (for the message).
+    fn station_position(
+        &self,
+        line: u64,
+        projection: &LocalProjection,
+        (lon, lat, elev_m): (f64, f64, f64),
+        names: [&str; 3],
+    ) -> Result<[f64; 3], InputError> {
+        crate::geo::check_station_lonlat(lon, lat, elev_m).map_err(|(field, what)| {
+            let name = match field {
+                "latitude" => names[0],
+                "longitude" => names[1],
+                _ => names[2],
+            };
+            self.err(line, name, what)
+        })?;
+        let p = projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m));
+        if p.iter().all(|v| v.is_finite()) {
+            Ok(p)
+        } else {
+            Err(self.err(line, names[0], format!("position ({lon}, {lat}) does not project to the local frame")))
+        }
+    }
+
     fn time(&self, line: u64, s: &str, name: &str) -> Result<DateTime<Utc>, InputError> {
         parse_utc_time(s).ok_or_else(|| self.err(line, name, format!("`{s}` is not a UTC time")))
     }
@@ -295,11 +321,18 @@ pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Ve
         let line = *line;
         let code = t.required(line, rec, cc, "station")?.to_string();
         let position_km = if let (Some(e), Some(n), Some(z)) = local {
-            [
+            let p = [
                 t.number(line, t.required(line, rec, e, "east_km")?, "east_km")?,
                 t.number(line, t.required(line, rec, n, "north_km")?, "north_km")?,
                 t.number(line, t.required(line, rec, z, "depth_km")?, "depth_km")?,
-            ]
+            ];
+            for (v, name) in p[..2].iter().zip(["east_km", "north_km"]) {
+                if v.abs() > crate::geo::MAX_LOCAL_HORIZONTAL_KM {
+                    return Err(t.err(line, name, format!("{v} km is farther than half the Earth's circumference")));
+                }
+            }
+            crate::geo::check_station_depth_km(p[2]).map_err(|w| t.err(line, "depth_km", w))?;
+            p
         } else {
             let clat = t.need(&["latitude", "lat"])?;
             let clon = t.need(&["longitude", "lon"])?;
@@ -309,7 +342,7 @@ pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Ve
                 Some(s) => t.number(line, s, "elevation_m")?,
                 None => 0.0,
             };
-            projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m))
+            t.station_position(line, projection, (lon, lat, elev_m), ["latitude", "longitude", "elevation_m"])?
         };
         out.push(Station { code, position_km });
     }
@@ -360,7 +393,7 @@ pub fn read_eqtransformer_picks(
                     Some(s) => t.number(line, s, "station_elv")?,
                     None => 0.0,
                 };
-                projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elv))
+                t.station_position(line, projection, (lon, lat, elv), ["station_lat", "station_lon", "station_elv"])?
             }
         };
         let tp = t.text(rec, Some(cp)).map(|s| t.time(line, s, "p_arrival_time")).transpose()?;
