@@ -406,3 +406,46 @@ CI.STA,CI,STA,HH,35.7,-117.6,1.8e19,2021-03-04 05:00:03.00,2021-03-04 05:00:20.0
         .unwrap();
     assert_clean_failure(&o, &["eqt.csv:2", "`station_elv`"]);
 }
+
+/// Issue 16: `eqnemix locate … | head` panicked on the broken pipe. With its
+/// standard output a pipe whose reader is already gone, it now finishes its
+/// files and exits quietly with 141 (128 + SIGPIPE), as Unix tools do.
+#[test]
+fn closed_stdout_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir.path()))
+        .arg("--out")
+        .arg(&out)
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(141), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(out.join("catalog.csv").exists());
+
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["config", "--example"])
+        .stdout(closed())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(141), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}

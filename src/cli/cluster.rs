@@ -201,7 +201,7 @@ impl ClusterArgs {
         };
         let written = write_cluster_outputs(&self.dst, &catalog, &clusters, &opts)?;
 
-        println!(
+        outln!(
             "{} of {} events in {} clusters (origin {:.4}, {:.4}; inertia {:.1} km²; {} Lloyd iterations{})",
             catalog.events.len(),
             full.events.len(),
@@ -212,12 +212,12 @@ impl ClusterArgs {
             clusters.kmeans.n_iter,
             if clusters.kmeans.converged { "" } else { ", NOT converged" },
         );
-        println!(
+        outln!(
             "{:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
             "cluster", "events", "east_km", "north_km", "depth_km", "sd_e", "sd_n", "sd_z"
         );
         for g in &clusters.gaussians {
-            println!(
+            outln!(
                 "{:>7} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>7.2} {:>7.2} {:>7.2}",
                 g.id,
                 g.n_events,
@@ -230,7 +230,7 @@ impl ClusterArgs {
             );
         }
         for p in written {
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display());
         }
         Ok(())
     }

@@ -137,7 +137,7 @@ impl LocateArgs {
         crate::pipeline::locate_events::write_catalog(&out, &located, &cfg.output.formats)?;
         let untrusted = located.iter().filter(|l| l.flags.untrustworthy).count();
         let prior_dom = located.iter().filter(|l| l.flags.prior_dominated).count();
-        println!(
+        outln!(
             "located {} of {} events with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
             located.len(),
             events.len(),
@@ -146,7 +146,7 @@ impl LocateArgs {
             out.display()
         );
         for l in located.iter().filter(|l| !l.flags.reasons.is_empty()) {
-            println!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
+            outln!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
         }
         for (id, why) in &map_failures {
             eprintln!("  map of {id} not drawn: {why}");

@@ -274,7 +274,7 @@ impl PickArgs {
             eqnemix_models::eqtransformer::write_predictions_file(&self.output, &rows).map_err(anyhow::Error::from)
         }
         .with_context(|| format!("writing {}", self.output.display()))?;
-        println!(
+        outln!(
             "{}.{}: {:.1} h of data, {} windows, {} detections -> {}",
             net,
             sta,
