@@ -449,3 +449,38 @@ fn closed_stdout_exits_quietly() {
     assert_eq!(o.status.code(), Some(141), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Issue 16: picks with S before P, or an S-P of 5 hours, were "located" (on
+/// the station, or with an origin in year 6009) with only a flag. Such an
+/// event now fails with its id, station and both pick times; the others are
+/// located.
+#[test]
+fn impossible_s_minus_p_fails_that_event_naming_the_picks() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let picks = std::fs::read_to_string(&inputs[0]).unwrap();
+    let mut lines: Vec<String> = picks.lines().map(String::from).collect();
+    // ev1: P and S swapped (S 3.4 s before P).
+    let (p1, s1) = (lines.iter().position(|l| l.starts_with("ev1,STA,P,")).unwrap(), lines.iter().position(|l| l.starts_with("ev1,STA,S,")).unwrap());
+    let (tp1, ts1) = (lines[p1].split(',').nth(3).unwrap().to_string(), lines[s1].split(',').nth(3).unwrap().to_string());
+    lines[p1] = lines[p1].replace(&tp1, &ts1);
+    lines[s1] = lines[s1].replace(&ts1, &tp1);
+    // ev2: S five hours after P.
+    let s2 = lines.iter().position(|l| l.starts_with("ev2,STA,S,")).unwrap();
+    let ts2 = lines[s2].split(',').nth(3).unwrap().to_string();
+    lines[s2] = lines[s2].replace(&ts2, "2021-03-04T10:03:20.000Z");
+    std::fs::write(&inputs[0], lines.join("\n") + "\n").unwrap();
+
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 of 3 events failed"), "{err}");
+    let line = |id: &str| err.lines().find(|l| l.contains(&format!("failed {id}:"))).unwrap_or_else(|| panic!("{id} not reported:\n{err}")).to_string();
+    let (l1, l2) = (line("ev1"), line("ev2"));
+    assert!(l1.contains("at STA") && l1.contains("S pick must come after the P pick"), "{l1}");
+    assert!(l1.contains(&format!("P {}", &ts1[..19])) && l1.contains(&format!("S {}", &tp1[..19])), "{l1}\n{tp1} {ts1}");
+    assert!(l2.contains("S-P 17994") && l2.contains("2021-03-04T10:03:20.000Z") && l2.contains("outside"), "{l2}");
+    assert!(!out.join("ev1.json").exists() && !out.join("ev2.json").exists());
+    assert_eq!(csv::Reader::from_path(out.join("catalog.csv")).unwrap().records().count(), 1);
+}

@@ -94,6 +94,14 @@ impl Batch<'_> {
             event_id: picks.event_id.clone(),
             reason,
         };
+        // An impossible S-P (S before P, or longer than any source in the
+        // region gives) would still be "located", on the station or the
+        // box's edge; it is a wrong pick instead.
+        if let Some(why) = crate::pipeline::sp_check::s_minus_p_problem(picks, |st| {
+            crate::pipeline::sp_check::s_minus_p_range_s(self.model, st, &self.region)
+        }) {
+            return Err(fail(why));
+        }
         let posterior = self.posterior(picks).map_err(fail)?;
         let c = self.config;
         let options = LocateOptions {
