@@ -484,3 +484,25 @@ fn impossible_s_minus_p_fails_that_event_naming_the_picks() {
     assert!(!out.join("ev1.json").exists() && !out.join("ev2.json").exists());
     assert_eq!(csv::Reader::from_path(out.join("catalog.csv")).unwrap().records().count(), 1);
 }
+
+/// Issue 16: a `noise_prob` of NaN or 2 in the ConvNetQuake probabilities was
+/// accepted; it now fails naming file, line and field.
+#[test]
+fn noise_probability_outside_0_1_names_row_and_field() {
+    let with_noise = |n1: &str, n2: &str| {
+        format!(
+            "start_time,end_time,clusters_prob,noise_prob\n\
+2021-03-04T05:00:00Z,2021-03-04T05:01:00Z,[0.8 0.1 0.1],{n1}\n\
+2021-03-04T05:01:30Z,2021-03-04T05:02:30Z,0.1;0.8;0.1,{n2}\n\
+2021-03-04T05:03:10Z,2021-03-04T05:04:10Z,\"[0.1, 0.1, 0.8]\",0.05\n"
+        )
+    };
+    fails_without_output(&with_noise("0.1", "NaN"), None, &["probs.csv:3", "`noise_prob`", "NaN"]);
+    fails_without_output(&with_noise("2", "0.1"), None, &["probs.csv:2", "`noise_prob`", "[0, 1]"]);
+    fails_without_output(&with_noise("0.1", "x"), None, &["probs.csv:3", "`noise_prob`", "`x`"]);
+    // Valid noise probabilities (and an empty cell) are fine.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), &with_noise("0.1", ""));
+    let o = run(dir.path(), &inputs, &dir.path().join("out"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -8,6 +8,8 @@
 //! the columns `start_time`, `end_time` (UTC, ISO 8601) and `clusters_prob`,
 //! the probability of each cluster in id order, written either as a
 //! bracketed list `"[0.1 0.7 0.2]"` (spaces or commas) or as `0.1;0.7;0.2`.
+//! An optional `noise_prob` column is checked (finite, in `[0, 1]`) but not
+//! used.
 //! An event is joined to the first window (in file order) with
 //! `start_time <= t_P < end_time`, `t_P` its earliest P pick (earliest
 //! pick when no P), as the original joins detections to windows.
@@ -232,6 +234,7 @@ fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
     let cs = t.need(&["start_time"])?;
     let ce = t.need(&["end_time"])?;
     let cp = t.need(&["clusters_prob"])?;
+    let cn = t.col(&["noise_prob"]);
     let mut windows = Vec::with_capacity(t.rows.len());
     for (line, rec) in &t.rows {
         let line = *line;
@@ -250,6 +253,14 @@ fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
             .find(|(_, p)| !(p.is_finite() && (0.0..=1.0).contains(*p)))
         {
             return Err(t.err(line, "clusters_prob", format!("probability of cluster {k} is {p}; must be finite and in [0, 1]")));
+        }
+        // ConvNetQuake's noise probability is not used by the prior, but a
+        // value that is no probability means a damaged file.
+        if let Some(raw) = t.text(rec, cn) {
+            let v: f64 = raw.parse().map_err(|_| t.err(line, "noise_prob", format!("`{raw}` is not a number")))?;
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(t.err(line, "noise_prob", format!("{raw} must be finite and in [0, 1]")));
+            }
         }
         if let Some(first) = windows.first().map(|w: &ProbabilityWindow| w.probabilities.len()) {
             if probabilities.len() != first {
