@@ -157,6 +157,22 @@ impl Picks {
     }
 }
 
+/// Check an identifier (event id, station code) read from a file: no
+/// control characters (U+0000-U+001F, U+007F-U+009F), which no output
+/// format can hold (XML 1.0 forbids most of them outright) and which would
+/// make file names and terminal messages lie. The message shows the id
+/// escaped and the first offending character.
+pub fn check_identifier(id: &str) -> Result<(), String> {
+    match id.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!(
+            "`{}` contains the control character U+{:04X}; identifiers must be printable",
+            id.escape_debug(),
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Seconds in a `chrono` duration, with nanosecond precision.
 pub fn duration_s(d: TimeDelta) -> f64 {
     d.num_seconds() as f64 + d.subsec_nanos() as f64 * 1e-9
@@ -299,6 +315,9 @@ pub fn read_picks_from<R: std::io::Read>(
         };
         let ev = get(Some(c_ev), "event_id")?.to_string();
         let code = get(Some(c_sta), "station")?;
+        for (name, v) in [("event_id", ev.as_str()), ("station", code)] {
+            check_identifier(v).map_err(|what| fmt(line, name, what))?;
+        }
         let station = stations
             .iter()
             .position(|s| s.code == code)

@@ -506,3 +506,44 @@ fn noise_probability_outside_0_1_names_row_and_field() {
     let o = run(dir.path(), &inputs, &dir.path().join("out"));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// `write_inputs`' picks with the event ids replaced by `ids`.
+fn picks_with_ids(dir: &Path, ids: [&str; 3]) -> [PathBuf; 4] {
+    let inputs = write_inputs(dir, GOOD_PROBS);
+    let mut picks = std::fs::read_to_string(&inputs[0]).unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        picks = picks.replace(&format!("\nev{i},"), &format!("\n{id},"));
+    }
+    std::fs::write(&inputs[0], picks).unwrap();
+    inputs
+}
+
+/// Issue 16: an event id holding a NUL wrote invalid XML into the QuakeML.
+/// Control characters in ids are now rejected when the picks are read
+/// (file, line, field), and the QuakeML writer refuses what XML cannot hold.
+#[test]
+fn control_characters_in_ids_are_rejected() {
+    for (bad, code) in [("ev\u{0}1", "U+0000"), ("ev\u{1b}[31m1", "U+001B")] {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = picks_with_ids(dir.path(), ["ev0", bad, "ev2"]);
+        let out = dir.path().join("out");
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["picks.csv:5", "`event_id`", code]);
+        assert!(!out.exists());
+    }
+
+    // The writer itself, given such an id through the API.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    assert!(run(dir.path(), &inputs, &out).status.success());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("ev0.json")).unwrap()).unwrap();
+    let mut s: eqnemix::summary::LocationSummary = serde_json::from_value(json["summary"].clone()).unwrap();
+    let opts = eqnemix::output::quakeml::QuakeMlOptions::default();
+    s.event_id = "a<b&c".into();
+    let xml = eqnemix::output::quakeml::to_quakeml_string(std::slice::from_ref(&s), &opts).unwrap();
+    assert!(xml.contains("a&lt;b&amp;c") && !xml.contains("a<b"), "{xml}");
+    s.event_id = "a\u{0}b".into();
+    let e = eqnemix::output::quakeml::to_quakeml_string(&[s], &opts).unwrap_err().to_string();
+    assert!(e.contains("U+0000") && e.contains("a\\0b"), "{e}");
+}

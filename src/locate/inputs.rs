@@ -331,6 +331,7 @@ pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Ve
     for (line, rec) in &t.rows {
         let line = *line;
         let code = t.required(line, rec, cc, "station")?.to_string();
+        crate::picks::check_identifier(&code).map_err(|w| t.err(line, "station", w))?;
         let position_km = if let (Some(e), Some(n), Some(z)) = local {
             let p = [
                 t.number(line, t.required(line, rec, e, "east_km")?, "east_km")?,
@@ -388,6 +389,8 @@ pub fn read_eqtransformer_picks(
         let line = *line;
         let sta = t.required(line, rec, csta, "station")?;
         let net = t.text(rec, cnet).unwrap_or("");
+        crate::picks::check_identifier(sta).map_err(|w| t.err(line, "station", w))?;
+        crate::picks::check_identifier(net).map_err(|w| t.err(line, "network", w))?;
         let code = if net.is_empty() { sta.to_string() } else { format!("{net}.{sta}") };
         let position_km = match stations.iter().find(|s| s.code == code || s.code == sta) {
             Some(s) => s.position_km,

@@ -38,6 +38,12 @@ fn event_xml(
     s: &LocationSummary,
     opts: &QuakeMlOptions,
 ) -> Result<(), OutputError> {
+    if let Some(c) = s.event_id.chars().find(|&c| !is_xml_char(c)) {
+        return Err(OutputError::Serialise {
+            event: s.event_id.escape_debug().to_string(),
+            what: format!("QuakeML: the event id holds U+{:04X}, which XML 1.0 cannot represent", c as u32),
+        });
+    }
     let parts = origin_parts(s, "QuakeML")?;
     let (ot, geo, ell, el2) = (parts.ot, parts.geo, &parts.ellipsoid, &parts.ellipse);
     let auth = escape(opts.authority.as_str());
@@ -140,6 +146,13 @@ fn event_xml(
         agency = escape(opts.agency_id.as_str()),
     );
     Ok(())
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production):
+/// tab, newline, carriage return and everything from U+0020 except the
+/// surrogates (which a `char` cannot be) and U+FFFE, U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
 /// A QuakeML 1.2 document holding `events`.
