@@ -547,3 +547,18 @@ fn control_characters_in_ids_are_rejected() {
     let e = eqnemix::output::quakeml::to_quakeml_string(&[s], &opts).unwrap_err().to_string();
     assert!(e.contains("U+0000") && e.contains("a\\0b"), "{e}");
 }
+
+/// Issue 16: event ids `a/b` and `a_b` both wrote `a_b.*`, one silently
+/// replacing the other. The clash is now an error naming both, before
+/// anything is computed or written.
+#[test]
+fn ids_with_the_same_file_name_are_an_error() {
+    for (a, b) in [("a/b", "a_b"), ("Quake", "quake")] {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = picks_with_ids(dir.path(), [a, "ev1", b]);
+        let out = dir.path().join("out");
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["picks.csv", &format!("`{a}` and `{b}`"), "same result file name"]);
+        assert!(!out.exists());
+    }
+}

@@ -105,6 +105,8 @@ impl LocateArgs {
                 bail!("{}: event id `{}` appears twice", self.picks.display(), e.event_id);
             }
         }
+        crate::locate::batch::check_file_stems(events.iter().map(|e| e.event_id.as_str()))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.picks.display()))?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;

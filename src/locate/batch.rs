@@ -172,6 +172,26 @@ pub fn file_stem(event_id: &str) -> String {
         .collect()
 }
 
+/// Check that distinct event ids get distinct result files: [`file_stem`]
+/// maps e.g. `a/b` and `a_b` to the same `a_b`, and a case-insensitive file
+/// system (macOS, Windows) takes `A` and `a` for one name, so one event's
+/// files would silently replace the other's. The error names both ids and
+/// the shared name.
+pub fn check_file_stems<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for id in ids {
+        let stem = file_stem(id);
+        if let Some(other) = seen.insert(stem.to_lowercase(), id) {
+            return Err(format!(
+                "event ids `{}` and `{}` give the same result file name `{stem}` (characters other than letters, digits, `-`, `_` and `.` become `_`; case is ignored); rename one",
+                other.escape_debug(),
+                id.escape_debug()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The draws of one event as CSV: `chain,draw,east_km,north_km,depth_km`
 /// (`,origin_time_s` when sampled)`,log_density,weight`.
 pub fn draws_csv(loc: &EventLocation) -> String {
