@@ -562,3 +562,18 @@ fn ids_with_the_same_file_name_are_an_error() {
         assert!(!out.exists());
     }
 }
+
+/// Issue 16: `locate` computed every event before finding that the output
+/// folder cannot be written. It now fails at once, naming the folder.
+/// `/proc/self` exists but takes no new files, even for root (permission
+/// bits would not stop a test running as root).
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_output_folder_fails_before_locating() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let o = run(dir.path(), &inputs, Path::new("/proc/self"));
+    assert_clean_failure(&o, &["cannot create files in folder /proc/self"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("events failed") && !err.contains("ev0"), "{err}");
+}

@@ -112,6 +112,8 @@ impl LocateArgs {
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.output.dir.clone());
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        // Fail now, not after locating every event.
+        crate::io::check_writable_dir(&out)?;
 
         let batch = Batch {
             config: &cfg,
