@@ -397,14 +397,30 @@ impl Catalog {
     }
 
     /// Mean epicentre `(lon, lat)` (degrees): the arithmetic mean of the
-    /// coordinates, adequate for a regional catalog that does not straddle the
-    /// antimeridian. `None` for an empty catalog.
+    /// coordinates, each longitude first unwrapped to within 180° of the
+    /// first event's, so a regional catalog straddling the antimeridian
+    /// (179.9° and -179.9°) averages to 180°, not 0°. The mean longitude is
+    /// returned in `[-180, 180)` when unwrapping moved any event, else as the
+    /// plain mean. `None` for an empty catalog.
     pub fn centroid_lonlat(&self) -> Option<(f64, f64)> {
-        if self.events.is_empty() {
-            return None;
-        }
+        let reference = self.events.first()?.lon_deg;
         let n = self.events.len() as f64;
-        let lon = self.events.iter().map(|e| e.lon_deg).sum::<f64>() / n;
+        let mut wrapped = false;
+        let lon = self
+            .events
+            .iter()
+            .map(|e| {
+                let d = e.lon_deg - reference;
+                if d.abs() <= 180.0 {
+                    e.lon_deg
+                } else {
+                    wrapped = true;
+                    reference + (d + 180.0).rem_euclid(360.0) - 180.0
+                }
+            })
+            .sum::<f64>()
+            / n;
+        let lon = if wrapped { (lon + 180.0).rem_euclid(360.0) - 180.0 } else { lon };
         let lat = self.events.iter().map(|e| e.lat_deg).sum::<f64>() / n;
         Some((lon, lat))
     }

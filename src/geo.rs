@@ -60,6 +60,42 @@ pub const ACCURACY_300KM_RELATIVE: f64 = 2.5e-4;
 /// Asserted by `tests/geo_accuracy.rs`.
 pub const ACCURACY_300KM_ABS_KM: f64 = 0.05;
 
+/// Lowest and highest station elevation accepted (m above sea level): the
+/// deepest borehole (Kola, 12.26 km) to above the highest summit (8.85 km).
+pub const STATION_ELEVATION_RANGE_M: (f64, f64) = (-12_500.0, 9_000.0);
+
+/// Largest |east| or |north| (km) accepted for a station in the local frame:
+/// half the Earth's circumference.
+pub const MAX_LOCAL_HORIZONTAL_KM: f64 = 20_040.0;
+
+/// Check a station's geographic position: latitude in `[-90, 90]`, longitude
+/// in `[-180, 360]`, elevation in [`STATION_ELEVATION_RANGE_M`]. The error
+/// names the field (`latitude`, `longitude` or `elevation_m`) and the rule.
+pub fn check_station_lonlat(lon_deg: f64, lat_deg: f64, elevation_m: f64) -> Result<(), (&'static str, String)> {
+    if !(lat_deg.is_finite() && (-90.0..=90.0).contains(&lat_deg)) {
+        return Err(("latitude", format!("{lat_deg} is not a latitude in [-90, 90] degrees")));
+    }
+    if !(lon_deg.is_finite() && (-180.0..=360.0).contains(&lon_deg)) {
+        return Err(("longitude", format!("{lon_deg} is not a longitude in [-180, 360] degrees")));
+    }
+    check_station_depth_km(depth_km_from_elevation_m(elevation_m))
+        .map_err(|_| ("elevation_m", format!(
+            "{elevation_m} m is outside the physical range [{}, {}] m",
+            STATION_ELEVATION_RANGE_M.0, STATION_ELEVATION_RANGE_M.1
+        )))
+}
+
+/// Check a station depth (km, positive down): the negated
+/// [`STATION_ELEVATION_RANGE_M`] in km.
+pub fn check_station_depth_km(depth_km: f64) -> Result<(), String> {
+    let (lo, hi) = (-STATION_ELEVATION_RANGE_M.1 / 1000.0, -STATION_ELEVATION_RANGE_M.0 / 1000.0);
+    if depth_km.is_finite() && (lo..=hi).contains(&depth_km) {
+        Ok(())
+    } else {
+        Err(format!("{depth_km} km is outside the physical station depth range [{lo}, {hi}] km"))
+    }
+}
+
 /// Errors of the geographic helpers.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GeoError {

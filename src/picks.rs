@@ -157,16 +157,53 @@ impl Picks {
     }
 }
 
+/// Check an identifier (event id, station code) read from a file: no
+/// control characters (U+0000-U+001F, U+007F-U+009F), which no output
+/// format can hold (XML 1.0 forbids most of them outright) and which would
+/// make file names and terminal messages lie. The message shows the id
+/// escaped and the first offending character.
+pub fn check_identifier(id: &str) -> Result<(), String> {
+    match id.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!(
+            "`{}` contains the control character U+{:04X}; identifiers must be printable",
+            id.escape_debug(),
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Seconds in a `chrono` duration, with nanosecond precision.
 pub fn duration_s(d: TimeDelta) -> f64 {
     d.num_seconds() as f64 + d.subsec_nanos() as f64 * 1e-9
 }
 
-/// `t + offset_s` seconds, rounded to the nanosecond.
-pub fn utc_after(t: DateTime<Utc>, offset_s: f64) -> DateTime<Utc> {
+/// `t + offset_s` seconds, rounded to the nanosecond; `None` when
+/// `offset_s` is not finite or the result is outside chrono's range
+/// (about ±262,000 years).
+pub fn checked_utc_after(t: DateTime<Utc>, offset_s: f64) -> Option<DateTime<Utc>> {
+    if !offset_s.is_finite() {
+        return None;
+    }
     let whole = offset_s.floor();
+    // i64 milliseconds bound TimeDelta; stay well inside it before casting.
+    if whole.abs() > 1e15 {
+        return None;
+    }
     let nanos = ((offset_s - whole) * 1e9).round() as i64;
-    t + TimeDelta::seconds(whole as i64) + TimeDelta::nanoseconds(nanos)
+    t.checked_add_signed(TimeDelta::try_seconds(whole as i64)?)?
+        .checked_add_signed(TimeDelta::nanoseconds(nanos))
+}
+
+/// `t + offset_s` seconds, rounded to the nanosecond. Never panics: an
+/// offset outside chrono's range (or not finite) saturates to the earliest
+/// or latest representable instant; use [`checked_utc_after`] to detect it.
+pub fn utc_after(t: DateTime<Utc>, offset_s: f64) -> DateTime<Utc> {
+    checked_utc_after(t, offset_s).unwrap_or(if offset_s < 0.0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
 }
 
 /// Errors of picks: invalid values and picks CSV files.
@@ -278,6 +315,9 @@ pub fn read_picks_from<R: std::io::Read>(
         };
         let ev = get(Some(c_ev), "event_id")?.to_string();
         let code = get(Some(c_sta), "station")?;
+        for (name, v) in [("event_id", ev.as_str()), ("station", code)] {
+            check_identifier(v).map_err(|what| fmt(line, name, what))?;
+        }
         let station = stations
             .iter()
             .position(|s| s.code == code)

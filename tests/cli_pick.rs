@@ -175,3 +175,23 @@ fn pick_back_azimuth_columns_match_the_synthetic_truth_and_reach_locate() {
     // (that row's sigma is over 100 degrees): one true P is matched.
     assert!(matched >= 1, "none of {} true events picked with a back-azimuth", data.events.len());
 }
+
+/// Issue 16: `eqnemix pick -o missing/dir/x.csv` read the records and ran the
+/// network before failing to write. The output's folder is now checked first
+/// (here the records are not even valid: the folder error must come first).
+#[test]
+fn pick_checks_the_output_folder_before_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.mseed");
+    std::fs::write(&path, b"000001D XX CER  BHZXX").unwrap();
+    let target = dir.path().join("missing").join("dir").join("x.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["pick", path.to_str().unwrap(), "-o", target.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot create files in folder") && err.contains("missing/dir"), "{err}");
+    assert!(!err.contains("broken.mseed"), "{err}");
+    assert!(!dir.path().join("missing").exists());
+}

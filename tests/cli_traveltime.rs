@@ -451,3 +451,34 @@ fn two_layer_times_match_the_refraction_formulas() {
         assert!(worst < tol, "{method}: max error {worst} s");
     }
 }
+
+/// Issue 16: layered models accepted Vp < Vs, and 1e-300 km/s velocities
+/// gave infinite grids. Both are rejected naming the file, line and layer.
+#[test]
+fn non_physical_layer_velocities_name_file_line_and_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let layers = |vp1: &str, vs1: &str| format!("[[layer]]\ntop_km = -3.0\nvp = 6.0\nvs = 3.5\n\n[[layer]]\ntop_km = 10.0\nvp = {vp1}\nvs = {vs1}\n");
+    for (name, text, expect) in [
+        ("swapped.toml", layers("3.0", "4.0"), vec!["line 8", "layer 1", "vp = 3.0 km/s must exceed vs = 4.0 km/s"]),
+        ("tiny.toml", layers("1e-300", "1e-301"), vec!["line 8", "layer 1", "vp = 1e-300", "physical range"]),
+        ("fast.toml", layers("6.5", "1e6"), vec!["line 9", "layer 1", "vs = 1000000.0", "physical range"]),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let o = on_station_grid(&["--velocity-toml", p.to_str().unwrap()], "0,0,0", &out);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains(name), "{e}");
+        for x in expect {
+            assert!(e.contains(x), "expected {x:?} in {e}");
+        }
+        assert!(files_in(&out).is_empty());
+    }
+    // The text format and the library constructors check the same.
+    let e = eqnemix::traveltime::Layered1D::from_text_str("0 6 3.5\n# comment\n10 3.0 4.0\n", "m.txt").unwrap_err().to_string();
+    assert!(e.contains("m.txt") && e.contains("line 3") && e.contains("layer 1") && e.contains("must exceed"), "{e}");
+    let e = eqnemix::traveltime::Layered1D::new(vec![eqnemix::traveltime::Layer::new(0.0, 1e-300, 1e-301)]).unwrap_err().to_string();
+    assert!(e.contains("layer 0") && e.contains("physical range"), "{e}");
+    assert!(eqnemix::traveltime::Homogeneous::new(3.5, 6.0).is_err());
+}

@@ -280,3 +280,51 @@ fn bad_row_is_reported_with_its_line() {
     let out = eqnemix(&cluster_args(tiny.to_str().unwrap(), dst.to_str().unwrap(), "2", &["--model", "DBSCAN"]));
     assert!(!out.status.success());
 }
+
+/// Issue 16: `--max-iter 0` panicked (index out of bounds in k-means); it is
+/// now a clear error, from the CLI and from the library.
+#[test]
+fn zero_iterations_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("out");
+    let src = sample();
+    let out = eqnemix(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "3", &["--max-iter", "0"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--max-iter") && !err.contains("panicked"), "{err}");
+    assert!(!dst.exists());
+
+    use eqnemix::clustering::kmeans::{kmeans, KMeansConfig, KMeansError};
+    let pts = [[0.0, 0.0], [1.0, 0.0], [5.0, 5.0]];
+    let cfg = KMeansConfig { n_clusters: 2, max_iter: 0, ..Default::default() };
+    assert!(matches!(kmeans(&pts, &cfg), Err(KMeansError::BadIterations { max_iter: 0, .. })));
+    let cfg = KMeansConfig { n_clusters: 2, tol: f64::NAN, ..Default::default() };
+    assert!(matches!(kmeans(&pts, &cfg), Err(KMeansError::BadIterations { .. })));
+}
+
+/// Issue 16: a catalog either side of the antimeridian had its longitudes
+/// averaged arithmetically (179.95° and -179.95° gave an origin at 0°, the
+/// clusters 20,000 km away). The default origin is now the unwrapped mean.
+#[test]
+fn catalog_straddling_the_antimeridian_clusters_where_the_events_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("time,lat,lon,depth\n");
+    for i in 0..40 {
+        let lon = if i % 2 == 0 { 179.95 - 0.001 * i as f64 } else { -179.95 + 0.001 * i as f64 };
+        let lat = -17.0 + 0.002 * i as f64;
+        text += &format!("2020-01-01T00:{:02}:00Z,{lat},{lon},{}\n", i, 10.0 + 0.1 * i as f64);
+    }
+    let src = dir.path().join("fiji.csv");
+    std::fs::write(&src, text).unwrap();
+    let dst = dir.path().join("out");
+    run_ok(&cluster_args(src.to_str().unwrap(), dst.to_str().unwrap(), "2", &["--seed", "1"]));
+    let meta = read_clusters_metadata(dst.join("clusters_metadata.json")).unwrap();
+    assert!(meta.origin.lon_deg.abs() > 179.9, "origin {:?}", meta.origin);
+    assert!((meta.origin.lat_deg + 16.961).abs() < 1e-6, "origin {:?}", meta.origin);
+    let file = read_clusters_gaussian(dst.join("clusters_gaussian.json")).unwrap();
+    for g in file.gaussians() {
+        // The events lie within ~12 km of their mean epicentre.
+        assert!(g.mean_km[0].hypot(g.mean_km[1]) < 15.0, "{g:?}");
+        assert!(g.cov_km2[0][0].sqrt() < 15.0 && g.cov_km2[1][1].sqrt() < 15.0, "{g:?}");
+    }
+}

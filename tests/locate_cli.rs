@@ -308,3 +308,272 @@ fn config_example_prints_a_parseable_config() {
     let start = text.lines().find(|l| l.starts_with("start =")).expect("the sample sets [pipeline] start");
     assert!(String::from_utf8_lossy(&o.stdout).contains(start), "no `{start}` in the checked config");
 }
+
+/// `eqnemix locate` with its own cluster file (instead of [`write_clusters`]).
+fn run_with_clusters(inputs: &[PathBuf; 4], clusters: &Path, out: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(clusters)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn assert_clean_failure(o: &std::process::Output, expect: &[&str]) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+}
+
+/// Issue 16: a cluster covariance of 1e40·I panicked (chrono overflow of the
+/// origin time); such a cluster file is now rejected, naming file and cluster.
+#[test]
+fn absurd_cluster_covariance_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let c = |id, m: [f64; 3], v: f64| ClusterGaussian {
+        id,
+        n_events: 30,
+        mean_km: m,
+        cov_km2: [[v, 0.0, 0.0], [0.0, v, 0.0], [0.0, 0.0, v]],
+    };
+    let f = ClustersGaussianFile::new(
+        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0], 9.0), c(1, [-15.0, 25.0, 6.0], 1e40), c(2, [-25.0, -20.0, 10.0], 9.0)],
+    );
+    let clusters = dir.path().join("huge.json");
+    write_json(&clusters, &f).unwrap();
+    let out = dir.path().join("out");
+    let o = run_with_clusters(&inputs, &clusters, &out);
+    assert_clean_failure(&o, &["huge.json", "cluster 1", "cov_km2"]);
+    assert!(!out.exists());
+
+    // The origin-time conversion itself no longer panics.
+    let t = eqnemix::catalog::parse_utc_time("2021-03-04T05:00:00Z").unwrap();
+    assert!(eqnemix::picks::checked_utc_after(t, 1.8e19).is_none());
+    assert!(eqnemix::picks::checked_utc_after(t, f64::NAN).is_none());
+    assert_eq!(eqnemix::picks::utc_after(t, 1e30), chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    assert_eq!(eqnemix::picks::checked_utc_after(t, 1.5), Some(t + chrono::TimeDelta::milliseconds(1500)));
+}
+
+/// Issue 16: a station elevation of 1.8e19 m panicked, a latitude of 100 gave
+/// a NaN error without the file; both are now rejected naming file, line and field.
+#[test]
+fn impossible_station_positions_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    for (table, field) in [
+        ("station,latitude,longitude,elevation_m\nSTA,100,-117.6,0\n", "`latitude`"),
+        ("station,latitude,longitude,elevation_m\nSTA,35.7,-117.6,1.8e19\n", "`elevation_m`"),
+        ("station,latitude,longitude,elevation_m\nSTA,35.7,-400,0\n", "`longitude`"),
+        ("station,east_km,north_km,depth_km\nSTA,0,0,-1.8e16\n", "`depth_km`"),
+    ] {
+        std::fs::write(&inputs[1], table).unwrap();
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["stations.csv:2", field]);
+        assert!(!out.exists());
+    }
+    // EQTransformer rows carry their own station coordinates.
+    let eqt = "file_name,network,station,instrument_type,station_lat,station_lon,station_elv,event_start_time,event_end_time,detection_probability,detection_uncertainty,p_arrival_time,p_probability,p_uncertainty,p_snr,s_arrival_time,s_probability,s_uncertainty,s_snr\n\
+CI.STA,CI,STA,HH,35.7,-117.6,1.8e19,2021-03-04 05:00:03.00,2021-03-04 05:00:20.00,0.9,,2021-03-04 05:00:03.900000,0.8,,12.1,2021-03-04 05:00:06.900000,0.7,,8.0\n";
+    let eqt_path = dir.path().join("eqt.csv");
+    std::fs::write(&eqt_path, eqt).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&eqt_path)
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir.path()))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_clean_failure(&o, &["eqt.csv:2", "`station_elv`"]);
+}
+
+/// Issue 16: `eqnemix locate … | head` panicked on the broken pipe. With its
+/// standard output a pipe whose reader is already gone, it now finishes its
+/// files and exits quietly with 141 (128 + SIGPIPE), as Unix tools do.
+#[test]
+fn closed_stdout_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--probabilities")
+        .arg(&inputs[2])
+        .arg("--clusters")
+        .arg(write_clusters(dir.path()))
+        .arg("--out")
+        .arg(&out)
+        .stdout(closed())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(141), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(out.join("catalog.csv").exists());
+
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["config", "--example"])
+        .stdout(closed())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(141), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Issue 16: picks with S before P, or an S-P of 5 hours, were "located" (on
+/// the station, or with an origin in year 6009) with only a flag. Such an
+/// event now fails with its id, station and both pick times; the others are
+/// located.
+#[test]
+fn impossible_s_minus_p_fails_that_event_naming_the_picks() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let picks = std::fs::read_to_string(&inputs[0]).unwrap();
+    let mut lines: Vec<String> = picks.lines().map(String::from).collect();
+    // ev1: P and S swapped (S 3.4 s before P).
+    let (p1, s1) = (lines.iter().position(|l| l.starts_with("ev1,STA,P,")).unwrap(), lines.iter().position(|l| l.starts_with("ev1,STA,S,")).unwrap());
+    let (tp1, ts1) = (lines[p1].split(',').nth(3).unwrap().to_string(), lines[s1].split(',').nth(3).unwrap().to_string());
+    lines[p1] = lines[p1].replace(&tp1, &ts1);
+    lines[s1] = lines[s1].replace(&ts1, &tp1);
+    // ev2: S five hours after P.
+    let s2 = lines.iter().position(|l| l.starts_with("ev2,STA,S,")).unwrap();
+    let ts2 = lines[s2].split(',').nth(3).unwrap().to_string();
+    lines[s2] = lines[s2].replace(&ts2, "2021-03-04T10:03:20.000Z");
+    std::fs::write(&inputs[0], lines.join("\n") + "\n").unwrap();
+
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 of 3 events failed"), "{err}");
+    let line = |id: &str| err.lines().find(|l| l.contains(&format!("failed {id}:"))).unwrap_or_else(|| panic!("{id} not reported:\n{err}")).to_string();
+    let (l1, l2) = (line("ev1"), line("ev2"));
+    assert!(l1.contains("at STA") && l1.contains("S pick must come after the P pick"), "{l1}");
+    assert!(l1.contains(&format!("P {}", &ts1[..19])) && l1.contains(&format!("S {}", &tp1[..19])), "{l1}\n{tp1} {ts1}");
+    assert!(l2.contains("S-P 17994") && l2.contains("2021-03-04T10:03:20.000Z") && l2.contains("outside"), "{l2}");
+    assert!(!out.join("ev1.json").exists() && !out.join("ev2.json").exists());
+    assert_eq!(csv::Reader::from_path(out.join("catalog.csv")).unwrap().records().count(), 1);
+}
+
+/// Issue 16: a `noise_prob` of NaN or 2 in the ConvNetQuake probabilities was
+/// accepted; it now fails naming file, line and field.
+#[test]
+fn noise_probability_outside_0_1_names_row_and_field() {
+    let with_noise = |n1: &str, n2: &str| {
+        format!(
+            "start_time,end_time,clusters_prob,noise_prob\n\
+2021-03-04T05:00:00Z,2021-03-04T05:01:00Z,[0.8 0.1 0.1],{n1}\n\
+2021-03-04T05:01:30Z,2021-03-04T05:02:30Z,0.1;0.8;0.1,{n2}\n\
+2021-03-04T05:03:10Z,2021-03-04T05:04:10Z,\"[0.1, 0.1, 0.8]\",0.05\n"
+        )
+    };
+    fails_without_output(&with_noise("0.1", "NaN"), None, &["probs.csv:3", "`noise_prob`", "NaN"]);
+    fails_without_output(&with_noise("2", "0.1"), None, &["probs.csv:2", "`noise_prob`", "[0, 1]"]);
+    fails_without_output(&with_noise("0.1", "x"), None, &["probs.csv:3", "`noise_prob`", "`x`"]);
+    // Valid noise probabilities (and an empty cell) are fine.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), &with_noise("0.1", ""));
+    let o = run(dir.path(), &inputs, &dir.path().join("out"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `write_inputs`' picks with the event ids replaced by `ids`.
+fn picks_with_ids(dir: &Path, ids: [&str; 3]) -> [PathBuf; 4] {
+    let inputs = write_inputs(dir, GOOD_PROBS);
+    let mut picks = std::fs::read_to_string(&inputs[0]).unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        picks = picks.replace(&format!("\nev{i},"), &format!("\n{id},"));
+    }
+    std::fs::write(&inputs[0], picks).unwrap();
+    inputs
+}
+
+/// Issue 16: an event id holding a NUL wrote invalid XML into the QuakeML.
+/// Control characters in ids are now rejected when the picks are read
+/// (file, line, field), and the QuakeML writer refuses what XML cannot hold.
+#[test]
+fn control_characters_in_ids_are_rejected() {
+    for (bad, code) in [("ev\u{0}1", "U+0000"), ("ev\u{1b}[31m1", "U+001B")] {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = picks_with_ids(dir.path(), ["ev0", bad, "ev2"]);
+        let out = dir.path().join("out");
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["picks.csv:5", "`event_id`", code]);
+        assert!(!out.exists());
+    }
+
+    // The writer itself, given such an id through the API.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let out = dir.path().join("out");
+    assert!(run(dir.path(), &inputs, &out).status.success());
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("ev0.json")).unwrap()).unwrap();
+    let mut s: eqnemix::summary::LocationSummary = serde_json::from_value(json["summary"].clone()).unwrap();
+    let opts = eqnemix::output::quakeml::QuakeMlOptions::default();
+    s.event_id = "a<b&c".into();
+    let xml = eqnemix::output::quakeml::to_quakeml_string(std::slice::from_ref(&s), &opts).unwrap();
+    assert!(xml.contains("a&lt;b&amp;c") && !xml.contains("a<b"), "{xml}");
+    s.event_id = "a\u{0}b".into();
+    let e = eqnemix::output::quakeml::to_quakeml_string(&[s], &opts).unwrap_err().to_string();
+    assert!(e.contains("U+0000") && e.contains("a\\0b"), "{e}");
+}
+
+/// Issue 16: event ids `a/b` and `a_b` both wrote `a_b.*`, one silently
+/// replacing the other. The clash is now an error naming both, before
+/// anything is computed or written.
+#[test]
+fn ids_with_the_same_file_name_are_an_error() {
+    for (a, b) in [("a/b", "a_b"), ("Quake", "quake")] {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = picks_with_ids(dir.path(), [a, "ev1", b]);
+        let out = dir.path().join("out");
+        let o = run(dir.path(), &inputs, &out);
+        assert_clean_failure(&o, &["picks.csv", &format!("`{a}` and `{b}`"), "same result file name"]);
+        assert!(!out.exists());
+    }
+}
+
+/// Issue 16: `locate` computed every event before finding that the output
+/// folder cannot be written. It now fails at once, naming the folder.
+/// `/proc/self` exists but takes no new files, even for root (permission
+/// bits would not stop a test running as root).
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_output_folder_fails_before_locating() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    let o = run(dir.path(), &inputs, Path::new("/proc/self"));
+    assert_clean_failure(&o, &["cannot create files in folder /proc/self"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("events failed") && !err.contains("ev0"), "{err}");
+}

@@ -160,6 +160,12 @@ impl ClusterArgs {
         if self.n_components == 0 {
             bail!("--n-components must be at least 1");
         }
+        if self.max_iter == 0 {
+            bail!("--max-iter must be at least 1");
+        }
+        if self.n_restarts == 0 {
+            bail!("--n-restarts must be at least 1");
+        }
         let filter = self.filter()?;
         let full = Catalog::from_path(&self.src).context("reading the catalog")?;
         let catalog = full.filtered(&filter);
@@ -195,7 +201,7 @@ impl ClusterArgs {
         };
         let written = write_cluster_outputs(&self.dst, &catalog, &clusters, &opts)?;
 
-        println!(
+        outln!(
             "{} of {} events in {} clusters (origin {:.4}, {:.4}; inertia {:.1} km²; {} Lloyd iterations{})",
             catalog.events.len(),
             full.events.len(),
@@ -206,12 +212,12 @@ impl ClusterArgs {
             clusters.kmeans.n_iter,
             if clusters.kmeans.converged { "" } else { ", NOT converged" },
         );
-        println!(
+        outln!(
             "{:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
             "cluster", "events", "east_km", "north_km", "depth_km", "sd_e", "sd_n", "sd_z"
         );
         for g in &clusters.gaussians {
-            println!(
+            outln!(
                 "{:>7} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>7.2} {:>7.2} {:>7.2}",
                 g.id,
                 g.n_events,
@@ -224,7 +230,7 @@ impl ClusterArgs {
             );
         }
         for p in written {
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display());
         }
         Ok(())
     }

@@ -25,12 +25,12 @@ impl ConfigArgs {
     /// Run the command.
     pub fn run(self) -> Result<()> {
         if self.example {
-            print!("{EXAMPLE_CONFIG}");
+            out!("{EXAMPLE_CONFIG}");
             return Ok(());
         }
         if let Some(p) = self.check {
             let cfg = LocateConfig::from_file(&p)?;
-            print!("{}", cfg.to_toml_string()?);
+            out!("{}", cfg.to_toml_string()?);
             return Ok(());
         }
         bail!("give --example or --check FILE")

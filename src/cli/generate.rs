@@ -63,7 +63,7 @@ impl GenerateArgs {
             .filter_map(|f| std::fs::metadata(f).ok())
             .map(|m| m.len())
             .sum();
-        println!(
+        outln!(
             "{} events, {} station(s), {:.2} h at {} Hz: {} files ({:.1} MB) in {}",
             data.events.len(),
             cfg.stations.len(),

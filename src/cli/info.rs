@@ -9,7 +9,7 @@ pub struct InfoArgs {}
 impl InfoArgs {
     /// Print the crate versions of the workspace.
     pub fn run(self) -> anyhow::Result<()> {
-        println!("eqnemix {}", env!("CARGO_PKG_VERSION"));
+        outln!("eqnemix {}", env!("CARGO_PKG_VERSION"));
         Ok(())
     }
 }

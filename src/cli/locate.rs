@@ -105,11 +105,15 @@ impl LocateArgs {
                 bail!("{}: event id `{}` appears twice", self.picks.display(), e.event_id);
             }
         }
+        crate::locate::batch::check_file_stems(events.iter().map(|e| e.event_id.as_str()))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.picks.display()))?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.output.dir.clone());
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        // Fail now, not after locating every event.
+        crate::io::check_writable_dir(&out)?;
 
         let batch = Batch {
             config: &cfg,
@@ -137,7 +141,7 @@ impl LocateArgs {
         crate::pipeline::locate_events::write_catalog(&out, &located, &cfg.output.formats)?;
         let untrusted = located.iter().filter(|l| l.flags.untrustworthy).count();
         let prior_dom = located.iter().filter(|l| l.flags.prior_dominated).count();
-        println!(
+        outln!(
             "located {} of {} events with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
             located.len(),
             events.len(),
@@ -146,7 +150,7 @@ impl LocateArgs {
             out.display()
         );
         for l in located.iter().filter(|l| !l.flags.reasons.is_empty()) {
-            println!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
+            outln!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
         }
         for (id, why) in &map_failures {
             eprintln!("  map of {id} not drawn: {why}");

@@ -6,6 +6,40 @@
 
 use clap::{Parser, Subcommand};
 
+/// Standard output was closed by its reader (e.g. `eqnemix locate … | head`).
+/// `main` exits quietly on it, with status 141 (128 + SIGPIPE) as a Unix
+/// tool killed by the broken pipe would.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct StdoutClosed;
+
+/// Write `args` to standard output and flush. A broken pipe becomes
+/// [`StdoutClosed`]; any other failure an error saying so.
+pub fn write_stdout(args: std::fmt::Arguments) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to standard output")),
+    }
+}
+
+/// `print!` for the subcommands' `run`: returns (with `?`) instead of
+/// panicking when standard output is closed. See [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))?
+    };
+}
+
+/// `println!` for the subcommands' `run`; see [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
 pub mod cluster;
 pub mod cnq;
 pub mod config;

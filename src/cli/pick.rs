@@ -180,6 +180,8 @@ impl PickArgs {
 
     /// [`PickArgs::run`] with Monte-Carlo-dropout options.
     pub fn run_with(self, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
+        // Fail before reading the records and running the network.
+        crate::io::check_writable_parent(&self.output).with_context(|| format!("--output {}", self.output.display()))?;
         let three = read_station_3c(&self.mseed, self.station.as_deref())?;
         self.run_on(three, mc_args)
     }
@@ -187,6 +189,7 @@ impl PickArgs {
     /// [`PickArgs::run_with`] on records already read with
     /// [`read_station_3c`] (`mseed` then only names them in the output).
     pub fn run_on(self, three: ThreeComponent, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
+        crate::io::check_writable_parent(&self.output).with_context(|| format!("--output {}", self.output.display()))?;
         let mut id = three.station.split('.');
         let (net, sta) = (id.next().unwrap_or("").to_string(), id.next().unwrap_or("").to_string());
         // The original predictor's taper: cosine, 0.1 % of the record at
@@ -274,7 +277,7 @@ impl PickArgs {
             eqnemix_models::eqtransformer::write_predictions_file(&self.output, &rows).map_err(anyhow::Error::from)
         }
         .with_context(|| format!("writing {}", self.output.display()))?;
-        println!(
+        outln!(
             "{}.{}: {:.1} h of data, {} windows, {} detections -> {}",
             net,
             sta,

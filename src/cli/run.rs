@@ -42,7 +42,7 @@ impl RunArgs {
         };
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let report = run_pipeline(&cfg, &out, self.quiet)?;
-        println!(
+        outln!(
             "{} detections with P and S picks, {} located, {} failed, {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
             report.n_detections,
             report.n_located,
@@ -52,22 +52,22 @@ impl RunArgs {
             report.n_prior_dominated,
             report.total_seconds
         );
-        println!("prior weights: {}", report.weights_source);
+        outln!("prior weights: {}", report.weights_source);
         if let Some(c) = &report.coverage {
-            println!(
+            outln!(
                 "true hypocentres inside their 95% credible regions: {} of {} (95% binomial interval {:.2}-{:.2})",
                 c.inside, c.n, c.interval_95[0], c.interval_95[1]
             );
         }
         for n in &report.notes {
-            println!("note: {n}");
+            outln!("note: {n}");
         }
         let show = |p: &str| out.join(p).display().to_string();
-        println!("results in {}:", Path::new(&out).display());
-        println!("  catalog      {}", show("catalog.csv"));
-        println!("  per event    {} (.hyp, QuakeML, JSON, draws, maps)", show("events/"));
-        println!("  overview map {}", show("overview_map.png"));
-        println!("  report       {}", show("run_report.md"));
+        outln!("results in {}:", Path::new(&out).display());
+        outln!("  catalog      {}", show("catalog.csv"));
+        outln!("  per event    {} (.hyp, QuakeML, JSON, draws, maps)", show("events/"));
+        outln!("  overview map {}", show("overview_map.png"));
+        outln!("  report       {}", show("run_report.md"));
         if !report.failures.is_empty() {
             anyhow::bail!("{} of {} events failed (see {})", report.failures.len(), report.n_detections, show("run_report.md"));
         }

@@ -209,7 +209,7 @@ impl TraveltimeArgs {
         }
         write_all(&grids)?;
 
-        println!(
+        outln!(
             "method: {method:?}; grid {:?} nodes from {:?} km, spacing {:?} km",
             geometry.n, geometry.origin_km, geometry.spacing_km
         );
@@ -220,13 +220,13 @@ impl TraveltimeArgs {
                 .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &t| {
                     (a.min(t), b.max(t))
                 });
-            println!(
+            outln!(
                 "wrote {}.{{hdr,buf}}: times {lo:.3} to {hi:.3} s",
                 base.display()
             );
         }
         for (base, _) in grids.iter().skip(2) {
-            println!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display());
+            outln!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display());
         }
         Ok(())
     }

@@ -160,14 +160,29 @@ pub enum ClusterFileError {
     },
 }
 
-/// Check a cluster Gaussian: finite mean, symmetric positive-definite covariance.
+/// Largest |coordinate| of a cluster mean and largest standard deviation
+/// along an axis (km) accepted from a cluster file: half the Earth's
+/// circumference. Anything larger is not a cluster of earthquakes (a
+/// covariance of 1e40 km² once drove the origin time past year 262,000).
+pub const MAX_CLUSTER_EXTENT_KM: f64 = crate::geo::MAX_LOCAL_HORIZONTAL_KM;
+
+/// Check a cluster Gaussian: finite mean, symmetric positive-definite
+/// covariance, mean and standard deviations within [`MAX_CLUSTER_EXTENT_KM`].
 pub fn validate_gaussian(g: &ClusterGaussian) -> Result<(), String> {
     if g.mean_km.iter().any(|x| !x.is_finite()) {
         return Err(format!("mean_km {:?} is not finite", g.mean_km));
     }
+    if g.mean_km.iter().any(|x| x.abs() > MAX_CLUSTER_EXTENT_KM) {
+        return Err(format!("mean_km {:?} is farther than {MAX_CLUSTER_EXTENT_KM} km from the origin", g.mean_km));
+    }
     let m = Matrix3::from_fn(|r, c| g.cov_km2[r][c]);
     if m.iter().any(|x| !x.is_finite()) {
         return Err("cov_km2 has a non-finite entry".into());
+    }
+    if let Some(v) = m.diagonal().iter().find(|v| **v > MAX_CLUSTER_EXTENT_KM * MAX_CLUSTER_EXTENT_KM) {
+        return Err(format!(
+            "cov_km2 has a variance of {v} km², a standard deviation above {MAX_CLUSTER_EXTENT_KM} km"
+        ));
     }
     let scale = m.diagonal().max().max(f64::MIN_POSITIVE);
     if (m - m.transpose()).abs().max() > 1e-9 * scale {

@@ -90,6 +90,14 @@ pub enum KMeansError {
         /// Distinct points among them.
         n_distinct: usize,
     },
+    /// No Lloyd iteration allowed, or a tolerance that is negative or NaN.
+    #[error("k-means needs max_iter ≥ 1 and a finite tol ≥ 0 (got max_iter = {max_iter}, tol = {tol})")]
+    BadIterations {
+        /// Iterations asked for.
+        max_iter: usize,
+        /// Tolerance asked for.
+        tol: f64,
+    },
     /// A coordinate is NaN or infinite.
     #[error("point {index} has a non-finite coordinate")]
     NonFinite {
@@ -255,6 +263,12 @@ pub fn kmeans<const D: usize>(
         return Err(KMeansError::BadConfig {
             n_clusters: cfg.n_clusters,
             n_restarts: cfg.n_restarts,
+        });
+    }
+    if cfg.max_iter == 0 || !(cfg.tol >= 0.0 && cfg.tol.is_finite()) {
+        return Err(KMeansError::BadIterations {
+            max_iter: cfg.max_iter,
+            tol: cfg.tol,
         });
     }
     if let Some(index) = points.iter().position(|p| p.iter().any(|x| !x.is_finite())) {

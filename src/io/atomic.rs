@@ -26,6 +26,16 @@ pub enum AtomicWriteError {
         #[source]
         source: std::io::Error,
     },
+    /// Files cannot be created in the output folder (missing, not a
+    /// folder, read-only); see [`check_writable_dir`].
+    #[error("cannot create files in folder {dir}: {source}")]
+    NotWritable {
+        /// The folder.
+        dir: PathBuf,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The caller's writer closure (for [`write_atomic_path`]) failed.
     #[error("writing {path}: {message}")]
     Producer {
@@ -61,6 +71,23 @@ fn parent_dir(path: &Path) -> &Path {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
+}
+
+/// Check, before a long computation, that files can be created in `dir`
+/// (it exists, is a folder, and is writable; permission bits alone do not
+/// tell, e.g. for root or on a read-only mount): a temporary file is created
+/// there and removed at once. The error names the folder.
+pub fn check_writable_dir(dir: &Path) -> Result<(), AtomicWriteError> {
+    tempfile::Builder::new()
+        .prefix(".eqnemix-write-check")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|source| AtomicWriteError::NotWritable { dir: dir.to_path_buf(), source })
+}
+
+/// [`check_writable_dir`] on the folder that will hold the file `path`.
+pub fn check_writable_parent(path: &Path) -> Result<(), AtomicWriteError> {
+    check_writable_dir(parent_dir(path))
 }
 
 /// Write `path` atomically through a buffered writer handed to `write`.

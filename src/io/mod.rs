@@ -2,4 +2,4 @@
 
 pub mod atomic;
 
-pub use atomic::{write_atomic, write_atomic_path, AtomicWriteError};
+pub use atomic::{check_writable_dir, check_writable_parent, write_atomic, write_atomic_path, AtomicWriteError};

@@ -94,6 +94,14 @@ impl Batch<'_> {
             event_id: picks.event_id.clone(),
             reason,
         };
+        // An impossible S-P (S before P, or longer than any source in the
+        // region gives) would still be "located", on the station or the
+        // box's edge; it is a wrong pick instead.
+        if let Some(why) = crate::pipeline::sp_check::s_minus_p_problem(picks, |st| {
+            crate::pipeline::sp_check::s_minus_p_range_s(self.model, st, &self.region)
+        }) {
+            return Err(fail(why));
+        }
         let posterior = self.posterior(picks).map_err(fail)?;
         let c = self.config;
         let options = LocateOptions {
@@ -162,6 +170,26 @@ pub fn file_stem(event_id: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
         .collect()
+}
+
+/// Check that distinct event ids get distinct result files: [`file_stem`]
+/// maps e.g. `a/b` and `a_b` to the same `a_b`, and a case-insensitive file
+/// system (macOS, Windows) takes `A` and `a` for one name, so one event's
+/// files would silently replace the other's. The error names both ids and
+/// the shared name.
+pub fn check_file_stems<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for id in ids {
+        let stem = file_stem(id);
+        if let Some(other) = seen.insert(stem.to_lowercase(), id) {
+            return Err(format!(
+                "event ids `{}` and `{}` give the same result file name `{stem}` (characters other than letters, digits, `-`, `_` and `.` become `_`; case is ignored); rename one",
+                other.escape_debug(),
+                id.escape_debug()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The draws of one event as CSV: `chain,draw,east_km,north_km,depth_km`

@@ -8,6 +8,8 @@
 //! the columns `start_time`, `end_time` (UTC, ISO 8601) and `clusters_prob`,
 //! the probability of each cluster in id order, written either as a
 //! bracketed list `"[0.1 0.7 0.2]"` (spaces or commas) or as `0.1;0.7;0.2`.
+//! An optional `noise_prob` column is checked (finite, in `[0, 1]`) but not
+//! used.
 //! An event is joined to the first window (in file order) with
 //! `start_time <= t_P < end_time`, `t_P` its earliest P pick (earliest
 //! pick when no P), as the original joins detections to windows.
@@ -173,6 +175,32 @@ impl Table {
         }
     }
 
+    /// Local position of a station from latitude, longitude and elevation,
+    /// checked by [`crate::geo::check_station_lonlat`]; `names` are the
+    /// file's names of the three fields (for the message).
+    fn station_position(
+        &self,
+        line: u64,
+        projection: &LocalProjection,
+        (lon, lat, elev_m): (f64, f64, f64),
+        names: [&str; 3],
+    ) -> Result<[f64; 3], InputError> {
+        crate::geo::check_station_lonlat(lon, lat, elev_m).map_err(|(field, what)| {
+            let name = match field {
+                "latitude" => names[0],
+                "longitude" => names[1],
+                _ => names[2],
+            };
+            self.err(line, name, what)
+        })?;
+        let p = projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m));
+        if p.iter().all(|v| v.is_finite()) {
+            Ok(p)
+        } else {
+            Err(self.err(line, names[0], format!("position ({lon}, {lat}) does not project to the local frame")))
+        }
+    }
+
     fn time(&self, line: u64, s: &str, name: &str) -> Result<DateTime<Utc>, InputError> {
         parse_utc_time(s).ok_or_else(|| self.err(line, name, format!("`{s}` is not a UTC time")))
     }
@@ -208,6 +236,7 @@ fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
     let cs = t.need(&["start_time"])?;
     let ce = t.need(&["end_time"])?;
     let cp = t.need(&["clusters_prob"])?;
+    let cn = t.col(&["noise_prob"]);
     let mut windows = Vec::with_capacity(t.rows.len());
     for (line, rec) in &t.rows {
         let line = *line;
@@ -226,6 +255,14 @@ fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
             .find(|(_, p)| !(p.is_finite() && (0.0..=1.0).contains(*p)))
         {
             return Err(t.err(line, "clusters_prob", format!("probability of cluster {k} is {p}; must be finite and in [0, 1]")));
+        }
+        // ConvNetQuake's noise probability is not used by the prior, but a
+        // value that is no probability means a damaged file.
+        if let Some(raw) = t.text(rec, cn) {
+            let v: f64 = raw.parse().map_err(|_| t.err(line, "noise_prob", format!("`{raw}` is not a number")))?;
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(t.err(line, "noise_prob", format!("{raw} must be finite and in [0, 1]")));
+            }
         }
         if let Some(first) = windows.first().map(|w: &ProbabilityWindow| w.probabilities.len()) {
             if probabilities.len() != first {
@@ -296,12 +333,20 @@ pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Ve
     for (line, rec) in &t.rows {
         let line = *line;
         let code = t.required(line, rec, cc, "station")?.to_string();
+        crate::picks::check_identifier(&code).map_err(|w| t.err(line, "station", w))?;
         let position_km = if let (Some(e), Some(n), Some(z)) = local {
-            [
+            let p = [
                 t.number(line, t.required(line, rec, e, "east_km")?, "east_km")?,
                 t.number(line, t.required(line, rec, n, "north_km")?, "north_km")?,
                 t.number(line, t.required(line, rec, z, "depth_km")?, "depth_km")?,
-            ]
+            ];
+            for (v, name) in p[..2].iter().zip(["east_km", "north_km"]) {
+                if v.abs() > crate::geo::MAX_LOCAL_HORIZONTAL_KM {
+                    return Err(t.err(line, name, format!("{v} km is farther than half the Earth's circumference")));
+                }
+            }
+            crate::geo::check_station_depth_km(p[2]).map_err(|w| t.err(line, "depth_km", w))?;
+            p
         } else {
             let clat = t.need(&["latitude", "lat"])?;
             let clon = t.need(&["longitude", "lon"])?;
@@ -311,7 +356,7 @@ pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Ve
                 Some(s) => t.number(line, s, "elevation_m")?,
                 None => 0.0,
             };
-            projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m))
+            t.station_position(line, projection, (lon, lat, elev_m), ["latitude", "longitude", "elevation_m"])?
         };
         out.push(Station { code, position_km });
     }
@@ -347,6 +392,8 @@ pub fn read_eqtransformer_picks(
         let line = *line;
         let sta = t.required(line, rec, csta, "station")?;
         let net = t.text(rec, cnet).unwrap_or("");
+        crate::picks::check_identifier(sta).map_err(|w| t.err(line, "station", w))?;
+        crate::picks::check_identifier(net).map_err(|w| t.err(line, "network", w))?;
         let code = if net.is_empty() { sta.to_string() } else { format!("{net}.{sta}") };
         let position_km = match stations.iter().find(|s| s.code == code || s.code == sta) {
             Some(s) => s.position_km,
@@ -363,7 +410,7 @@ pub fn read_eqtransformer_picks(
                     Some(s) => t.number(line, s, "station_elv")?,
                     None => 0.0,
                 };
-                projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elv))
+                t.station_position(line, projection, (lon, lat, elv), ["station_lat", "station_lon", "station_elv"])?
             }
         };
         let tp = t.text(rec, Some(cp)).map(|s| t.time(line, s, "p_arrival_time")).transpose()?;

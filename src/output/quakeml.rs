@@ -145,6 +145,12 @@ fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &Qu
 }
 
 fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Result<(), OutputError> {
+    if let Some(c) = s.event_id.chars().find(|&c| !is_xml_char(c)) {
+        return Err(OutputError::Serialise {
+            event: s.event_id.escape_debug().to_string(),
+            what: format!("QuakeML: the event id holds U+{:04X}, which XML 1.0 cannot represent", c as u32),
+        });
+    }
     let parts = origin_parts(s, "QuakeML")?;
     let geo = parts.geo;
     let auth = escape(opts.authority.as_str());
@@ -205,6 +211,13 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
     }
     o.push_str("    </event>\n");
     Ok(())
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production):
+/// tab, newline, carriage return and everything from U+0020 except the
+/// surrogates (which a `char` cannot be) and U+FFFE, U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
 /// A QuakeML 1.2 document holding `events`.

@@ -177,6 +177,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     let events_dir = out.join("events");
     std::fs::create_dir_all(&events_dir).with_context(|| format!("creating {}", events_dir.display()))?;
     let (to_locate, impossible) = sp_check::split_by_s_minus_p(&picks.events, &mut sp_ranges);
+    crate::locate::batch::check_file_stems(to_locate.iter().map(|e| e.event_id.as_str())).map_err(|e| anyhow::anyhow!("picks: {e}"))?;
     let batch = Batch {
         config: lc,
         clusters: &cl.clusters,

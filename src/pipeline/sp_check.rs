@@ -104,26 +104,43 @@ pub fn join_split_detections(events: &mut Vec<Picks>, ranges: &mut SpRanges<'_>)
     joined
 }
 
-/// Split `events` into those whose every S-P time lies within the region's
-/// range at its station (widened by [`N_SIGMA`] of the pair's sigma) and
-/// the others, with the reason. Stations without a range are not checked.
+/// Why the S-P times of `e` are impossible, if they are: at some station
+/// the S pick is not after the P pick (always checked), or S-P lies outside
+/// the station's range over the region (`range_of`, widened by [`N_SIGMA`]
+/// of the pair's sigma; stations without a range are not checked). The
+/// reason names the station and both pick times (UTC).
+pub fn s_minus_p_problem(
+    e: &Picks,
+    mut range_of: impl FnMut(&Station) -> Option<[f64; 2]>,
+) -> Option<String> {
+    let utc = |t: f64| e.utc_at(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for sp in &e.stations {
+        let (Some(p), Some(s)) = (sp.p, sp.s) else { continue };
+        let (obs, sigma) = (s.time_s - p.time_s, p.sigma_s.hypot(s.sigma_s));
+        let picks = format!("P {}, S {}", utc(p.time_s), utc(s.time_s));
+        if !(obs > 0.0) {
+            return Some(format!(
+                "S-P {obs:.2} s at {} ({picks}): the S pick must come after the P pick; a wrong P or S pick",
+                sp.station.code
+            ));
+        }
+        let Some([lo, hi]) = range_of(&sp.station) else { continue };
+        if obs < lo - N_SIGMA * sigma || obs > hi + N_SIGMA * sigma {
+            return Some(format!(
+                "S-P {obs:.2} s at {} ({picks}) is outside the {lo:.2}-{hi:.2} s that sources in the region give (by more than {N_SIGMA} x {sigma:.2} s): a wrong P or S pick",
+                sp.station.code
+            ));
+        }
+    }
+    None
+}
+
+/// Split `events` into those whose every S-P time is possible
+/// ([`s_minus_p_problem`]) and the others, with the reason.
 pub fn split_by_s_minus_p(events: &[Picks], ranges: &mut SpRanges<'_>) -> (Vec<Picks>, Vec<(String, String)>) {
     let (mut keep, mut rejected) = (Vec::new(), Vec::new());
     for e in events {
-        let mut why = None;
-        for sp in &e.stations {
-            let (Some(p), Some(s)) = (sp.p, sp.s) else { continue };
-            let Some([lo, hi]) = ranges.of(&sp.station) else { continue };
-            let (obs, sigma) = (s.time_s - p.time_s, p.sigma_s.hypot(s.sigma_s));
-            if ranges.fits(&sp.station, obs, sigma) == Some(false) {
-                why = Some(format!(
-                    "S-P {obs:.2} s at {} is outside the {lo:.2}-{hi:.2} s that sources in the region give (by more than {N_SIGMA} x {sigma:.2} s): a wrong P or S pick",
-                    sp.station.code
-                ));
-                break;
-            }
-        }
-        match why {
+        match s_minus_p_problem(e, |st| ranges.of(st)) {
             Some(w) => rejected.push((e.event_id.clone(), w)),
             None => keep.push(e.clone()),
         }

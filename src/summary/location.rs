@@ -60,6 +60,13 @@ pub enum SummaryError {
     /// A level is outside (0, 1).
     #[error("summary level {0} must be in (0, 1)")]
     BadLevel(f64),
+    /// The mean origin time is not a representable date (offset not finite
+    /// or beyond chrono's ±262,000 years): the posterior is unphysical.
+    #[error("origin time {offset_s} s after the reference time is not a representable date")]
+    OriginTimeOutOfRange {
+        /// Mean origin-time offset (s after the reference time).
+        offset_s: f64,
+    },
 }
 
 /// Highest-density intervals of each coordinate at one level.
@@ -319,16 +326,20 @@ impl LocationSummary {
             cp.iter_mut().for_each(|c| *c /= tot);
             bp /= tot;
         }
-        let origin_time = (t_w > 0.0).then(|| {
+        let origin_time = if t_w > 0.0 {
             let m = t_m / t_w;
             // Law of total variance: spread of t0(x) over draws + mean conditional variance.
             let var = (t_m2 / t_w - m * m).max(0.0) + t_var / t_w;
-            OriginTimeEstimate {
-                utc: crate::picks::utc_after(posterior.reference_time(), m),
+            let utc = crate::picks::checked_utc_after(posterior.reference_time(), m)
+                .ok_or(SummaryError::OriginTimeOutOfRange { offset_s: m })?;
+            Some(OriginTimeEstimate {
+                utc,
                 offset_s: m,
                 sigma_s: var.sqrt(),
-            }
-        });
+            })
+        } else {
+            None
+        };
         let geographic = to_lonlat.map(|f| {
             let (location_lon_deg, location_lat_deg) = f(location_km[0], location_km[1]);
             let (mean_lon_deg, mean_lat_deg) = f(mean[0], mean[1]);

@@ -31,8 +31,8 @@ pub struct Homogeneous {
 }
 
 impl Homogeneous {
-    /// A validated homogeneous model; both velocities must be positive and
-    /// finite, else [`TravelTimeError::InvalidModel`] naming the field.
+    /// A validated homogeneous model; the velocities must pass
+    /// [`crate::velocity::check_vp_vs`] (finite, in range, Vp > Vs), else [`TravelTimeError::InvalidModel`] naming the field.
     pub fn new(vp_km_s: f64, vs_km_s: f64) -> Result<Self, TravelTimeError> {
         let m = Homogeneous { vp_km_s, vs_km_s };
         m.validate()?;
@@ -41,14 +41,8 @@ impl Homogeneous {
 
     /// Check the velocities (useful after deserialising the struct directly).
     pub fn validate(&self) -> Result<(), TravelTimeError> {
-        for (name, v) in [("vp_km_s", self.vp_km_s), ("vs_km_s", self.vs_km_s)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(TravelTimeError::InvalidModel(format!(
-                    "homogeneous model: {name} = {v} must be positive and finite"
-                )));
-            }
-        }
-        Ok(())
+        crate::velocity::check_vp_vs(self.vp_km_s, self.vs_km_s, ["vp_km_s", "vs_km_s"])
+            .map_err(|what| TravelTimeError::InvalidModel(format!("homogeneous model: {what}")))
     }
 
     /// The velocity (km/s) of `phase`.

@@ -62,7 +62,7 @@ impl DataAugmentationArgs {
                 plot_window(&self.output.join("png").join(format!("{i:06}.png")), &format!("class {} {}", l.label, l.origin), out.window(i))?;
             }
         }
-        println!("{}: {} augmented windows from {}", self.output.display(), out.len(), self.tfrecords.display());
+        outln!("{}: {} augmented windows from {}", self.output.display(), out.len(), self.tfrecords.display());
         Ok(())
     }
 }

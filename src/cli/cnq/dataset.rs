@@ -143,7 +143,7 @@ impl CreateDatasetEventsArgs {
             data.push(label, w)?;
         }
         write_dataset(&self.output_dir, &data).with_context(|| format!("writing {}", self.output_dir.display()))?;
-        println!("{}: {} event windows ({} catalog events outside the data)", self.output_dir.display(), data.len(), skipped);
+        outln!("{}: {} event windows ({} catalog events outside the data)", self.output_dir.display(), data.len(), skipped);
         Ok(())
     }
 }
@@ -180,7 +180,7 @@ impl CreateDatasetNoiseArgs {
             i += step;
         }
         write_dataset(&self.output_dir, &data).with_context(|| format!("writing {}", self.output_dir.display()))?;
-        println!("{}: {} noise windows", self.output_dir.display(), data.len());
+        outln!("{}: {} noise windows", self.output_dir.display(), data.len());
         Ok(())
     }
 }

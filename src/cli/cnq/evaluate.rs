@@ -89,14 +89,14 @@ impl EvaluateArgs {
         let probs = model.predict(&windows)?;
         let e = Evaluation::from_predictions(&labels, &probs, model.n_classes())?;
         let k = model.n_clusters();
-        println!("model {} (K = {k} clusters + noise)", model.path().display());
+        outln!("model {} (K = {k} clusters + noise)", model.path().display());
         if let Some(a) = e.cluster_accuracy() {
-            println!("event windows: {}  cluster accuracy {:.4} (chance {:.4})  detection accuracy {:.4}", e.n_events(), a, 1.0 / k as f64, e.event_detection_accuracy().unwrap_or(f64::NAN));
+            outln!("event windows: {}  cluster accuracy {:.4} (chance {:.4})  detection accuracy {:.4}", e.n_events(), a, 1.0 / k as f64, e.event_detection_accuracy().unwrap_or(f64::NAN));
         }
         if let Some(a) = e.noise_accuracy() {
-            println!("noise windows: {}  noise accuracy {:.4}", e.n_noise(), a);
+            outln!("noise windows: {}  noise accuracy {:.4}", e.n_noise(), a);
         }
-        print!("confusion matrix (rows: true class, columns: predicted)\n{}", e.confusion_table());
+        out!("confusion matrix (rows: true class, columns: predicted)\n{}", e.confusion_table());
         Ok(())
     }
 }
@@ -120,7 +120,7 @@ impl ClassifyArgs {
             .filter(|r| r.noise_prob <= self.max_noise_prob)
             .collect();
         write_classified(&self.output, &rows)?;
-        println!("{}: {} windows classified, {} written -> {}", c.station, starts.len(), rows.len(), self.output.display());
+        outln!("{}: {} windows classified, {} written -> {}", c.station, starts.len(), rows.len(), self.output.display());
         Ok(())
     }
 }

@@ -130,7 +130,7 @@ impl TrainArgs {
         }
         eqnemix_models::convnetquake::ConvNetQuake::load_for_clusters(&onnx, self.n_clusters)
             .with_context(|| format!("checking the exported model {}", onnx.display()))?;
-        println!("trained model: {} (curve: {})", onnx.display(), self.checkpoint_dir.join("training_curve.png").display());
+        outln!("trained model: {} (curve: {})", onnx.display(), self.checkpoint_dir.join("training_curve.png").display());
         Ok(())
     }
 }

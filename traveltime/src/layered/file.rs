@@ -121,6 +121,10 @@ impl Layered1D {
                 (Some(vs), Some(_)) => return Err(at(vs.span(), "vs", "and vp_vs are both given; give one".into())),
                 (None, None) => return Err(at(sl.span(), "vs", "is missing (give vs or vp_vs)".into())),
             };
+            crate::velocity::check_vp_vs(vp, vs, ["vp", if l.vs.is_some() { "vs" } else { "vs (vp / vp_vs)" }]).map_err(|what| {
+                let span = if what.starts_with("vp ") { l.vp.span() } else { l.vs.as_ref().or(l.vp_vs.as_ref()).map_or(l.vp.span(), |v| v.span()) };
+                format_err(path, format!("line {}: layer {i}: {what}", line(span)))
+            })?;
             if let Some(h) = &l.thickness_km {
                 if i + 1 == n {
                     return Err(at(h.span(), "thickness_km", "is not allowed on the last layer (the half-space)".into()));
@@ -214,6 +218,8 @@ impl Layered1D {
                     ));
                 }
             }
+            crate::velocity::check_vp_vs(vals[1], vals[2], ["vp", "vs"])
+                .map_err(|what| format_err(path, format!("line {}: layer {i}: {what}", ln + 1)))?;
             if !vals[0].is_finite() {
                 return Err(format_err(path, format!("line {}: layer {i}: top_km = {} must be finite", ln + 1, vals[0])));
             }

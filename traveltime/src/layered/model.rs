@@ -231,8 +231,9 @@ pub(crate) fn layer_index(layers: &[Layer], z: f64) -> usize {
     j
 }
 
-/// Check a layer list: not empty, finite strictly increasing tops, positive
-/// finite velocities. Errors name the layer index and field.
+/// Check a layer list: not empty, finite strictly increasing tops,
+/// velocities passing [`crate::velocity::check_vp_vs`] (finite, in range,
+/// Vp > Vs). Errors name the layer index and field.
 pub fn validate_layers(layers: &[Layer]) -> Result<(), TravelTimeError> {
     if layers.is_empty() {
         return Err(TravelTimeError::InvalidModel("layered model has no layers".into()));
@@ -241,13 +242,8 @@ pub fn validate_layers(layers: &[Layer]) -> Result<(), TravelTimeError> {
         if !l.top_km.is_finite() {
             return Err(TravelTimeError::InvalidModel(format!("layer {i}: top_km = {} must be finite", l.top_km)));
         }
-        for (name, v) in [("vp", l.vp_km_s), ("vs", l.vs_km_s)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(TravelTimeError::InvalidModel(format!(
-                    "layer {i}: {name} = {v} km/s must be positive and finite"
-                )));
-            }
-        }
+        crate::velocity::check_vp_vs(l.vp_km_s, l.vs_km_s, ["vp", "vs"])
+            .map_err(|what| TravelTimeError::InvalidModel(format!("layer {i}: {what}")))?;
         if i > 0 {
             let h = l.top_km - layers[i - 1].top_km;
             if h <= 0.0 {
