@@ -31,6 +31,7 @@ pub mod polarisation;
 pub mod pipeline;
 pub mod posterior;
 pub mod prior;
+pub mod sampler_agreement;
 pub mod summary;
 pub mod synth;
 pub mod synthetic_region;
