@@ -173,6 +173,7 @@ fn three_component_preprocess_gives_100_hz_filtered_data() {
             order: 4,
         }),
         target_rate: Some(100.0),
+        ..PreprocessOptions::default()
     };
     let p = three.preprocess(&opts).unwrap();
     assert_eq!(p.sampling_rate, 100.0);
