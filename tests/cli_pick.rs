@@ -175,3 +175,16 @@ fn pick_back_azimuth_columns_match_the_synthetic_truth_and_reach_locate() {
     // (that row's sigma is over 100 degrees): one true P is matched.
     assert!(matched >= 1, "none of {} true events picked with a back-azimuth", data.events.len());
 }
+
+/// `--merge` defaults to the original's per-window rule and the help says
+/// that mean and max are not the original's.
+#[test]
+fn pick_merge_defaults_to_the_original_per_window_rule() {
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[default: per-window]"), "{help}");
+    assert!(help.contains("NOT the original's rule"), "{help}");
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", "x.mseed", "--merge", "average"]).output().unwrap();
+    assert!(!out.status.success());
+}
