@@ -195,3 +195,16 @@ fn pick_checks_the_output_folder_before_anything_else() {
     assert!(!err.contains("broken.mseed"), "{err}");
     assert!(!dir.path().join("missing").exists());
 }
+
+/// `--merge` defaults to the original's per-window rule and the help says
+/// that mean and max are not the original's.
+#[test]
+fn pick_merge_defaults_to_the_original_per_window_rule() {
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[default: per-window]"), "{help}");
+    assert!(help.contains("NOT the original's rule"), "{help}");
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", "x.mseed", "--merge", "average"]).output().unwrap();
+    assert!(!out.status.success());
+}

@@ -173,6 +173,7 @@ fn three_component_preprocess_gives_100_hz_filtered_data() {
             order: 4,
         }),
         target_rate: Some(100.0),
+        ..PreprocessOptions::default()
     };
     let p = three.preprocess(&opts).unwrap();
     assert_eq!(p.sampling_rate, 100.0);
@@ -183,4 +184,35 @@ fn three_component_preprocess_gives_100_hz_filtered_data() {
     );
     assert!(mid_amplitude(&p.n) / 500.0 < 1e-3, "0.1 Hz removed");
     assert!(mid_amplitude(&p.e) / 500.0 < 1e-3, "80 Hz removed");
+}
+
+/// The original EQTransformer chain tapers after the band-pass: the ends of
+/// the output are the taper's zeros; tapering first (the default chain)
+/// leaves the filter's response at the ends. Its resampling is linear
+/// interpolation, so samples on the 100 Hz grid of a 200 Hz record are the
+/// band-passed samples themselves.
+#[test]
+fn eqtransformer_chain_tapers_after_the_band_pass_and_interpolates_linearly() {
+    let fs = 200.0;
+    let n = 24_000; // 120 s: the taper is 0.1 % (0.12 s) at each end
+    let x: Vec<f64> = sine(n, fs, 5.0, 500.0).iter().enumerate().map(|(i, v)| v + 80.0 + 0.01 * i as f64).collect();
+    let what = "XX.S.HHZ";
+    let orig = PreprocessOptions::eqtransformer(n as f64 / fs);
+    assert!(orig.taper_after_bandpass);
+    assert!((orig.taper_fraction - 0.001).abs() < 1e-12);
+    let y = eqnemix_models::waveform::preprocess::process_trace(&x, fs, &orig, what).unwrap();
+    assert_eq!(y.len(), 12_000);
+    assert_eq!(y[0], 0.0, "the taper comes last, at the first sample");
+    // Same chain without resampling: every other sample of it.
+    let native = PreprocessOptions { target_rate: None, ..orig };
+    let z = eqnemix_models::waveform::preprocess::process_trace(&x, fs, &native, what).unwrap();
+    for k in [1, 777, 6000, 11_999] {
+        assert!((y[k] - z[2 * k]).abs() < 1e-9, "sample {k}: {} vs {}", y[k], z[2 * k]);
+    }
+    // Taper first, then filter: the first sample is no longer zero.
+    let first = PreprocessOptions { taper_after_bandpass: false, ..orig };
+    let w = eqnemix_models::waveform::preprocess::process_trace(&x, fs, &first, what).unwrap();
+    assert!(w[0].abs() > 1e-6, "{}", w[0]);
+    // Long records: at most 2 s of taper.
+    assert!((PreprocessOptions::eqtransformer(14_400.0).taper_fraction - 2.0 / 14_400.0).abs() < 1e-15);
 }

@@ -13,6 +13,17 @@
 //! count: the mask of window `w`, pass `p`, layer `m` comes from ChaCha8
 //! seeded with `seed`, stream `w`, at a word position fixed by `(p, m)`.
 //! (ONNX random ops would reseed per session and depend on execution order.)
+//!
+//! Over continuous data ([`EqTransformer::predict_continuous_mc`]) each
+//! window gets its mean and standard-deviation traces over the passes, and
+//! detections follow [`ContinuousConfig::merge`] as without dropout: with
+//! [`Merge::PerWindow`] (the default, the original's rule; the original's
+//! `predictor` also picks each window's mean traces) the rules run on each
+//! window's mean traces, a detection's uncertainties are read from the
+//! standard deviations of the window it was kept from, and repeats within
+//! 2 s are dropped; with [`Merge::Mean`] or [`Merge::Max`] (departures from
+//! the original) the means and standard deviations are merged per sample
+//! first and everything is read from the merged traces.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 use super::error::EqtError;
 use super::model::{DropoutMask, EqTransformer, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{round3, Detection, PickerConfig};
-use super::sliding::{merge_windows, ContinuousConfig, ContinuousPrediction};
+use super::sliding::{merge_traces, per_window_detections, run_windows, ContinuousConfig, ContinuousPrediction, Merge};
 
 /// Mean and standard deviation over the Monte-Carlo passes of one window.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,9 +128,8 @@ impl EqTransformer {
     }
 
     /// [`EqTransformer::predict_continuous`] with Monte-Carlo dropout: each
-    /// window's mean and standard-deviation traces (over `passes` passes,
-    /// masks from `seed`) are merged over overlapping windows the same way
-    /// (`config.merge`).
+    /// window's mean and standard-deviation traces over `passes` passes
+    /// (masks from `seed`); detections as `config.merge` (module docs).
     pub fn predict_continuous_mc(
         &mut self,
         data: &[[f32; 3]],
@@ -128,24 +138,40 @@ impl EqTransformer {
         seed: u64,
     ) -> Result<ContinuousMcPrediction, EqtError> {
         check_passes(passes)?;
-        let (traces, window_starts) = merge_windows(data, config, |windows, first| {
+        let (per_window, window_starts) = run_windows(data, config, |windows, first| {
             Ok(self
                 .predict_mc_from(windows, passes, seed, first)?
                 .into_iter()
                 .map(|w| [w.mean.detection, w.mean.p, w.mean.s, w.std.detection, w.std.p, w.std.s])
                 .collect())
         })?;
-        let [detection, p, s, detection_std, p_std, s_std] = traces;
+        let [detection, p, s, detection_std, p_std, s_std] = merge_traces(&per_window, &window_starts, data.len(), config.merge);
+        let (windows, window_std) = per_window
+            .into_iter()
+            .map(|[d, p, s, d_std, p_std, s_std]| {
+                (
+                    WindowPrediction { detection: d, p, s },
+                    WindowPrediction {
+                        detection: d_std,
+                        p: p_std,
+                        s: s_std,
+                    },
+                )
+            })
+            .unzip();
         Ok(ContinuousMcPrediction {
             mean: ContinuousPrediction {
                 detection,
                 p,
                 s,
                 window_starts,
+                windows,
+                merge: config.merge,
             },
             detection_std,
             p_std,
             s_std,
+            window_std,
             passes,
         })
     }
@@ -154,14 +180,19 @@ impl EqTransformer {
 /// Monte-Carlo-dropout traces over continuous data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContinuousMcPrediction {
-    /// Mean traces (detections and picks are taken from these).
+    /// Mean traces (detections and picks are taken from these), per window
+    /// and per sample.
     pub mean: ContinuousPrediction,
-    /// Standard deviation of the detection probability per sample.
+    /// Standard deviation of the detection probability per sample (merged
+    /// over the windows as the per-sample means are).
     pub detection_std: Vec<f32>,
     /// Standard deviation of the P probability per sample.
     pub p_std: Vec<f32>,
     /// Standard deviation of the S probability per sample.
     pub s_std: Vec<f32>,
+    /// Each window's standard-deviation traces, in the order of
+    /// `mean.windows`.
+    pub window_std: Vec<WindowPrediction>,
     /// Passes per window.
     pub passes: usize,
 }
@@ -179,27 +210,51 @@ pub struct McUncertainty {
 }
 
 impl ContinuousMcPrediction {
-    /// Detections and picks from the mean traces, each with its
-    /// uncertainties from the standard-deviation traces.
+    /// Detections and picks from the mean traces (as
+    /// [`ContinuousPrediction::detections`]), each with its uncertainties
+    /// from the standard deviations of the window it was taken from
+    /// ([`Merge::PerWindow`]) or from the merged ones.
     pub fn detections(&self, config: &PickerConfig) -> Vec<(Detection, McUncertainty)> {
-        self.mean
-            .detections(config)
-            .into_iter()
-            .map(|d| {
-                let u = self.uncertainty(&d);
-                (d, u)
-            })
-            .collect()
+        match self.mean.merge {
+            Merge::PerWindow => {
+                per_window_detections(&self.mean.windows, &self.mean.window_starts, self.mean.detection.len(), config)
+                    .into_iter()
+                    .map(|(k, d)| {
+                        let std = &self.window_std[k];
+                        let offset = self.mean.window_starts[k];
+                        let u = uncertainty(&std.detection, &std.p, &std.s, offset, &d);
+                        (d, u)
+                    })
+                    .collect()
+            }
+            Merge::Mean | Merge::Max => self
+                .mean
+                .detections(config)
+                .into_iter()
+                .map(|d| {
+                    let u = self.uncertainty(&d);
+                    (d, u)
+                })
+                .collect(),
+        }
     }
 
-    /// The uncertainties of a detection found on these traces.
+    /// The uncertainties of a detection read from the per-sample (merged)
+    /// standard deviations.
     pub fn uncertainty(&self, d: &Detection) -> McUncertainty {
-        let span = &self.detection_std[d.start..d.end.max(d.start + 1).min(self.detection_std.len())];
-        let mean = span.iter().map(|&v| v as f64).sum::<f64>() / span.len().max(1) as f64;
-        McUncertainty {
-            detection: round3(mean as f32),
-            p: d.p.map(|p| round3(self.p_std[p.sample])),
-            s: d.s.map(|s| round3(self.s_std[s.sample])),
-        }
+        uncertainty(&self.detection_std, &self.p_std, &self.s_std, 0, d)
+    }
+}
+
+/// The uncertainties of detection `d` (absolute samples) from standard
+/// deviation traces that start at sample `offset`.
+fn uncertainty(detection_std: &[f32], p_std: &[f32], s_std: &[f32], offset: usize, d: &Detection) -> McUncertainty {
+    let (start, end) = (d.start - offset, d.end - offset);
+    let span = &detection_std[start..end.max(start + 1).min(detection_std.len())];
+    let mean = span.iter().map(|&v| v as f64).sum::<f64>() / span.len().max(1) as f64;
+    McUncertainty {
+        detection: round3(mean as f32),
+        p: d.p.map(|p| round3(p_std[p.sample - offset])),
+        s: d.s.map(|s| round3(s_std[s.sample - offset])),
     }
 }

@@ -4,8 +4,12 @@
 //! - [`EqTransformer`]: loads the ONNX model (checking its signature) and
 //!   predicts detection, P and S probability traces for batches of 60 s,
 //!   100 Hz, three-component windows, normalised per window as the original;
-//! - [`EqTransformer::predict_continuous`]: overlapping windows over
-//!   continuous data, merged into one trace per output;
+//! - [`EqTransformer::predict_continuous`]: overlapping 60 s windows over
+//!   continuous data; by default ([`Merge::PerWindow`]) detections and picks
+//!   come from each window separately, repeats within 2 s of a reported
+//!   start dropped, as the original predictor ([`per_window_detections`]);
+//!   [`Merge::Mean`] and [`Merge::Max`] (not the original's rule) pick
+//!   merged per-sample traces instead;
 //! - [`extract_detections`]: the original's detection and pick rules, plus a
 //!   timing uncertainty from the width of each probability peak;
 //! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`;
@@ -47,4 +51,4 @@ pub use model::{
 pub use normalize::{normalize_window, Normalization};
 pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, trigger_runs, Detection, Pick, PickerConfig};
 pub use results::{sample_time, write_predictions, write_predictions_file, PredictionRow, StationInfo, PREDICTION_COLUMNS};
-pub use sliding::{window_starts, ContinuousConfig, ContinuousPrediction, Merge};
+pub use sliding::{first_reported, per_window_detections, window_starts, ContinuousConfig, ContinuousPrediction, Merge, DUPLICATE_SAMPLES};

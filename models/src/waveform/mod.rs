@@ -25,7 +25,7 @@ pub use mseed::{
     read_mseed, read_mseed_bytes, write_mseed, write_mseed_with, MseedEncoding, WriteOptions,
 };
 pub use preprocess::{
-    bandpass_zero_phase, cosine_taper, demean, detrend_linear, resample, PreprocessOptions,
+    bandpass_zero_phase, cosine_taper, demean, detrend_linear, interpolate_linear, resample, PreprocessOptions, Resampling,
 };
 pub use stream::{GapPolicy, Stream, Trace, TraceId};
 
