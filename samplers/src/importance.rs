@@ -32,7 +32,9 @@
 //!    Gaussians miss. Each stage starts afresh (its weights are exact for
 //!    its own proposal); the stage with the largest ESS is returned.
 //!
-//! The weights' Pareto k̂ ([`pareto_k_hat`]) is reported with the draws:
+//! Draws whose normalised weight is below [`PRUNE_WEIGHT`] are left out of
+//! the result (they cannot move any estimate). The weights' Pareto k̂
+//! ([`pareto_k_hat`], computed before pruning) is reported with the draws:
 //! above 0.7 the importance estimate is unreliable however large the ESS
 //! looks (Vehtari et al. 2024, "Pareto smoothed importance sampling").
 
@@ -80,7 +82,7 @@ pub struct ImportanceConfig {
 impl Default for ImportanceConfig {
     fn default() -> Self {
         ImportanceConfig {
-            target_ess: 4000.0,
+            target_ess: 10_000.0,
             batch: 4000,
             max_draws: 64_000,
             adapt_rounds: 3,
@@ -137,11 +139,39 @@ impl ImportanceConfig {
         n_labels: usize,
         seed: u64,
     ) -> Result<(Draws, ImportanceReport), SamplerError> {
+        self.run_with(Target::Full(target), base, label, n_labels, seed)
+    }
+
+    /// As [`ImportanceConfig::run`] for a target that is the base proposal
+    /// times a likelihood, `p(x) ∝ q0(x) L(x)` (a posterior whose prior is
+    /// the base): the base stage's log weights are then `ln L(x)` alone and
+    /// the adapted stages evaluate `q0` once per draw for both the target
+    /// and the mixture, which halves the cost per draw when the prior is as
+    /// dear as the likelihood.
+    pub fn run_factored(
+        &self,
+        log_likelihood: &dyn LogDensity,
+        base: &dyn Proposal,
+        label: &(dyn Fn(&[f64]) -> usize + Sync),
+        n_labels: usize,
+        seed: u64,
+    ) -> Result<(Draws, ImportanceReport), SamplerError> {
+        self.run_with(Target::BaseTimes(log_likelihood), base, label, n_labels, seed)
+    }
+
+    fn run_with(
+        &self,
+        target: Target,
+        base: &dyn Proposal,
+        label: &(dyn Fn(&[f64]) -> usize + Sync),
+        n_labels: usize,
+        seed: u64,
+    ) -> Result<(Draws, ImportanceReport), SamplerError> {
         self.check()?;
         let dim = target.dim();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut evaluations = 0;
-        let mut best = self.stage(target, base, &mut rng, &mut evaluations);
+        let mut best = self.stage(&target, &StageProposal::Base(base), &mut rng, &mut evaluations);
         let mut best_stage = 0;
         let mut last = best.clone();
         for round in 1..=self.adapt_rounds {
@@ -151,7 +181,7 @@ impl ImportanceConfig {
             let Some(mix) = GaussianMixtureProposal::fit(&last, label, n_labels.max(1), self, base, dim) else {
                 break;
             };
-            last = self.stage(target, &mix, &mut rng, &mut evaluations);
+            last = self.stage(&target, &StageProposal::Mixture(&mix), &mut rng, &mut evaluations);
             if last.ess > best.ess {
                 best = last.clone();
                 best_stage = round;
@@ -164,8 +194,7 @@ impl ImportanceConfig {
             )));
         }
         let pareto_k = pareto_k_hat(&weights);
-        let mut d = draws;
-        d.weights = Some(weights);
+        let d = prune(&draws, &weights);
         Ok((
             d,
             ImportanceReport {
@@ -179,7 +208,7 @@ impl ImportanceConfig {
     }
 
     /// One stage: batches from `q` until the target ESS or the draw limit.
-    fn stage(&self, target: &dyn LogDensity, q: &dyn Proposal, rng: &mut ChaCha8Rng, evaluations: &mut usize) -> Stage {
+    fn stage(&self, target: &Target, q: &StageProposal, rng: &mut ChaCha8Rng, evaluations: &mut usize) -> Stage {
         let dim = target.dim();
         let mut draws = Draws::new(dim);
         let mut logw = Vec::with_capacity(self.batch);
@@ -189,10 +218,8 @@ impl ImportanceConfig {
         while draws.n_draws() < self.max_draws {
             for _ in 0..self.batch {
                 q.draw(rng, &mut x);
-                let lq = q.log_density(&x);
-                let lp = if lq > f64::NEG_INFINITY { target.log_density(&x) } else { f64::NEG_INFINITY };
                 *evaluations += 1;
-                let lw = if lp.is_finite() && lq.is_finite() { lp - lq } else { f64::NEG_INFINITY };
+                let (lp, lw) = q.log_weight(target, &x);
                 draws.push(&x, DrawStats { log_density: lp, ..DrawStats::default() });
                 logw.push(lw);
             }
@@ -204,6 +231,93 @@ impl ImportanceConfig {
         }
         Stage { draws, weights: w, ess }
     }
+}
+
+/// The density importance sampling aims at.
+enum Target<'a> {
+    /// The unnormalised target itself.
+    Full(&'a dyn LogDensity),
+    /// The base proposal times this log likelihood.
+    BaseTimes(&'a dyn LogDensity),
+}
+
+impl Target<'_> {
+    fn dim(&self) -> usize {
+        match self {
+            Target::Full(t) | Target::BaseTimes(t) => t.dim(),
+        }
+    }
+}
+
+/// The proposal of one stage.
+enum StageProposal<'a, 'b> {
+    Base(&'a dyn Proposal),
+    Mixture(&'a GaussianMixtureProposal<'b>),
+}
+
+impl StageProposal<'_, '_> {
+    fn draw(&self, rng: &mut ChaCha8Rng, x: &mut [f64]) {
+        match self {
+            StageProposal::Base(q) => q.draw(rng, x),
+            StageProposal::Mixture(q) => q.draw(rng, x),
+        }
+    }
+
+    /// `(ln p(x), ln p(x) − ln q(x))` up to constants; `-inf` weight where
+    /// either vanishes. For a factored target the base's normalising
+    /// constant is common to `p` and `q` and cancels.
+    fn log_weight(&self, target: &Target, x: &[f64]) -> (f64, f64) {
+        let finite = |lp: f64, lq: f64| if lp.is_finite() && lq.is_finite() { lp - lq } else { f64::NEG_INFINITY };
+        match (self, target) {
+            (StageProposal::Base(q), Target::Full(t)) => {
+                let lq = q.log_density(x);
+                let lp = if lq > f64::NEG_INFINITY { t.log_density(x) } else { f64::NEG_INFINITY };
+                (lp, finite(lp, lq))
+            }
+            (StageProposal::Base(q), Target::BaseTimes(l)) => {
+                // p = q0 L: the weight is L; ln p is only needed for the
+                // draws' statistics, so q0 is not evaluated here.
+                let ll = l.log_density(x);
+                let lw = if ll.is_finite() { ll } else { f64::NEG_INFINITY };
+                let _ = q;
+                (f64::NAN, lw)
+            }
+            (StageProposal::Mixture(m), Target::Full(t)) => {
+                let lq0 = m.base.log_density(x);
+                let lq = m.log_density_given_base(x, lq0);
+                let lp = t.log_density(x);
+                (lp, finite(lp, lq))
+            }
+            (StageProposal::Mixture(m), Target::BaseTimes(l)) => {
+                let lq0 = m.base.log_density(x);
+                let lp = if lq0 > f64::NEG_INFINITY { lq0 + l.log_density(x) } else { f64::NEG_INFINITY };
+                let lq = m.log_density_given_base(x, lq0);
+                (lp, finite(lp, lq))
+            }
+        }
+    }
+}
+
+/// Normalised weights below this are dropped from the returned draws (they
+/// hold at most `n · PRUNE_WEIGHT` of the mass together: 6e-5 for 64 000
+/// draws), so summaries do not spend time on draws that do not count.
+pub const PRUNE_WEIGHT: f64 = 1e-9;
+
+/// The draws of `d` with weight at least [`PRUNE_WEIGHT`], weights
+/// renormalised.
+fn prune(d: &Draws, w: &[f64]) -> Draws {
+    let mut out = Draws::new(d.dim);
+    let mut kept = Vec::new();
+    for (i, x) in d.iter().enumerate() {
+        if w[i] >= PRUNE_WEIGHT {
+            out.push(x, d.stats[i].clone());
+            kept.push(w[i]);
+        }
+    }
+    let total: f64 = kept.iter().sum();
+    kept.iter_mut().for_each(|v| *v /= total);
+    out.weights = Some(kept);
+    out
 }
 
 #[derive(Clone)]
@@ -289,6 +403,13 @@ impl Proposal for GaussianMixtureProposal<'_> {
     }
 
     fn log_density(&self, x: &[f64]) -> f64 {
+        self.log_density_given_base(x, self.base.log_density(x))
+    }
+}
+
+impl GaussianMixtureProposal<'_> {
+    /// The mixture's log density at `x` given the base's, `lq0`.
+    fn log_density_given_base(&self, x: &[f64], lq0: f64) -> f64 {
         let xv = DVector::from_column_slice(x);
         let terms = self.parts.iter().map(|(share, mean, l_mat, log_norm)| {
             let z = l_mat.solve_lower_triangular(&(&xv - mean));
@@ -298,7 +419,7 @@ impl Proposal for GaussianMixtureProposal<'_> {
             }
         });
         let lg = log_sum_exp(terms);
-        log_sum_exp([self.alpha.ln() + self.base.log_density(x), (1.0 - self.alpha).ln() + lg])
+        log_sum_exp([self.alpha.ln() + lq0, (1.0 - self.alpha).ln() + lg])
     }
 }
 

@@ -43,10 +43,11 @@ impl RunArgs {
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let report = run_pipeline(&cfg, &out, self.quiet)?;
         outln!(
-            "{} detections with P and S picks, {} located, {} failed, {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
+            "{} detections with P and S picks, {} located, {} failed, {} not located (impossible S-P), {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
             report.n_detections,
             report.n_located,
             report.failures.len(),
+            report.rejected.len(),
             report.n_flagged,
             report.n_untrustworthy,
             report.n_prior_dominated,

@@ -425,9 +425,17 @@ pub fn locate_event(
                 .ok_or_else(|| LocateError::NoSupport { event: event.clone() })?;
             let prior = posterior.prior();
             let label = |x: &[f64]| region_label(prior, x);
-            let (d, report) = c
-                .run(posterior, &base, &label, prior.n_clusters() + 1, chain_seed(options.seed, 0))
-                .map_err(sampler_err)?;
+            let n_labels = prior.n_clusters() + 1;
+            let seed = chain_seed(options.seed, 0);
+            // 3D: the posterior is the base (the prior in the box) times the
+            // likelihood, the cheaper factored form; with a sampled origin
+            // time the base's time factor is not the prior's.
+            let (d, report) = if dim == 3 {
+                c.run_factored(&LogLikelihoodOf(posterior), &base, &label, n_labels, seed)
+            } else {
+                c.run(posterior, &base, &label, n_labels, seed)
+            }
+            .map_err(sampler_err)?;
             let mut s = Sampled::population(d, names);
             s.importance = Some(report);
             s
@@ -543,6 +551,19 @@ pub fn locate_event(
         flags,
         chains: run.chains,
     })
+}
+
+/// The log likelihood of a 3D location posterior as a density (the factor
+/// the importance sampler weighs prior draws by).
+struct LogLikelihoodOf<'a>(&'a LocationPosterior);
+
+impl LogDensity for LogLikelihoodOf<'_> {
+    fn dim(&self) -> usize {
+        3
+    }
+    fn log_density(&self, x: &[f64]) -> f64 {
+        self.0.log_likelihood([x[0], x[1], x[2]], None)
+    }
 }
 
 /// Every sampler kind with the settings used to compare them on one

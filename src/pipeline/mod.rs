@@ -186,12 +186,17 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         region,
         projection: Some(cl.projection),
     };
-    let locate_events::Located { located, mut failures } = locate_events::locate_and_write(&batch, &to_locate, &events_dir, quiet);
-    failures.extend(impossible);
+    let locate_events::Located { located, failures } = locate_events::locate_and_write(&batch, &to_locate, &events_dir, quiet);
     st.push(StageTiming {
         stage: "locate".into(),
         seconds: t.elapsed().as_secs_f64(),
-        note: format!("{} located, {} failed, {}", located.len(), failures.len(), events_dir.display()),
+        note: format!(
+            "{} located, {} failed, {} not located (S-P no source in the region gives), {}",
+            located.len(),
+            failures.len(),
+            impossible.len(),
+            events_dir.display()
+        ),
     });
 
     // Truth, per located event.
@@ -319,6 +324,7 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         n_prior_dominated: located.iter().filter(|l| l.flags.prior_dominated).count(),
         n_flagged,
         failures,
+        rejected: impossible,
         events: event_reports,
         coverage,
         n_true_events: truth.as_ref().map(|t| t.len()),

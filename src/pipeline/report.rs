@@ -134,6 +134,10 @@ pub struct RunReport {
     pub n_located: usize,
     /// Events that failed, with the reason.
     pub failures: Vec<(String, String)>,
+    /// Detections not located because their S-P time is one no source in
+    /// the region gives (a wrong P or S pick, e.g. a noise P paired with a
+    /// later event's S), with the reason: reported, not failures.
+    pub rejected: Vec<(String, String)>,
     /// Events flagged untrustworthy.
     pub n_untrustworthy: usize,
     /// Events flagged prior-dominated.
@@ -205,10 +209,11 @@ impl RunReport {
         let _ = writeln!(s, "- sampler: {}", self.sampler);
         let _ = writeln!(
             s,
-            "- events: {} detections with P and S picks, {} located, {} failed, {} flagged ({} untrustworthy by R-hat/ESS/divergences, {} prior-dominated)",
+            "- events: {} detections with P and S picks, {} located, {} failed, {} not located (impossible S-P), {} flagged ({} untrustworthy, {} prior-dominated)",
             self.n_detections,
             self.n_located,
             self.failures.len(),
+            self.rejected.len(),
             self.n_flagged,
             self.n_untrustworthy,
             self.n_prior_dominated
@@ -266,6 +271,12 @@ impl RunReport {
                     _ => "prior-dominated",
                 };
                 let _ = writeln!(s, "- `{}` ({kind}): {}", e.event_id, e.reasons.join("; "));
+            }
+        }
+        if !self.rejected.is_empty() {
+            let _ = writeln!(s, "\n## Detections not located (impossible S-P)\n");
+            for (id, why) in &self.rejected {
+                let _ = writeln!(s, "- `{id}`: {why}");
             }
         }
         if !self.failures.is_empty() {
