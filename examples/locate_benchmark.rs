@@ -162,10 +162,10 @@ fn thread_cpu_s() -> f64 {
     }
 }
 
-/// The default location sampler (`eqnemix::config::default_sampler`: NUTS
-/// with a dense metric) with `warmup` warm-up and `draws` kept draws per chain.
+/// The studies' NUTS (`eqnemix::config::nuts_sampler`: dense metric) with
+/// `warmup` warm-up and `draws` kept draws per chain.
 fn nuts(warmup: usize, draws: usize) -> SamplerConfig {
-    match eqnemix::config::default_sampler() {
+    match eqnemix::config::nuts_sampler() {
         SamplerConfig::Nuts(c) => SamplerConfig::Nuts(NutsConfig { n_warmup: warmup, n_draws: draws, ..c }),
         other => other.with_n_draws(draws),
     }

@@ -470,9 +470,10 @@ pub fn epicentral_distance(a: [f64; 3], b: [f64; 3]) -> f64 {
 
 /// Sampler presets of the synthetic-region studies (`coverage_study`,
 /// `sensitivity_study` examples): `"smc"` (2000 particles from the uniform
-/// box), `"octree"` (20 000 cells, 5000 draws) or `"nuts"` (the default
-/// location sampler, [`crate::config::default_sampler`]: dense-metric NUTS,
-/// 400 warm-up + 500 draws per chain and mode region).
+/// box), `"octree"` (20 000 cells, 5000 draws), `"nuts"`
+/// ([`crate::config::nuts_sampler`]: dense-metric NUTS, 400 warm-up + 500
+/// draws per chain and mode region) or `"importance"` (the default location
+/// sampler, [`crate::config::default_sampler`]).
 /// `None` for any other name.
 pub fn study_sampler(name: &str) -> Option<SamplerConfig> {
     use eqnemix_samplers::{octree::OctreeConfig, smc::SmcConfig};
@@ -483,7 +484,8 @@ pub fn study_sampler(name: &str) -> Option<SamplerConfig> {
             ..Default::default()
         }),
         "octree" => SamplerConfig::Octree(OctreeConfig { max_cells: 20_000, n_draws: 5000, ..Default::default() }),
-        "nuts" => crate::config::default_sampler(),
+        "nuts" => crate::config::nuts_sampler(),
+        "importance" => crate::config::default_sampler(),
         _ => return None,
     })
 }

@@ -18,7 +18,7 @@ fn defaults_round_trip_through_toml() {
     // An empty file is the defaults too.
     assert_eq!(LocateConfig::from_toml_str("", "x.toml").unwrap(), d);
     assert_eq!(d.n_chains, 4);
-    assert_eq!(d.sampler.kind(), "nuts");
+    assert_eq!(d.sampler.kind(), "importance");
 }
 
 #[test]

@@ -83,7 +83,7 @@ fn options(seed: u64) -> LocateOptions {
 }
 
 fn nuts() -> SamplerConfig {
-    eqnemix::config::default_sampler()
+    eqnemix::config::nuts_sampler()
 }
 
 #[test]

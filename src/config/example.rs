@@ -51,31 +51,36 @@ source_box_nodes = 24
 max_sweep_iterations = 20
 
 [sampler]
-# metropolis | hmc | nuts | advi | smc | octree | tempering; the other keys
-# are that sampler's settings (see `eqnemix info` and the samplers crate).
+# importance | nuts | hmc | metropolis | advi | smc | octree | tempering; the
+# other keys are that sampler's settings (see `eqnemix info` and the
+# samplers crate).
+# importance (the default): prior draws weighted by the likelihood, then
+# if the Kish ESS falls short up to adapt_rounds stages drawing from
+# Gaussians fitted to each mode region's weighted draws (with a share
+# `defensive` of the prior); the weights carry the masses of separated
+# modes exactly, and their Kish ESS and Pareto k-hat say when they cannot.
 # NUTS (and HMC, Metropolis, tempering) do not start from prior draws: a
-# pilot first finds the posterior's separated modes and their masses (prior
-# draws weighted by the likelihood, then if needed draws from Gaussians
-# fitted to them, or SMC tempered from the uniform box when too few carry
-# weight), then n_chains chains start from the pilot's
-# particles in each mode holding at least 1% of the mass, and their draws
-# are weighted by those masses. ADVI, and smc with its default Gaussian
-# reference, start at a pilot particle; smc with a uniform reference and
-# octree cover the region box directly.
-kind = "nuts"
-n_warmup = 400
-n_draws = 500
-target_accept = 0.8
-max_tree_depth = 10
-metric = "dense"                    # diag | dense
-adapt_metric = true
-init_step_size = 1.0
-max_energy_error = 1000.0
+# pilot first finds the posterior's separated modes and their masses (the
+# same importance draws, or SMC tempered from the uniform box when too few
+# carry weight), then n_chains chains start from the pilot's particles in
+# each mode holding at least 1% of the mass, and their draws are weighted
+# by those masses. ADVI, and smc with its default Gaussian reference,
+# start at a pilot particle; smc with a uniform reference and octree cover
+# the region box directly. For NUTS as the studies run it:
+#   kind = "nuts", n_warmup = 400, n_draws = 500, metric = "dense"
+kind = "importance"
+target_ess = 10000.0
+batch = 4000
+max_draws = 64000
+adapt_rounds = 3
+defensive = 0.2
+scale = 1.5
 
-[sampler.windows]
-init_buffer = 75
-base_window = 25
-term_buffer = 50
+[sampler.reference]
+# Base proposal when the sampler runs outside a location (a location uses
+# its prior).
+kind = "gaussian"
+sd = [1.0]
 
 [likelihood]
 # S-P time of every station with both picks (single station).
@@ -131,11 +136,13 @@ draws = true
 levels = [0.68, 0.9, 0.95]
 
 [diagnostics]
-# "untrustworthy" when R-hat > max_rhat, bulk/tail ESS < min_ess, or more
-# than max_divergent_fraction of the transitions diverged.
+# "untrustworthy" when R-hat > max_rhat, bulk/tail ESS (Kish ESS of
+# weights) < min_ess, more than max_divergent_fraction of the transitions
+# diverged, or the Pareto k-hat of importance weights > max_pareto_k.
 max_rhat = 1.01
 min_ess = 400.0
 max_divergent_fraction = 0.01
+max_pareto_k = 0.7
 # "prior-dominated" when KL(posterior || prior) < this many nats.
 min_information_gain_nats = 1.0
 n_prior_draws = 4000

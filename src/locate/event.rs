@@ -568,7 +568,7 @@ impl LogDensity for LogLikelihoodOf<'_> {
 
 /// Every sampler kind with the settings used to compare them on one
 /// hypocentre (`tests/samplers_agree.rs`, `examples/sampler_comparison.rs`):
-/// NUTS as the default configuration ([`crate::config::default_sampler`]);
+/// NUTS as the studies run it ([`crate::config::nuts_sampler`]);
 /// HMC, Metropolis and parallel tempering with their crate defaults; SMC
 /// with 2000 particles tempered from the uniform distribution on the region
 /// box; ADVI full-rank, started at a pilot particle of the heaviest mode
@@ -587,7 +587,7 @@ pub fn every_sampler() -> Vec<SamplerConfig> {
     vec![
         SamplerConfig::Metropolis(Default::default()),
         SamplerConfig::Hmc(Default::default()),
-        crate::config::default_sampler(),
+        crate::config::nuts_sampler(),
         SamplerConfig::Advi(AdviConfig { family: AdviFamily::FullRank, init_scale: 0.02, ..Default::default() }),
         SamplerConfig::Smc(SmcConfig {
             n_particles: 2000,
