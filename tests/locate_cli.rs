@@ -577,3 +577,35 @@ fn unwritable_output_folder_fails_before_locating() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("events failed") && !err.contains("ev0"), "{err}");
 }
+
+/// Issue 11: an eikonal grid smaller than the search region silently cut
+/// the posterior off at the grid's edge (an event 80 km away was placed on
+/// the grid's corner). Such a set-up is now refused before anything is
+/// located, naming the station, the phase and what to change.
+#[test]
+fn search_region_outside_the_travel_time_grid_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), GOOD_PROBS);
+    // The clusters' ±4 sd envelope reaches about ±40 km; the grid covers ±15 km.
+    std::fs::write(dir.path().join("layers.toml"), "[[layer]]\ntop_km = 0.0\nvp = 6.0\nvp_vs = 1.7142857\n").unwrap();
+    std::fs::write(
+        &inputs[3],
+        "[travel_time]\nkind = \"eikonal\"\nmodel = \"layers.toml\"\n\
+         [travel_time.grid]\nn = [31, 31, 21]\norigin_km = [-15.0, -15.0, -1.0]\nspacing_km = [1.0, 1.0, 1.0]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = run(dir.path(), &inputs, &out);
+    assert_clean_failure(&o, &["reaches outside the P travel-time domain of station STA", "[travel_time.grid]", "[region]"]);
+    assert!(!out.join("catalog.csv").exists());
+    // With the region inside the grid the same inputs are located.
+    std::fs::write(
+        &inputs[3],
+        "[travel_time]\nkind = \"eikonal\"\nmodel = \"layers.toml\"\n\
+         [travel_time.grid]\nn = [81, 81, 41]\norigin_km = [-40.0, -40.0, -1.0]\nspacing_km = [1.0, 1.0, 1.0]\n\
+         [region]\neast_km = [-35.0, 35.0]\nnorth_km = [-35.0, 35.0]\ndepth_km = [0.0, 30.0]\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &inputs, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -110,6 +110,12 @@ impl LocateArgs {
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
+        crate::locate::domain_check::check_travel_time_domains(
+            model.as_ref(),
+            events.iter().flat_map(|e| e.stations.iter().map(|s| &s.station)),
+            &region,
+        )
+        .context("configuration: travel_time and region")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.output.dir.clone());
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         // Fail now, not after locating every event.

@@ -6,6 +6,7 @@
 //! [`crate::cli::locate`]).
 
 pub mod batch;
+pub mod domain_check;
 pub mod event;
 pub mod inputs;
 pub mod prior_proposal;

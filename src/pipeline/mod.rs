@@ -147,6 +147,8 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     // picks are checked against the S-P times they allow.
     let region = lc.region.region_box(&cl.clusters).context("configuration")?;
     let model = lc.travel_time.build(&cfg.base_dir).context("configuration: travel_time")?;
+    crate::locate::domain_check::check_travel_time_domains(model.as_ref(), &stations, &region)
+        .context("configuration: travel_time and region")?;
     let mut sp_ranges = sp_check::SpRanges::new(model.as_ref(), &region);
     // The span of the records (UTC): true events outside it cannot be detected.
     let span = records.as_ref().map(|r| (r.start, crate::picks::utc_after(r.start, r.len() as f64 / r.sampling_rate)));
