@@ -232,6 +232,15 @@ impl LocationPosterior {
         self.likelihood.origin_estimator.as_ref()?.rms_residual(x)
     }
 
+    /// The picks' chi-square at the hypocentre `x` (residuals over their
+    /// sigmas, squared and summed, at the optimal origin time) and the
+    /// number of picks; `None` without picks or outside a travel-time
+    /// domain.
+    pub fn residual_chi_square_at(&self, x: [f64; 3]) -> Option<(f64, usize)> {
+        let e = self.likelihood.origin_estimator.as_ref()?;
+        Some((e.chi_square(x)?, e.arrivals().len()))
+    }
+
     /// Number of P and S picks.
     pub fn n_arrivals(&self) -> usize {
         self.likelihood

@@ -212,3 +212,40 @@ fn picks_outside_every_travel_time_domain_are_a_clear_error() {
     let m = e.to_string();
     assert!(m.contains("synthetic-1") && m.contains("travel-time domain"), "{m}");
 }
+
+/// Five stations with P and S picks (absolute times) of a source in
+/// cluster 0: exact picks fit (no misfit flag); one S pick 2 s late (20
+/// sigma) makes the picks' chi-square at the headline location exceed its
+/// 0.999 quantile, and the location is flagged as a misfit with the reason.
+#[test]
+fn an_outlier_pick_in_a_network_is_flagged_as_misfit() {
+    let truth = [19.0, 11.0, 7.0];
+    let stations: [[f64; 3]; 5] = [[0.0, 0.0, 0.0], [30.0, 5.0, 0.0], [10.0, 30.0, 0.0], [35.0, 25.0, 0.0], [15.0, -5.0, 0.0]];
+    let picks = |late_s: f64| Picks {
+        event_id: "net".into(),
+        reference_time: chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z").unwrap().into(),
+        stations: stations
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let r = (0..3).map(|a| (truth[a] - p[a]).powi(2)).sum::<f64>().sqrt();
+                let mut sp = StationPicks::new(Station { code: format!("S{i}"), position_km: *p });
+                sp.p = Some(PhasePick { time_s: 10.0 + r / VP, sigma_s: 0.1 });
+                sp.s = Some(PhasePick { time_s: 10.0 + r / VS + if i == 2 { late_s } else { 0.0 }, sigma_s: 0.1 });
+                sp
+            })
+            .collect(),
+    };
+    let opts = LikelihoodOptions { s_minus_p: false, absolute_times: true, back_azimuth: false, model_error_s: 0.0, ..Default::default() };
+    let prior = ClusterPrior::new(&clusters(), &[0.55, 0.2, 0.15, 0.1], &PriorOptions::default()).unwrap();
+    let model = Homogeneous::new(VP, VS).unwrap();
+    let locate = |p: &Picks| {
+        let post = LocationPosterior::from_picks(prior.clone(), p, &model, &opts, region()).unwrap();
+        locate_event(&post, &eqnemix::config::default_sampler(), &options(5)).unwrap()
+    };
+    let clean = locate(&picks(0.0));
+    assert!(!clean.flags.misfit, "{:?}", clean.flags);
+    let bad = locate(&picks(2.0));
+    assert!(bad.flags.misfit, "{:?}", bad.flags);
+    assert!(bad.flags.reasons.iter().any(|r| r.contains("misfit: pick chi-square") && r.contains("(10 picks)")), "{:?}", bad.flags.reasons);
+}

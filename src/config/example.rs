@@ -143,6 +143,9 @@ max_rhat = 1.01
 min_ess = 400.0
 max_divergent_fraction = 0.01
 max_pareto_k = 0.7
+# "misfit" when the picks' chi-square (residuals over their sigmas) at the
+# headline location exceeds this quantile of chi-square(n - 4), n picks > 4.
+misfit_quantile = 0.999
 # "prior-dominated" when KL(posterior || prior) < this many nats.
 min_information_gain_nats = 1.0
 n_prior_draws = 4000

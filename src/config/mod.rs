@@ -262,6 +262,11 @@ pub struct DiagnosticsConfig {
     /// above which an importance estimate is unreliable (Vehtari et al.
     /// 2024).
     pub max_pareto_k: f64,
+    /// Misfit when the picks' chi-square at the headline location exceeds
+    /// this quantile of the chi-square distribution with `n − 4` degrees
+    /// of freedom (`n` picks, less 3 coordinates and the origin time;
+    /// checked only when `n > 4`).
+    pub misfit_quantile: f64,
 }
 
 impl Default for DiagnosticsConfig {
@@ -273,6 +278,7 @@ impl Default for DiagnosticsConfig {
             min_information_gain_nats: 1.0,
             n_prior_draws: 4000,
             max_pareto_k: 0.7,
+            misfit_quantile: 0.999,
         }
     }
 }
@@ -504,6 +510,12 @@ impl LocateConfig {
         }
         if d.n_prior_draws == 0 {
             return Err(invalid("diagnostics.n_prior_draws", "must be > 0"));
+        }
+        if !(d.max_pareto_k.is_finite()) {
+            return Err(invalid("diagnostics.max_pareto_k", "must be finite"));
+        }
+        if !(d.misfit_quantile > 0.0 && d.misfit_quantile < 1.0) {
+            return Err(invalid("diagnostics.misfit_quantile", "must be in (0, 1)"));
         }
         self.run.validate()?;
         self.pipeline.validate()?;

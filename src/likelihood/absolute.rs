@@ -208,6 +208,13 @@ impl AbsoluteTimesTerm {
         Some((self.shift_s + s.wd / s.w, 1.0 / self.sum_w.sqrt()))
     }
 
+    /// The picks' chi-square at `x`: `Σ (r_i / σ_i)²` with the residuals
+    /// `r_i` taken at the optimal origin time (which minimises it).
+    pub fn chi_square(&self, x: [f64; 3]) -> Option<f64> {
+        let s = self.sums(x, false)?;
+        Some((s.wdd - s.wd * s.wd / s.w).max(0.0))
+    }
+
     /// Root-mean-square residual (s) at `x` with the optimal origin time.
     pub fn rms_residual(&self, x: [f64; 3]) -> Option<f64> {
         let (t0, _) = self.optimal_origin_time(x)?;

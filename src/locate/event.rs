@@ -11,6 +11,13 @@
 //!   or more than [`DiagnosticsConfig::max_divergent_fraction`] of the
 //!   transitions diverged. For weighted populations (SMC, oct-tree), the
 //!   Kish ESS of the weights is below `min_ess`.
+//! * **misfit**: with more than 4 picks, their chi-square (residuals over
+//!   their sigmas at the headline location and its best origin time)
+//!   exceeds the [`DiagnosticsConfig::misfit_quantile`] (0.999) quantile of
+//!   chi-square with `n − 4` degrees of freedom: an outlier pick or a wrong
+//!   velocity model. Independent of how well the sampler did.
+//! * **untrustworthy (importance weights)**: the Pareto k̂ of the weights
+//!   exceeds [`DiagnosticsConfig::max_pareto_k`] (0.7).
 //! * **prior-dominated**: the picks taught little beyond the prior. The
 //!   rule is the information gain `KL(posterior ‖ prior)` (nats), the
 //!   expected log ratio of posterior to prior density, estimated as
@@ -317,6 +324,11 @@ pub struct LocationFlags {
     pub untrustworthy: bool,
     /// The posterior is explained by the prior alone.
     pub prior_dominated: bool,
+    /// The picks do not fit the headline location within their sigmas (a
+    /// wrong pick, or a wrong velocity model): the posterior may be sampled
+    /// faithfully and still be wrong.
+    #[serde(default)]
+    pub misfit: bool,
     /// Why, in words.
     pub reasons: Vec<String>,
 }
@@ -521,6 +533,21 @@ pub fn locate_event(
     if let Some(lost) = &run.lost_modes {
         flags.untrustworthy = true;
         flags.reasons.push(lost.clone());
+    }
+    if let Some((chi2, n)) = posterior.residual_chi_square_at(summary.location_km) {
+        if n > 4 {
+            let dof = (n - 4) as f64;
+            let limit = statrs::distribution::ChiSquared::new(dof)
+                .map(|d| statrs::distribution::ContinuousCDF::inverse_cdf(&d, rules.misfit_quantile))
+                .unwrap_or(f64::INFINITY);
+            if chi2 > limit {
+                flags.misfit = true;
+                flags.reasons.push(format!(
+                    "misfit: pick chi-square {chi2:.1} at the headline location exceeds the {} quantile {limit:.1} of chi-square({dof}) ({n} picks)",
+                    rules.misfit_quantile
+                ));
+            }
+        }
     }
     if !(gain >= rules.min_information_gain_nats) {
         flags.prior_dominated = true;
