@@ -42,6 +42,12 @@ pub struct Draws {
     pub weights: Option<Vec<f64>>,
     /// Estimated log normalising constant, for samplers that estimate it.
     pub log_evidence: Option<f64>,
+    /// Pareto k̂ ([`crate::importance::pareto_k_hat`]) of the importance
+    /// ratios target / proposal behind the draws, for samplers that draw
+    /// from an approximation: the importance weights, or ADVI's fit. Above
+    /// 0.7 the draws do not represent the target.
+    #[serde(default)]
+    pub pareto_k: Option<f64>,
 }
 
 impl Draws {

@@ -194,7 +194,8 @@ impl ImportanceConfig {
             )));
         }
         let pareto_k = pareto_k_hat(&weights);
-        let d = prune(&draws, &weights);
+        let mut d = prune(&draws, &weights);
+        d.pareto_k = Some(pareto_k);
         Ok((
             d,
             ImportanceReport {

@@ -183,3 +183,23 @@ fn invalid_settings_are_named() {
         .to_string();
     assert!(err.contains("10"), "{err}");
 }
+
+/// The Pareto k̂ of ADVI's draws (target over fit) says when the fit's
+/// tails are too light for the target: a full-rank fit of a Gaussian is
+/// exact (k̂ far below 0.5); a fit much narrower than the target (here the
+/// fit of a Gaussian scaled down fourfold, evaluated against the target)
+/// gives k̂ above 0.7. (A mode the fit never visits cannot show in draws
+/// from the fit: `eqnemix locate` checks mode masses separately.)
+#[test]
+fn pareto_k_separates_an_exact_fit_from_a_too_narrow_one() {
+    let g = CorrelatedGaussian::ar1_10d();
+    let cfg = AdviConfig { family: AdviFamily::FullRank, ..Default::default() };
+    let d = cfg.sample(&g, &vec![0.0; g.dim()], 3).unwrap();
+    let k = d.pareto_k.unwrap();
+    assert!(k < 0.5, "Gaussian: k̂ {k}");
+    let mut fit = cfg.fit(&g, &vec![0.0; g.dim()], 3).unwrap();
+    fit.scale_tril.iter_mut().for_each(|v| *v *= 0.25);
+    let d = cfg.draws_from_fit(&fit, &g, 3);
+    let k = d.pareto_k.unwrap();
+    assert!(k > 0.7, "narrow fit: k̂ {k}");
+}

@@ -524,10 +524,21 @@ pub fn locate_event(
         flags.untrustworthy = true;
         flags.reasons.push(format!("{n_divergent} of {n_total} transitions diverged"));
     }
-    if let Some(r) = &run.importance {
-        if !(r.pareto_k <= rules.max_pareto_k) {
+    // Draws from an approximation (importance weights, ADVI's fit): the
+    // Pareto k̂ of target / approximation.
+    if let Some(k) = run.raw_chains.iter().filter_map(|c| c.pareto_k).reduce(f64::max) {
+        if !(k <= rules.max_pareto_k) {
             flags.untrustworthy = true;
-            flags.reasons.push(format!("Pareto k̂ {:.2} > {} (importance weights)", r.pareto_k, rules.max_pareto_k));
+            let what = if run.importance.is_some() { "importance weights" } else { "target over the approximation" };
+            flags.reasons.push(format!("Pareto k̂ {k:.2} > {} ({what})", rules.max_pareto_k));
+        }
+    }
+    if !matches!(sampler, SamplerConfig::Importance(_)) && run.modes.is_empty() {
+        // Population samplers (SMC, oct-tree, ADVI): their mode masses
+        // against an independent importance estimate from the prior.
+        if let Some(why) = mode_mass_disagreement(posterior, &summary, options.seed) {
+            flags.untrustworthy = true;
+            flags.reasons.push(why);
         }
     }
     if let Some(lost) = &run.lost_modes {
@@ -577,6 +588,43 @@ pub fn locate_event(
         summary,
         flags,
         chains: run.chains,
+    })
+}
+
+/// Why the mode masses of `summary` disagree with an independent estimate,
+/// if they do: prior draws weighted by the likelihood (the first stage of
+/// the pilot, [`Pilot::prior_importance`]), used only when their Kish ESS
+/// reaches [`PILOT_IS_MIN_ESS`]. A mode region's mass differs when the gap
+/// exceeds 4 standard errors of the two estimates together
+/// (`sqrt(M(1 − M)/ESS)` each, the summary's ESS its Kish ESS) plus 0.02.
+/// This catches a population sampler that collapsed onto one mode (SMC
+/// whose particles all went one way) or an approximation that covers one
+/// mode only (ADVI), which no weight diagnostic can see from the draws.
+fn mode_mass_disagreement(posterior: &LocationPosterior, summary: &LocationSummary, seed: u64) -> Option<String> {
+    let (particles, weights) = Pilot::prior_importance(posterior, seed)?;
+    let n_ref = kish_ess(&weights);
+    if n_ref < PILOT_IS_MIN_ESS {
+        return None;
+    }
+    let k = posterior.prior().n_clusters();
+    let mut reference = vec![0.0; k + 1];
+    for (x, w) in particles.iter().zip(&weights) {
+        reference[region_label(posterior.prior(), x)] += w;
+    }
+    let mut drawn = vec![0.0; k + 1];
+    for m in &summary.modes {
+        drawn[m.cluster.unwrap_or(k)] += m.mass;
+    }
+    let n_draws = summary.weights_ess.max(1.0);
+    (0..=k).find_map(|l| {
+        let (a, b) = (drawn[l], reference[l]);
+        let se = (b * (1.0 - b) / n_ref + a * (1.0 - a) / n_draws).sqrt();
+        ((a - b).abs() > 4.0 * se + 0.02).then(|| {
+            let name = if l < k { format!("cluster {l}") } else { "the background".to_string() };
+            format!(
+                "mode masses: {name} holds {a:.3} of the draws but {b:.3} of an independent importance estimate (ESS {n_ref:.0}): the sampler missed or over-weighted a mode"
+            )
+        })
     })
 }
 
