@@ -137,7 +137,7 @@ fn advi_agrees_with_the_grid_on_a_unimodal_event() {
     assert_agrees("advi", &loc, &grid);
 }
 
-/// The default configuration (`eqnemix config --example`: NUTS, 4 chains)
+/// NUTS as the studies run it (`eqnemix::config::nuts_sampler`, 4 chains)
 /// on further multimodal events of the stream, whose grids split 0.19-0.81
 /// to 0.53-0.47 between two clusters; event 22's prior draws are too
 /// inefficient for the importance pilot on its own, so it exercises the
@@ -146,7 +146,7 @@ fn advi_agrees_with_the_grid_on_a_unimodal_event() {
 #[test]
 fn the_default_configuration_weighs_the_modes_of_multimodal_events() {
     let region = SyntheticRegion::standard().unwrap();
-    let cfg = eqnemix::config::LocateConfig::default();
+    let cfg = eqnemix::config::LocateConfig { sampler: eqnemix::config::nuts_sampler(), ..Default::default() };
     assert!(matches!(cfg.sampler, SamplerConfig::Nuts(_)));
     let mut methods = Vec::new();
     for event in [12, 22, 34] {
@@ -161,30 +161,39 @@ fn the_default_configuration_weighs_the_modes_of_multimodal_events() {
         methods.push(loc.diagnostics.pilot.clone().unwrap().method);
         assert_agrees(&format!("default on event {event}"), &loc, &grid);
     }
-    assert_eq!(methods, ["prior-is", "adapted-is", "prior-is"]);
+    // The 3D pilot is the importance sampler (prior draws, then fitted
+    // mixtures where the prior draws alone fall short, as on event 22).
+    assert_eq!(methods, ["importance", "importance", "importance"]);
 }
 
-/// The SMC pilot, the fallback when even the adapted importance stage is
-/// too inefficient: event 50 of the stream (S-P only; the one of events
-/// 0-59 where this happens) located with the default configuration agrees
-/// with its grid.
+/// The SMC pilot, the fallback when importance sampling from the prior is
+/// too inefficient: event 50 of the stream (the one of events 0-59 whose
+/// prior draws carry the least weight) from its absolute P and S times
+/// with the origin time sampled on a 40 s window (4 coordinates, where the
+/// pilot's importance stage integrates the origin time out and has no
+/// adapted stage), located with NUTS, agrees with the grid of the same
+/// likelihood with the origin time marginalised analytically.
 #[test]
 fn the_smc_pilot_serves_when_importance_sampling_fails() {
+    use eqnemix::likelihood::OriginTime;
     let region = SyntheticRegion::standard().unwrap();
-    let post = posterior(&region, 50, false);
-    let grid = GridPosterior::evaluate(&post, [120, 120, 30]).unwrap();
-    let cfg = eqnemix::config::LocateConfig::default();
-    // With seed 1 neither importance stage reaches its ESS threshold, so
-    // the SMC pilot runs (other seeds may not need it).
+    let ev = region.draw_event(50, STREAM).unwrap();
+    let with = |origin_time| {
+        let opts = LikelihoodOptions { s_minus_p: false, absolute_times: true, origin_time, back_azimuth: false, ..Default::default() };
+        region.posterior(&ev, &opts, &PriorOptions::default()).unwrap()
+    };
+    let grid = GridPosterior::evaluate(&with(OriginTime::Marginalised), [120, 120, 30]).unwrap();
+    let post = with(OriginTime::Sampled { min_s: -20.0, max_s: 20.0 });
+    let cfg = eqnemix::config::LocateConfig { sampler: eqnemix::config::nuts_sampler(), ..Default::default() };
     let loc = locate_event(&post, &cfg.sampler, &LocateOptions { n_chains: cfg.n_chains, seed: 1, ..Default::default() }).unwrap();
     assert_eq!(loc.diagnostics.pilot.as_ref().map(|p| p.method.as_str()), Some("smc"));
-    assert_agrees("default with the SMC pilot, event 50", &loc, &grid);
+    assert_agrees("NUTS with the SMC pilot, event 50", &loc, &grid);
 }
 
 /// The SMC pilot (used when importance sampling from the prior is not
 /// enough, here because the origin time is sampled as a 4th coordinate):
 /// the bimodal event from its absolute P and S times with the origin time
-/// uniform on a 40 s window, located with the default configuration,
+/// uniform on a 40 s window, located with NUTS,
 /// against the grid of the same likelihood with the origin time
 /// marginalised analytically (the same hypocentre marginal, since the
 /// window is some 400 origin-time sds wide).
@@ -201,7 +210,7 @@ fn the_default_weighs_the_modes_with_a_sampled_origin_time() {
     let p = &grid.cluster_probabilities;
     assert!(p[0] > 0.3 && p[1] > 0.3, "not bimodal: {p:?}");
     let post = with(OriginTime::Sampled { min_s: -20.0, max_s: 20.0 });
-    let cfg = eqnemix::config::LocateConfig::default();
+    let cfg = eqnemix::config::LocateConfig { sampler: eqnemix::config::nuts_sampler(), ..Default::default() };
     let loc = locate_event(&post, &cfg.sampler, &LocateOptions { n_chains: cfg.n_chains, seed: 7, ..Default::default() }).unwrap();
     assert_eq!(loc.diagnostics.pilot.as_ref().map(|p| p.method.as_str()), Some("prior-is"));
     assert_eq!(loc.diagnostics.modes.len(), 2, "{:?}", loc.diagnostics.modes);

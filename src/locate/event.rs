@@ -46,21 +46,19 @@
 //! Markov samplers are therefore run in three steps:
 //!
 //! 1. **Pilot.** Weighted particles that carry the relative masses of
-//!    separated modes: [`PILOT_IS_DRAWS`] draws from the prior (restricted
-//!    to the box) weighted by the likelihood, when their Kish ESS is at
-//!    least [`PILOT_IS_MIN_ESS`] (cheap: one likelihood per draw, or 41 over
-//!    the origin time when it is sampled; typical
-//!    for single-station events, whose S-P shell cuts a good share of a
-//!    cluster's prior mass); otherwise, when those draws still carry a
-//!    Kish ESS of [`ADAPTED_IS_MIN_SEED_ESS`], one adaptation step: 4000
-//!    draws from a defensive mixture of the prior and Gaussians fitted to
-//!    the weighted draws of each mode region ([`Pilot::adapted_importance`]),
-//!    kept when their Kish ESS reaches [`PILOT_IS_MIN_ESS`]; otherwise
-//!    (sharp likelihoods) SMC with [`PILOT_PARTICLES`]
-//!    particles tempered from the uniform distribution on the box, where
-//!    the weights, not the moves, carry the masses. (The importance stages
-//!    cost a few ms; SMC about a hundred.) Each particle is
-//!    labelled with its *mode region*: the prior cluster with the largest
+//!    separated modes. For a 3D posterior: the adaptive importance sampler
+//!    ([`eqnemix_samplers::importance`], the default location sampler)
+//!    from the prior restricted to the box, to a Kish ESS of
+//!    [`PILOT_TARGET_ESS`] (prior draws weighted by the likelihood, then
+//!    Gaussian mixtures fitted to each mode region where those fall short),
+//!    kept when its Kish ESS reaches [`PILOT_IS_MIN_ESS`]. With a sampled
+//!    origin time (4D): up to [`PILOT_IS_DRAWS`] prior draws with the
+//!    origin time integrated out (41 nodes). Otherwise (sharp
+//!    likelihoods) SMC with [`PILOT_PARTICLES`] particles tempered from the
+//!    uniform distribution on the box, where the weights, not the moves,
+//!    carry the masses. (The importance stages cost a few to a few tens of
+//!    ms; SMC about a hundred.) Each particle is labelled with its *mode
+//!    region*: the prior cluster with the largest
 //!    responsibility at it (or the background). The region's pilot mass
 //!    `M_l` is its share of the particles' weight.
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
@@ -98,7 +96,7 @@ use crate::posterior::LocationPosterior;
 use crate::summary::modes::region_label;
 use crate::summary::{LocationSummary, SummaryError, SummaryOptions};
 use super::prior_proposal::PriorProposal;
-use eqnemix_samplers::importance::ImportanceReport;
+use eqnemix_samplers::importance::{ImportanceConfig, ImportanceReport};
 use eqnemix_samplers::any::SamplerConfig;
 use eqnemix_samplers::diagnostics::{nan_aware_max, Summary};
 use eqnemix_samplers::smc::{kish_ess, normalise_log_weights, resample, Reference, Resampling, SmcConfig};
@@ -152,6 +150,12 @@ pub const PILOT_IS_BATCH: usize = 4000;
 
 /// Kish ESS below which the importance-sampling pilot is replaced by SMC.
 pub const PILOT_IS_MIN_ESS: f64 = 1000.0;
+
+/// Kish ESS the importance pilot of a 3D posterior aims at (that of the
+/// default importance sampler): the mass of a 0.5 mode then has a Monte
+/// Carlo sd of 0.005, which the Markov samplers' post-stratified cluster
+/// probabilities inherit.
+pub const PILOT_TARGET_ESS: f64 = 10_000.0;
 
 /// A mode region whose pilot mass is below this gets no chains; its mass is
 /// dropped and reported ([`RunDiagnostics::dropped_mass`]).
@@ -760,8 +764,10 @@ pub struct ModeRun {
 /// The pilot's estimate of where the posterior's mass is (module doc).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PilotMasses {
-    /// `"prior-is"` (importance sampling from the prior), `"adapted-is"`
-    /// (its adapted second stage) or `"smc"`.
+    /// `"importance"` (the adaptive importance sampler from the prior, 3D
+    /// posteriors), `"prior-is"` (importance sampling from the prior with
+    /// the origin time integrated out, 4D), `"adapted-is"` (its adapted
+    /// second stage) or `"smc"`.
     pub method: String,
     /// Mass of each mode region: cluster ids `0..K`, then the background.
     pub mass: Vec<f64>,
@@ -839,7 +845,24 @@ impl Pilot {
     /// [`PILOT_PARTICLES`] particles from the uniform distribution on the
     /// box `[lo, hi]`, directly on the posterior.
     fn run(posterior: &LocationPosterior, lo: &[f64], hi: &[f64], init: &[f64], seed: u64) -> Result<Self, SamplerError> {
-        if let Some((particles, weights)) = Self::prior_importance(posterior, seed) {
+        if posterior.dim() == 3 {
+            // The importance sampler itself (the default location sampler):
+            // prior draws, then fitted mixtures, to a Kish ESS of
+            // PILOT_TARGET_ESS, so the Markov samplers' mode masses are as
+            // exact as its own.
+            if let Some(base) = PriorProposal::new(posterior, chain_seed(seed, usize::MAX - 6)) {
+                let prior = posterior.prior();
+                let cfg = ImportanceConfig { target_ess: PILOT_TARGET_ESS, ..ImportanceConfig::default() };
+                let label = |x: &[f64]| region_label(prior, x);
+                let run = cfg.run_factored(&LogLikelihoodOf(posterior), &base, &label, prior.n_clusters() + 1, chain_seed(seed, usize::MAX - 4));
+                if let Ok((mut particles, report)) = run {
+                    if report.ess >= PILOT_IS_MIN_ESS {
+                        let weights = particles.weights.take().unwrap_or_default();
+                        return Ok(Self::new(posterior, particles, weights, report.ess, "importance"));
+                    }
+                }
+            }
+        } else if let Some((particles, weights)) = Self::prior_importance(posterior, seed) {
             let n_eff = kish_ess(&weights);
             if n_eff >= PILOT_IS_MIN_ESS {
                 return Ok(Self::new(posterior, particles, weights, n_eff, "prior-is"));
