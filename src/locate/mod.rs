@@ -1,20 +1,23 @@
-//! Locating events: one event ([`locate_event`]), the input files of
-//! `eqnemix locate` ([`inputs`]) and many events in parallel ([`batch`]).
-//!
-//! Posterior maps per event belong to the plotting module; `eqnemix
-//! locate` leaves them out until that module exists (see
-//! [`crate::cli::locate`]).
+//! Locating events: one event ([`locate_event`]: its [`pilot`], Markov
+//! chains per mode region and their [`post_stratify`]-ication, its
+//! [`flags`] and [`mod@information_gain`]), the input files of `eqnemix locate`
+//! ([`inputs`]), the check that the search region lies inside the travel
+//! times ([`domain_check`]) and many events in parallel ([`batch`]).
 
 pub mod batch;
 pub mod domain_check;
 pub mod event;
+pub mod flags;
+pub mod information_gain;
 pub mod inputs;
+pub mod pilot;
+pub mod post_stratify;
 pub mod prior_proposal;
 
 pub use batch::{Batch, EventFailure};
-pub use event::{
-    every_sampler, information_gain, locate_event, ChainStats, EventLocation, LocateError, LocateOptions,
-    LocationFlags, ModeRun, RunDiagnostics, COORDINATE_NAMES, MIN_MODE_MASS, PILOT_ESS_FRACTION,
-    PILOT_IS_DRAWS, PILOT_IS_MIN_ESS, PILOT_PARTICLES, pilot_masses, PilotMasses,
-};
+pub use event::{every_sampler, locate_event, ChainStats, EventLocation, LocateError, LocateOptions, RunDiagnostics, COORDINATE_NAMES};
+pub use flags::LocationFlags;
+pub use information_gain::information_gain;
 pub use inputs::{ClusterProbabilities, InputError, ProbabilityWindow};
+pub use pilot::{pilot_masses, PilotMasses, PILOT_ESS_FRACTION, PILOT_IS_DRAWS, PILOT_IS_MIN_ESS, PILOT_PARTICLES, PILOT_TARGET_ESS};
+pub use post_stratify::{ModeRun, MIN_MODE_MASS};
