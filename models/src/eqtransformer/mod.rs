@@ -40,6 +40,7 @@ mod model;
 mod normalize;
 mod picker;
 mod results;
+mod segment;
 mod sliding;
 
 pub use error::EqtError;
@@ -49,6 +50,9 @@ pub use model::{
     WINDOW_SAMPLES,
 };
 pub use normalize::{normalize_window, Normalization};
-pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, trigger_runs, Detection, Pick, PickerConfig};
+pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, snr_db_in, trigger_runs, Detection, Pick, PickerConfig};
 pub use results::{sample_time, write_predictions, write_predictions_file, PredictionRow, StationInfo, PREDICTION_COLUMNS};
-pub use sliding::{first_reported, per_window_detections, window_starts, ContinuousConfig, ContinuousPrediction, Merge, DUPLICATE_SAMPLES};
+pub use segment::{SegmentChunk, SegmentRun, CONTEXT_SAMPLES};
+pub use sliding::{
+    first_reported, per_window_detections, window_starts, ChunkedPicker, ContinuousConfig, ContinuousPrediction, FirstReported, Merge, DUPLICATE_SAMPLES,
+};
