@@ -10,6 +10,9 @@
 //!   start dropped, as the original predictor ([`per_window_detections`]);
 //!   [`Merge::Mean`] and [`Merge::Max`] (not the original's rule) pick
 //!   merged per-sample traces instead;
+//! - [`EqTransformer::pick_segment`], [`ChunkedPicker`]: the per-window rule
+//!   over a long [`crate::waveform::Segment`] a chunk of windows at a time,
+//!   in memory that does not grow with the record (what `eqnemix pick` runs);
 //! - [`extract_detections`]: the original's detection and pick rules, plus a
 //!   timing uncertainty from the width of each probability peak;
 //! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`;

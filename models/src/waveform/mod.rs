@@ -1,7 +1,9 @@
 //! Continuous seismic waveforms: miniSEED input/output, traces and streams
 //! (gaps, overlaps, merging), the three components of a station, and the
 //! preprocessing the networks expect (detrend, taper, zero-phase Butterworth
-//! band-pass, resampling to 100 Hz).
+//! band-pass, resampling to 100 Hz). [`archive`] reads long records in
+//! bounded memory: a record index, segments split at long gaps, chunk
+//! reads and chunked preprocessing.
 //!
 //! Times are UTC ([`chrono::DateTime<Utc>`]), sampling rates in Hz, samples
 //! in the file's units (counts) as `f64`.
