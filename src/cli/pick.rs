@@ -304,16 +304,16 @@ impl PickArgs {
                             Some(u) => row.with_mc_uncertainty(&u),
                             None => row,
                         };
-                        let baz = if self.back_azimuth { back_azimuth(chunk.raw, &row) } else { None };
-                        found.push((d.start, row, baz));
+                        let azimuth = if self.back_azimuth { back_azimuth(chunk.raw, &row) } else { None };
+                        found.push((d.start, row, azimuth));
                     }
                 })
                 .with_context(|| format!("picking {} from {}", segment.station, segment.start))?;
             // The whole-record order: by detection start, ties in report order.
             found.sort_by_key(|(start, _, _)| *start);
-            for (_, row, baz) in found {
+            for (_, row, azimuth) in found {
                 rows.push(row);
-                back_azimuths.push(baz);
+                back_azimuths.push(azimuth);
             }
             n_samples += run.n_samples;
             n_windows += run.n_windows;

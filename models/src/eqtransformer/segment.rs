@@ -68,6 +68,7 @@ impl EqTransformer {
     /// its windows reported that are not repeats (absolute samples of the
     /// preprocessed segment, in report order) and their Monte-Carlo
     /// uncertainties when `mc` is `Some((passes, seed))`.
+    #[allow(clippy::too_many_arguments)]
     pub fn pick_segment(
         &mut self,
         archive: &Archive,
