@@ -208,3 +208,82 @@ fn pick_merge_defaults_to_the_original_per_window_rule() {
     let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", "x.mseed", "--merge", "average"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+/// Runs `eqnemix pick ARGS -o OUT` in `dir`; returns (success, CSV text or
+/// empty, stderr).
+fn pick(dir: &Path, out: &str, args: &[&str]) -> (bool, String, String) {
+    let csv_path = dir.join(out);
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix")).arg("pick").args(args).args(["-o", csv_path.to_str().unwrap()]).output().unwrap();
+    let text = std::fs::read_to_string(&csv_path).unwrap_or_default();
+    (o.status.success(), text, String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// The CSV rows without the file_name column.
+fn rows_without_file(csv: &str) -> Vec<String> {
+    csv.lines().skip(1).map(|l| l.split_once(',').map(|(_, rest)| rest.to_string()).unwrap_or_default()).collect()
+}
+
+/// Issue 12 item 5 / issue 16: a record dated a year late used to make
+/// `eqnemix pick` interpolate a year of samples (10-13 GB); it is now an
+/// error naming the file and the record, and no output is written.
+#[test]
+fn pick_refuses_a_record_dated_a_year_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mseed, start, _) = cer_mseed(dir.path());
+    let late = dir.path().join("late.mseed");
+    let trace = Trace::new(TraceId::new("XX", "CER", "", "BHZ"), start + Duration::days(365), 100.0, vec![1.0; 300]);
+    write_mseed_with(&late, &Stream::new(vec![trace]), &WriteOptions { encoding: MseedEncoding::Float32, record_length: 4096 }).unwrap();
+    let (ok, csv, err) = pick(dir.path(), "x.csv", &[mseed.to_str().unwrap(), late.to_str().unwrap()]);
+    assert!(!ok && csv.is_empty(), "{err}");
+    assert!(err.contains("late.mseed") && err.contains("record 0 at byte offset 0") && err.contains("XX.CER..BHZ"), "{err}");
+    assert!(err.contains("365.0 days"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A record after a 10-minute gap: the records are picked as two segments,
+/// and the picks are those of picking each segment's file alone; a small
+/// `--chunk-s` does not change them.
+#[test]
+fn pick_splits_at_a_long_gap_and_picks_each_segment_as_alone() {
+    use eqnemix::synth::{synthesize, SynthConfig};
+    let cfg = SynthConfig { seed: 5, duration_hours: 0.15, n_events: 3, min_separation_s: 100.0, ..SynthConfig::default() };
+    let data = synthesize(&cfg).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, st: &Stream| {
+        let p = dir.path().join(name);
+        write_mseed_with(&p, st, &WriteOptions { encoding: MseedEncoding::Float32, record_length: 4096 }).unwrap();
+        p
+    };
+    let first = write("first.mseed", &data.stream);
+    // the same 9 minutes again, 10 minutes after the end of the first
+    let shift = Duration::seconds((cfg.duration_hours * 3600.0) as i64 + 600);
+    let later = Stream::new(data.stream.traces.iter().map(|t| Trace { start: t.start + shift, ..t.clone() }).collect());
+    let second = write("second.mseed", &later);
+    let mut both = data.stream.clone();
+    both.traces.extend(later.traces.clone());
+    let both = write("both.mseed", &both);
+
+    let (ok, whole, err) = pick(dir.path(), "both.csv", &[both.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, a, err) = pick(dir.path(), "a.csv", &[first.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, b, err) = pick(dir.path(), "b.csv", &[second.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let mut alone = rows_without_file(&a);
+    alone.extend(rows_without_file(&b));
+    assert!(rows_without_file(&a).len() >= 2, "{a}");
+    assert_eq!(rows_without_file(&whole), alone);
+    // the two halves are the same data: the same picks 19 minutes apart
+    assert_eq!(rows_without_file(&a).len(), rows_without_file(&b).len());
+    // chunks of one window: the same output
+    let (ok, chunked, err) = pick(dir.path(), "c.csv", &[both.to_str().unwrap(), "--chunk-s", "30"]);
+    assert!(ok, "{err}");
+    assert_eq!(chunked.replace("c.csv", "both.csv"), whole);
+    // a limit above the gap interpolates it: one segment
+    let o = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(["pick", both.to_str().unwrap(), "--max-gap-s", "700", "-o", dir.path().join("d.csv").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("in 1 segment,"), "{}", String::from_utf8_lossy(&o.stdout));
+}

@@ -67,6 +67,11 @@ pub enum Command {
     /// Print the components (travel-time models, samplers, networks) this build offers.
     Info(info::InfoArgs),
     /// Detect events and pick P and S arrivals in miniSEED with EQTransformer (CSV out).
+    ///
+    /// Records of any length are read a chunk at a time (--chunk-s), in
+    /// memory that does not grow with the record (about 130 MB for a
+    /// station-day); gaps longer than --max-gap-s split them into segments
+    /// picked separately; mis-dated records are refused by file and record.
     Pick(pick::PickCommand),
     /// Partition a catalog into K clusters (K-means on local km) and fit each cluster's Gaussian.
     Cluster(cluster::ClusterArgs),

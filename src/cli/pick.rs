@@ -17,6 +17,21 @@
 //! picking, and the mean dilutes an event that only one of two
 //! overlapping windows sees.
 //!
+//! Long records are processed in bounded memory ([`eqnemix_models::waveform::archive`]):
+//! the files are indexed record by record, a gap in a channel longer than
+//! `--max-gap-s` (default 60 s) splits the station's records into segments
+//! that are picked separately (shorter gaps are filled by linear
+//! interpolation, as before), and with the per-window rule each segment is
+//! read, pre-processed and run `--chunk-s` (default 3600 s) of windows at a
+//! time, with a 30 s margin of real data either side of each chunk for the
+//! band-pass; the picks equal those of pre-processing and running the whole
+//! segment at once up to floating-point rounding of the filter (identical on
+//! the 4 h sample). `--merge mean|max` still pre-processes and predicts each
+//! segment whole (memory grows with the segment). A record dated before
+//! 1900 or after 2199, or more than `--max-isolation-days` (default 7) from
+//! every other record of its channel, is an error naming its file, index
+//! and byte offset.
+//!
 //! With `--back-azimuth` each detection with a P pick also gets the P-wave
 //! back-azimuth from the three-component polarisation of the raw records
 //! ([`crate::polarisation`], default window: 1 s from 0.05 s before the P
@@ -48,7 +63,7 @@ use eqnemix_models::eqtransformer::{
     PREDICTION_COLUMNS,
 };
 use crate::polarisation::{p_wave_polarisation_3c, Polarisation, PolarisationWindow};
-use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream, ThreeComponent};
+use eqnemix_models::waveform::{Archive, PreprocessOptions, ReadLimits, Segment, ThreeComponent, WaveformError, DEFAULT_MAX_GAP_S, DEFAULT_MAX_ISOLATION_S};
 
 /// Arguments of `eqnemix pick`.
 #[derive(Debug, Args)]
@@ -95,7 +110,25 @@ pub struct PickArgs {
     /// (columns back_azimuth_deg, sigma_back_azimuth_deg).
     #[arg(long)]
     pub back_azimuth: bool,
+    /// Longest gap (s) inside a channel that is filled by linear
+    /// interpolation; a longer gap splits the records into segments that are
+    /// picked separately.
+    #[arg(long, default_value_t = DEFAULT_MAX_GAP_S)]
+    pub max_gap_s: f64,
+    /// A record more than this many days from every other record of its
+    /// channel is refused as mis-dated (error naming file, record and byte
+    /// offset).
+    #[arg(long, default_value_t = DEFAULT_MAX_ISOLATION_S / 86_400.0)]
+    pub max_isolation_days: f64,
+    /// Seconds of windows read, pre-processed and run at a time (per-window
+    /// rule; memory does not grow with the record). Picks do not depend on
+    /// it beyond floating-point rounding.
+    #[arg(long, default_value_t = DEFAULT_CHUNK_S)]
+    pub chunk_s: f64,
 }
+
+/// Default of `--chunk-s`: an hour of windows.
+pub const DEFAULT_CHUNK_S: f64 = 3600.0;
 
 /// Default of `--merge`: the original's per-window rule.
 const DEFAULT_MERGE: &str = Merge::PerWindow.name();
@@ -131,23 +164,46 @@ impl PickCommand {
 }
 
 /// The three components of one station in `files` (any number of records,
-/// gaps and overlaps), as read, before any pre-processing. `station` is
-/// `NET.STA[.LOC]`, optional when the files hold one station. `eqnemix
-/// pick`, the ConvNetQuake commands and `eqnemix run` read records through it.
+/// gaps of at most 60 s and overlaps), as read, before any pre-processing.
+/// `station` is `NET.STA[.LOC]`, optional when the files hold one station.
+/// The ConvNetQuake commands and `eqnemix run` read records through it;
+/// records split by a longer gap are an error ([`WaveformError::Segmented`]):
+/// `eqnemix pick` picks such segments separately. Mis-dated records are
+/// refused as in `eqnemix pick` (default [`ReadLimits`]).
 pub fn read_station_3c(files: &[PathBuf], station: Option<&str>) -> anyhow::Result<ThreeComponent> {
-    let mut stream: Option<Stream> = None;
-    for path in files {
-        let s = read_mseed(path).with_context(|| format!("reading {}", path.display()))?;
-        match stream.as_mut() {
-            None => stream = Some(s),
-            Some(all) => all.traces.extend(s.traces),
+    let limits = ReadLimits::default();
+    let (archive, segments) = station_segments(files, station, &limits)?;
+    match segments.as_slice() {
+        [one] => Ok(archive.read(one, 0..one.len)?),
+        [] => bail!("the three components of the station never overlap in time"),
+        many => {
+            let gaps: Vec<String> = many
+                .windows(2)
+                .map(|w| format!("{} to {}", w[0].time_of(w[0].len - 1).format("%Y-%m-%dT%H:%M:%S%.3fZ"), w[1].start.format("%Y-%m-%dT%H:%M:%S%.3fZ")))
+                .collect();
+            Err(WaveformError::Segmented {
+                station: many[0].station.clone(),
+                count: many.len(),
+                max_gap_s: limits.max_gap_s,
+                gaps: gaps.join(", "),
+            }
+            .into())
         }
     }
-    let stream = stream.context("no miniSEED input")?;
+}
+
+/// Indexes `files` and cuts the station's records into continuous segments
+/// (gaps over `limits.max_gap_s` split them). `station` as in
+/// [`read_station_3c`].
+pub fn station_segments(files: &[PathBuf], station: Option<&str>, limits: &ReadLimits) -> anyhow::Result<(Archive, Vec<Segment>)> {
+    if files.is_empty() {
+        bail!("no miniSEED input");
+    }
+    let archive = Archive::open(files, limits)?;
     let (net, sta, loc) = match station {
         Some(s) => parse_station(s)?,
         None => {
-            let mut ids: Vec<(String, String)> = stream.traces.iter().map(|t| (t.id.network.clone(), t.id.station.clone())).collect();
+            let mut ids: Vec<(String, String)> = archive.ids().iter().map(|t| (t.network.clone(), t.station.clone())).collect();
             ids.sort();
             ids.dedup();
             match ids.as_slice() {
@@ -156,7 +212,10 @@ pub fn read_station_3c(files: &[PathBuf], station: Option<&str>) -> anyhow::Resu
             }
         }
     };
-    stream.select_station_3c(&net, &sta, loc.as_deref()).with_context(|| format!("selecting the three components of {net}.{sta}"))
+    let segments = archive
+        .station_segments(&net, &sta, loc.as_deref(), limits)
+        .with_context(|| format!("selecting the three components of {net}.{sta}"))?;
+    Ok((archive, segments))
 }
 
 /// Splits `NET.STA[.LOC]`.
@@ -186,6 +245,9 @@ impl PickArgs {
             merge: DEFAULT_MERGE.into(),
             batch_size: DEFAULT_BATCH_SIZE,
             back_azimuth: false,
+            max_gap_s: DEFAULT_MAX_GAP_S,
+            max_isolation_days: DEFAULT_MAX_ISOLATION_S / 86_400.0,
+            chunk_s: DEFAULT_CHUNK_S,
         }
     }
 
@@ -194,29 +256,100 @@ impl PickArgs {
         self.run_with(&McDropoutArgs::default())
     }
 
-    /// [`PickArgs::run`] with Monte-Carlo-dropout options.
+    /// [`PickArgs::run`] with Monte-Carlo-dropout options: the records are
+    /// indexed, split into segments at long gaps, and each segment is
+    /// picked in chunks (per-window rule) or whole (`--merge mean|max`).
     pub fn run_with(self, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
         // Fail before reading the records and running the network.
         crate::io::check_writable_parent(&self.output).with_context(|| format!("--output {}", self.output.display()))?;
-        let three = read_station_3c(&self.mseed, self.station.as_deref())?;
-        self.run_on(three, mc_args)
+        let config = self.config()?;
+        if !(self.chunk_s.is_finite() && self.chunk_s > 0.0) {
+            bail!("--chunk-s {}: must be a positive number of seconds", self.chunk_s);
+        }
+        if !(self.max_isolation_days.is_finite() && self.max_isolation_days >= 0.0) {
+            bail!("--max-isolation-days {}: must be a number of days >= 0", self.max_isolation_days);
+        }
+        let limits = ReadLimits {
+            max_gap_s: self.max_gap_s,
+            max_isolation_s: self.max_isolation_days * 86_400.0,
+        };
+        let (archive, segments) = station_segments(&self.mseed, self.station.as_deref(), &limits)?;
+        if segments.is_empty() {
+            bail!("the three components of the station never overlap in time");
+        }
+        let mut model = self.load_model(mc_args)?;
+        let mc = (mc_args.mc_dropout > 0).then_some((mc_args.mc_dropout, mc_args.seed));
+        let windows_per_chunk = ((self.chunk_s * 100.0 / config.step_samples() as f64).round() as usize).max(1);
+        let mut rows: Vec<PredictionRow> = Vec::new();
+        let mut back_azimuths: Vec<Option<Polarisation>> = Vec::new();
+        let (mut n_samples, mut n_windows) = (0usize, 0usize);
+        for segment in &segments {
+            let station = self.station_info(&segment.station, &segment.channels[0]);
+            let options = PreprocessOptions::eqtransformer(segment.duration_s());
+            if config.merge != Merge::PerWindow {
+                let three = archive.read(segment, 0..segment.len)?;
+                let (r, b, n, w) = self.pick_whole(&mut model, &three, &config, mc_args, &station)?;
+                rows.extend(r);
+                back_azimuths.extend(b);
+                n_samples += n;
+                n_windows += w;
+                continue;
+            }
+            let mut found: Vec<(usize, PredictionRow, Option<Polarisation>)> = Vec::new();
+            let run = model
+                .pick_segment(&archive, segment, &options, &config, windows_per_chunk, mc, |chunk, detections| {
+                    for (d, u) in detections {
+                        let row = PredictionRow::from_detection_in(&station, chunk.start, chunk.data, chunk.data_start, chunk.n_samples, &d);
+                        let row = match u {
+                            Some(u) => row.with_mc_uncertainty(&u),
+                            None => row,
+                        };
+                        let azimuth = if self.back_azimuth { back_azimuth(chunk.raw, &row) } else { None };
+                        found.push((d.start, row, azimuth));
+                    }
+                })
+                .with_context(|| format!("picking {} from {}", segment.station, segment.start))?;
+            // The whole-record order: by detection start, ties in report order.
+            found.sort_by_key(|(start, _, _)| *start);
+            for (_, row, azimuth) in found {
+                rows.push(row);
+                back_azimuths.push(azimuth);
+            }
+            n_samples += run.n_samples;
+            n_windows += run.n_windows;
+        }
+        self.write(&rows, &back_azimuths)?;
+        outln!(
+            "{}: {:.1} h of data in {} segment{}, {} windows, {} detections -> {}",
+            segments[0].station,
+            n_samples as f64 / 360_000.0,
+            segments.len(),
+            if segments.len() == 1 { "" } else { "s" },
+            n_windows,
+            rows.len(),
+            self.output.display()
+        );
+        Ok(())
     }
 
-    /// [`PickArgs::run_with`] on records already read with
-    /// [`read_station_3c`] (`mseed` then only names them in the output).
-    pub fn run_on(self, three: ThreeComponent, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
-        crate::io::check_writable_parent(&self.output).with_context(|| format!("--output {}", self.output.display()))?;
-        let mut id = three.station.split('.');
-        let (net, sta) = (id.next().unwrap_or("").to_string(), id.next().unwrap_or("").to_string());
-        // The original predictor's chain in its order: demean, band-pass,
-        // then the cosine taper of 0.1 % of the record at each end but at
-        // most 2 s, then 100 Hz. The network is sensitive to the edge
-        // transient: a 0.5 % taper moved the P pick of a real record by 0.28 s.
-        let duration_s = three.len() as f64 / three.sampling_rate;
-        let options = PreprocessOptions::eqtransformer(duration_s);
-        let ready = three.preprocess(&options).context("pre-processing the waveforms")?;
-        let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+    /// Continuous-prediction settings from the flags.
+    fn config(&self) -> anyhow::Result<ContinuousConfig> {
+        let config = ContinuousConfig {
+            overlap: self.overlap,
+            merge: self.merge.parse::<Merge>().map_err(anyhow::Error::msg)?,
+            picker: PickerConfig {
+                detection_threshold: self.detection_threshold,
+                p_threshold: self.p_threshold,
+                s_threshold: self.s_threshold,
+            },
+        };
+        config.validate()?;
+        Ok(config)
+    }
 
+    /// The model of `--model` (default: the bundled one, or the bundled
+    /// Monte-Carlo-dropout one with `--mc-dropout`).
+    fn load_model(&self, mc_args: &McDropoutArgs) -> anyhow::Result<EqTransformer> {
         let mc = mc_args.mc_dropout > 0;
         if mc_args.mc_dropout == 1 {
             bail!("--mc-dropout 1: Monte-Carlo dropout needs at least 2 passes (0 turns it off)");
@@ -231,75 +364,108 @@ impl PickArgs {
         } else {
             EqTransformer::load(&model_path)
         };
-        let mut model = model.with_context(|| format!("loading {}", model_path.display()))?.with_batch_size(self.batch_size);
-        let config = ContinuousConfig {
-            overlap: self.overlap,
-            merge: self.merge.parse::<Merge>().map_err(anyhow::Error::msg)?,
-            picker: PickerConfig {
-                detection_threshold: self.detection_threshold,
-                p_threshold: self.p_threshold,
-                s_threshold: self.s_threshold,
-            },
-        };
-        let (detections, n_windows): (Vec<(Detection, Option<McUncertainty>)>, usize) = if mc {
+        Ok(model.with_context(|| format!("loading {}", model_path.display()))?.with_batch_size(self.batch_size))
+    }
+
+    /// The station columns of the rows.
+    fn station_info(&self, station: &str, channel: &str) -> StationInfo {
+        let mut id = station.split('.');
+        StationInfo {
+            file_name: self.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";"),
+            network: id.next().unwrap_or("").to_string(),
+            station: id.next().unwrap_or("").to_string(),
+            instrument_type: channel.chars().take(2).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Writes the rows (with back-azimuth columns when asked), atomically.
+    fn write(&self, rows: &[PredictionRow], back_azimuths: &[Option<Polarisation>]) -> anyhow::Result<()> {
+        if self.back_azimuth {
+            write_predictions_with_back_azimuth(&self.output, rows, back_azimuths)
+        } else {
+            eqnemix_models::eqtransformer::write_predictions_file(&self.output, rows).map_err(anyhow::Error::from)
+        }
+        .with_context(|| format!("writing {}", self.output.display()))
+    }
+
+    /// [`PickArgs::run_with`] on records already read with
+    /// [`read_station_3c`] (`mseed` then only names them in the output),
+    /// pre-processed and predicted whole (memory grows with the record).
+    pub fn run_on(self, three: ThreeComponent, mc_args: &McDropoutArgs) -> anyhow::Result<()> {
+        crate::io::check_writable_parent(&self.output).with_context(|| format!("--output {}", self.output.display()))?;
+        let config = self.config()?;
+        let mut model = self.load_model(mc_args)?;
+        let station = self.station_info(&three.station, &three.channels[0]);
+        let (rows, back_azimuths, n_samples, n_windows) = self.pick_whole(&mut model, &three, &config, mc_args, &station)?;
+        self.write(&rows, &back_azimuths)?;
+        outln!(
+            "{}.{}: {:.1} h of data, {} windows, {} detections -> {}",
+            station.network,
+            station.station,
+            n_samples as f64 / 360_000.0,
+            n_windows,
+            rows.len(),
+            self.output.display()
+        );
+        Ok(())
+    }
+
+    /// The whole-record path on `three`: pre-process, predict, pick. Returns
+    /// the rows, their back-azimuths (when asked), samples and windows.
+    #[allow(clippy::type_complexity)]
+    fn pick_whole(
+        &self,
+        model: &mut EqTransformer,
+        three: &ThreeComponent,
+        config: &ContinuousConfig,
+        mc_args: &McDropoutArgs,
+        station: &StationInfo,
+    ) -> anyhow::Result<(Vec<PredictionRow>, Vec<Option<Polarisation>>, usize, usize)> {
+        // The original predictor's chain in its order: demean, band-pass,
+        // then the cosine taper of 0.1 % of the record at each end but at
+        // most 2 s, then 100 Hz. The network is sensitive to the edge
+        // transient: a 0.5 % taper moved the P pick of a real record by 0.28 s.
+        let duration_s = three.len() as f64 / three.sampling_rate;
+        let options = PreprocessOptions::eqtransformer(duration_s);
+        let ready = three.preprocess(&options).context("pre-processing the waveforms")?;
+        let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+        let (detections, n_windows): (Vec<(Detection, Option<McUncertainty>)>, usize) = if mc_args.mc_dropout > 0 {
             let prediction = model
-                .predict_continuous_mc(&data, &config, mc_args.mc_dropout, mc_args.seed)
+                .predict_continuous_mc(&data, config, mc_args.mc_dropout, mc_args.seed)
                 .context("running EQTransformer with Monte-Carlo dropout")?;
             let d = prediction.detections(&config.picker).into_iter().map(|(d, u)| (d, Some(u))).collect();
             (d, prediction.mean.window_starts.len())
         } else {
-            let prediction = model.predict_continuous(&data, &config).context("running EQTransformer")?;
+            let prediction = model.predict_continuous(&data, config).context("running EQTransformer")?;
             let d = prediction.detections(&config.picker).into_iter().map(|d| (d, None)).collect();
             (d, prediction.window_starts.len())
-        };
-
-        let station = StationInfo {
-            file_name: self.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";"),
-            network: net.clone(),
-            station: sta.clone(),
-            instrument_type: ready.channels[0].chars().take(2).collect(),
-            ..Default::default()
         };
         let rows: Vec<PredictionRow> = detections
             .iter()
             .map(|(d, u)| {
-                let row = PredictionRow::from_detection(&station, ready.start, &data, d);
+                let row = PredictionRow::from_detection(station, ready.start, &data, d);
                 match u {
                     Some(u) => row.with_mc_uncertainty(u),
                     None => row,
                 }
             })
             .collect();
-        if self.back_azimuth {
-            let window = PolarisationWindow::default();
-            let measured: Vec<Option<Polarisation>> = rows
-                .iter()
-                .map(|r| {
-                    let p = r.p_arrival_time?;
-                    match p_wave_polarisation_3c(&three, p, r.s_arrival_time, &window) {
-                        Ok(m) => Some(m),
-                        Err(e) => {
-                            eprintln!("warning: no back-azimuth for the P pick at {p}: {e}");
-                            None
-                        }
-                    }
-                })
-                .collect();
-            write_predictions_with_back_azimuth(&self.output, &rows, &measured)
-        } else {
-            eqnemix_models::eqtransformer::write_predictions_file(&self.output, &rows).map_err(anyhow::Error::from)
+        let back_azimuths = rows.iter().map(|r| if self.back_azimuth { back_azimuth(three, r) } else { None }).collect();
+        Ok((rows, back_azimuths, data.len(), n_windows))
+    }
+}
+
+/// The P back-azimuth of a row from the raw records `three` (a warning and
+/// `None` when it cannot be measured).
+fn back_azimuth(three: &ThreeComponent, row: &PredictionRow) -> Option<Polarisation> {
+    let p = row.p_arrival_time?;
+    match p_wave_polarisation_3c(three, p, row.s_arrival_time, &PolarisationWindow::default()) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            eprintln!("warning: no back-azimuth for the P pick at {p}: {e}");
+            None
         }
-        .with_context(|| format!("writing {}", self.output.display()))?;
-        outln!(
-            "{}.{}: {:.1} h of data, {} windows, {} detections -> {}",
-            net,
-            sta,
-            data.len() as f64 / 360_000.0,
-            n_windows,
-            rows.len(),
-            self.output.display()
-        );
-        Ok(())
     }
 }
 

@@ -88,6 +88,18 @@ pub enum EqtError {
         path: PathBuf,
     },
     /// A configuration value is out of range.
+    /// Data handed to [`crate::eqtransformer::ChunkedPicker::run_chunk`]
+    /// that does not cover the chunk's windows.
+    #[error("chunk data covers samples {given_start}..{given_end}, the chunk's windows need {needed_start}..{needed_end}")]
+    ChunkData {
+        given_start: usize,
+        given_end: usize,
+        needed_start: usize,
+        needed_end: usize,
+    },
+    /// Reading or preprocessing the records failed.
+    #[error(transparent)]
+    Waveform(#[from] crate::waveform::WaveformError),
     #[error("invalid picker setting {field} = {value}: {reason}")]
     Config {
         /// The setting.

@@ -76,7 +76,7 @@ impl EqTransformer {
 
     /// [`EqTransformer::predict_mc`] for windows numbered from `first_window`
     /// (their mask streams).
-    fn predict_mc_from(&mut self, windows: &[&[[f32; 3]]], passes: usize, seed: u64, first_window: usize) -> Result<Vec<McWindowPrediction>, EqtError> {
+    pub(super) fn predict_mc_from(&mut self, windows: &[&[[f32; 3]]], passes: usize, seed: u64, first_window: usize) -> Result<Vec<McWindowPrediction>, EqtError> {
         check_passes(passes)?;
         if self.masks.is_empty() {
             return Err(EqtError::NotMonteCarlo {
@@ -248,7 +248,7 @@ impl ContinuousMcPrediction {
 
 /// The uncertainties of detection `d` (absolute samples) from standard
 /// deviation traces that start at sample `offset`.
-fn uncertainty(detection_std: &[f32], p_std: &[f32], s_std: &[f32], offset: usize, d: &Detection) -> McUncertainty {
+pub(super) fn uncertainty(detection_std: &[f32], p_std: &[f32], s_std: &[f32], offset: usize, d: &Detection) -> McUncertainty {
     let (start, end) = (d.start - offset, d.end - offset);
     let span = &detection_std[start..end.max(start + 1).min(detection_std.len())];
     let mean = span.iter().map(|&v| v as f64).sum::<f64>() / span.len().max(1) as f64;

@@ -10,6 +10,9 @@
 //!   start dropped, as the original predictor ([`per_window_detections`]);
 //!   [`Merge::Mean`] and [`Merge::Max`] (not the original's rule) pick
 //!   merged per-sample traces instead;
+//! - [`EqTransformer::pick_segment`], [`ChunkedPicker`]: the per-window rule
+//!   over a long [`crate::waveform::Segment`] a chunk of windows at a time,
+//!   in memory that does not grow with the record (what `eqnemix pick` runs);
 //! - [`extract_detections`]: the original's detection and pick rules, plus a
 //!   timing uncertainty from the width of each probability peak;
 //! - [`PredictionRow`]: rows of the original's `X_prediction_results.csv`;
@@ -40,6 +43,7 @@ mod model;
 mod normalize;
 mod picker;
 mod results;
+mod segment;
 mod sliding;
 
 pub use error::EqtError;
@@ -49,6 +53,9 @@ pub use model::{
     WINDOW_SAMPLES,
 };
 pub use normalize::{normalize_window, Normalization};
-pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, trigger_runs, Detection, Pick, PickerConfig};
+pub use picker::{detect_peaks, extract_detections, peak_sigma_samples, snr_db, snr_db_in, trigger_runs, Detection, Pick, PickerConfig};
 pub use results::{sample_time, write_predictions, write_predictions_file, PredictionRow, StationInfo, PREDICTION_COLUMNS};
-pub use sliding::{first_reported, per_window_detections, window_starts, ContinuousConfig, ContinuousPrediction, Merge, DUPLICATE_SAMPLES};
+pub use segment::{SegmentChunk, SegmentRun, CONTEXT_SAMPLES};
+pub use sliding::{
+    first_reported, per_window_detections, window_starts, ChunkedPicker, ContinuousConfig, ContinuousPrediction, FirstReported, Merge, DUPLICATE_SAMPLES,
+};

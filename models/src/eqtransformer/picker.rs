@@ -234,7 +234,14 @@ fn percentile95(values: &mut [f64]) -> f64 {
 /// the original gives none (pick at 0, pick + window equal to the length,
 /// or a non-finite ratio).
 pub fn snr_db(data: &[[f32; 3]], pick: usize, window: usize) -> Option<f64> {
-    let n = data.len();
+    snr_db_in(data, 0, data.len(), pick, window)
+}
+
+/// [`snr_db`] for data of `n_samples` of which `data` holds samples
+/// `offset..offset + data.len()` (`pick` and the result as on the whole
+/// data). `None` also when the samples the ratio needs are not in `data`.
+pub fn snr_db_in(data: &[[f32; 3]], offset: usize, n_samples: usize, pick: usize, window: usize) -> Option<f64> {
+    let n = n_samples;
     if pick == 0 {
         return None;
     }
@@ -247,10 +254,10 @@ pub fn snr_db(data: &[[f32; 3]], pick: usize, window: usize) -> Option<f64> {
     } else {
         return None;
     };
-    if w == 0 || pick < w {
+    if w == 0 || pick < w || pick - w < offset || pick + w > offset + data.len() {
         return None;
     }
-    let collect = |r: std::ops::Range<usize>| data[r].iter().flat_map(|s| s.iter().map(|&v| v as f64)).collect::<Vec<f64>>();
+    let collect = |r: std::ops::Range<usize>| data[r.start - offset..r.end - offset].iter().flat_map(|s| s.iter().map(|&v| v as f64)).collect::<Vec<f64>>();
     let nw = percentile95(&mut collect(pick - w..pick));
     let sw = percentile95(&mut collect(pick..pick + w));
     let snr = 10.0 * ((sw / nw).powi(2)).log10();

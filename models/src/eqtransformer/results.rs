@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::error::EqtError;
 use super::mc_dropout::McUncertainty;
 use super::model::SAMPLING_RATE_HZ;
-use super::picker::{snr_db, Detection};
+use super::picker::{snr_db_in, Detection};
 
 /// The column names, in order.
 pub const PREDICTION_COLUMNS: [&str; 21] = [
@@ -109,6 +109,13 @@ impl PredictionRow {
     /// The SNR is computed on `data` around each pick (100 samples each
     /// side, as the original).
     pub fn from_detection(station: &StationInfo, start: DateTime<Utc>, data: &[[f32; 3]], d: &Detection) -> Self {
+        Self::from_detection_in(station, start, data, 0, data.len(), d)
+    }
+
+    /// [`PredictionRow::from_detection`] for data of `n_samples` starting at
+    /// `start` of which `data` holds samples `offset..offset + data.len()`
+    /// (it must hold 100 samples either side of each pick for the SNR).
+    pub fn from_detection_in(station: &StationInfo, start: DateTime<Utc>, data: &[[f32; 3]], offset: usize, n_samples: usize, d: &Detection) -> Self {
         let secs = |samples: f64| samples / SAMPLING_RATE_HZ;
         Self {
             station: station.clone(),
@@ -119,11 +126,11 @@ impl PredictionRow {
             p_arrival_time: d.p.map(|p| sample_time(start, p.sample)),
             p_probability: d.p.map(|p| p.probability),
             p_uncertainty: None,
-            p_snr: d.p.and_then(|p| snr_db(data, p.sample, 100)),
+            p_snr: d.p.and_then(|p| snr_db_in(data, offset, n_samples, p.sample, 100)),
             s_arrival_time: d.s.map(|s| sample_time(start, s.sample)),
             s_probability: d.s.map(|s| s.probability),
             s_uncertainty: None,
-            s_snr: d.s.and_then(|s| snr_db(data, s.sample, 100)),
+            s_snr: d.s.and_then(|s| snr_db_in(data, offset, n_samples, s.sample, 100)),
             p_time_uncertainty_s: d.p.map(|p| secs(p.sigma_samples)),
             s_time_uncertainty_s: d.s.map(|s| secs(s.sigma_samples)),
         }

@@ -37,10 +37,12 @@
 //! [`Merge::PerWindow`] only for display: detections do not come from them).
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::EqtError;
+use super::mc_dropout::{uncertainty, McUncertainty};
 use super::model::{check_finite, EqTransformer, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{extract_detections, Detection, PickerConfig};
 
@@ -99,16 +101,28 @@ pub const DUPLICATE_SAMPLES: usize = 200;
 /// assert_eq!(first_reported([1000, 1150, 1200, 990]), vec![0, 2]);
 /// ```
 pub fn first_reported(starts: impl IntoIterator<Item = usize>) -> Vec<usize> {
-    let mut kept_starts = BTreeSet::new();
-    let mut kept = Vec::new();
-    for (i, s) in starts.into_iter().enumerate() {
+    let mut reported = FirstReported::default();
+    starts.into_iter().enumerate().filter(|&(_, s)| reported.keep(s)).map(|(i, _)| i).collect()
+}
+
+/// [`first_reported`] one start at a time (the starts reported so far).
+#[derive(Debug, Clone, Default)]
+pub struct FirstReported {
+    kept: BTreeSet<usize>,
+}
+
+impl FirstReported {
+    /// Whether the detection starting at `s` is reported: not when it
+    /// starts less than [`DUPLICATE_SAMPLES`] from one already reported.
+    pub fn keep(&mut self, s: usize) -> bool {
         let lo = s.saturating_sub(DUPLICATE_SAMPLES - 1);
-        if kept_starts.range(lo..s + DUPLICATE_SAMPLES).next().is_none() {
-            kept_starts.insert(s);
-            kept.push(i);
+        if self.kept.range(lo..s + DUPLICATE_SAMPLES).next().is_none() {
+            self.kept.insert(s);
+            true
+        } else {
+            false
         }
     }
-    kept
 }
 
 /// A detection found in a window that starts at sample `offset` of data of
@@ -277,6 +291,154 @@ impl EqTransformer {
             windows,
             merge: config.merge,
         })
+    }
+}
+
+/// The per-window rule ([`Merge::PerWindow`]) over long data, a chunk of
+/// windows at a time, so that memory does not grow with the record: the
+/// windows are those of [`window_starts`] over the whole data (`n_samples`),
+/// taken `windows_per_chunk` at a time in order, and repeats are dropped
+/// across chunks as within one ([`FirstReported`]), so the detections are
+/// those of [`EqTransformer::predict_continuous`] +
+/// [`ContinuousPrediction::detections`] on the whole data, in the order the
+/// windows report them (sort them by start for the whole-data order). With
+/// Monte-Carlo dropout each window's masks come from its index in the whole
+/// data, as [`EqTransformer::predict_continuous_mc`].
+///
+/// ```no_run
+/// # use eqnemix_models::eqtransformer::*;
+/// # let mut model = EqTransformer::load(EqTransformer::bundled_model_path())?;
+/// # let data: Vec<[f32; 3]> = vec![[0.0; 3]; 1_000_000];
+/// let mut picker = ChunkedPicker::new(data.len(), &ContinuousConfig::default(), 86, None)?;
+/// let mut found = Vec::new();
+/// while let Some(range) = picker.next_range() {
+///     // Hand over (at least) the data of `range`, here sliced from memory.
+///     found.extend(picker.run_chunk(&mut model, &data[range.clone()], range.start)?);
+/// }
+/// # Ok::<(), EqtError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChunkedPicker {
+    starts: Vec<usize>,
+    n_samples: usize,
+    picker: PickerConfig,
+    windows_per_chunk: usize,
+    next: usize,
+    reported: FirstReported,
+    mc: Option<(usize, u64)>,
+}
+
+impl ChunkedPicker {
+    /// Picking over `n_samples` of data (100 Hz) with `config` (whose merge
+    /// must be [`Merge::PerWindow`]), `windows_per_chunk` windows per chunk
+    /// (at least 1), with Monte-Carlo dropout when `mc` is `Some((passes,
+    /// seed))`.
+    pub fn new(n_samples: usize, config: &ContinuousConfig, windows_per_chunk: usize, mc: Option<(usize, u64)>) -> Result<Self, EqtError> {
+        config.validate()?;
+        if config.merge != Merge::PerWindow {
+            return Err(EqtError::Config {
+                field: "merge",
+                value: config.merge.name().into(),
+                reason: "chunked picking follows the per-window rule only (mean and max merge the whole record's traces)",
+            });
+        }
+        if windows_per_chunk == 0 {
+            return Err(EqtError::Config {
+                field: "windows_per_chunk",
+                value: "0".into(),
+                reason: "a chunk needs at least one window",
+            });
+        }
+        if let Some((passes, _)) = mc {
+            if passes < 2 {
+                return Err(EqtError::Config {
+                    field: "mc_dropout passes",
+                    value: passes.to_string(),
+                    reason: "Monte-Carlo dropout needs at least 2 passes for a standard deviation",
+                });
+            }
+        }
+        let starts = if n_samples == 0 { Vec::new() } else { window_starts(n_samples, config.step_samples()) };
+        Ok(ChunkedPicker {
+            starts,
+            n_samples,
+            picker: config.picker,
+            windows_per_chunk,
+            next: 0,
+            reported: FirstReported::default(),
+            mc,
+        })
+    }
+
+    /// Windows over the whole data.
+    pub fn n_windows(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The samples the next chunk's windows cover (within the data), or
+    /// `None` when every window has run.
+    pub fn next_range(&self) -> Option<Range<usize>> {
+        let k1 = (self.next + self.windows_per_chunk).min(self.starts.len());
+        if self.next >= k1 {
+            return None;
+        }
+        Some(self.starts[self.next]..(self.starts[k1 - 1] + WINDOW_SAMPLES).min(self.n_samples))
+    }
+
+    /// Runs the next chunk's windows on `data`, samples `offset..offset +
+    /// data.len()` of the whole data (covering [`ChunkedPicker::next_range`]),
+    /// and returns the detections they report that are not repeats, in
+    /// absolute samples, each with its Monte-Carlo uncertainties (from its
+    /// window's standard deviations) when dropout is on.
+    pub fn run_chunk(&mut self, model: &mut EqTransformer, data: &[[f32; 3]], offset: usize) -> Result<Vec<(Detection, Option<McUncertainty>)>, EqtError> {
+        let Some(range) = self.next_range() else {
+            return Ok(Vec::new());
+        };
+        if offset > range.start || offset + data.len() < range.end {
+            return Err(EqtError::ChunkData {
+                given_start: offset,
+                given_end: offset + data.len(),
+                needed_start: range.start,
+                needed_end: range.end,
+            });
+        }
+        let local = &data[range.start - offset..range.end - offset];
+        check_finite(local, || format!("continuous data from sample {}", range.start))?;
+        // Data shorter than one window: zero-pad the end (as predict_continuous).
+        let padded: Vec<[f32; 3]>;
+        let full: &[[f32; 3]] = if self.n_samples < WINDOW_SAMPLES {
+            padded = local.iter().copied().chain(std::iter::repeat([0.0; 3])).take(WINDOW_SAMPLES).collect();
+            &padded
+        } else {
+            local
+        };
+        let k0 = self.next;
+        let k1 = (k0 + self.windows_per_chunk).min(self.starts.len());
+        let mut out = Vec::new();
+        let group = 256;
+        for g0 in (k0..k1).step_by(group) {
+            let g1 = (g0 + group).min(k1);
+            let windows: Vec<&[[f32; 3]]> = self.starts[g0..g1]
+                .iter()
+                .map(|&s| &full[s - range.start..s - range.start + WINDOW_SAMPLES])
+                .collect();
+            let predictions: Vec<(WindowPrediction, Option<WindowPrediction>)> = match self.mc {
+                None => model.predict(&windows)?.into_iter().map(|w| (w, None)).collect(),
+                Some((passes, seed)) => model.predict_mc_from(&windows, passes, seed, g0)?.into_iter().map(|w| (w.mean, Some(w.std))).collect(),
+            };
+            for (k, (w, std)) in (g0..g1).zip(predictions) {
+                let start = self.starts[k];
+                for d in extract_detections(&w.detection, &w.p, &w.s, &self.picker) {
+                    let Some(d) = shift_detection(d, start, self.n_samples) else { continue };
+                    if self.reported.keep(d.start) {
+                        let u = std.as_ref().map(|s| uncertainty(&s.detection, &s.p, &s.s, start, &d));
+                        out.push((d, u));
+                    }
+                }
+            }
+        }
+        self.next = k1;
+        Ok(out)
     }
 }
 

@@ -90,7 +90,9 @@ impl Stream {
     /// band/instrument prefix (when several prefixes are complete, the one
     /// with the highest sampling rate wins). `location = None` accepts any
     /// location code (the first complete one in sorted order). Gaps inside
-    /// a channel are filled by linear interpolation; the result covers the
+    /// a channel are filled by linear interpolation, however long (for
+    /// long or gappy records, [`super::Archive::station_segments`] splits at
+    /// long gaps and reads a chunk at a time); the result covers the
     /// time all three channels share, cut to whole samples (starts must
     /// agree to within half a sample).
     pub fn select_station_3c(

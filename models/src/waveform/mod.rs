@@ -1,7 +1,9 @@
 //! Continuous seismic waveforms: miniSEED input/output, traces and streams
 //! (gaps, overlaps, merging), the three components of a station, and the
 //! preprocessing the networks expect (detrend, taper, zero-phase Butterworth
-//! band-pass, resampling to 100 Hz).
+//! band-pass, resampling to 100 Hz). [`archive`] reads long records in
+//! bounded memory: a record index, segments split at long gaps, chunk
+//! reads and chunked preprocessing.
 //!
 //! Times are UTC ([`chrono::DateTime<Utc>`]), sampling rates in Hz, samples
 //! in the file's units (counts) as `f64`.
@@ -15,14 +17,17 @@
 //! # Ok::<(), eqnemix_models::waveform::WaveformError>(())
 //! ```
 
+pub mod archive;
 pub mod components;
 pub mod mseed;
 pub mod preprocess;
 pub mod stream;
 
 pub use components::ThreeComponent;
+pub use archive::{Archive, Segment, SegmentPreprocessor};
 pub use mseed::{
-    read_mseed, read_mseed_bytes, write_mseed, write_mseed_with, MseedEncoding, WriteOptions,
+    read_mseed, read_mseed_bytes, read_mseed_bytes_with, read_mseed_with, write_mseed, write_mseed_with, MseedEncoding, ReadLimits, WriteOptions,
+    DEFAULT_MAX_GAP_S, DEFAULT_MAX_ISOLATION_S,
 };
 pub use preprocess::{
     bandpass_zero_phase, cosine_taper, demean, detrend_linear, interpolate_linear, resample, PreprocessOptions, Resampling,
@@ -92,6 +97,50 @@ pub enum WaveformError {
         rate: f64,
         reason: String,
     },
+    /// A record dated outside 1900-2199, or far from every other record of
+    /// its channel ([`ReadLimits::max_isolation_s`]).
+    #[error("{path}: miniSEED record {record} at byte offset {offset} ({channel}) starts at {start}: {reason}")]
+    RecordTime {
+        path: PathBuf,
+        record: usize,
+        offset: usize,
+        channel: String,
+        start: String,
+        reason: String,
+    },
+    /// A channel whose records change sampling rate.
+    #[error("{path}: miniSEED record {record} at byte offset {offset} ({channel}): sampling rate {rate} Hz, but the channel's earlier records have {expected} Hz")]
+    MixedRates {
+        path: PathBuf,
+        record: usize,
+        offset: usize,
+        channel: String,
+        rate: f64,
+        expected: f64,
+    },
+    /// A record whose samples changed since the archive was indexed.
+    #[error("{path}: miniSEED record {record} at byte offset {offset} changed while being read: {message}")]
+    Changed {
+        path: PathBuf,
+        record: usize,
+        offset: usize,
+        message: String,
+    },
+    /// A limit of [`ReadLimits`] that is not a non-negative number.
+    #[error("invalid read limit {field} = {value}: must be a finite number >= 0")]
+    InvalidLimit { field: &'static str, value: f64 },
+    /// A station's records split into several segments where one
+    /// continuous record is needed.
+    #[error("station {station}: {count} separate segments (gaps longer than {max_gap_s} s: {gaps}); this command needs one continuous record (eqnemix pick processes segments separately)")]
+    Segmented {
+        station: String,
+        count: usize,
+        max_gap_s: f64,
+        gaps: String,
+    },
+    /// Options the chunked preprocessing cannot reproduce.
+    #[error("chunked preprocessing: {0}")]
+    Unsupported(String),
     /// Data that cannot be written (e.g. non-finite samples, an id too long).
     #[error("{path}: cannot write miniSEED: {message}")]
     Write { path: PathBuf, message: String },

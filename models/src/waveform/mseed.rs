@@ -24,74 +24,244 @@ use super::WaveformError;
 /// Read every record of a miniSEED file and merge them per channel
 /// (contiguous and overlapping records joined, the first samples kept;
 /// gaps split a channel into separate traces, see [`GapPolicy::Split`]).
+/// Record times are checked with the default [`ReadLimits`]
+/// ([`check_record_times`]): a record dated before 1900 or from 2200 on, or
+/// one more than 7 days from every other record of its channel in the file,
+/// is a [`WaveformError::RecordTime`] naming the file, record and byte offset.
 pub fn read_mseed(path: impl AsRef<Path>) -> Result<Stream, WaveformError> {
+    read_mseed_with(path, &ReadLimits::default())
+}
+
+/// [`read_mseed`] with explicit limits on record times.
+pub fn read_mseed_with(path: impl AsRef<Path>, limits: &ReadLimits) -> Result<Stream, WaveformError> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| WaveformError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    read_mseed_bytes(&bytes, path)
+    read_mseed_bytes_with(&bytes, path, limits)
 }
 
 /// As [`read_mseed`] from bytes already in memory; `name` is used in errors.
 pub fn read_mseed_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<Stream, WaveformError> {
+    read_mseed_bytes_with(bytes, name, &ReadLimits::default())
+}
+
+/// [`read_mseed_bytes`] with explicit limits on record times.
+pub fn read_mseed_bytes_with(bytes: &[u8], name: impl AsRef<Path>, limits: &ReadLimits) -> Result<Stream, WaveformError> {
     let path = name.as_ref().to_path_buf();
     let mut traces = Vec::new();
+    let mut places = Vec::new();
+    walk_records(bytes, &path, |record, offset, _len, trace| {
+        places.push(RecordPlace {
+            file: 0,
+            record,
+            offset,
+            id: trace.id.clone(),
+            start: trace.start,
+            end: trace.time_of(trace.len()),
+        });
+        traces.push(trace);
+        Ok(())
+    })?;
+    check_record_times(&places, std::slice::from_ref(&path), limits)?;
+    drop(places);
+    Ok(Stream::new(traces).merge(GapPolicy::Split))
+}
+
+/// Limits on the records read ([`read_mseed_with`],
+/// [`super::Archive::open`]): how long a gap may be interpolated and how far a
+/// record may lie from the rest of its channel.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReadLimits {
+    /// Gaps of at most this many seconds inside a channel are filled by
+    /// linear interpolation; a longer gap splits the record into segments
+    /// processed separately ([`super::Archive::station_segments`]).
+    /// Default 60 s.
+    pub max_gap_s: f64,
+    /// A record whose samples lie more than this many seconds from every
+    /// other record of its channel (the gap to its nearest neighbour, in
+    /// time order) is an error: a mis-dated record, not data. Default 7 days.
+    pub max_isolation_s: f64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_gap_s: DEFAULT_MAX_GAP_S,
+            max_isolation_s: DEFAULT_MAX_ISOLATION_S,
+        }
+    }
+}
+
+/// Default of [`ReadLimits::max_gap_s`].
+pub const DEFAULT_MAX_GAP_S: f64 = 60.0;
+/// Default of [`ReadLimits::max_isolation_s`] (7 days).
+pub const DEFAULT_MAX_ISOLATION_S: f64 = 7.0 * 86_400.0;
+/// Records must start in [`EARLIEST_RECORD_YEAR`], ..., [`LATEST_RECORD_YEAR`].
+pub const EARLIEST_RECORD_YEAR: i32 = 1900;
+/// Records must start before the end of this year.
+pub const LATEST_RECORD_YEAR: i32 = 2199;
+
+impl ReadLimits {
+    /// Rejects limits that are not positive numbers.
+    pub fn validate(&self) -> Result<(), WaveformError> {
+        for (field, v) in [("max_gap_s", self.max_gap_s), ("max_isolation_s", self.max_isolation_s)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(WaveformError::InvalidLimit {
+                    field,
+                    value: v,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a record came from and when its samples lie (`end`: the time
+/// just after its last sample).
+#[derive(Debug, Clone)]
+pub(crate) struct RecordPlace {
+    pub file: usize,
+    pub record: usize,
+    pub offset: usize,
+    pub id: TraceId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The record-time checks of [`ReadLimits`] on the records of `places`
+/// (`files[place.file]` names a record's file): every record must start in
+/// 1900..=2199 and, in a channel of several records, lie within
+/// `max_isolation_s` of another record of the channel. The error names the
+/// file, the record (index in its file) and its byte offset.
+pub(crate) fn check_record_times(places: &[RecordPlace], files: &[PathBuf], limits: &ReadLimits) -> Result<(), WaveformError> {
+    limits.validate()?;
+    let err = |p: &RecordPlace, reason: String| WaveformError::RecordTime {
+        path: files[p.file].clone(),
+        record: p.record,
+        offset: p.offset,
+        channel: p.id.to_string(),
+        start: p.start.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        reason,
+    };
+    for p in places {
+        if !(EARLIEST_RECORD_YEAR..=LATEST_RECORD_YEAR).contains(&p.start.year()) {
+            return Err(err(p, format!("outside the years {EARLIEST_RECORD_YEAR}-{LATEST_RECORD_YEAR}")));
+        }
+    }
+    let mut order: Vec<usize> = (0..places.len()).collect();
+    order.sort_by(|&a, &b| places[a].id.cmp(&places[b].id).then(places[a].start.cmp(&places[b].start)));
+    let mut isolated: Option<(usize, f64)> = None;
+    for channel in order.chunk_by(|&a, &b| places[a].id == places[b].id) {
+        if channel.len() < 2 {
+            continue;
+        }
+        // Seconds from the end of the samples before (the latest end so far)
+        // to the start of each record.
+        let mut gap_before = vec![f64::INFINITY; channel.len()];
+        let mut latest_end = places[channel[0]].end;
+        for (k, &i) in channel.iter().enumerate().skip(1) {
+            gap_before[k] = super::stream::seconds_between(latest_end, places[i].start).max(0.0);
+            latest_end = latest_end.max(places[i].end);
+        }
+        for (k, &i) in channel.iter().enumerate() {
+            let after = gap_before.get(k + 1).copied().unwrap_or(f64::INFINITY);
+            let nearest = gap_before[k].min(after);
+            if nearest > limits.max_isolation_s && isolated.is_none_or(|(j, _)| (places[i].file, places[i].record) < (places[j].file, places[j].record)) {
+                isolated = Some((i, nearest));
+            }
+        }
+    }
+    if let Some((i, nearest)) = isolated {
+        return Err(err(
+            &places[i],
+            format!(
+                "{:.1} days from the nearest other record of the channel (more than the {:.1} days allowed: a mis-dated record?)",
+                nearest / 86_400.0,
+                limits.max_isolation_s / 86_400.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Walks the records of `bytes` (a miniSEED file named `path`), calling
+/// `each(record index, byte offset, record length, trace)` on every record with samples
+/// (time correction applied). Framing and decoding errors name the file,
+/// record and offset.
+pub(crate) fn walk_records(
+    bytes: &[u8],
+    path: &Path,
+    mut each: impl FnMut(usize, usize, usize, Trace) -> Result<(), WaveformError>,
+) -> Result<(), WaveformError> {
     let mut offset = 0usize;
     let mut record = 0usize;
     while offset < bytes.len() {
         let rest = &bytes[offset..];
-        let corrupt = |message: String| WaveformError::Corrupt {
-            path: path.clone(),
-            record,
-            offset,
-            message,
-        };
         // Trailing zero padding (some writers pad files to a block size) ends the file.
         if rest.iter().all(|&b| b == 0) {
             break;
         }
-        let len = record_length(rest).map_err(corrupt)?;
+        let len = record_length(rest).map_err(|message| WaveformError::Corrupt {
+            path: path.to_path_buf(),
+            record,
+            offset,
+            message,
+        })?;
         if len > rest.len() {
             return Err(WaveformError::Truncated {
-                path,
+                path: path.to_path_buf(),
                 record,
                 offset,
                 needed: len,
                 available: rest.len(),
             });
         }
-        let slice = &rest[..len];
-        let decoded = std::panic::catch_unwind(|| miniseed_rs::decode(slice));
-        let rec = match decoded {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(corrupt(e.to_string())),
-            Err(_) => return Err(corrupt("the decoder failed on this record".into())),
-        };
-        if let Some(mut t) = record_to_trace(&rec).map_err(corrupt)? {
-            // v2 time correction (0.0001 s units), unless flagged as already applied
-            if rec.format_version == miniseed_rs::FormatVersion::V2
-                && rec.activity_flags & 0x02 == 0
-            {
-                let corr = i32::from_be_bytes([slice[40], slice[41], slice[42], slice[43]]);
-                if corr != 0 {
-                    t.start = add_seconds(t.start, corr as f64 * 1e-4);
-                }
-            }
-            traces.push(t);
+        if let Some(t) = decode_record(&rest[..len], path, record, offset)? {
+            each(record, offset, len, t)?;
         }
         offset += len;
         record += 1;
     }
     if record == 0 {
-        return Err(WaveformError::Empty { path });
+        return Err(WaveformError::Empty { path: path.to_path_buf() });
     }
-    Ok(Stream::new(traces).merge(GapPolicy::Split))
+    Ok(())
+}
+
+/// Decodes one whole record (`slice`, record `record` at byte `offset` of
+/// `path`) into a trace, time correction applied; `None` for a record
+/// without samples.
+pub(crate) fn decode_record(slice: &[u8], path: &Path, record: usize, offset: usize) -> Result<Option<Trace>, WaveformError> {
+    let corrupt = |message: String| WaveformError::Corrupt {
+        path: path.to_path_buf(),
+        record,
+        offset,
+        message,
+    };
+    let decoded = std::panic::catch_unwind(|| miniseed_rs::decode(slice));
+    let rec = match decoded {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Err(corrupt(e.to_string())),
+        Err(_) => return Err(corrupt("the decoder failed on this record".into())),
+    };
+    let Some(mut t) = record_to_trace(&rec).map_err(corrupt)? else {
+        return Ok(None);
+    };
+    // v2 time correction (0.0001 s units), unless flagged as already applied
+    if rec.format_version == miniseed_rs::FormatVersion::V2 && rec.activity_flags & 0x02 == 0 && slice.len() >= 44 {
+        let corr = i32::from_be_bytes([slice[40], slice[41], slice[42], slice[43]]);
+        if corr != 0 {
+            t.start = add_seconds(t.start, corr as f64 * 1e-4);
+        }
+    }
+    Ok(Some(t))
 }
 
 /// Length in bytes of the record at the start of `data`, from its framing
 /// (v3: header lengths; v2: Blockette 1000), with sanity checks.
-fn record_length(data: &[u8]) -> Result<usize, String> {
+pub(crate) fn record_length(data: &[u8]) -> Result<usize, String> {
     if data.len() >= 3 && &data[..2] == b"MS" && data[2] == 3 {
         if data.len() < 40 {
             return Err(format!("v3 header needs 40 bytes, {} remain", data.len()));

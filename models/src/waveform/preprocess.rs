@@ -121,7 +121,7 @@ impl PreprocessOptions {
     }
 }
 
-fn check_rate(what: &str, rate: f64) -> Result<(), WaveformError> {
+pub(crate) fn check_rate(what: &str, rate: f64) -> Result<(), WaveformError> {
     if rate.is_finite() && rate > 0.0 {
         Ok(())
     } else {
@@ -372,7 +372,7 @@ pub fn bandpass_zero_phase(
     Ok(y[pad..pad + n].to_vec())
 }
 
-fn check_ratio(what: &str, from: f64, to: f64) -> Result<(), WaveformError> {
+pub(crate) fn check_ratio(what: &str, from: f64, to: f64) -> Result<(), WaveformError> {
     let r = to / from;
     if !(1e-3..=1e3).contains(&r) {
         return Err(WaveformError::InvalidRate {
