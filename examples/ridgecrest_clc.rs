@@ -188,18 +188,10 @@ fn dist2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+/// Median of the finite values (NaN if none).
+fn median(v: Vec<f64>) -> f64 {
+    let finite: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
+    eqnemix::synthetic_region::median(&finite)
 }
 
 fn write_events_csv(path: &Path, rows: &[Row]) -> Result<()> {
