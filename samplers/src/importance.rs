@@ -275,12 +275,11 @@ impl StageProposal<'_, '_> {
                 let lp = if lq > f64::NEG_INFINITY { t.log_density(x) } else { f64::NEG_INFINITY };
                 (lp, finite(lp, lq))
             }
-            (StageProposal::Base(q), Target::BaseTimes(l)) => {
+            (StageProposal::Base(_), Target::BaseTimes(l)) => {
                 // p = q0 L: the weight is L; ln p is only needed for the
                 // draws' statistics, so q0 is not evaluated here.
                 let ll = l.log_density(x);
                 let lw = if ll.is_finite() { ll } else { f64::NEG_INFINITY };
-                let _ = q;
                 (f64::NAN, lw)
             }
             (StageProposal::Mixture(m), Target::Full(t)) => {
@@ -424,14 +423,14 @@ impl GaussianMixtureProposal<'_> {
     }
 }
 
-/// `ln Σ exp(v)`, stable; `-inf` for no terms or all `-inf`.
-fn log_sum_exp(v: impl IntoIterator<Item = f64>) -> f64 {
-    let v: Vec<f64> = v.into_iter().collect();
-    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+/// `ln Σ exp(v)`, stable; `-inf` for no terms or all `-inf`. Two passes
+/// over the (cloned) iterator, no allocation: it runs once per draw.
+pub fn log_sum_exp(v: impl IntoIterator<Item = f64> + Clone) -> f64 {
+    let m = v.clone().into_iter().fold(f64::NEG_INFINITY, f64::max);
     if m == f64::NEG_INFINITY {
         return m;
     }
-    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+    m + v.into_iter().map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 /// Pareto k̂ of importance weights (Vehtari, Simpson, Gelman, Yao & Gabry

@@ -1,8 +1,8 @@
 //! The information gain `KL(posterior ‖ prior)` of a location: how much the
 //! picks taught beyond the prior (the prior-dominated flag, [`super::flags`]).
 
-use super::pilot::log_sum_exp;
 use crate::posterior::LocationPosterior;
+use eqnemix_samplers::importance::log_sum_exp;
 use eqnemix_samplers::{chain_seed, Draws};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -34,23 +34,9 @@ use crate::summary::modes::region_label;
 use eqnemix_samplers::importance::ImportanceConfig;
 use eqnemix_samplers::smc::{kish_ess, normalise_log_weights, resample, Reference, Resampling, SmcConfig};
 use eqnemix_samplers::{chain_seed, Draws, LogDensity, Sampler, SamplerError};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-
-/// Smallest Kish ESS of the prior-importance pilot from which the adapted
-/// importance stage (`Pilot::adapted_importance`) is tried: enough
-/// weighted particles to fit each mode region's Gaussian.
-pub const ADAPTED_IS_MIN_SEED_ESS: f64 = 30.0;
-
-/// Scale factor on the fitted Gaussians' standard deviations in the
-/// adapted importance proposal (heavier than the fit, so the tails of the
-/// posterior stay covered).
-pub const ADAPTED_IS_SCALE: f64 = 1.5;
-
-/// Share of the prior in the adapted importance proposal (defensive
-/// importance sampling, Hesterberg 1995).
-pub const ADAPTED_IS_DEFENSIVE: f64 = 0.2;
 
 /// Particles of the pilot SMC run that finds the mode regions and their
 /// masses before Markov chains start (module doc).
@@ -86,8 +72,7 @@ pub const PILOT_ESS_FRACTION: f64 = 0.15;
 pub struct PilotMasses {
     /// `"importance"` (the adaptive importance sampler from the prior, 3D
     /// posteriors), `"prior-is"` (importance sampling from the prior with
-    /// the origin time integrated out, 4D), `"adapted-is"` (its adapted
-    /// second stage) or `"smc"`.
+    /// the origin time integrated out, 4D) or `"smc"`.
     pub method: String,
     /// Mass of each mode region: cluster ids `0..K`, then the background.
     pub mass: Vec<f64>,
@@ -118,7 +103,7 @@ pub(super) struct Pilot {
     pub(super) modes: Vec<usize>,
     /// Effective sample size of the masses.
     pub(super) n_eff: f64,
-    /// `"prior-is"`, `"adapted-is"` or `"smc"`.
+    /// `"importance"`, `"prior-is"` or `"smc"`.
     pub(super) method: &'static str,
 }
 
@@ -149,15 +134,6 @@ fn origin_time_marginal(posterior: &LocationPosterior, p: [f64; 3], a: f64, b: f
     (m + (sum * h / (b - a)).ln(), x)
 }
 
-/// `ln Σ exp(v)`, stable; `-inf` for no terms or all `-inf`.
-pub(super) fn log_sum_exp(v: impl IntoIterator<Item = f64> + Clone) -> f64 {
-    let m = v.clone().into_iter().fold(f64::NEG_INFINITY, f64::max);
-    if m == f64::NEG_INFINITY {
-        return m;
-    }
-    m + v.into_iter().map(|x| (x - m).exp()).sum::<f64>().ln()
-}
-
 impl Pilot {
     /// Importance sampling from the prior when it is efficient enough (Kish
     /// ESS of [`PILOT_IS_DRAWS`] prior draws weighted by
@@ -186,15 +162,6 @@ impl Pilot {
             let n_eff = kish_ess(&weights);
             if n_eff >= PILOT_IS_MIN_ESS {
                 return Ok(Self::new(posterior, particles, weights, n_eff, "prior-is"));
-            }
-            if n_eff >= ADAPTED_IS_MIN_SEED_ESS {
-                let first = Self::new(posterior, particles, weights, n_eff, "prior-is");
-                if let Some((particles, weights)) = first.adapted_importance(posterior, seed) {
-                    let n_eff = kish_ess(&weights);
-                    if n_eff >= PILOT_IS_MIN_ESS {
-                        return Ok(Self::new(posterior, particles, weights, n_eff, "adapted-is"));
-                    }
-                }
             }
         }
         let smc = SmcConfig {
@@ -244,90 +211,6 @@ impl Pilot {
         }
         // Too few prior draws fell inside the box.
         None
-    }
-
-    /// One adaptation step of importance sampling (population Monte Carlo)
-    /// from this prior-importance pilot: [`PILOT_IS_BATCH`] draws from the
-    /// defensive mixture `q = α prior + (1 − α) Σ_l M_l N(μ_l, s² Σ_l)`,
-    /// with `μ_l`, `Σ_l` the weighted mean and covariance of this pilot's
-    /// particles in mode region `l` (`s` = [`ADAPTED_IS_SCALE`], α =
-    /// [`ADAPTED_IS_DEFENSIVE`]), weighted by `prior · L / q` (zero outside
-    /// the box). The prior share keeps the weights bounded (`≤ 1/α` times
-    /// the likelihood) and covers a mode the first stage saw too little
-    /// of; when the Gaussians miss the posterior's shape the Kish ESS is
-    /// low and [`Pilot::run`] falls back to SMC, so the check is the same as
-    /// for the first stage. 3D posteriors only (`None` otherwise).
-    ///
-    /// Hand-written, not a crate: it is a few lines over this project's own
-    /// prior and mode regions.
-    fn adapted_importance(&self, posterior: &LocationPosterior, seed: u64) -> Option<(Draws, Vec<f64>)> {
-        use nalgebra::{Matrix3, Vector3};
-        use rand_distr::{Distribution, StandardNormal};
-        if posterior.dim() != 3 {
-            return None;
-        }
-        let prior = posterior.prior();
-        // Weighted Gaussian of each mode region (mass, mean, Cholesky factor).
-        let mut parts: Vec<(f64, Vector3<f64>, Matrix3<f64>, f64)> = Vec::new();
-        for &l in &self.modes {
-            let idx: Vec<usize> = (0..self.labels.len()).filter(|&i| self.labels[i] == l).collect();
-            let wsum: f64 = idx.iter().map(|&i| self.weights[i]).sum();
-            let w2: f64 = idx.iter().map(|&i| self.weights[i].powi(2)).sum();
-            if !(wsum > 0.0) || wsum * wsum / w2 < 10.0 {
-                continue; // too few effective particles to fit a Gaussian
-            }
-            let x = |i: usize| Vector3::from_column_slice(self.particles.draw(i));
-            let mean: Vector3<f64> = idx.iter().map(|&i| x(i) * self.weights[i]).sum::<Vector3<f64>>() / wsum;
-            let mut cov = Matrix3::zeros();
-            for &i in &idx {
-                let d = x(i) - mean;
-                cov += d * d.transpose() * (self.weights[i] / wsum);
-            }
-            // Inflate, and keep it positive definite (0.1 km floor per axis).
-            let cov = cov * ADAPTED_IS_SCALE.powi(2) + Matrix3::identity() * 0.01;
-            let chol = cov.cholesky()?;
-            let l_mat = chol.l();
-            let log_det = 2.0 * (0..3).map(|a| l_mat[(a, a)].ln()).sum::<f64>();
-            parts.push((self.mass[l], mean, l_mat, log_det));
-        }
-        if parts.is_empty() {
-            return None;
-        }
-        let total: f64 = parts.iter().map(|p| p.0).sum();
-        let log_norm = -1.5 * (2.0 * std::f64::consts::PI).ln();
-        let log_g = |x: &Vector3<f64>| {
-            log_sum_exp(parts.iter().map(|(m, mu, l_mat, log_det)| {
-                let z = l_mat.solve_lower_triangular(&(x - mu)).unwrap_or_else(|| Vector3::repeat(f64::INFINITY));
-                (m / total).ln() + log_norm - 0.5 * log_det - 0.5 * z.norm_squared()
-            }))
-        };
-        let (la, lb) = (ADAPTED_IS_DEFENSIVE.ln(), (1.0 - ADAPTED_IS_DEFENSIVE).ln());
-        let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(seed, usize::MAX - 5));
-        let mut xs = Draws::new(3);
-        let mut lw = Vec::with_capacity(PILOT_IS_BATCH);
-        for _ in 0..PILOT_IS_BATCH {
-            let p: [f64; 3] = if rng.gen::<f64>() < ADAPTED_IS_DEFENSIVE {
-                prior.sample(&mut rng)
-            } else {
-                let u = rng.gen::<f64>() * total;
-                let mut acc = 0.0;
-                let part = parts.iter().find(|p| { acc += p.0; u < acc }).unwrap_or(&parts[parts.len() - 1]);
-                let z = Vector3::from_fn(|_, _| StandardNormal.sample(&mut rng));
-                let v = part.1 + part.2 * z;
-                [v[0], v[1], v[2]]
-            };
-            let lp = prior.log_density(p);
-            let lq = log_sum_exp([la + lp, lb + log_g(&Vector3::from(p))]);
-            let l = if posterior.region().contains(p) && lp > f64::NEG_INFINITY {
-                lp + posterior.log_likelihood(p, None) - lq
-            } else {
-                f64::NEG_INFINITY
-            };
-            xs.push(&p, eqnemix_samplers::DrawStats::default());
-            lw.push(l);
-        }
-        let mut w = vec![0.0; lw.len()];
-        normalise_log_weights(&lw, &mut w).is_finite().then_some((xs, w))
     }
 
     fn new(posterior: &LocationPosterior, particles: Draws, weights: Vec<f64>, n_eff: f64, method: &'static str) -> Self {
