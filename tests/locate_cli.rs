@@ -134,7 +134,10 @@ fn locates_every_event_and_writes_parseable_outputs() {
         assert!(xml.contains("<origin") && xml.contains("</q:quakeml>"));
         let mut d = csv::Reader::from_path(out.join(format!("{id}_draws.csv"))).unwrap();
         assert_eq!(d.headers().unwrap().iter().take(5).collect::<Vec<_>>(), ["chain", "draw", "east_km", "north_km", "depth_km"]);
-        assert_eq!(d.records().count(), 4 * 300);
+        // 300 draws per chain, doubled at most twice where R-hat asks for it
+        // (locate::post_stratify, step 2b).
+        let n = d.records().count();
+        assert!([1, 2, 4].iter().any(|k| n == 4 * 300 * k), "{n} draws");
     }
     assert!(std::fs::read_to_string(out.join("catalog.xml")).unwrap().matches("<event ").count() == 3);
     // No temporary files left behind; no maps unless asked for.

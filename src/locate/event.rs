@@ -12,7 +12,7 @@
 use super::flags::{flag_location, FlagInputs, LocationFlags};
 use super::information_gain::information_gain;
 use super::pilot::{LogLikelihoodOf, Pilot, PilotMasses};
-use super::post_stratify::ModeRun;
+use super::post_stratify::{ModeRun, MAX_DOUBLINGS};
 use super::prior_proposal::PriorProposal;
 use crate::config::DiagnosticsConfig;
 use crate::geo::LocalProjection;
@@ -321,12 +321,33 @@ pub fn locate_event(
                 .map(|x| transform.to_unconstrained(&inside(x)).expect("inside the box"))
                 .collect();
             // One sampler per mode region (their draw counts differ, module doc).
-            let built: Vec<Box<dyn Sampler>> = pilot.mode_samplers(s).iter().map(SamplerConfig::build).collect();
-            let chains: Vec<Draws> = run_chains_with(|i| built[i / nc].as_ref(), &transform, &ys, options.seed)
-                .map_err(sampler_err)?
-                .iter()
-                .map(|d| transform.constrain_draws(d))
-                .collect();
+            let mut samplers = pilot.mode_samplers(s);
+            let run_modes = |modes: &[usize], samplers: &[SamplerConfig], seed: u64| -> Result<Vec<Draws>, LocateError> {
+                let built: Vec<Box<dyn Sampler>> = modes.iter().map(|&m| samplers[m].build()).collect();
+                let starts: Vec<Vec<f64>> = modes.iter().flat_map(|&m| ys[m * nc..(m + 1) * nc].iter().cloned()).collect();
+                Ok(run_chains_with(|i| built[i / nc].as_ref(), &transform, &starts, seed)
+                    .map_err(sampler_err)?
+                    .iter()
+                    .map(|d| transform.constrain_draws(d))
+                    .collect())
+            };
+            let all: Vec<usize> = (0..pilot.modes.len()).collect();
+            let mut chains = run_modes(&all, &samplers, options.seed)?;
+            // Convergence-driven run length (post_stratify module doc, step 2b).
+            for round in 0..MAX_DOUBLINGS {
+                let failing = pilot.unconverged(&chains, nc, names, options.rules.max_rhat);
+                if failing.is_empty() {
+                    break;
+                }
+                for &m in &failing {
+                    let n = samplers[m].n_draws().unwrap_or(0);
+                    samplers[m] = samplers[m].with_n_draws(2 * n);
+                }
+                let fresh = run_modes(&failing, &samplers, chain_seed(options.seed, usize::MAX - round))?;
+                for (&m, group) in failing.iter().zip(fresh.chunks(nc)) {
+                    chains.splice(m * nc..(m + 1) * nc, group.iter().cloned());
+                }
+            }
             pilot.combine(posterior, chains, nc, names)
         }
     };
