@@ -334,7 +334,8 @@ pub fn locate_event(
             let all: Vec<usize> = (0..pilot.modes.len()).collect();
             let mut chains = run_modes(&all, &samplers, options.seed)?;
             // Convergence-driven run length (post_stratify module doc, step 2b).
-            for round in 0..MAX_DOUBLINGS {
+            let doublings = if matches!(s, SamplerConfig::Tempering(_)) { 0 } else { MAX_DOUBLINGS };
+            for round in 0..doublings {
                 let failing = pilot.unconverged(&chains, nc, names, options.rules.max_rhat);
                 if failing.is_empty() {
                     break;

@@ -25,6 +25,11 @@
 //!    the full draws. Doubling where R-hat asks keeps the cheap
 //!    allocation for regions that converge, and a flag that survives it
 //!    means the chains still disagree after four times the effort.
+//!    Not for parallel tempering: its chains leave their region by design
+//!    (hot replicas hand states between modes), so a region's R-hat
+//!    measures how long each chain spent in which mode rather than run
+//!    length, and doubling does not cure it (40 agreement events: 85%
+//!    still flagged at 4.3 times the cost).
 //! 3. **Post-stratification.** With one region the chains are returned
 //!    unchanged (equally weighted, the usual R-hat/ESS). With several, the
 //!    draws are merged into one weighted set: a draw in region `l` weighs
