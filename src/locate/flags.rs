@@ -105,7 +105,7 @@ pub(super) fn flag_location(inputs: &FlagInputs, rules: &DiagnosticsConfig) -> L
         }
     }
     if !matches!(sampler, SamplerConfig::Importance(_)) && run.modes.is_empty() {
-        // Population samplers (SMC, oct-tree, ADVI): their mode masses
+        // Population samplers (SMC, oct-tree): their mode masses
         // against an independent importance estimate from the prior.
         if let Some(why) = mode_mass_disagreement(posterior, summary, seed) {
             flags.untrustworthy = true;
@@ -149,7 +149,7 @@ pub(super) fn flag_location(inputs: &FlagInputs, rules: &DiagnosticsConfig) -> L
 /// (`sqrt(M(1 − M)/ESS)` each, the summary's ESS its Kish ESS) plus 0.02.
 /// This catches a population sampler that collapsed onto one mode (SMC
 /// whose particles all went one way) or an approximation that covers one
-/// mode only (ADVI), which no weight diagnostic can see from the draws.
+/// mode only, which no weight diagnostic can see from the draws.
 fn mode_mass_disagreement(posterior: &LocationPosterior, summary: &LocationSummary, seed: u64) -> Option<String> {
     let (particles, weights) = Pilot::prior_importance(posterior, seed)?;
     let n_ref = kish_ess(&weights);

@@ -1,6 +1,7 @@
 //! Markov chains per mode region and their post-stratification by the
 //! pilot's masses (steps 2 and 3 of a Markov location run; step 1, the
-//! pilot, is [`super::pilot`]).
+//! pilot, is [`super::pilot`]). ADVI takes the same path, one fit per
+//! "chain" (draws i.i.d. from each fitted Gaussian), without step 2b.
 //!
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
 //!    `n_chains` chains started from its own pilot particles (heaviest
