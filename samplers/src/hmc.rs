@@ -17,6 +17,7 @@
 use crate::adapt::{
     AdaptAction, Adaptation, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig,
 };
+use crate::observer::{report, Observer};
 use crate::{check_init, DrawStats, Draws, GradLogDensity, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
@@ -325,27 +326,91 @@ pub trait HamiltonianKernel<'a> {
     fn current<'s>(&self, state: &'s Self::State) -> &'s PhasePoint;
 }
 
-/// Warm-up settings shared by HMC and NUTS.
+/// Warm-up and run settings of [`run_hamiltonian`] (HMC's and NUTS's
+/// configurations give theirs; a user's own kernel brings its own).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HamiltonianRun {
+pub struct HamiltonianRun {
+    /// Warm-up iterations (adaptation; discarded).
     pub n_warmup: usize,
+    /// Draws kept after warm-up.
     pub n_draws: usize,
+    /// Target acceptance statistic of the step-size adaptation, in (0, 1).
     pub target_accept: f64,
+    /// Shape of the metric.
     pub metric: MetricKind,
+    /// Whether warm-up adapts the metric (else it stays the identity).
     pub adapt_metric: bool,
+    /// First guess of the step size, refined by a doubling search.
     pub init_step_size: f64,
+    /// Stan's warm-up windows.
     pub windows: WindowConfig,
 }
 
-/// The warm-up and sampling loop shared by HMC and NUTS: step size by dual
+/// The warm-up and sampling loop of HMC and NUTS, for any
+/// [`HamiltonianKernel`] (a user's own kernel included: the adaptation
+/// wraps the kernel, the kernel never adapts itself): step size by dual
 /// averaging over all warm-up, metric on Stan's windows, step size
 /// re-initialised after each metric update and frozen at the dual-averaging
-/// average for the draws.
-pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
+/// average for the draws. Every iteration is handed to `observer`, which
+/// may stop the run ([`SamplerError::Cancelled`]).
+///
+/// ```
+/// use eqnemix_samplers::hmc::{run_hamiltonian, HamiltonianKernel, HamiltonianRun, Hamiltonian, Metric, PhasePoint};
+/// use eqnemix_samplers::adapt::{MetricKind, WindowConfig};
+/// use eqnemix_samplers::{DrawStats, GradLogDensity, LogDensity};
+/// use rand_chacha::ChaCha8Rng;
+///
+/// /// A user's kernel: one leapfrog step and a Metropolis correction
+/// /// (Langevin-like HMC), adapted by the shared warm-up.
+/// struct OneStep<'a> { ham: Hamiltonian<'a>, eps: f64 }
+/// impl<'a> HamiltonianKernel<'a> for OneStep<'a> {
+///     type State = (PhasePoint, PhasePoint);
+///     fn hamiltonian(&self) -> &Hamiltonian<'a> { &self.ham }
+///     fn set_metric(&mut self, m: Metric) { self.ham.metric = m; }
+///     fn set_step_size(&mut self, eps: f64) { self.eps = eps; }
+///     fn init(&self, x0: &[f64]) -> Self::State { let z = self.ham.point_at(x0); (z.clone(), z) }
+///     fn current<'s>(&self, s: &'s Self::State) -> &'s PhasePoint { &s.0 }
+///     fn step(&self, s: &mut Self::State, rng: &mut ChaCha8Rng) -> DrawStats {
+///         use rand::Rng;
+///         self.ham.refresh_momentum(&mut s.0, rng);
+///         s.1.copy_from(&s.0);
+///         let h0 = self.ham.energy(&s.0);
+///         let ok = self.ham.leapfrog(&mut s.1, self.eps);
+///         let a = if ok { (h0 - self.ham.energy(&s.1)).exp().min(1.0) } else { 0.0 };
+///         if rng.gen::<f64>() < a { s.0.copy_from(&s.1); }
+///         DrawStats { accept_prob: Some(a), log_density: s.0.logp, ..Default::default() }
+///     }
+/// }
+///
+/// struct Normal2;
+/// impl LogDensity for Normal2 {
+///     fn dim(&self) -> usize { 2 }
+///     fn log_density(&self, x: &[f64]) -> f64 { -0.5 * (x[0] * x[0] + 4.0 * x[1] * x[1]) }
+/// }
+/// impl GradLogDensity for Normal2 {
+///     fn log_density_and_gradient(&self, x: &[f64], g: &mut [f64]) -> f64 {
+///         g[0] = -x[0];
+///         g[1] = -4.0 * x[1];
+///         self.log_density(x)
+///     }
+/// }
+///
+/// let kernel = OneStep { ham: Hamiltonian::new(&Normal2, MetricKind::Diag), eps: 0.1 };
+/// let run = HamiltonianRun {
+///     n_warmup: 500, n_draws: 2000, target_accept: 0.8, metric: MetricKind::Diag,
+///     adapt_metric: true, init_step_size: 0.1, windows: WindowConfig::default(),
+/// };
+/// let (draws, adaptation) = run_hamiltonian(kernel, &run, &[1.0, 1.0], 3, &mut ()).unwrap();
+/// // The adapted inverse mass matrix approaches the variances 1 and 1/4.
+/// assert!(adaptation.metric[0] > 2.0 * adaptation.metric[1], "{:?}", adaptation.metric);
+/// assert_eq!(draws.n_draws(), 2000);
+/// ```
+pub fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
     mut kernel: K,
     run: &HamiltonianRun,
     init: &[f64],
     seed: u64,
+    observer: &mut dyn Observer,
 ) -> Result<(Draws, Adaptation), SamplerError> {
     check_init(kernel.hamiltonian().density, init)?;
     if !(run.target_accept > 0.0 && run.target_accept < 1.0) {
@@ -392,8 +457,10 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
         eps,
     );
     let mut n_metric_updates = 0;
+    let total = run.n_warmup + run.n_draws;
     for it in 0..run.n_warmup {
         let st = kernel.step(&mut state, &mut rng);
+        report(observer, it + 1, total, true, &st)?;
         let q = &kernel.current(&state).q;
         match adapter.update(it, st.accept_prob.unwrap_or(0.0), q) {
             AdaptAction::StepSize(e) => eps = e,
@@ -410,8 +477,9 @@ pub(crate) fn run_hamiltonian<'a, K: HamiltonianKernel<'a>>(
     let mut draws = Draws::new(dim);
     draws.values.reserve(run.n_draws * dim);
     draws.stats.reserve(run.n_draws);
-    for _ in 0..run.n_draws {
+    for i in 0..run.n_draws {
         let st = kernel.step(&mut state, &mut rng);
+        report(observer, run.n_warmup + i + 1, total, false, &st)?;
         draws.push(&kernel.current(&state).q, st);
     }
     let adaptation = Adaptation {
@@ -586,6 +654,15 @@ macro_rules! hamiltonian_sampler {
             ) -> Result<$crate::Draws, $crate::SamplerError> {
                 self.sample_adapted(density, init, seed).map(|(d, _)| d)
             }
+            fn sample_observed(
+                &self,
+                density: &dyn $crate::GradLogDensity,
+                init: &[f64],
+                seed: u64,
+                observer: &mut dyn $crate::Observer,
+            ) -> Result<$crate::Draws, $crate::SamplerError> {
+                self.sample_adapted_observed(density, init, seed, observer).map(|(d, _)| d)
+            }
         }
 
         impl $config {
@@ -616,6 +693,17 @@ impl HmcConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<(Draws, Adaptation), SamplerError> {
+        self.sample_adapted_observed(density, init, seed, &mut ())
+    }
+
+    /// [`Self::sample_adapted`] with every iteration handed to `observer`.
+    pub fn sample_adapted_observed(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+        observer: &mut dyn crate::Observer,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
         if let Trajectory::Length(l) = self.trajectory {
             if !(l > 0.0 && l.is_finite()) {
                 return Err(SamplerError::InvalidConfig(format!(
@@ -629,7 +717,7 @@ impl HmcConfig {
             trajectory: self.trajectory,
             max_energy_error: self.max_energy_error,
         };
-        run_hamiltonian(kernel, &self.run_settings(), init, seed)
+        run_hamiltonian(kernel, &self.run_settings(), init, seed, observer)
     }
 }
 

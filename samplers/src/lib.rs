@@ -31,6 +31,7 @@ pub mod adapt;
 pub mod density;
 pub mod diagnostics;
 pub mod draws;
+pub mod observer;
 pub mod octree;
 pub mod hmc;
 pub mod importance;
@@ -44,4 +45,5 @@ pub mod transform;
 
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
-pub use sampler::{chain_seed, check_init, run_chains, run_chains_with, Sampler, SamplerError};
+pub use observer::{CancelFlag, Iteration, Observer};
+pub use sampler::{chain_seed, check_init, run_chains, run_chains_gradient_free, run_chains_observed, run_chains_with, GradientFreeSampler, Sampler, SamplerError};

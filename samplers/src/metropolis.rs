@@ -20,7 +20,8 @@ use crate::adapt::{
     AdaptAction, Adaptation, DualAveragingConfig, MetricKind, WarmupAdapter, WindowConfig,
     WindowSchedule,
 };
-use crate::{check_init, DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
+use crate::observer::{report, Observer};
+use crate::{check_init, DrawStats, Draws, GradLogDensity, GradientFreeSampler, LogDensity, Sampler, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -197,6 +198,22 @@ impl Sampler for MetropolisConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_log_density(density, init, seed)
+    }
+
+    fn sample_observed(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+        observer: &mut dyn Observer,
+    ) -> Result<Draws, SamplerError> {
+        self.sample_adapted_observed(density, init, seed, observer).map(|(d, _)| d)
+    }
+}
+
+impl GradientFreeSampler for MetropolisConfig {
+    fn sample_log_density(&self, density: &dyn LogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
         self.sample_adapted(density, init, seed).map(|(d, _)| d)
     }
 }
@@ -206,9 +223,20 @@ impl MetropolisConfig {
     /// and proposal covariance `C`.
     pub fn sample_adapted(
         &self,
-        density: &dyn GradLogDensity,
+        density: &dyn LogDensity,
         init: &[f64],
         seed: u64,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
+        self.sample_adapted_observed(density, init, seed, &mut ())
+    }
+
+    /// [`Self::sample_adapted`] with every iteration handed to `observer`.
+    pub fn sample_adapted_observed(
+        &self,
+        density: &dyn LogDensity,
+        init: &[f64],
+        seed: u64,
+        observer: &mut dyn Observer,
     ) -> Result<(Draws, Adaptation), SamplerError> {
         check_init(density, init)?;
         if self.thin == 0 {
@@ -261,8 +289,10 @@ impl MetropolisConfig {
                 .collect(),
         };
         let mut n_metric_updates = 0;
+        let total = self.n_warmup + self.n_draws;
         for it in 0..self.n_warmup {
             let st = kernel.step(&mut state, &mut rng);
+            report(observer, it + 1, total, true, &st)?;
             match adapter.update(it, st.accept_prob.unwrap_or(0.0), &state.x) {
                 AdaptAction::StepSize(l) => kernel.scale = l,
                 AdaptAction::Metric(cov) => {
@@ -276,7 +306,7 @@ impl MetropolisConfig {
         }
         let mut draws = Draws::new(d);
         draws.values.reserve(self.n_draws * d);
-        for _ in 0..self.n_draws {
+        for i in 0..self.n_draws {
             let mut st = kernel.step(&mut state, &mut rng);
             for _ in 1..self.thin {
                 let s2 = kernel.step(&mut state, &mut rng);
@@ -286,6 +316,7 @@ impl MetropolisConfig {
             }
             st.accept_prob = st.accept_prob.map(|a| a / self.thin as f64);
             st.log_density = state.logp;
+            report(observer, self.n_warmup + i + 1, total, false, &st)?;
             draws.push(&state.x, st);
         }
         let adaptation = Adaptation {

@@ -444,6 +444,17 @@ impl NutsConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<(Draws, Adaptation), SamplerError> {
+        self.sample_adapted_observed(density, init, seed, &mut ())
+    }
+
+    /// [`Self::sample_adapted`] with every iteration handed to `observer`.
+    pub fn sample_adapted_observed(
+        &self,
+        density: &dyn GradLogDensity,
+        init: &[f64],
+        seed: u64,
+        observer: &mut dyn crate::Observer,
+    ) -> Result<(Draws, Adaptation), SamplerError> {
         if self.max_tree_depth == 0 || self.max_tree_depth > 30 {
             return Err(SamplerError::InvalidConfig(format!(
                 "max_tree_depth = {} must be in 1..=30",
@@ -456,7 +467,7 @@ impl NutsConfig {
             max_tree_depth: self.max_tree_depth,
             max_energy_error: self.max_energy_error,
         };
-        run_hamiltonian(kernel, &self.run_settings(), init, seed)
+        run_hamiltonian(kernel, &self.run_settings(), init, seed, observer)
     }
 }
 

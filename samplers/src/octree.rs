@@ -37,7 +37,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 use crate::smc::weights::{kish_ess, normalise_log_weights};
-use crate::{DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
+use crate::{DrawStats, Draws, GradLogDensity, GradientFreeSampler, LogDensity, Sampler, SamplerError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -413,21 +413,18 @@ impl Sampler for OctreeConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_log_density(density, init, seed)
+    }
+}
+
+impl GradientFreeSampler for OctreeConfig {
+    fn sample_log_density(&self, density: &dyn LogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
         if init.len() != density.dim() {
             return Err(SamplerError::DimensionMismatch {
                 expected: density.dim(),
                 got: init.len(),
             });
         }
-        struct AsLog<'a>(&'a dyn GradLogDensity);
-        impl LogDensity for AsLog<'_> {
-            fn dim(&self) -> usize {
-                self.0.dim()
-            }
-            fn log_density(&self, x: &[f64]) -> f64 {
-                self.0.log_density(x)
-            }
-        }
-        Ok(self.run(&AsLog(density), seed)?.draws)
+        Ok(self.run(density, seed)?.draws)
     }
 }

@@ -18,7 +18,7 @@
 // Indexed loops mirror the formulas; `!(x > 0.0)` deliberately rejects NaN.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
-use crate::{check_init, DrawStats, Draws, GradLogDensity, Sampler, SamplerError};
+use crate::{check_init, DrawStats, Draws, GradLogDensity, GradientFreeSampler, LogDensity, Sampler, SamplerError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -87,7 +87,7 @@ impl TemperingConfig {
     /// Run parallel tempering from `init` (every replica starts there).
     pub fn run(
         &self,
-        density: &dyn GradLogDensity,
+        density: &dyn LogDensity,
         init: &[f64],
         seed: u64,
     ) -> Result<TemperingRun, SamplerError> {
@@ -246,6 +246,12 @@ impl Sampler for TemperingConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
+        self.sample_log_density(density, init, seed)
+    }
+}
+
+impl GradientFreeSampler for TemperingConfig {
+    fn sample_log_density(&self, density: &dyn LogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
         Ok(self.run(density, init, seed)?.draws)
     }
 }

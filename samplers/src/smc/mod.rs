@@ -43,7 +43,7 @@ pub mod weights;
 
 pub use weights::{kish_ess, normalise_log_weights, resample, Resampling};
 
-use crate::{DrawStats, Draws, GradLogDensity, LogDensity, Sampler, SamplerError};
+use crate::{DrawStats, Draws, GradLogDensity, GradientFreeSampler, LogDensity, Sampler, SamplerError};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -644,16 +644,12 @@ impl Sampler for SmcConfig {
         init: &[f64],
         seed: u64,
     ) -> Result<Draws, SamplerError> {
-        // Upcast through a reference: every GradLogDensity is a LogDensity.
-        struct AsLog<'a>(&'a dyn GradLogDensity);
-        impl LogDensity for AsLog<'_> {
-            fn dim(&self) -> usize {
-                self.0.dim()
-            }
-            fn log_density(&self, x: &[f64]) -> f64 {
-                self.0.log_density(x)
-            }
-        }
-        Ok(self.run(&AsLog(density), init, seed)?.draws)
+        self.sample_log_density(density, init, seed)
+    }
+}
+
+impl GradientFreeSampler for SmcConfig {
+    fn sample_log_density(&self, density: &dyn LogDensity, init: &[f64], seed: u64) -> Result<Draws, SamplerError> {
+        Ok(self.run(density, init, seed)?.draws)
     }
 }
