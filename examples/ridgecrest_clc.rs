@@ -38,7 +38,7 @@ use eqnemix::geo::LocalProjection;
 use eqnemix::io::write_atomic_path;
 use eqnemix::locate::batch::Batch;
 use eqnemix::locate::inputs::{read_cluster_probabilities, read_eqtransformer_picks};
-use eqnemix::locate::{every_sampler, EventLocation};
+use eqnemix::locate::{every_sampler, sampler_label, EventLocation};
 use eqnemix::pipeline::overview_map::{draw_overview_map, OverviewEvent};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
@@ -51,7 +51,7 @@ struct Args {
     /// Output folder.
     #[arg(long, default_value = "target/ridgecrest_clc")]
     out: PathBuf,
-    /// Sampler kind (nuts, hmc, metropolis, advi, smc, tempering, octree);
+    /// Sampler kind (nuts, hmc, metropolis, advi, smc, smc-uniform, tempering, octree, importance);
     /// default: the configuration's.
     #[arg(long)]
     sampler: Option<String>,
@@ -73,9 +73,9 @@ fn main() -> Result<()> {
     let config_path = root.join(CONFIG);
     let mut cfg = LocateConfig::from_file(&config_path).with_context(|| format!("configuration {}", config_path.display()))?;
     if let Some(kind) = &args.sampler {
-        cfg.sampler = match every_sampler().into_iter().find(|s| s.kind() == kind) {
+        cfg.sampler = match every_sampler().into_iter().find(|s| sampler_label(s) == kind) {
             Some(s) => s,
-            None => bail!("--sampler {kind}: not one of {:?}", every_sampler().iter().map(|s| s.kind()).collect::<Vec<_>>()),
+            None => bail!("--sampler {kind}: not one of {:?}", every_sampler().iter().map(|s| sampler_label(s)).collect::<Vec<_>>()),
         };
     }
     let clusters_path = data.join("clusters_gaussian.json");
@@ -135,7 +135,7 @@ fn main() -> Result<()> {
     let station = ("CI.CLC".to_string(), [0.0, 0.0, -0.775]);
     draw_overview_map(
         &args.out.join("ridgecrest_map.png"),
-        &format!("CI.CLC, Ridgecrest 2019: {} detections located from S-P ({})", rows.len(), cfg.sampler.kind()),
+        &format!("CI.CLC, Ridgecrest 2019: {} detections located from S-P ({})", rows.len(), sampler_label(&cfg.sampler)),
         "headline location (red: trusted; orange: prior-dominated; grey: untrustworthy); x: the original's mean; triangle: CI.CLC",
         &map_events,
         &clusters,
@@ -282,7 +282,7 @@ fn summary_markdown(cfg: &LocateConfig, rows: &[Row], n_failed: usize, n_events:
     let mut reasons: Vec<_> = reasons.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut s = String::new();
-    let _ = writeln!(s, "## CI.CLC, Ridgecrest 2019: {n_events} EQTransformer detections (sampler `{}`)\n", cfg.sampler.kind());
+    let _ = writeln!(s, "## CI.CLC, Ridgecrest 2019: {n_events} EQTransformer detections (sampler `{}`)\n", sampler_label(&cfg.sampler));
     let _ = writeln!(s, "| quantity | value |\n|---|---|");
     let _ = writeln!(s, "| located | {n} of {n_events} ({n_failed} failed) |");
     let _ = writeln!(s, "| wall time (2 cores, all events) | {wall_s:.1} s |");

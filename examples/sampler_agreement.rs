@@ -26,7 +26,7 @@
 
 use anyhow::{bail, Result};
 use eqnemix::io::write_atomic_path;
-use eqnemix::locate::{every_sampler, locate_event, LocateOptions};
+use eqnemix::locate::{every_sampler, sampler_label, locate_event, LocateOptions};
 use eqnemix::sampler_agreement::{multimodal_events, score, AgreementScore, REFERENCE_GRID};
 use eqnemix::synthetic_region::SyntheticRegion;
 use indicatif::ProgressBar;
@@ -67,11 +67,11 @@ fn main() -> Result<()> {
     let mut samplers = every_sampler();
     if !args.samplers.is_empty() {
         for k in &args.samplers {
-            if !samplers.iter().any(|s| s.kind() == k) {
-                bail!("--samplers {k}: not one of {:?}", samplers.iter().map(|s| s.kind()).collect::<Vec<_>>());
+            if !samplers.iter().any(|s| sampler_label(s) == k) {
+                bail!("--samplers {k}: not one of {:?}", samplers.iter().map(|s| sampler_label(s)).collect::<Vec<_>>());
             }
         }
-        samplers.retain(|s| args.samplers.iter().any(|k| k == s.kind()));
+        samplers.retain(|s| args.samplers.iter().any(|k| k == sampler_label(s)));
     }
     std::fs::create_dir_all(&args.out)?;
     let region = SyntheticRegion::standard()?;
@@ -83,7 +83,7 @@ fn main() -> Result<()> {
     let _ = writeln!(table, "| sampler | events | all p within 0.01 | within 0.02 | largest p error | wrong | wrong flagged | right flagged | CPU ms / event |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut csv = String::from("sampler,event_id,max_probability_error,mean_error_ratio,wrong,flagged,reasons\n");
     for sampler in &samplers {
-        let bar = ProgressBar::new(events.len() as u64).with_message(sampler.kind());
+        let bar = ProgressBar::new(events.len() as u64).with_message(sampler_label(sampler));
         let cpu0 = process_cpu_s();
         let scores: Vec<(AgreementScore, String)> = events
             .par_iter()
@@ -113,7 +113,7 @@ fn main() -> Result<()> {
         let _ = writeln!(
             table,
             "| {} | {n} | {} | {} | {largest:.3} | {wrong} | {} | {} | {cpu_ms:.1} |",
-            sampler.kind(),
+            sampler_label(sampler),
             pct(within(0.01), n),
             pct(within(0.02), n),
             pct(wrong_flagged, wrong),
@@ -123,7 +123,7 @@ fn main() -> Result<()> {
             let _ = writeln!(
                 csv,
                 "{},{},{:.5},{:.3},{},{},\"{}\"",
-                sampler.kind(),
+                sampler_label(sampler),
                 r.event.id,
                 s.max_probability_error,
                 s.mean_error_ratio,
@@ -132,7 +132,7 @@ fn main() -> Result<()> {
                 why.replace('"', "'")
             );
         }
-        eprintln!("{} done", sampler.kind());
+        eprintln!("{} done", sampler_label(sampler));
     }
     let md = format!(
         "## Sampler agreement: {} multimodal S-P events (stream {}), exact answers from a {:?} grid\n\n{table}\nCommand: `cargo run --release --example sampler_agreement -- --n {} --stream {}`\n",

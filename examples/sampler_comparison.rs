@@ -31,7 +31,7 @@ use anyhow::{Context, Result};
 use eqnemix::grid_posterior::GridPosterior;
 use eqnemix::io::{write_atomic, write_atomic_path};
 use eqnemix::likelihood::LikelihoodOptions;
-use eqnemix::locate::{every_sampler, locate_event, EventLocation, LocateOptions};
+use eqnemix::locate::{every_sampler, sampler_label, locate_event, EventLocation, LocateOptions};
 use eqnemix::prior::PriorOptions;
 use eqnemix::samplers::Draws;
 use eqnemix::synthetic_region::SyntheticRegion;
@@ -188,10 +188,10 @@ fn main() -> Result<()> {
     let grid_s = t0.elapsed().as_secs_f64();
     let mut rows = Vec::new();
     for cfg in every_sampler() {
-        eprintln!("{} ...", cfg.kind());
+        eprintln!("{} ...", sampler_label(&cfg));
         let t0 = std::time::Instant::now();
         let loc = locate_event(&post, &cfg, &LocateOptions { seed: args.seed, ..Default::default() })?;
-        rows.push(Row { sampler: cfg.kind().to_string(), loc, wall_s: t0.elapsed().as_secs_f64() });
+        rows.push(Row { sampler: sampler_label(&cfg).to_string(), loc, wall_s: t0.elapsed().as_secs_f64() });
     }
     let k = region.n_clusters();
     let cols = ["e", "n", "z"];

@@ -65,8 +65,8 @@ max_sweep_iterations = 20
 # carry weight), then n_chains chains start from the pilot's particles in
 # each mode holding at least 1% of the mass, and their draws are weighted
 # by those masses. ADVI fits n_chains Gaussians per mode region the same
-# way; smc with its default Gaussian reference starts at a pilot particle
-# of the heaviest mode; smc with a uniform reference and octree cover
+# way; smc with its default Gaussian reference runs once per mode region
+# from a pilot particle there; smc with a uniform reference and octree cover
 # the region box directly. For NUTS as the studies run it:
 #   kind = "nuts", n_warmup = 400, n_draws = 500, metric = "dense"
 kind = "importance"

@@ -217,10 +217,15 @@ pub struct EventLocation {
 ///   every cluster probability within 0.02 and 98% within 0.01, every
 ///   wrong mean flagged; one fit from the heaviest mode was within 0.02 on
 ///   14%).
+/// * SMC with a local reference (the default Gaussian) also runs per mode
+///   region, one run per region (its particles are one population, so
+///   there is no R-hat between chains), started at a pilot particle of the
+///   region and weighted by the region's pilot mass. One run from the
+///   heaviest mode collapsed onto it: on two-cluster events, cluster
+///   probabilities of 0 and 1 where the truth was 0.44 and 0.53.
 /// * SMC with a uniform reference runs directly on the box (its `lower` and
-///   `upper` are filled in from the bounds when left empty); other SMC
-///   references run once through the box transform from a pilot particle
-///   of the heaviest mode.
+///   `upper` are filled in from the bounds when left empty): a global
+///   sampler whose mode masses are its own.
 /// * The oct-tree partitions the box itself.
 ///
 /// The same `options.seed` gives the same result.
@@ -312,17 +317,11 @@ pub fn locate_event(
             s.importance = Some(report);
             s
         }
-        // SMC from a non-uniform reference: one run from the heaviest mode.
-        s if s.is_population() && !matches!(s, SamplerConfig::Advi(_)) => {
-            let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
-            let x0 = inside(pilot.starts(pilot.modes[0], 1, options.seed).remove(0));
-            let y = transform.to_unconstrained(&x0).expect("inside the box");
-            let d = s.build().sample(&transform, &y, chain_seed(options.seed, 0)).map_err(sampler_err)?;
-            Sampled::population(transform.constrain_draws(&d), names)
-        }
         s => {
             let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
-            let nc = options.n_chains;
+            // SMC from a local (Gaussian) reference explores one region per
+            // run: one run per region, with the pilot's masses.
+            let nc = if matches!(s, SamplerConfig::Smc(_)) { 1 } else { options.n_chains };
             let ys: Vec<Vec<f64>> = pilot
                 .modes
                 .iter()
@@ -485,12 +484,25 @@ impl Sampled {
     }
 }
 
+/// A sampler configuration's name in tables and on the examples' command
+/// lines: its kind, except `smc-uniform` for SMC tempered from the uniform
+/// distribution on the region box (a global sampler; the default `smc`
+/// tempers from a Gaussian around the pilot's particles, one run per mode
+/// region).
+pub fn sampler_label(s: &SamplerConfig) -> &'static str {
+    match s {
+        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => "smc-uniform",
+        s => s.kind(),
+    }
+}
+
 /// Every sampler kind with the settings used to compare them on one
 /// hypocentre (`tests/samplers_agree.rs`, `examples/sampler_comparison.rs`):
 /// NUTS as the studies run it ([`crate::config::nuts_sampler`]);
 /// HMC, Metropolis and parallel tempering with their crate defaults; SMC
-/// with 2000 particles tempered from the uniform distribution on the region
-/// box; ADVI full-rank, each fit started at a pilot particle of its mode
+/// with its defaults (a Gaussian reference, per mode region) and, labelled
+/// `smc-uniform` ([`sampler_label`]), with 2000 particles tempered from the
+/// uniform distribution on the region box; ADVI full-rank, each fit started at a pilot particle of its mode
 /// with sd 0.02 in the box transform's unconstrained space (about 0.6 km
 /// for a 120 km box; the default 1 spans the whole box and can fit a
 /// remote local optimum of the ELBO); the oct-tree over the region box
@@ -508,6 +520,7 @@ pub fn every_sampler() -> Vec<SamplerConfig> {
         SamplerConfig::Hmc(Default::default()),
         crate::config::nuts_sampler(),
         SamplerConfig::Advi(AdviConfig { family: AdviFamily::FullRank, init_scale: 0.02, ..Default::default() }),
+        SamplerConfig::Smc(SmcConfig::default()),
         SamplerConfig::Smc(SmcConfig {
             n_particles: 2000,
             reference: Reference::Uniform { lower: vec![], upper: vec![] },

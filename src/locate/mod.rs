@@ -15,7 +15,7 @@ pub mod post_stratify;
 pub mod prior_proposal;
 
 pub use batch::{Batch, EventFailure};
-pub use event::{every_sampler, locate_event, ChainStats, EventLocation, LocateError, LocateOptions, RunDiagnostics, COORDINATE_NAMES};
+pub use event::{every_sampler, locate_event, sampler_label, ChainStats, EventLocation, LocateError, LocateOptions, RunDiagnostics, COORDINATE_NAMES};
 pub use flags::LocationFlags;
 pub use information_gain::information_gain;
 pub use inputs::{ClusterProbabilities, InputError, ProbabilityWindow};

@@ -1,7 +1,9 @@
 //! Markov chains per mode region and their post-stratification by the
 //! pilot's masses (steps 2 and 3 of a Markov location run; step 1, the
 //! pilot, is [`super::pilot`]). ADVI takes the same path, one fit per
-//! "chain" (draws i.i.d. from each fitted Gaussian), without step 2b.
+//! "chain" (draws i.i.d. from each fitted Gaussian), without step 2b; so
+//! does SMC from a local reference, with one run (one population) per
+//! region.
 //!
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
 //!    `n_chains` chains started from its own pilot particles (heaviest
