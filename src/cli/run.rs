@@ -7,8 +7,13 @@
 //! Without a configuration it runs the sample configuration
 //! (`examples/data/config/run_sample.toml`) on the sample data shipped in
 //! the repository and writes into `./eqnemix-output/`.
+//!
+//! Ctrl-C stops it between events (see [`crate::pipeline`]): the events
+//! located so far keep their files, their catalog is written as
+//! `catalog_partial.csv`, and the command exits with status 130. It has no
+//! `--resume`: a rerun starts over.
 
-use crate::pipeline::{run_pipeline, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
+use crate::pipeline::{run_pipeline_cancellable, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -29,8 +34,9 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// Run the pipeline.
-    pub fn run(self) -> Result<()> {
+    /// Run the pipeline; `cancel` stops it between events
+    /// ([`crate::cancel::Interrupted`]).
+    pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let cfg = match &self.config {
             Some(p) => RunPipelineConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
             None => {
@@ -41,7 +47,7 @@ impl RunArgs {
             }
         };
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
-        let report = run_pipeline(&cfg, &out, self.quiet)?;
+        let report = run_pipeline_cancellable(&cfg, &out, self.quiet, cancel)?;
         outln!(
             "{} detections with P and S picks, {} located, {} failed, {} not located (impossible S-P), {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
             report.n_detections,

@@ -227,26 +227,39 @@ pub const CATALOG_EXTRA_COLUMNS: [&str; 8] = [
     "prior_dominated",
 ];
 
+/// The catalog row of one located event: the summary columns of
+/// [`output::csv`] and the diagnostics ([`CATALOG_EXTRA_COLUMNS`]).
+pub fn catalog_row(e: &EventLocation) -> Vec<String> {
+    let d = &e.diagnostics;
+    let mut r = output::csv::record(&e.summary);
+    r.extend([
+        d.sampler.clone(),
+        format!("{}", d.max_rhat),
+        format!("{}", d.min_ess_bulk),
+        format!("{}", d.min_ess_tail),
+        d.n_divergent.to_string(),
+        format!("{}", d.information_gain_nats),
+        e.flags.untrustworthy.to_string(),
+        e.flags.prior_dominated.to_string(),
+    ]);
+    r
+}
+
 /// The catalog table (CSV) of located events: the summary columns of
 /// [`output::csv`] and the diagnostics.
 pub fn catalog_csv(events: &[&EventLocation]) -> Result<String, csv::Error> {
+    let rows: Vec<Vec<String>> = events.iter().map(|e| catalog_row(e)).collect();
+    catalog_csv_from_rows(&rows)
+}
+
+/// The catalog table (CSV) from rows made by [`catalog_row`] (e.g. kept
+/// from an earlier, interrupted run: `eqnemix locate --resume`).
+pub fn catalog_csv_from_rows(rows: &[Vec<String>]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = output::csv::HEADER.iter().chain(CATALOG_EXTRA_COLUMNS.iter()).copied().collect();
     w.write_record(&header)?;
-    for e in events {
-        let d = &e.diagnostics;
-        let mut r = output::csv::record(&e.summary);
-        r.extend([
-            d.sampler.clone(),
-            format!("{}", d.max_rhat),
-            format!("{}", d.min_ess_bulk),
-            format!("{}", d.min_ess_tail),
-            d.n_divergent.to_string(),
-            format!("{}", d.information_gain_nats),
-            e.flags.untrustworthy.to_string(),
-            e.flags.prior_dominated.to_string(),
-        ]);
-        w.write_record(&r)?;
+    for r in rows {
+        w.write_record(r)?;
     }
     let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -38,6 +38,7 @@ pub mod locate_events;
 pub mod overview_map;
 pub mod pick_accuracy;
 pub mod report;
+pub mod resume;
 pub mod sp_check;
 pub mod stages;
 pub mod truth;
@@ -91,6 +92,22 @@ fn timed<T>(stages: &mut Vec<StageTiming>, name: &str, quiet: bool, f: impl FnOn
 /// Run the whole pipeline with `cfg` into `out`; returns the report (also
 /// written as `run_report.{md,json}` into `out`).
 pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<RunReport> {
+    run_pipeline_cancellable(cfg, out, quiet, &crate::cancel::Cancellation::new())
+}
+
+/// The [`crate::cancel::Interrupted`] of a pipeline cancelled with
+/// `written` of `total` events written.
+fn interrupted(written: usize, total: usize, note: String) -> anyhow::Error {
+    crate::cancel::Interrupted { written, total, hint: format!("{note}`eqnemix run` has no --resume: a rerun starts over") }.into()
+}
+
+/// [`run_pipeline`] that `cancel` stops: between stages before locating
+/// (nothing is located), and between events while locating (the events in
+/// progress are finished and written; the finished events' catalog is
+/// written as `catalog_partial.csv`, an earlier `catalog.csv` in `out`
+/// removed, and no maps, overview or report are made). Either way it
+/// returns [`crate::cancel::Interrupted`].
+pub fn run_pipeline_cancellable(cfg: &RunPipelineConfig, out: &Path, quiet: bool, cancel: &crate::cancel::Cancellation) -> Result<RunReport> {
     let t_all = Instant::now();
     let started = chrono::Utc::now();
     let mut st = Vec::new();
@@ -153,12 +170,21 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     // The span of the records (UTC): true events outside it cannot be detected.
     let span = records.as_ref().map(|r| (r.start, crate::picks::utc_after(r.start, r.len() as f64 / r.sampling_rate)));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for d in [out.to_path_buf(), out.join("events")] {
+        crate::io::remove_stale_temp_files(&d).with_context(|| format!("removing stale temporary files in {}", d.display()))?;
+    }
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, 0, String::new()));
+    }
     cl.write()?;
     let picks = timed(&mut st, "pick", quiet, || {
         let p = stages::stage_pick(cfg, &data, picks_input, records, &stations, &cl.projection, &mut sp_ranges, out)?;
         let note = format!("{} events with P and S, {}", p.events.len(), p.file.display());
         Ok((p, note))
     })?;
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, picks.events.len(), String::new()));
+    }
     let probs = timed(&mut st, "classify", quiet, || {
         let p = stages::stage_probabilities(cfg, plan, &cl.clusters, &picks.events, out)?;
         Ok((p, format!("{}", out.join("probabilities.csv").display())))
@@ -174,6 +200,9 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         notes.push(format!("the ConvNetQuake window of {} is not inside the records: {}", probs.outside.len(), probs.outside.join(", ")));
     }
 
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, picks.events.len(), String::new()));
+    }
     // locate
     let t = Instant::now();
     let events_dir = out.join("events");
@@ -188,7 +217,18 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         region,
         projection: Some(cl.projection),
     };
-    let locate_events::Located { located, failures } = locate_events::locate_and_write(&batch, &to_locate, &events_dir, quiet);
+    let opts = locate_events::WriteOptions { quiet, cancel, resume: false, extra_files: None, fingerprint_extra: String::new(), on_event: None };
+    let done = locate_events::locate_and_write_with(&batch, &to_locate, &events_dir, &opts);
+    if done.interrupted() {
+        let written = locate_events::write_catalog_named(out, "catalog_partial", &done.catalog, &lc.output.formats)?;
+        locate_events::remove_catalog_named(out, "catalog")?;
+        for (id, why) in &done.failures {
+            eprintln!("  failed {id}: {why}");
+        }
+        return Err(interrupted(done.catalog.len(), to_locate.len(), format!("catalog of the finished events in {}; ", written[0].display())));
+    }
+    locate_events::remove_catalog_named(out, "catalog_partial")?;
+    let locate_events::Located { located, failures, .. } = done;
     st.push(StageTiming {
         stage: "locate".into(),
         seconds: t.elapsed().as_secs_f64(),
