@@ -77,6 +77,10 @@ pub struct LocateArgs {
     /// `<id>.done` records); locate the rest and write the whole catalog.
     #[arg(long)]
     pub resume: bool,
+    /// For tests: cancel the run, as Ctrl-C does, once this many events
+    /// have been located (or have failed) by this run.
+    #[arg(long, hide = true, value_name = "N")]
+    pub cancel_after_events: Option<usize>,
 }
 
 impl LocateArgs {
@@ -156,13 +160,22 @@ impl LocateArgs {
                 Err(e) => (Vec::new(), Some(e)),
             }
         };
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let cancel_after = |o: &crate::pipeline::locate_events::EventOutcome| {
+            use crate::pipeline::locate_events::EventOutcome;
+            if matches!(o, EventOutcome::Located(_) | EventOutcome::Failed(..))
+                && self.cancel_after_events.is_some_and(|n| finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= n)
+            {
+                cancel.cancel();
+            }
+        };
         let opts = crate::pipeline::locate_events::WriteOptions {
             quiet: self.quiet,
             cancel,
             resume: self.resume,
             extra_files: if maps { Some(&draw_maps) } else { None },
             fingerprint_extra: format!("maps={maps}"),
-            on_event: None,
+            on_event: if self.cancel_after_events.is_some() { Some(&cancel_after) } else { None },
         };
         let done = crate::pipeline::locate_events::locate_and_write_with(&batch, &events, &out, &opts);
         let (catalog_name, stale_name) = if done.interrupted() { ("catalog_partial", "catalog") } else { ("catalog", "catalog_partial") };
@@ -204,7 +217,7 @@ impl LocateArgs {
                 written: done.catalog.len(),
                 total: events.len(),
                 hint: format!(
-                    "catalog of the finished events in {}; rerun with --resume to continue",
+                    "rerun with --resume to continue (catalog of the finished events: {})",
                     out.join("catalog_partial.csv").display()
                 ),
             }
