@@ -243,3 +243,20 @@ fn temporary_files_of_a_killed_run_are_removed() {
     assert!(out.join(".hidden").is_file() && out.join("notes.txt").is_file(), "{:?}", names(&out));
     assert_eq!(catalog_ids(&out.join("catalog.csv")).len(), 2);
 }
+
+/// Every sampler's records read back (NaN diagnostics, weighted draws):
+/// resuming a finished run keeps every event.
+#[test]
+fn resume_keeps_the_events_of_each_sampler() {
+    for sampler in ["kind = \"importance\"", "kind = \"nuts\"\nn_warmup = 200\nn_draws = 200", "kind = \"octree\""] {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = write_inputs(dir.path(), 2, sampler);
+        let out = dir.path().join("out");
+        let o = locate(&inputs, &out, &[]).output().unwrap();
+        assert!(o.status.success(), "{sampler}: {}", text(&o));
+        let first = std::fs::read(out.join("catalog.csv")).unwrap();
+        let o = locate(&inputs, &out, &["--resume"]).output().unwrap();
+        assert!(String::from_utf8_lossy(&o.stdout).contains("(2 kept from the earlier run)"), "{sampler}: {}", text(&o));
+        assert_eq!(std::fs::read(out.join("catalog.csv")).unwrap(), first, "{sampler}");
+    }
+}
