@@ -160,22 +160,14 @@ impl LocateArgs {
                 Err(e) => (Vec::new(), Some(e)),
             }
         };
-        let finished = std::sync::atomic::AtomicUsize::new(0);
-        let cancel_after = |o: &crate::pipeline::locate_events::EventOutcome| {
-            use crate::pipeline::locate_events::EventOutcome;
-            if matches!(o, EventOutcome::Located(_) | EventOutcome::Failed(..))
-                && self.cancel_after_events.is_some_and(|n| finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= n)
-            {
-                cancel.cancel();
-            }
-        };
+        let cancel_after = self.cancel_after_events.map(|n| crate::pipeline::locate_events::cancel_after(n, cancel));
         let opts = crate::pipeline::locate_events::WriteOptions {
             quiet: self.quiet,
             cancel,
             resume: self.resume,
             extra_files: if maps { Some(&draw_maps) } else { None },
             fingerprint_extra: format!("maps={maps}"),
-            on_event: if self.cancel_after_events.is_some() { Some(&cancel_after) } else { None },
+            on_event: cancel_after.as_ref().map(|f| f as &(dyn Fn(&crate::pipeline::locate_events::EventOutcome) + Sync)),
         };
         let done = crate::pipeline::locate_events::locate_and_write_with(&batch, &events, &out, &opts);
         let (catalog_name, stale_name) = if done.interrupted() { ("catalog_partial", "catalog") } else { ("catalog", "catalog_partial") };

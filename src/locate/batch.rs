@@ -195,13 +195,18 @@ pub fn check_file_stems<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<()
 /// The draws of one event as CSV: `chain,draw,east_km,north_km,depth_km`
 /// (`,origin_time_s` when sampled)`,log_density,weight`.
 pub fn draws_csv(loc: &EventLocation) -> String {
-    let dim = loc.chains.first().map_or(3, |c| c.dim);
+    chains_csv(&loc.chains)
+}
+
+/// The table of [`draws_csv`] of the chains `chains`.
+pub fn chains_csv(chains: &[eqnemix_samplers::Draws]) -> String {
+    let dim = chains.first().map_or(3, |c| c.dim);
     let mut s = String::from("chain,draw,east_km,north_km,depth_km");
     if dim > 3 {
         s.push_str(",origin_time_s");
     }
     s.push_str(",log_density,weight\n");
-    for (ci, c) in loc.chains.iter().enumerate() {
+    for (ci, c) in chains.iter().enumerate() {
         let n = c.n_draws();
         for (i, x) in c.iter().enumerate() {
             let _ = write!(s, "{ci},{i}");

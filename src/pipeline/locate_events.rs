@@ -93,6 +93,21 @@ pub struct WriteOptions<'a> {
     pub on_event: Option<&'a (dyn Fn(&EventOutcome) + Sync)>,
 }
 
+/// An [`WriteOptions::on_event`] that cancels `cancel` once `n` events
+/// have been located (or have failed) by this run, as Ctrl-C would (the
+/// hidden `--cancel-after-events` of `eqnemix locate` and `eqnemix run`,
+/// for tests).
+pub fn cancel_after(n: usize, cancel: &Cancellation) -> impl Fn(&EventOutcome) + Sync + '_ {
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    move |o: &EventOutcome| {
+        if matches!(o, EventOutcome::Located(_) | EventOutcome::Failed(..))
+            && finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= n
+        {
+            cancel.cancel();
+        }
+    }
+}
+
 /// Locate `events` in parallel and write each one's files into `dir`
 /// (no cancellation, no resume).
 pub fn locate_and_write(batch: &Batch<'_>, events: &[Picks], dir: &Path, quiet: bool) -> Located {
@@ -204,6 +219,7 @@ fn one_event(
             catalog_row: catalog_row(&loc),
             summary: loc.summary.clone(),
             flags: loc.flags.clone(),
+            elapsed_s: loc.diagnostics.elapsed_s,
         });
         let written = record.map_err(|e| e.to_string()).and_then(|r| resume::write_done(dir, &r));
         if let Err(e) = written {

@@ -21,6 +21,12 @@
 //! (travel-time grids): replacing a grid under the same name is not
 //! noticed.
 //!
+//! `eqnemix run --resume` also needs a kept event's draws (its report,
+//! maps and coverage are made from them): [`location_from_record`] reads
+//! them back from `<id>_draws.csv` (exact: the file holds every coordinate
+//! in shortest round-trip form), and an event whose draws cannot be read is
+//! located again.
+//!
 //! Each event's seed depends on the run seed and the event id only
 //! ([`crate::locate::batch`]), so a resumed run writes the same catalog
 //! rows as an uninterrupted one; the catalog is rebuilt from the records'
@@ -31,7 +37,8 @@
 //! `.png`).
 
 use crate::locate::batch::{file_stem, Batch};
-use crate::locate::LocationFlags;
+use crate::locate::{EventLocation, LocationFlags, RunDiagnostics};
+use eqnemix_samplers::{DrawStats, Draws};
 use crate::picks::Picks;
 use crate::summary::LocationSummary;
 use serde::{Deserialize, Serialize};
@@ -69,6 +76,10 @@ pub struct DoneRecord {
     pub summary: LocationSummary,
     /// The flags (for the command's report).
     pub flags: LocationFlags,
+    /// Wall time of sampling and summarising (s), for `eqnemix run`'s
+    /// report.
+    #[serde(default)]
+    pub elapsed_s: f64,
 }
 
 /// Path of the completion record of `event_id` in `dir`.
@@ -159,4 +170,111 @@ pub fn read_done(dir: &Path, event_id: &str, fingerprint: &str) -> Option<DoneRe
                 && std::fs::metadata(dir.join(&f.name)).is_ok_and(|m| m.is_file() && m.len() == f.bytes)
         });
     complete.then_some(r)
+}
+
+/// The draws of `<id>_draws.csv` ([`crate::locate::batch::draws_csv`]):
+/// per chain the coordinates, the log density and the weights (a chain
+/// whose weights are all `1/n` is read as equally weighted). The other
+/// per-draw statistics are not in the file and are left unset.
+pub fn read_draws_csv(path: &Path) -> Result<Vec<Draws>, String> {
+    let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header = r.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
+    let n = header.len();
+    let dim = match header.iter().collect::<Vec<_>>()[..] {
+        ["chain", "draw", "east_km", "north_km", "depth_km", "log_density", "weight"] => 3,
+        ["chain", "draw", "east_km", "north_km", "depth_km", "origin_time_s", "log_density", "weight"] => 4,
+        _ => return Err(format!("{}: unexpected header {header:?}", path.display())),
+    };
+    let mut chains: Vec<(Draws, Vec<f64>)> = Vec::new();
+    for (line, row) in r.records().enumerate() {
+        let row = row.map_err(|e| format!("{}: {e}", path.display()))?;
+        let bad = || format!("{}: row {}", path.display(), line + 2);
+        let num = |i: usize| row.get(i).and_then(|v| v.parse::<f64>().ok()).ok_or_else(bad);
+        let chain: usize = row.get(0).and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        if chain == chains.len() {
+            chains.push((Draws::new(dim), Vec::new()));
+        } else if chain + 1 != chains.len() {
+            return Err(bad());
+        }
+        let x: Vec<f64> = (2..2 + dim).map(num).collect::<Result<_, _>>()?;
+        let (d, w) = chains.last_mut().expect("pushed above");
+        d.push(&x, DrawStats { log_density: num(n - 2)?, ..DrawStats::default() });
+        w.push(num(n - 1)?);
+    }
+    Ok(chains
+        .into_iter()
+        .map(|(mut d, w)| {
+            let m = d.n_draws();
+            if !w.iter().all(|&v| v == 1.0 / m as f64) {
+                d.weights = Some(w);
+            }
+            d
+        })
+        .collect())
+}
+
+/// An event of `record` (read by [`read_done`] from `dir`) as `eqnemix
+/// run` uses it after locating: summary and flags from the record, the
+/// diagnostics of the catalog row (sampler, R-hat, ESS, divergences,
+/// information gain; the per-chain tables are not kept) and the draws
+/// from its `<id>_draws.csv`. `None` when the record names no draws file
+/// or it cannot be read.
+pub fn location_from_record(dir: &Path, record: &DoneRecord) -> Option<EventLocation> {
+    let draws_name = format!("{}_draws.csv", file_stem(&record.event_id));
+    if !record.files.iter().any(|f| f.name == draws_name) {
+        return None;
+    }
+    let chains = read_draws_csv(&dir.join(&draws_name)).ok()?;
+    let extra = &record.catalog_row.get(crate::output::csv::HEADER.len()..)?;
+    let num = |i: usize| extra.get(i).and_then(|v| v.parse::<f64>().ok());
+    let diagnostics = RunDiagnostics {
+        sampler: extra.first()?.clone(),
+        chains: Vec::new(),
+        table: None,
+        max_rhat: num(1)?,
+        min_ess_bulk: num(2)?,
+        min_ess_tail: num(3)?,
+        n_divergent: extra.get(4)?.parse().ok()?,
+        information_gain_nats: num(5)?,
+        elapsed_s: record.elapsed_s,
+        mcse_mean: Vec::new(),
+        modes: Vec::new(),
+        dropped_mass: 0.0,
+        pilot: None,
+        importance: None,
+    };
+    Some(EventLocation {
+        event_id: record.event_id.clone(),
+        summary: record.summary.clone(),
+        diagnostics,
+        flags: record.flags.clone(),
+        chains,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_read_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Draws::new(4);
+        a.push(&[1.5, -2.25, 7.0 / 3.0, 0.1], DrawStats { log_density: -3.75, ..DrawStats::default() });
+        a.push(&[1e-7, 2.0, 3.0, -4.5], DrawStats { log_density: f64::NEG_INFINITY, ..DrawStats::default() });
+        a.push(&[0.3, 0.2, 0.1, 0.0], DrawStats { log_density: 1.0 / 3.0, ..DrawStats::default() });
+        let mut b = a.clone();
+        b.weights = Some(vec![0.2, 0.7, 0.1]);
+        let p = dir.path().join("e_draws.csv");
+        std::fs::write(&p, crate::locate::batch::chains_csv(&[a.clone(), b.clone()])).unwrap();
+        let back = read_draws_csv(&p).unwrap();
+        assert_eq!(back.len(), 2);
+        for (got, want) in back.iter().zip([&a, &b]) {
+            assert_eq!(got.dim, 4);
+            assert_eq!(got.values, want.values);
+            assert_eq!(got.weights, want.weights);
+            let ld = |d: &Draws| d.stats.iter().map(|s| s.log_density).collect::<Vec<_>>();
+            assert_eq!(ld(got), ld(want));
+        }
+    }
 }
