@@ -11,7 +11,7 @@
 //! | inputs | `[pipeline] picks`, the ConvNetQuake model and the miniSEED | nothing: every input is read and checked first |
 //! | pick | miniSEED (EQTransformer) or `[pipeline] picks` | `X_prediction_results.csv` or `picks.csv` |
 //! | classify | the miniSEED window holding each P pick, `[run] convnetquake_model` | `probabilities.csv` (ConvNetQuake's `start_time,end_time,clusters_prob,noise_prob`) |
-//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv` |
+//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv`, `events/<id>.done` ([`resume`]) |
 //! | maps | the located events | `events/<id>_map.png`, `events/<id>_sections.png` |
 //! | catalog | the located events | `catalog.csv`, `catalog.xml`, `overview_map.png` |
 //! | report | everything (and, for synthetic data, the true catalog) | `run_report.md`, `run_report.json` |
