@@ -196,7 +196,8 @@ fn cancelled_run_exits_130_and_resume_writes_the_uninterrupted_catalog() {
 #[test]
 fn sigint_stops_the_run_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let n = 40;
+    // Many events, so the run cannot finish between the first record and the signal.
+    let n = 200;
     let inputs = write_inputs(dir.path(), n, "kind = \"nuts\"\nn_warmup = 300\nn_draws = 300");
     let out = dir.path().join("out");
     let mut child = locate(&inputs, &out, &[]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -224,6 +225,34 @@ fn sigint_stops_the_run_cleanly() {
     sorted.sort();
     assert_eq!(done, sorted);
     assert!(!out.join("catalog.csv").exists());
+}
+
+/// A run killed outright (SIGKILL: no chance to clean up) once its first
+/// event is written: `--resume` removes what it left, keeps the events
+/// whose records survived and writes the uninterrupted run's catalog.
+#[test]
+fn sigkill_then_resume_writes_the_uninterrupted_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_inputs(dir.path(), 30, QUICK);
+    let full = dir.path().join("full");
+    let o = locate(&inputs, &full, &[]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+
+    let out = dir.path().join("out");
+    let mut child = locate(&inputs, &out, &[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let t = Instant::now();
+    while !(out.is_dir() && names(&out).iter().any(|f| f.ends_with(".done"))) && child.try_wait().unwrap().is_none() {
+        assert!(t.elapsed() < Duration::from_secs(600), "no event finished in 600 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Whether it is still running or not, the outcome must be the same.
+    let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+    child.wait().unwrap();
+
+    let o = locate(&inputs, &out, &["--resume"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    no_temp_files(&out);
+    assert_eq!(std::fs::read(out.join("catalog.csv")).unwrap(), std::fs::read(full.join("catalog.csv")).unwrap());
 }
 
 #[test]
