@@ -272,6 +272,23 @@ fn interrupted_run_resumes_to_the_uninterrupted_catalog() {
             assert_eq!(a[k], b[k], "{k} of {}", a["event_id"]);
         }
     }
+
+    // Cancelled after the last event: interrupted all the same (no maps,
+    // no report), every event written.
+    let out = dir.path().join("out2");
+    let res = eqnemix()
+        .arg("run")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--cancel-after-events", &n.to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    assert!(err.contains(&format!("interrupted: {n} of {n} events written")), "{err}");
+    assert_eq!(std::fs::read(out.join("catalog_partial.csv")).unwrap(), full_catalog);
+    assert!(!out.join("run_report.json").exists());
 }
 
 /// The first `seconds` of the sample's three components, written into `dir`

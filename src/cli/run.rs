@@ -11,10 +11,12 @@
 //! Ctrl-C stops it between events (see [`crate::pipeline::RunOptions`]):
 //! the events located so far keep their files, their catalog is written as
 //! `catalog_partial.csv`, and the command exits with status 130. A rerun
-//! with `--resume` repeats the stages before locating (they are
-//! deterministic), keeps the events whose completion records
+//! with `--resume` repeats the stages before locating, keeps the events
+//! whose completion records
 //! (`events/<id>.done`) show them finished with the same configuration and
-//! inputs, locates the rest and writes the whole catalog, maps and report.
+//! inputs (picks and prior weights included: an event whose picks or
+//! weights came out differently is located again), locates the rest and
+//! writes the whole catalog, maps and report.
 
 use crate::pipeline::{run_pipeline_with, RunOptions, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
 use anyhow::{Context, Result};

@@ -104,8 +104,9 @@ pub struct RunOptions<'a> {
     /// located), and between events while locating (the events in progress
     /// are finished and written; the finished events' catalog is written
     /// as `catalog_partial.csv`, an earlier `catalog.csv` in the output
-    /// folder removed, and no maps, overview or report are made). Either
-    /// way the run returns [`crate::cancel::Interrupted`].
+    /// folder removed, and no maps, overview or report are made; also when
+    /// every event was already started). Either way the run returns
+    /// [`crate::cancel::Interrupted`].
     pub cancel: &'a crate::cancel::Cancellation,
     /// Keep the events an earlier run into the same folder finished with
     /// the same configuration and inputs ([`resume`]); needs `[output]
@@ -272,7 +273,9 @@ pub fn run_pipeline_with(cfg: &RunPipelineConfig, out: &Path, opts: &RunOptions<
     let position = |id: &str| to_locate.iter().position(|p| p.event_id == id);
     done.catalog.sort_by_key(|e| e.row.first().and_then(|id| position(id)));
     done.failures.sort_by_key(|(id, _)| position(id));
-    if done.interrupted() {
+    // Cancelled after the last event started: the maps and report are not
+    // made either (a rerun with --resume keeps every event and makes them).
+    if done.interrupted() || cancel.is_cancelled() {
         let written = locate_events::write_catalog_named(out, "catalog_partial", &done.catalog, &lc.output.formats)?;
         locate_events::remove_catalog_named(out, "catalog")?;
         for (id, why) in &done.failures {
