@@ -15,6 +15,7 @@ pub use eqnemix_models as models;
 pub use eqnemix_samplers as samplers;
 pub use eqnemix_traveltime as traveltime;
 
+pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod cluster_gaussian;

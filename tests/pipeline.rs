@@ -207,6 +207,90 @@ fn missing_model_falls_back_to_catalog_proportions_and_says_so() {
     assert!(std::fs::read_to_string(out.join("run_report.md")).unwrap().contains("catalog proportions"));
 }
 
+/// No `.eqnemix*` temporary file in `dir`.
+fn assert_no_temp_files(dir: &Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".eqnemix"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left in {}: {left:?}", dir.display());
+}
+
+/// `eqnemix run` cancelled after three events (the hidden
+/// `--cancel-after-events`, the cancellation Ctrl-C raises; one worker, so
+/// exactly three are written) exits 130 with the finished events'
+/// catalog; `--resume` keeps them and writes the uninterrupted run's
+/// catalog byte for byte, and the same report numbers.
+#[test]
+fn interrupted_run_resumes_to_the_uninterrupted_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = quick();
+    o.extend([("pipeline.start", Value::String("picks".into())), ("pipeline.max_events", Value::Integer(8))]);
+    let cfg = config(dir.path(), &o);
+    let full = dir.path().join("full");
+    let res = run(&cfg, &full);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let full_catalog = std::fs::read(full.join("catalog.csv")).unwrap();
+    let full_report = report(&full);
+    let n = full_report["n_located"].as_u64().unwrap();
+    assert!(n > 4, "{n} located");
+
+    let out = dir.path().join("out");
+    let res = eqnemix()
+        .arg("run")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--cancel-after-events", "3"])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: 3 of ") && err.contains("rerun with --resume"), "{err}");
+    assert_no_temp_files(&out);
+    assert_no_temp_files(&out.join("events"));
+    assert!(!out.join("catalog.csv").exists() && !out.join("run_report.json").exists());
+    let partial = std::fs::read_to_string(out.join("catalog_partial.csv")).unwrap();
+    let full_text = String::from_utf8(full_catalog.clone()).unwrap();
+    assert_eq!(partial.lines().collect::<Vec<_>>(), full_text.lines().take(4).collect::<Vec<_>>());
+
+    let res = eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).args(["--quiet", "--resume"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
+    assert!(stdout.contains("note: 3 events kept from an earlier run"), "{stdout}");
+    assert_eq!(std::fs::read(out.join("catalog.csv")).unwrap(), full_catalog, "resumed catalog differs from the uninterrupted one");
+    assert!(!out.join("catalog_partial.csv").exists());
+    let r = report(&out);
+    assert_eq!(r["n_located"], full_report["n_located"]);
+    assert_eq!(r["coverage"], full_report["coverage"]);
+    let ids = |r: &serde_json::Value| r["events"].as_array().unwrap().iter().map(|e| e["event_id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&r), ids(&full_report));
+    for (a, b) in r["events"].as_array().unwrap().iter().zip(full_report["events"].as_array().unwrap()) {
+        for k in ["location_km", "max_rhat", "min_ess_bulk", "information_gain_nats", "truth"] {
+            assert_eq!(a[k], b[k], "{k} of {}", a["event_id"]);
+        }
+    }
+
+    // Cancelled after the last event: interrupted all the same (no maps,
+    // no report), every event written.
+    let out = dir.path().join("out2");
+    let res = eqnemix()
+        .arg("run")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--cancel-after-events", &n.to_string()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(130), "{err}");
+    assert!(err.contains(&format!("interrupted: {n} of {n} events written")), "{err}");
+    assert_eq!(std::fs::read(out.join("catalog_partial.csv")).unwrap(), full_catalog);
+    assert!(!out.join("run_report.json").exists());
+}
+
 /// The first `seconds` of the sample's three components, written into `dir`
 /// with the sample's station table and true catalog; returns the time of
 /// the first sample.

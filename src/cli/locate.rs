@@ -16,9 +16,21 @@
 //! located events. A failing event is reported with its id and reason and
 //! does not stop the others; the exit status is non-zero if any failed.
 //!
-//! With `--maps` (or `[output] maps = true`) a map per event is drawn, in
-//! parallel with a progress bar (see [`crate::pipeline::event_maps`]):
+//! With `--maps` (or `[output] maps = true`) a map per event is drawn as
+//! soon as it is located (see [`crate::pipeline::event_maps`]):
 //! `<id>_map.png` (map view) and `<id>_sections.png` (depth sections).
+//!
+//! Each event's files are written as soon as it is located, and last its
+//! completion record `<id>.done` ([`crate::pipeline::resume`]). Ctrl-C
+//! (SIGINT) stops the run between events: the events in progress are
+//! finished and written, the catalog of the finished events is written as
+//! `catalog_partial.csv` (`catalog.csv` of an earlier run in the folder is
+//! removed), and the command exits with status 130 saying how many events
+//! were written. `--resume` then skips the events whose record shows them
+//! finished with the same configuration and inputs and writes the full
+//! `catalog.csv`, the same as an uninterrupted run's. Temporary files a
+//! killed run left in the output folder (`.eqnemix-tmp-*`) are removed
+//! when the command starts.
 
 use crate::clustering::read_clusters_gaussian;
 use crate::config::LocateConfig;
@@ -60,11 +72,21 @@ pub struct LocateArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep the events an earlier (interrupted) run into the same output
+    /// folder finished with the same configuration and inputs (their
+    /// `<id>.done` records); locate the rest and write the whole catalog.
+    #[arg(long)]
+    pub resume: bool,
+    /// For tests: cancel the run, as Ctrl-C does, once this many events
+    /// have been located (or have failed) by this run.
+    #[arg(long, hide = true, value_name = "N")]
+    pub cancel_after_events: Option<usize>,
 }
 
 impl LocateArgs {
-    /// Run the command.
-    pub fn run(self) -> Result<()> {
+    /// Run the command; `cancel` stops it between events
+    /// ([`crate::cancel::Interrupted`]).
+    pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let (cfg, base_dir) = match &self.config {
             Some(p) => (
                 LocateConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
@@ -129,42 +151,71 @@ impl LocateArgs {
             region,
             projection: Some(projection),
         };
-        let crate::pipeline::locate_events::Located { located, failures } =
-            crate::pipeline::locate_events::locate_and_write(&batch, &events, &out, self.quiet);
-        let mut map_failures = Vec::new();
-        if self.maps || cfg.output.maps == Some(true) {
-            let items: Vec<_> = located
-                .iter()
-                .map(|loc| crate::pipeline::event_maps::MapInput {
-                    location: loc,
-                    picks: events.iter().find(|e| e.event_id == loc.event_id).expect("located events come from the picks"),
-                    truth_km: None,
-                })
-                .collect();
-            let (_, failed) = crate::pipeline::event_maps::draw_event_maps(&out, &items, &batch, self.quiet);
-            map_failures = failed;
-        }
-        crate::pipeline::locate_events::write_catalog(&out, &located, &cfg.output.formats)?;
-        let untrusted = located.iter().filter(|l| l.flags.untrustworthy).count();
-        let prior_dom = located.iter().filter(|l| l.flags.prior_dominated).count();
+        crate::io::remove_stale_temp_files(&out).with_context(|| format!("removing stale temporary files in {}", out.display()))?;
+        let maps = self.maps || cfg.output.maps == Some(true);
+        let draw_maps = |loc: &crate::locate::EventLocation, picks: &crate::picks::Picks| {
+            let item = crate::pipeline::event_maps::MapInput { location: loc, picks, truth_km: None };
+            match crate::pipeline::event_maps::draw_one(&out, &item, &batch) {
+                Ok(()) => (crate::pipeline::event_maps::map_files(&out, &loc.event_id).to_vec(), None),
+                Err(e) => (Vec::new(), Some(e)),
+            }
+        };
+        let cancel_after = self.cancel_after_events.map(|n| crate::pipeline::locate_events::cancel_after(n, cancel));
+        let opts = crate::pipeline::locate_events::WriteOptions {
+            quiet: self.quiet,
+            cancel,
+            resume: self.resume,
+            extra_files: if maps { Some(&draw_maps) } else { None },
+            fingerprint_extra: format!("maps={maps}"),
+            on_event: cancel_after.as_ref().map(|f| f as &(dyn Fn(&crate::pipeline::locate_events::EventOutcome) + Sync)),
+        };
+        let done = crate::pipeline::locate_events::locate_and_write_with(&batch, &events, &out, &opts);
+        let (catalog_name, stale_name) = if done.interrupted() { ("catalog_partial", "catalog") } else { ("catalog", "catalog_partial") };
+        crate::pipeline::locate_events::write_catalog_named(&out, catalog_name, &done.catalog, &cfg.output.formats)?;
+        crate::pipeline::locate_events::remove_catalog_named(&out, stale_name)?;
+        let crate::pipeline::locate_events::Located { located, resumed, failures, extra_failures: map_failures, .. } = &done;
+        let flags: Vec<(&str, &crate::locate::LocationFlags)> = located
+            .iter()
+            .map(|l| (l.event_id.as_str(), &l.flags))
+            .chain(resumed.iter().map(|r| (r.event_id.as_str(), &r.flags)))
+            .collect();
+        let untrusted = flags.iter().filter(|(_, f)| f.untrustworthy).count();
+        let prior_dom = flags.iter().filter(|(_, f)| f.prior_dominated).count();
+        let kept = if resumed.is_empty() { String::new() } else { format!(" ({} kept from the earlier run)", resumed.len()) };
         outln!(
-            "located {} of {} events with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
-            located.len(),
+            "located {} of {} events{kept} with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
+            done.catalog.len(),
             events.len(),
             cfg.sampler.kind(),
             cfg.n_chains,
             out.display()
         );
-        for l in located.iter().filter(|l| !l.flags.reasons.is_empty()) {
-            outln!("  flagged {}: {}", l.event_id, l.flags.reasons.join("; "));
+        // In input order.
+        for e in &events {
+            if let Some((id, f)) = flags.iter().find(|(id, _)| *id == e.event_id) {
+                if !f.reasons.is_empty() {
+                    outln!("  flagged {id}: {}", f.reasons.join("; "));
+                }
+            }
         }
-        for (id, why) in &map_failures {
+        for (id, why) in map_failures {
             eprintln!("  map of {id} not drawn: {why}");
         }
-        if !failures.is_empty() {
-            for (id, why) in &failures {
-                eprintln!("  failed {id}: {why}");
+        for (id, why) in failures {
+            eprintln!("  failed {id}: {why}");
+        }
+        if done.interrupted() {
+            return Err(crate::cancel::Interrupted {
+                written: done.catalog.len(),
+                total: events.len(),
+                hint: format!(
+                    "rerun with --resume to continue (catalog of the finished events: {})",
+                    out.join("catalog_partial.csv").display()
+                ),
             }
+            .into());
+        }
+        if !failures.is_empty() {
             bail!("{} of {} events failed", failures.len(), events.len());
         }
         Ok(())

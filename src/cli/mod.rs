@@ -101,15 +101,26 @@ pub enum Command {
 }
 
 impl Command {
-    /// Run the chosen subcommand.
-    pub fn run(self) -> anyhow::Result<()> {
+    /// Whether the subcommand stops cleanly when its [`Cancellation`] is
+    /// cancelled (`run`, `locate`: between events). `main` installs its
+    /// Ctrl-C handler for these only; the others keep the default (the
+    /// process ends at once).
+    ///
+    /// [`Cancellation`]: crate::cancel::Cancellation
+    pub fn honours_cancellation(&self) -> bool {
+        matches!(self, Command::Run(_) | Command::Locate(_))
+    }
+
+    /// Run the chosen subcommand. `cancel` stops `run` and `locate` between
+    /// events (they then return [`crate::cancel::Interrupted`]).
+    pub fn run(self, cancel: &crate::cancel::Cancellation) -> anyhow::Result<()> {
         match self {
-            Command::Run(a) => a.run(),
+            Command::Run(a) => a.run(cancel),
             Command::Info(a) => a.run(),
             Command::Pick(a) => a.run(),
             Command::Cluster(a) => a.run(),
             Command::Traveltime(a) => a.run(),
-            Command::Locate(a) => a.run(),
+            Command::Locate(a) => a.run(cancel),
             Command::Config(a) => a.run(),
             Command::CreateDatasetEvents(a) => a.run(),
             Command::CreateDatasetNoise(a) => a.run(),

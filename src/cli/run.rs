@@ -1,14 +1,24 @@
 //! `eqnemix run`: the whole pipeline (see [`crate::pipeline`]).
 //!
 //! ```text
-//! eqnemix run [CONFIG.toml] [--out DIR] [--quiet]
+//! eqnemix run [CONFIG.toml] [--out DIR] [--quiet] [--resume]
 //! ```
 //!
 //! Without a configuration it runs the sample configuration
 //! (`examples/data/config/run_sample.toml`) on the sample data shipped in
 //! the repository and writes into `./eqnemix-output/`.
+//!
+//! Ctrl-C stops it between events (see [`crate::pipeline::RunOptions`]):
+//! the events located so far keep their files, their catalog is written as
+//! `catalog_partial.csv`, and the command exits with status 130. A rerun
+//! with `--resume` repeats the stages before locating, keeps the events
+//! whose completion records
+//! (`events/<id>.done`) show them finished with the same configuration and
+//! inputs (picks and prior weights included: an event whose picks or
+//! weights came out differently is located again), locates the rest and
+//! writes the whole catalog, maps and report.
 
-use crate::pipeline::{run_pipeline, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
+use crate::pipeline::{run_pipeline_with, RunOptions, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -26,11 +36,21 @@ pub struct RunArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep the events an earlier (interrupted) run into the same output
+    /// folder finished with the same configuration and inputs; locate the
+    /// rest and write the whole catalog and report.
+    #[arg(long)]
+    pub resume: bool,
+    /// For tests: cancel the run, as Ctrl-C does, once this many events
+    /// have been located (or have failed) by this run.
+    #[arg(long, hide = true, value_name = "N")]
+    pub cancel_after_events: Option<usize>,
 }
 
 impl RunArgs {
-    /// Run the pipeline.
-    pub fn run(self) -> Result<()> {
+    /// Run the pipeline; `cancel` stops it between events
+    /// ([`crate::cancel::Interrupted`]).
+    pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let cfg = match &self.config {
             Some(p) => RunPipelineConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
             None => {
@@ -41,7 +61,14 @@ impl RunArgs {
             }
         };
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
-        let report = run_pipeline(&cfg, &out, self.quiet)?;
+        let cancel_after = self.cancel_after_events.map(|n| crate::pipeline::locate_events::cancel_after(n, cancel));
+        let opts = RunOptions {
+            quiet: self.quiet,
+            cancel,
+            resume: self.resume,
+            on_event: cancel_after.as_ref().map(|f| f as &(dyn Fn(&crate::pipeline::locate_events::EventOutcome) + Sync)),
+        };
+        let report = run_pipeline_with(&cfg, &out, &opts)?;
         outln!(
             "{} detections with P and S picks, {} located, {} failed, {} not located (impossible S-P), {} flagged ({} untrustworthy, {} prior-dominated) in {:.1} s",
             report.n_detections,

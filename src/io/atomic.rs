@@ -1,6 +1,10 @@
 //! Atomic file writes: write to a temporary file in the destination's folder,
 //! flush and sync it, then rename it over the destination. A crash or an error
 //! part-way leaves either the old file or no file, never a half-written one.
+//! Temporary files are named `.eqnemix-tmp-*`; one is left behind only when
+//! the process is killed (SIGKILL, power loss) between creating and renaming
+//! it, and [`remove_stale_temp_files`] removes those when a later run writes
+//! into the same folder.
 //!
 //! ```
 //! use std::io::Write;
@@ -44,6 +48,45 @@ pub enum AtomicWriteError {
         /// What the producer reported.
         message: String,
     },
+}
+
+/// Prefix of the temporary files of [`write_atomic`] and [`write_atomic_path`].
+pub const TEMP_PREFIX: &str = ".eqnemix-tmp-";
+
+/// Remove the temporary files eqnemix leaves in `dir` when it is killed
+/// part-way (names starting with [`TEMP_PREFIX`], or `.eqnemix-write-check`
+/// of [`check_writable_dir`]); other files are not touched. Returns how
+/// many were removed; a missing folder removes nothing.
+///
+/// A command calls it on its output folders before writing: a second
+/// eqnemix writing into the same folder at the same time would lose its
+/// temporary files (and fail that write, naming the file), so two runs
+/// must not share an output folder (they would replace each other's
+/// results anyway).
+pub fn remove_stale_temp_files(dir: &Path) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut n = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMP_PREFIX) || name.starts_with(".eqnemix-write-check")) {
+            continue;
+        }
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => n += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Give the temporary file the destination's permissions if it exists, else
@@ -103,7 +146,7 @@ where
         source,
     };
     let tmp = tempfile::Builder::new()
-        .prefix(".eqnemix-tmp-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(parent_dir(path))
         .map_err(io_err)?;
     {
@@ -137,7 +180,7 @@ where
         .unwrap_or_default();
     // The temp file is created (so the name is ours), then handed over as a path.
     let tmp = tempfile::Builder::new()
-        .prefix(".eqnemix-tmp-")
+        .prefix(TEMP_PREFIX)
         .suffix(&suffix)
         .tempfile_in(parent_dir(path))
         .map_err(io_err)?;
@@ -174,6 +217,23 @@ mod tests {
         assert!(msg.contains("a.json") && msg.contains("boom"), "{msg}");
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        // What a run killed between creating and renaming leaves behind.
+        std::fs::write(dir.path().join(".eqnemix-tmp-AbC123"), b"half").unwrap();
+        std::fs::write(dir.path().join(".eqnemix-tmp-x.png"), b"half").unwrap();
+        std::fs::write(dir.path().join("ev1.json"), b"{}").unwrap();
+        std::fs::write(dir.path().join(".hidden"), b"keep").unwrap();
+        std::fs::create_dir(dir.path().join(".eqnemix-tmp-dir")).unwrap();
+        assert_eq!(remove_stale_temp_files(dir.path()).unwrap(), 2);
+        let mut left: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, [".eqnemix-tmp-dir", ".hidden", "ev1.json"]);
+        assert_eq!(remove_stale_temp_files(&dir.path().join("missing")).unwrap(), 0);
     }
 
     #[test]

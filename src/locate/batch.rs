@@ -195,13 +195,18 @@ pub fn check_file_stems<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<()
 /// The draws of one event as CSV: `chain,draw,east_km,north_km,depth_km`
 /// (`,origin_time_s` when sampled)`,log_density,weight`.
 pub fn draws_csv(loc: &EventLocation) -> String {
-    let dim = loc.chains.first().map_or(3, |c| c.dim);
+    chains_csv(&loc.chains)
+}
+
+/// The table of [`draws_csv`] of the chains `chains`.
+pub fn chains_csv(chains: &[eqnemix_samplers::Draws]) -> String {
+    let dim = chains.first().map_or(3, |c| c.dim);
     let mut s = String::from("chain,draw,east_km,north_km,depth_km");
     if dim > 3 {
         s.push_str(",origin_time_s");
     }
     s.push_str(",log_density,weight\n");
-    for (ci, c) in loc.chains.iter().enumerate() {
+    for (ci, c) in chains.iter().enumerate() {
         let n = c.n_draws();
         for (i, x) in c.iter().enumerate() {
             let _ = write!(s, "{ci},{i}");
@@ -227,26 +232,39 @@ pub const CATALOG_EXTRA_COLUMNS: [&str; 8] = [
     "prior_dominated",
 ];
 
+/// The catalog row of one located event: the summary columns of
+/// [`output::csv`] and the diagnostics ([`CATALOG_EXTRA_COLUMNS`]).
+pub fn catalog_row(e: &EventLocation) -> Vec<String> {
+    let d = &e.diagnostics;
+    let mut r = output::csv::record(&e.summary);
+    r.extend([
+        d.sampler.clone(),
+        format!("{}", d.max_rhat),
+        format!("{}", d.min_ess_bulk),
+        format!("{}", d.min_ess_tail),
+        d.n_divergent.to_string(),
+        format!("{}", d.information_gain_nats),
+        e.flags.untrustworthy.to_string(),
+        e.flags.prior_dominated.to_string(),
+    ]);
+    r
+}
+
 /// The catalog table (CSV) of located events: the summary columns of
 /// [`output::csv`] and the diagnostics.
 pub fn catalog_csv(events: &[&EventLocation]) -> Result<String, csv::Error> {
+    let rows: Vec<Vec<String>> = events.iter().map(|e| catalog_row(e)).collect();
+    catalog_csv_from_rows(&rows)
+}
+
+/// The catalog table (CSV) from rows made by [`catalog_row`] (e.g. kept
+/// from an earlier, interrupted run: `eqnemix locate --resume`).
+pub fn catalog_csv_from_rows(rows: &[Vec<String>]) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = output::csv::HEADER.iter().chain(CATALOG_EXTRA_COLUMNS.iter()).copied().collect();
     w.write_record(&header)?;
-    for e in events {
-        let d = &e.diagnostics;
-        let mut r = output::csv::record(&e.summary);
-        r.extend([
-            d.sampler.clone(),
-            format!("{}", d.max_rhat),
-            format!("{}", d.min_ess_bulk),
-            format!("{}", d.min_ess_tail),
-            d.n_divergent.to_string(),
-            format!("{}", d.information_gain_nats),
-            e.flags.untrustworthy.to_string(),
-            e.flags.prior_dominated.to_string(),
-        ]);
-        w.write_record(&r)?;
+    for r in rows {
+        w.write_record(r)?;
     }
     let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

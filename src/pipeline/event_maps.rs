@@ -54,7 +54,8 @@ pub fn draw_event_maps(dir: &Path, items: &[MapInput<'_>], batch: &Batch<'_>, qu
     (n, results.into_iter().filter_map(Result::err).collect())
 }
 
-fn draw_one(dir: &Path, it: &MapInput<'_>, batch: &Batch<'_>) -> Result<(), String> {
+/// Draw both figures of one event into `dir` ([`map_files`] names them).
+pub fn draw_one(dir: &Path, it: &MapInput<'_>, batch: &Batch<'_>) -> Result<(), String> {
     let loc = it.location;
     let posterior = batch.posterior(it.picks).ok();
     let sp = posterior.as_ref().and_then(|p| p.likelihood().s_minus_p.first());

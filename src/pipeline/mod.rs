@@ -11,7 +11,7 @@
 //! | inputs | `[pipeline] picks`, the ConvNetQuake model and the miniSEED | nothing: every input is read and checked first |
 //! | pick | miniSEED (EQTransformer) or `[pipeline] picks` | `X_prediction_results.csv` or `picks.csv` |
 //! | classify | the miniSEED window holding each P pick, `[run] convnetquake_model` | `probabilities.csv` (ConvNetQuake's `start_time,end_time,clusters_prob,noise_prob`) |
-//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv` |
+//! | locate | all of the above, `[travel_time]`, `[sampler]`, ... | `events/<id>.{csv,json,hyp,xml}`, `events/<id>_draws.csv`, `events/<id>.done` ([`resume`]) |
 //! | maps | the located events | `events/<id>_map.png`, `events/<id>_sections.png` |
 //! | catalog | the located events | `catalog.csv`, `catalog.xml`, `overview_map.png` |
 //! | report | everything (and, for synthetic data, the true catalog) | `run_report.md`, `run_report.json` |
@@ -38,6 +38,7 @@ pub mod locate_events;
 pub mod overview_map;
 pub mod pick_accuracy;
 pub mod report;
+pub mod resume;
 pub mod sp_check;
 pub mod stages;
 pub mod truth;
@@ -91,12 +92,53 @@ fn timed<T>(stages: &mut Vec<StageTiming>, name: &str, quiet: bool, f: impl FnOn
 /// Run the whole pipeline with `cfg` into `out`; returns the report (also
 /// written as `run_report.{md,json}` into `out`).
 pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<RunReport> {
+    let cancel = crate::cancel::Cancellation::new();
+    run_pipeline_with(cfg, out, &RunOptions { quiet, cancel: &cancel, resume: false, on_event: None })
+}
+
+/// How [`run_pipeline_with`] runs.
+pub struct RunOptions<'a> {
+    /// No progress output.
+    pub quiet: bool,
+    /// Stops the run: between stages before locating (nothing is
+    /// located), and between events while locating (the events in progress
+    /// are finished and written; the finished events' catalog is written
+    /// as `catalog_partial.csv`, an earlier `catalog.csv` in the output
+    /// folder removed, and no maps, overview or report are made; also when
+    /// every event was already started). Either way the run returns
+    /// [`crate::cancel::Interrupted`].
+    pub cancel: &'a crate::cancel::Cancellation,
+    /// Keep the events an earlier run into the same folder finished with
+    /// the same configuration and inputs ([`resume`]); needs `[output]
+    /// draws` (the report and maps are made from each event's draws, read
+    /// back from `events/<id>_draws.csv`).
+    pub resume: bool,
+    /// Called once per event ([`locate_events::WriteOptions::on_event`]).
+    pub on_event: Option<&'a (dyn Fn(&locate_events::EventOutcome) + Sync)>,
+}
+
+/// The [`crate::cancel::Interrupted`] of a pipeline cancelled with
+/// `written` of `total` events written.
+fn interrupted(written: usize, total: usize, catalog: Option<&Path>) -> anyhow::Error {
+    let hint = match catalog {
+        Some(p) => format!("rerun with --resume to continue (catalog of the finished events: {})", p.display()),
+        None => "rerun with --resume to continue".to_string(),
+    };
+    crate::cancel::Interrupted { written, total, hint }.into()
+}
+
+/// [`run_pipeline`] with cancellation and resumption ([`RunOptions`]).
+pub fn run_pipeline_with(cfg: &RunPipelineConfig, out: &Path, opts: &RunOptions<'_>) -> Result<RunReport> {
+    let (quiet, cancel) = (opts.quiet, opts.cancel);
     let t_all = Instant::now();
     let started = chrono::Utc::now();
     let mut st = Vec::new();
     let mut notes = Vec::new();
     let lc = &cfg.locate;
     let pc = cfg.pipeline();
+    if opts.resume && !lc.output.draws {
+        anyhow::bail!("--resume needs `[output] draws = true`: the report and maps of a kept event are made from its draws file");
+    }
 
     let data = timed(&mut st, "data", quiet, || {
         let d = stages::stage_data(cfg, out)?;
@@ -153,12 +195,21 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
     // The span of the records (UTC): true events outside it cannot be detected.
     let span = records.as_ref().map(|r| (r.start, crate::picks::utc_after(r.start, r.len() as f64 / r.sampling_rate)));
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for d in [out.to_path_buf(), out.join("events")] {
+        crate::io::remove_stale_temp_files(&d).with_context(|| format!("removing stale temporary files in {}", d.display()))?;
+    }
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, 0, None));
+    }
     cl.write()?;
     let picks = timed(&mut st, "pick", quiet, || {
         let p = stages::stage_pick(cfg, &data, picks_input, records, &stations, &cl.projection, &mut sp_ranges, out)?;
         let note = format!("{} events with P and S, {}", p.events.len(), p.file.display());
         Ok((p, note))
     })?;
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, picks.events.len(), None));
+    }
     let probs = timed(&mut st, "classify", quiet, || {
         let p = stages::stage_probabilities(cfg, plan, &cl.clusters, &picks.events, out)?;
         Ok((p, format!("{}", out.join("probabilities.csv").display())))
@@ -174,6 +225,9 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         notes.push(format!("the ConvNetQuake window of {} is not inside the records: {}", probs.outside.len(), probs.outside.join(", ")));
     }
 
+    if cancel.is_cancelled() {
+        return Err(interrupted(0, picks.events.len(), None));
+    }
     // locate
     let t = Instant::now();
     let events_dir = out.join("events");
@@ -188,13 +242,61 @@ pub fn run_pipeline(cfg: &RunPipelineConfig, out: &Path, quiet: bool) -> Result<
         region,
         projection: Some(cl.projection),
     };
-    let locate_events::Located { located, failures } = locate_events::locate_and_write(&batch, &to_locate, &events_dir, quiet);
+    let write_opts = locate_events::WriteOptions {
+        quiet,
+        cancel,
+        resume: opts.resume,
+        extra_files: None,
+        fingerprint_extra: String::new(),
+        on_event: opts.on_event,
+    };
+    let mut done = locate_events::locate_and_write_with(&batch, &to_locate, &events_dir, &write_opts);
+    // Kept events come back with their draws; one whose draws file cannot
+    // be read is located again.
+    let mut kept = Vec::new();
+    let mut again = Vec::new();
+    for r in std::mem::take(&mut done.resumed) {
+        match resume::location_from_record(&events_dir, &r) {
+            Some(loc) => kept.push(loc),
+            None => again.push(to_locate.iter().find(|p| p.event_id == r.event_id).expect("records come from the picks").clone()),
+        }
+    }
+    let n_kept = kept.len();
+    if !again.is_empty() {
+        done.catalog.retain(|e| !again.iter().any(|p| e.row.first() == Some(&p.event_id)));
+        let more = locate_events::locate_and_write_with(&batch, &again, &events_dir, &locate_events::WriteOptions { resume: false, ..write_opts });
+        done.located.extend(more.located);
+        done.catalog.extend(more.catalog);
+        done.failures.extend(more.failures);
+        done.not_started += more.not_started;
+    }
+    let position = |id: &str| to_locate.iter().position(|p| p.event_id == id);
+    done.catalog.sort_by_key(|e| e.row.first().and_then(|id| position(id)));
+    done.failures.sort_by_key(|(id, _)| position(id));
+    // Cancelled after the last event started: the maps and report are not
+    // made either (a rerun with --resume keeps every event and makes them).
+    if done.interrupted() || cancel.is_cancelled() {
+        let written = locate_events::write_catalog_named(out, "catalog_partial", &done.catalog, &lc.output.formats)?;
+        locate_events::remove_catalog_named(out, "catalog")?;
+        for (id, why) in &done.failures {
+            eprintln!("  failed {id}: {why}");
+        }
+        return Err(interrupted(done.catalog.len(), to_locate.len(), Some(&written[0])));
+    }
+    locate_events::remove_catalog_named(out, "catalog_partial")?;
+    let locate_events::Located { mut located, failures, .. } = done;
+    located.extend(kept);
+    located.sort_by_key(|l| position(&l.event_id));
+    if n_kept > 0 {
+        notes.push(format!("{n_kept} events kept from an earlier run (--resume), {} located by this one", located.len() - n_kept));
+    }
     st.push(StageTiming {
         stage: "locate".into(),
         seconds: t.elapsed().as_secs_f64(),
         note: format!(
-            "{} located, {} failed, {} not located (S-P no source in the region gives), {}",
+            "{} located{}, {} failed, {} not located (S-P no source in the region gives), {}",
             located.len(),
+            if n_kept > 0 { format!(" ({n_kept} kept from an earlier run)") } else { String::new() },
             failures.len(),
             impossible.len(),
             events_dir.display()

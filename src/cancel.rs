@@ -1,0 +1,64 @@
+//! Cancelling a long run cleanly (Ctrl-C).
+//!
+//! A [`Cancellation`] is a shared flag: whoever wants a run to stop calls
+//! [`Cancellation::cancel`], and the long loops that were handed a clone
+//! check [`Cancellation::is_cancelled`] between units of work (the batch
+//! of events checks it before starting each event; an event already
+//! started is finished and written, so no temporary file is left behind).
+//! The library installs no signal handler and has no global state: the
+//! `eqnemix` program installs a Ctrl-C handler that cancels the token it
+//! hands to `eqnemix locate` and `eqnemix run`
+//! ([`crate::cli::Command::run`]), and a test can cancel a token from a
+//! callback after a chosen number of events.
+//!
+//! A run that stopped early returns [`Interrupted`]; the program reports it
+//! and exits with status 130 (128 + SIGINT, as a shell reports a command
+//! killed by Ctrl-C).
+//!
+//! ```
+//! let c = eqnemix::cancel::Cancellation::new();
+//! let seen_by_worker = c.clone();
+//! assert!(!seen_by_worker.is_cancelled());
+//! c.cancel();
+//! assert!(seen_by_worker.is_cancelled());
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A cancellation flag shared by clones: cancelling one cancels all.
+#[derive(Debug, Clone, Default)]
+pub struct Cancellation(Arc<AtomicBool>);
+
+impl Cancellation {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Ask every holder of a clone to stop at its next check.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Cancellation::cancel`] was called on any clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The status a program exits with when a run was interrupted: 128 + SIGINT.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// A run that stopped early because it was cancelled: what it left behind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("interrupted: {written} of {total} events written; {hint}")]
+pub struct Interrupted {
+    /// Events whose result files are complete (including those kept from an
+    /// earlier run with `--resume`).
+    pub written: usize,
+    /// Events in the run.
+    pub total: usize,
+    /// What to do next (e.g. "rerun with --resume to continue").
+    pub hint: String,
+}
