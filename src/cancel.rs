@@ -23,29 +23,10 @@
 //! assert!(seen_by_worker.is_cancelled());
 //! ```
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-/// A cancellation flag shared by clones: cancelling one cancels all.
-#[derive(Debug, Clone, Default)]
-pub struct Cancellation(Arc<AtomicBool>);
-
-impl Cancellation {
-    /// A token that is not cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Ask every holder of a clone to stop at its next check.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether [`Cancellation::cancel`] was called on any clone.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+/// The shared flag: the samplers' [`eqnemix_samplers::CancelFlag`], so the
+/// token that stops a batch between events is also an
+/// [`eqnemix_samplers::Observer`] that stops a sampler between iterations.
+pub use eqnemix_samplers::CancelFlag as Cancellation;
 
 /// The status a program exits with when a run was interrupted: 128 + SIGINT.
 pub const EXIT_INTERRUPTED: u8 = 130;
