@@ -34,12 +34,13 @@
 //!
 //! With `--back-azimuth` each detection with a P pick also gets the P-wave
 //! back-azimuth from the three-component polarisation of the raw records
-//! ([`crate::polarisation`], default window: 1 s from 0.05 s before the P
-//! pick, ended before the S pick) in two extra columns
+//! ([`crate::polarisation`], default window: 0.5 s from 0.05 s before the P
+//! pick, ended before the S pick; calibrated on real records) in two extra columns
 //! `back_azimuth_deg,sigma_back_azimuth_deg` (degrees clockwise from north,
-//! station to event), which `eqnemix locate` reads
-//! ([`crate::locate::inputs::read_eqtransformer_picks`]); empty when the
-//! window does not fit the record.
+//! station to event; the sigma folds the 180° flip probability in,
+//! [`crate::polarisation::Polarisation::sigma_folded_deg`]), which `eqnemix locate` reads
+//! ([`crate::locate::inputs::read_eqtransformer_picks`]); empty (and a
+//! warning) when the window does not fit the record or a quality gate fails.
 //!
 //! With `--mc-dropout N` the Monte-Carlo-dropout model runs N passes per
 //! window (the original's `estimate_uncertainty`): picks come from the mean
@@ -488,7 +489,7 @@ pub fn write_predictions_with_back_azimuth(
         for (row, baz) in rows.iter().zip(back_azimuths) {
             let mut rec = row.to_record();
             match baz {
-                Some(b) => rec.extend([format!("{:.2}", b.back_azimuth_deg), format!("{:.2}", b.sigma_back_azimuth_deg)]),
+                Some(b) => rec.extend([format!("{:.2}", b.back_azimuth_deg), format!("{:.2}", b.sigma_folded_deg())]),
                 None => rec.extend([String::new(), String::new()]),
             }
             w.write_record(&rec)?;
