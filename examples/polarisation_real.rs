@@ -33,7 +33,7 @@ use std::path::PathBuf;
 #[derive(clap::Parser)]
 struct Args {
     /// Data directory (records.csv + miniSEED).
-    #[arg(long, default_value = "examples/data/polarisation_real")]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/polarisation_real"))]
     data: PathBuf,
     /// Write one CSV row per record (raw measurement) here.
     #[arg(long)]

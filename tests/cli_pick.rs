@@ -132,7 +132,7 @@ fn pick_reports_a_truncated_file_clearly() {
 /// gets a back-azimuth unless it fails the quality gates (a warning each),
 /// those at a true P within 3 sigma (and 10 degrees)
 /// of the generator's truth, and `read_eqtransformer_picks` (what `eqnemix locate` reads)
-/// carries it into the event's picks with kappa = 1/sigma^2.
+/// carries it into the event's picks with kappa = 1/sigma^2 and the flip probability.
 #[test]
 fn pick_back_azimuth_columns_match_the_synthetic_truth_and_reach_locate() {
     use eqnemix::geo::LocalProjection;
@@ -172,6 +172,7 @@ fn pick_back_azimuth_columns_match_the_synthetic_truth_and_reach_locate() {
         };
         let b = sp.back_azimuth.expect("a P pick must carry a back-azimuth");
         let sigma = (1.0 / b.kappa).sqrt().to_degrees();
+        assert!(b.p_flip > 0.0 && b.p_flip < 0.5, "{}: the flip probability is carried: {}", truth.id, b.p_flip);
         let err = (b.azimuth_deg - truth.arrivals[0].back_azimuth_deg + 540.0).rem_euclid(360.0) - 180.0;
         eprintln!("{}: back-azimuth {:.1} +- {sigma:.1}, true {:.1}", truth.id, b.azimuth_deg, truth.arrivals[0].back_azimuth_deg);
         assert!(err.abs() < 3.0 * sigma && err.abs() < 10.0, "{}: error {err:.1} deg, sigma {sigma:.1}", truth.id);
