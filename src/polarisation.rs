@@ -190,9 +190,12 @@ pub const MIN_RECTILINEARITY: f64 = 0.8;
 // examples/data/polarisation_real/records.csv (78 records past the gates,
 // 0.5 s window, 1-10 Hz capped at a quarter of the sampling rate) by a
 // maximum-likelihood fit of the two-lobe model (module doc) to the errors
-// against the catalog back-azimuths; `cargo run --release --example
-// polarisation_real -- --dump FILE` writes the per-record measurements the
-// fit used. The odd rows are held out; the example prints both halves.
+// against the catalog back-azimuths:
+//   cargo run --release --example polarisation_real -- --dump target/polarisation_real.csv
+//   python3 scripts/fit_polarisation_calibration.py target/polarisation_real.csv
+// (the dump's noise sigma and flip probability are the uncalibrated ones, so
+// the fit does not depend on the constants it fits; the gates do). The odd
+// rows are held out; the example prints both halves.
 
 /// Factor on the first-order noise sigma (fitted: 0.256). Below 1: the
 /// conservative choices of the perturbation sigma (signal power including
