@@ -29,6 +29,7 @@ pub mod locate;
 pub mod output;
 pub mod picks;
 pub mod polarisation;
+pub mod polarisation_real;
 pub mod pipeline;
 pub mod posterior;
 pub mod prior;

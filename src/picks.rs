@@ -19,7 +19,9 @@
 //! ```
 //!
 //! and optionally the columns `back_azimuth_deg,sigma_back_azimuth_deg`
-//! (filled only on the rows of phase `BAZ`, which carry no time). `time_utc`
+//! and `p_flip_back_azimuth` (filled only on the rows of phase `BAZ`, which
+//! carry no time; the flip probability is 0 when the column or value is
+//! missing). `time_utc`
 //! is RFC 3339 (`2020-01-02T03:04:05.678Z`). Station positions come from a
 //! station table given by the caller (the station file belongs to the
 //! pipeline).
@@ -49,6 +51,11 @@ pub struct BackAzimuthObs {
     pub azimuth_deg: f64,
     /// von Mises concentration (1/rad²-like, dimensionless), `> 0`.
     pub kappa: f64,
+    /// Probability in `[0, 0.5)` that the observation is 180° off (the
+    /// polarisation sign ambiguity): the density is the mixture
+    /// `(1 − p) vM(azimuth, κ) + p vM(azimuth + 180°, κ)`.
+    #[serde(default)]
+    pub p_flip: f64,
 }
 
 impl BackAzimuthObs {
@@ -60,7 +67,13 @@ impl BackAzimuthObs {
         BackAzimuthObs {
             azimuth_deg,
             kappa: 1.0 / (s * s),
+            p_flip: 0.0,
         }
+    }
+
+    /// The same observation with flip probability `p_flip`.
+    pub fn with_p_flip(self, p_flip: f64) -> Self {
+        BackAzimuthObs { p_flip, ..self }
     }
 }
 
@@ -147,6 +160,9 @@ impl Picks {
                 }
                 if !(b.kappa.is_finite() && b.kappa > 0.0) {
                     return Err(bad("back_azimuth_kappa", b.kappa));
+                }
+                if !(0.0..0.5).contains(&b.p_flip) {
+                    return Err(bad("back_azimuth_p_flip", b.p_flip));
                 }
             }
             if sp.station.position_km.iter().any(|v| !v.is_finite()) {
@@ -281,6 +297,7 @@ pub fn read_picks_from<R: std::io::Read>(
     let (c_ev, c_sta, c_ph) = (need("event_id")?, need("station")?, need("phase")?);
     let (c_t, c_sig) = (col("time_utc"), col("sigma_s"));
     let (c_baz, c_bsig) = (col("back_azimuth_deg"), col("sigma_back_azimuth_deg"));
+    let c_bflip = col("p_flip_back_azimuth");
 
     struct Row {
         station: usize,
@@ -288,6 +305,7 @@ pub fn read_picks_from<R: std::io::Read>(
         time: Option<DateTime<Utc>>,
         a: f64,
         b: f64,
+        p_flip: f64,
     }
     let mut events: Vec<(String, Vec<Row>)> = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
@@ -339,6 +357,7 @@ pub fn read_picks_from<R: std::io::Read>(
                     time: Some(t),
                     a: sig,
                     b: 0.0,
+                    p_flip: 0.0,
                 }
             }
             "BAZ" => {
@@ -351,12 +370,20 @@ pub fn read_picks_from<R: std::io::Read>(
                         format!("{sig} must be > 0"),
                     ));
                 }
+                let p_flip = match c_bflip.and_then(|c| rec.get(c)).filter(|s| !s.is_empty()) {
+                    Some(_) => num(c_bflip, "p_flip_back_azimuth")?,
+                    None => 0.0,
+                };
+                if !(0.0..0.5).contains(&p_flip) {
+                    return Err(fmt(line, "p_flip_back_azimuth", format!("{p_flip} must be in [0, 0.5)")));
+                }
                 Row {
                     station,
                     phase,
                     time: None,
                     a: azimuth,
                     b: sig,
+                    p_flip,
                 }
             }
             other => return Err(fmt(line, "phase", format!("`{other}` is not P, S or BAZ"))),
@@ -398,7 +425,7 @@ pub fn read_picks_from<R: std::io::Read>(
                         sigma_s: r.a,
                     })
                 }
-                _ => per[j].back_azimuth = Some(BackAzimuthObs::from_sigma_deg(r.a, r.b)),
+                _ => per[j].back_azimuth = Some(BackAzimuthObs::from_sigma_deg(r.a, r.b).with_p_flip(r.p_flip)),
             }
         }
         out.push(Picks {
@@ -425,6 +452,20 @@ mod tests {
                 position_km: [10.0, 0.0, -0.5],
             },
         ]
+    }
+
+    #[test]
+    fn reads_the_back_azimuth_flip_probability() {
+        let text = "event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg,p_flip_back_azimuth\n\
+                    e1,AA,P,2020-01-02T03:04:05Z,0.05,,,\n\
+                    e1,AA,BAZ,,,45,10,0.03\n\
+                    e2,BB,BAZ,,,45,10,\n";
+        let ev = read_picks_from(text.as_bytes(), Path::new("t.csv"), &stations()).unwrap();
+        assert_eq!(ev[0].stations[0].back_azimuth.unwrap().p_flip, 0.03);
+        assert_eq!(ev[1].stations[0].back_azimuth.unwrap().p_flip, 0.0);
+        let bad = text.replace("0.03", "0.7");
+        let err = read_picks_from(bad.as_bytes(), Path::new("t.csv"), &stations()).unwrap_err();
+        assert!(err.to_string().contains("p_flip_back_azimuth"), "{err}");
     }
 
     #[test]

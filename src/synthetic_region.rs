@@ -220,7 +220,7 @@ impl SyntheticRegion {
         let baz_true = BackAzimuthTerm::new(
             self.station.code.clone(),
             self.station.position_km,
-            BackAzimuthObs { azimuth_deg: 0.0, kappa: 1.0 },
+            BackAzimuthObs { azimuth_deg: 0.0, kappa: 1.0, p_flip: 0.0 },
         )
         .predicted_rad(true_km);
         let kappa = 1.0 / self.baz_sigma_deg.to_radians().powi(2);
@@ -235,6 +235,7 @@ impl SyntheticRegion {
                 back_azimuth: Some(BackAzimuthObs {
                     azimuth_deg: baz.to_degrees().rem_euclid(360.0),
                     kappa,
+                    p_flip: 0.0,
                 }),
             }],
         };

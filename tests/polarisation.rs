@@ -69,7 +69,7 @@ fn summary(z: &[f64], sigmas: &mut [f64], label: &str) -> (f64, f64, f64) {
 
 #[test]
 fn synthetic_events_back_azimuths_within_their_claimed_sigma() {
-    let (z, mut sigmas) = measure(21, 1.0, &PolarisationWindow::default());
+    let (z, mut sigmas) = measure(21, 1.0, &PolarisationWindow::noise_only());
     let (sd, worst, median_sigma) = summary(&z, &mut sigmas, "default noise");
     assert!(worst < 3.5, "an event is {worst:.2} sigma off");
     assert!(sd <= 2.0, "claimed sigmas too small: rms(error/sigma) = {sd:.2}");
@@ -81,7 +81,7 @@ fn synthetic_events_back_azimuths_within_their_claimed_sigma() {
 /// sigma alone must describe the scatter (not 10x too small or too large).
 #[test]
 fn noisy_synthetic_events_errors_match_the_perturbation_sigma() {
-    let w = PolarisationWindow { sigma_floor_deg: 0.0, ..PolarisationWindow::default() };
+    let w = PolarisationWindow::noise_only();
     let (mut z, mut sigmas) = measure(22, 10.0, &w);
     let (z2, s2) = measure(23, 10.0, &w);
     z.extend(z2);

@@ -1,12 +1,18 @@
 //! The back-azimuth term of one station: a von Mises density on the angle
-//! between the observed and the predicted back-azimuth.
+//! between the observed and the predicted back-azimuth, mixed with its
+//! 180°-flipped copy by the observation's flip probability `p` (the
+//! polarisation sign ambiguity, [`crate::polarisation`]).
 //!
 //! ```text
 //! φ(x)   = atan2(e − e_s, n − n_s)          back-azimuth, rad clockwise from north,
 //!                                           of the epicentre seen from the station
-//! ln L   = κ cos(φ_obs − φ(x)) − ln(2π I₀(κ))
-//! ∇ ln L = κ sin(φ_obs − φ(x)) ∇φ,   ∇φ = (Δn, −Δe, 0) / (Δe² + Δn²)   (1/km)
+//! c      = κ cos(φ_obs − φ(x))
+//! ln L   = ln((1 − p) e^c + p e^−c) − ln(2π I₀(κ))
+//! ∇ ln L = κ w sin(φ_obs − φ(x)) ∇φ,   w = ((1 − p) e^c − p e^−c) / ((1 − p) e^c + p e^−c),
+//!          ∇φ = (Δn, −Δe, 0) / (Δe² + Δn²)   (1/km)
 //! ```
+//!
+//! With `p = 0` it is the plain von Mises (`w = 1`).
 //!
 //! The gradient is singular at the station's epicentre; within 1 m of it the
 //! term returns its value there with a zero gradient.
@@ -23,7 +29,20 @@ pub struct BackAzimuthTerm {
     obs_rad: f64,
     /// von Mises concentration.
     pub kappa: f64,
+    /// Probability of the lobe at `φ_obs + 180°`.
+    pub p_flip: f64,
     log_norm: f64,
+}
+
+/// `ln((1 − p) e^c + p e^−c)` and `w = ((1 − p) e^c − p e^−c) / ((1 − p) e^c + p e^−c)`, stable.
+#[inline]
+fn flip_mixture(c: f64, p: f64) -> (f64, f64) {
+    if p <= 0.0 {
+        return (c, 1.0);
+    }
+    let a = c.abs();
+    let (u, v) = ((1.0 - p) * (c - a).exp(), p * (-c - a).exp());
+    (a + (u + v).ln(), (u - v) / (u + v))
 }
 
 /// `ln I₀(κ)` (modified Bessel function of the first kind, order 0), κ ≥ 0:
@@ -55,6 +74,7 @@ impl BackAzimuthTerm {
             station_en_km: [station_km[0], station_km[1]],
             obs_rad: obs.azimuth_deg.to_radians(),
             kappa: obs.kappa,
+            p_flip: obs.p_flip,
             log_norm: -(2.0 * PI).ln() - ln_bessel_i0(obs.kappa),
         }
     }
@@ -66,7 +86,7 @@ impl BackAzimuthTerm {
 
     /// Log likelihood at `x`.
     pub fn log_likelihood(&self, x: [f64; 3]) -> f64 {
-        self.kappa * (self.obs_rad - self.predicted_rad(x)).cos() + self.log_norm
+        flip_mixture(self.kappa * (self.obs_rad - self.predicted_rad(x)).cos(), self.p_flip).0 + self.log_norm
     }
 
     /// Log likelihood at `x`, its gradient (1/km) *added* to `grad`.
@@ -77,12 +97,13 @@ impl BackAzimuthTerm {
         let rho2 = de * de + dn * dn;
         let phi = de.atan2(dn);
         let diff = self.obs_rad - phi;
+        let (ln_mix, w) = flip_mixture(self.kappa * diff.cos(), self.p_flip);
         if rho2 > 1e-6 {
-            let k = self.kappa * diff.sin() / rho2;
+            let k = self.kappa * w * diff.sin() / rho2;
             grad[0] += k * dn;
             grad[1] -= k * de;
         }
-        self.kappa * diff.cos() + self.log_norm
+        ln_mix + self.log_norm
     }
 }
 
@@ -106,6 +127,7 @@ mod tests {
         let obs = BackAzimuthObs {
             azimuth_deg: 30.0,
             kappa: 8.0,
+            p_flip: 0.0,
         };
         let term = BackAzimuthTerm::new("S".into(), [0.0; 3], obs);
         let n = 20_000;
@@ -144,6 +166,35 @@ mod tests {
                     "{i}: {fd} vs {}",
                     g[i]
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn flip_probability_puts_a_normalised_second_lobe_at_180_degrees() {
+        let obs = BackAzimuthObs::from_sigma_deg(40.0, 15.0).with_p_flip(0.2);
+        let term = BackAzimuthTerm::new("S".into(), [1.0, -2.0, 0.0], obs);
+        let at = |deg: f64| {
+            let a = deg.to_radians();
+            [1.0 + 7.0 * a.sin(), -2.0 + 7.0 * a.cos(), 3.0]
+        };
+        let n = 20_000;
+        let integral: f64 =
+            (0..n).map(|i| term.log_likelihood(at(360.0 * (i as f64 + 0.5) / n as f64)).exp() * 2.0 * PI / n as f64).sum();
+        assert!((integral - 1.0).abs() < 1e-9, "{integral}");
+        // the lobes' peak ratio is p / (1 - p) (up to the tails' overlap, e^-2κ)
+        let ratio = (term.log_likelihood(at(220.0)) - term.log_likelihood(at(40.0))).exp();
+        assert!((ratio - 0.25).abs() < 1e-3, "{ratio}");
+        for x in [at(100.0), at(200.0), at(250.0), [9.0, -4.0, 1.0]] {
+            let mut g = [0.0; 3];
+            term.log_likelihood_and_gradient(x, &mut g);
+            for i in 0..2 {
+                let h = 1e-6;
+                let (mut p, mut m) = (x, x);
+                p[i] += h;
+                m[i] -= h;
+                let fd = (term.log_likelihood(p) - term.log_likelihood(m)) / (2.0 * h);
+                assert!((fd - g[i]).abs() < 1e-5 * (1.0 + fd.abs()), "{i}: {fd} vs {}", g[i]);
             }
         }
     }

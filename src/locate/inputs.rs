@@ -19,9 +19,11 @@
 //! The columns of [`eqnemix_models::eqtransformer::PREDICTION_COLUMNS`]
 //! (the original's 19, plus optional `p_time_uncertainty_s` and
 //! `s_time_uncertainty_s`, and `back_azimuth_deg`,
-//! `sigma_back_azimuth_deg` as `eqnemix pick --back-azimuth` writes them:
-//! degrees clockwise from north, station to event, one sigma > 0; a row
-//! with both filled gets a back-azimuth observation). Each row is one event at one station, with
+//! `sigma_back_azimuth_deg`, `p_flip_back_azimuth` as `eqnemix pick
+//! --back-azimuth` writes them: degrees clockwise from north, station to
+//! event, one sigma > 0 of the main lobe, probability in `[0, 0.5)` that the
+//! back-azimuth is 180° off (0 when missing); a row with the first two
+//! filled gets a back-azimuth observation). Each row is one event at one station, with
 //! the id of its `event_id` column when the file has one (as detection
 //! tables exported from the original's results do), else
 //! `<network>.<station>_<p_arrival_time>`; the pick sigma is the row's time
@@ -387,6 +389,7 @@ pub fn read_eqtransformer_picks(
     let cs = t.need(&["s_arrival_time"])?;
     let (cpu, csu) = (t.col(&["p_time_uncertainty_s"]), t.col(&["s_time_uncertainty_s"]));
     let (cbaz, cbsig) = (t.col(&["back_azimuth_deg"]), t.col(&["sigma_back_azimuth_deg"]));
+    let cbflip = t.col(&["p_flip_back_azimuth"]);
     let mut out = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;
@@ -446,7 +449,14 @@ pub fn read_eqtransformer_picks(
             if sig <= 0.0 {
                 return Err(t.err(line, "sigma_back_azimuth_deg", format!("{sig} must be > 0")));
             }
-            sp.back_azimuth = Some(crate::picks::BackAzimuthObs::from_sigma_deg(azimuth, sig));
+            let p_flip = match t.text(rec, cbflip) {
+                Some(f) => t.number(line, f, "p_flip_back_azimuth")?,
+                None => 0.0,
+            };
+            if !(0.0..0.5).contains(&p_flip) {
+                return Err(t.err(line, "p_flip_back_azimuth", format!("{p_flip} must be in [0, 0.5)")));
+            }
+            sp.back_azimuth = Some(crate::picks::BackAzimuthObs::from_sigma_deg(azimuth, sig).with_p_flip(p_flip));
         }
         out.push(Picks {
             event_id: match t.text(rec, cid) {
