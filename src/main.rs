@@ -5,7 +5,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = eqnemix::cli::Cli::parse();
-    match cli.command.run() {
+    match cli.run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // Closed stdout (`| head`): stop quietly, as Unix tools do.
         Err(e) if e.downcast_ref::<eqnemix::cli::StdoutClosed>().is_some() => std::process::ExitCode::from(141),

@@ -30,6 +30,9 @@ impl ConfigArgs {
         }
         if let Some(p) = self.check {
             let cfg = LocateConfig::from_file(&p)?;
+            // What `locate` could not allocate is refused here too.
+            let budget = super::memory_budget(cfg.limits.memory_gb)?;
+            cfg.check_memory(&budget, 1).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             out!("{}", cfg.to_toml_string()?);
             return Ok(());
         }

@@ -72,6 +72,9 @@ impl LocateArgs {
             ),
             None => (LocateConfig::default(), PathBuf::from(".")),
         };
+        let budget = super::memory_budget(cfg.limits.memory_gb)?;
+        // Before reading the inputs: the sizes of the configuration alone.
+        cfg.check_memory(&budget, 1).context("configuration")?;
         let clusters_file = read_clusters_gaussian(&self.clusters)?;
         let clusters = clusters_file.gaussians();
         let origin = clusters_file.origin;
@@ -107,6 +110,14 @@ impl LocateArgs {
         }
         crate::locate::batch::check_file_stems(events.iter().map(|e| e.event_id.as_str()))
             .map_err(|e| anyhow::anyhow!("{}: {e}", self.picks.display()))?;
+        let n_stations = {
+            let mut codes: Vec<&str> = events.iter().flat_map(|e| e.stations.iter().map(|s| s.station.code.as_str())).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            codes.len()
+        };
+        // The travel-time grids are per station.
+        cfg.check_memory(&budget, n_stations).context("configuration")?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;

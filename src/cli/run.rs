@@ -40,6 +40,8 @@ impl RunArgs {
                     .context("the built-in sample configuration")?
             }
         };
+        let budget = super::memory_budget(cfg.locate.limits.memory_gb)?;
+        cfg.locate.check_memory(&budget, 1).context("configuration")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let report = run_pipeline(&cfg, &out, self.quiet)?;
         outln!(

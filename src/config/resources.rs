@@ -1,0 +1,195 @@
+//! `[limits]` and the memory a configuration implies
+//! ([`LocateConfig::check_memory`]): every size the configuration controls
+//! (eikonal grid nodes, layered table, draws × chains, prior draws,
+//! particles, oct-tree cells, synthetic record length) is estimated and
+//! checked against a [`MemoryBudget`] before anything is built, so that
+//! `eqnemix config --check` refuses what `eqnemix locate` could not
+//! allocate. The error names the key, the estimate and the limit.
+
+use super::{invalid, ConfigError, LocateConfig, OriginTimeMode, TravelTimeKind};
+use crate::locate::post_stratify::MAX_DOUBLINGS;
+use crate::memory_budget::{
+    ceil_count, draw_bytes, format_count, format_dims, mul, product, records_bytes, MemoryBudget,
+    EIKONAL_SOLVE_BYTES_PER_NODE, LAYERED_TABLE_BYTES_PER_NODE, SYNTHETIC_BYTES_PER_SAMPLE,
+    TIME_GRID_BYTES_PER_NODE, VELOCITY_BYTES_PER_NODE,
+};
+use eqnemix_samplers::any::SamplerConfig;
+use serde::{Deserialize, Serialize};
+
+/// `[limits]`: resource limits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Memory limit (GB, 10⁹ bytes) that every size of the configuration
+    /// is checked against before anything is allocated. Unset: the
+    /// `--memory-limit` flag, else `EQNEMIX_MEMORY_LIMIT_GB`, else 3/4 of
+    /// the machine's memory (see [`crate::memory_budget`]); the flag and
+    /// the variable override this key.
+    pub memory_gb: Option<f64>,
+}
+
+/// Most chains per event (and mode region): more is surely a typo.
+pub const MAX_CHAINS: usize = 10_000;
+/// Most tempering temperatures: more is surely a typo.
+pub const MAX_TEMPS: usize = 1_000;
+
+/// Copies of a Markov sampler's draws held at the peak, per configured
+/// draw and chain: with [`MAX_DOUBLINGS`] doublings of the run length the
+/// last run (4×) and the one it replaces (2×), and the merged draw set (1×).
+fn markov_copies(doublings: usize) -> u128 {
+    if doublings == 0 {
+        2
+    } else {
+        (1u128 << doublings) + (1u128 << (doublings - 1)) + 1
+    }
+}
+
+/// Bytes per configured draw of an importance stage: the stage, the best
+/// stage kept and the pruned copy, each draw with its log weight and weight.
+const IMPORTANCE_COPIES: u128 = 3;
+
+impl LocateConfig {
+    /// Coordinates sampled per event: east, north, depth, and the origin
+    /// time when `[likelihood] origin_time = "sample"`.
+    pub fn dim(&self) -> usize {
+        if self.likelihood.origin_time == OriginTimeMode::Sample {
+            4
+        } else {
+            3
+        }
+    }
+
+    /// Sanity bounds that are not about memory (surely a typo beyond them).
+    pub(super) fn validate_bounds(&self) -> Result<(), ConfigError> {
+        if self.n_chains > MAX_CHAINS {
+            return Err(invalid("n_chains", format!("{} chains per event is surely a typo (at most {MAX_CHAINS})", format_count(self.n_chains as u128))));
+        }
+        if let SamplerConfig::Tempering(c) = &self.sampler {
+            if c.n_temps > MAX_TEMPS {
+                return Err(invalid("sampler.n_temps", format!("{} temperatures is surely a typo (at most {MAX_TEMPS})", format_count(c.n_temps as u128))));
+            }
+        }
+        if let Some(gb) = self.limits.memory_gb {
+            if !(gb.is_finite() && gb > 0.0) {
+                return Err(invalid("limits.memory_gb", format!("must be a finite number of GB > 0 (is {gb})")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The memory limit for this configuration: `flag_gb` (the
+    /// `--memory-limit` flag), else `EQNEMIX_MEMORY_LIMIT_GB`, else
+    /// `[limits] memory_gb`, else a share of the machine's memory.
+    pub fn memory_budget(&self, flag_gb: Option<f64>) -> Result<MemoryBudget, ConfigError> {
+        MemoryBudget::resolve(flag_gb, self.limits.memory_gb).map_err(|why| invalid("limits.memory_gb", why))
+    }
+
+    /// Check the memory every size of the configuration implies against
+    /// `budget`, before anything is built, for `n_stations` stations (the
+    /// travel-time grids are per station; `config --check` assumes one).
+    /// The error names the key, the estimate and the limit. Estimates are
+    /// per event (events located in parallel each need theirs) and per
+    /// mode region for Markov samplers (a lighter region gets fewer draws).
+    pub fn check_memory(&self, budget: &MemoryBudget, n_stations: usize) -> Result<(), ConfigError> {
+        let over = |key: &str, e: crate::memory_budget::OverBudget| invalid(key, e.to_string());
+        let stations = n_stations.max(1) as u128;
+        let per = if n_stations <= 1 { "1 station".to_string() } else { format!("{n_stations} stations") };
+        let tt = &self.travel_time;
+        match tt.kind {
+            TravelTimeKind::Eikonal if tt.model.is_some() => {
+                let nodes = product(tt.grid.n.iter().map(|&v| v as u128));
+                // The velocity grids, both phases solved at once, and the
+                // P and S time grids of every station kept.
+                let per_node = VELOCITY_BYTES_PER_NODE + 2 * EIKONAL_SOLVE_BYTES_PER_NODE + 2 * stations * TIME_GRID_BYTES_PER_NODE;
+                budget
+                    .check(format!("eikonal grid of {} nodes × 2 phases, {per}", format_dims(&tt.grid.n)), mul(nodes, per_node))
+                    .map_err(|e| over("travel_time.grid.n", e))?;
+            }
+            TravelTimeKind::Layered => {
+                let t = &tt.table;
+                let n_dist = ceil_count(t.max_distance_km / t.distance_step_km) + 1 + ceil_count(t.near_distance_km.min(t.max_distance_km) / t.near_distance_step_km);
+                let top = t.depth_min_km.unwrap_or(0.0).min(0.0);
+                let n_depth = ceil_count((t.depth_max_km - top) / t.depth_step_km) + 1;
+                budget
+                    .check(
+                        format!("layered travel-time table of {} distances × {} depths × 2 phases, {per}", format_count(n_dist), format_count(n_depth)),
+                        product([n_dist, n_depth, 2, stations, LAYERED_TABLE_BYTES_PER_NODE]),
+                    )
+                    .map_err(|e| over("travel_time.table", e))?;
+            }
+            _ => {}
+        }
+
+        let dim = self.dim();
+        let draw = draw_bytes(dim);
+        let chains = self.n_chains as u128;
+        let markov = |n_draws: usize, doublings: usize| -> Result<(), ConfigError> {
+            let copies = markov_copies(doublings);
+            let growth = if doublings > 0 { format!(", up to {}× when R-hat doubles the run", 1u128 << doublings) } else { String::new() };
+            budget
+                .check(
+                    format!(
+                        "{} chains × {} draws × {dim} coordinates per mode region{growth}",
+                        format_count(chains),
+                        format_count(n_draws as u128)
+                    ),
+                    product([chains, n_draws as u128, draw, copies]),
+                )
+                .map_err(|e| over("sampler.n_draws (with n_chains)", e))
+        };
+        match &self.sampler {
+            SamplerConfig::Nuts(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
+            SamplerConfig::Hmc(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
+            SamplerConfig::Metropolis(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
+            SamplerConfig::Tempering(c) => markov(c.n_draws, 0)?,
+            SamplerConfig::Advi(c) => budget
+                .check(format!("{} ADVI draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
+                .map_err(|e| over("sampler.n_draws", e))?,
+            SamplerConfig::Smc(c) => {
+                // Positions and their resampled copy, log densities and
+                // weights, and the returned draws.
+                let per = (dim as u128) * 8 * 2 + 7 * 8 + draw;
+                budget
+                    .check(format!("{} SMC particles × {dim} coordinates", format_count(c.n_particles as u128)), mul(c.n_particles as u128, per))
+                    .map_err(|e| over("sampler.n_particles", e))?;
+            }
+            SamplerConfig::Octree(c) => {
+                // Per cell: corner and width per axis, log density, first
+                // child, and its heap entry.
+                let per_cell = (dim as u128) * 16 + 16 + 16;
+                budget
+                    .check(format!("oct-tree of {} cells in {dim} dimensions", format_count(c.max_cells as u128)), mul(c.max_cells as u128, per_cell))
+                    .map_err(|e| over("sampler.max_cells", e))?;
+                budget
+                    .check(format!("{} oct-tree draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
+                    .map_err(|e| over("sampler.n_draws", e))?;
+            }
+            SamplerConfig::Importance(c) => budget
+                .check(
+                    format!("{} importance draws per stage × {dim} coordinates (a stage, the best one kept, its pruned copy)", format_count(c.max_draws as u128)),
+                    product([c.max_draws as u128, draw + 16, IMPORTANCE_COPIES]),
+                )
+                .map_err(|e| over("sampler.max_draws", e))?,
+        }
+
+        let n = self.diagnostics.n_prior_draws as u128;
+        budget
+            .check(format!("{} prior draws' log-likelihoods", format_count(n)), mul(n, 8))
+            .map_err(|e| over("diagnostics.n_prior_draws", e))?;
+
+        let s = &self.pipeline.synthetic;
+        let synth = crate::synth::SynthConfig::default();
+        budget
+            .check(
+                format!(
+                    "synthetic records of {} h at {} Hz × 3 channels × {} station(s)",
+                    s.duration_hours,
+                    synth.sampling_rate_hz,
+                    synth.stations.len()
+                ),
+                records_bytes(s.duration_hours * 3600.0, synth.sampling_rate_hz, 3 * synth.stations.len(), SYNTHETIC_BYTES_PER_SAMPLE),
+            )
+            .map_err(|e| over("pipeline.synthetic.duration_hours", e))?;
+        Ok(())
+    }
+}
