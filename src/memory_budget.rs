@@ -38,7 +38,7 @@ pub const FALLBACK_LIMIT_BYTES: u128 = 8_000_000_000;
 /// Share of the machine's memory that is the default limit.
 pub const MACHINE_SHARE: f64 = 0.75;
 /// How to change the limit, appended to every error.
-pub const HOW_TO_CHANGE: &str = "set --memory-limit GB, EQNEMIX_MEMORY_LIMIT_GB or [limits] memory_gb";
+pub const HOW_TO_CHANGE: &str = "set --memory-limit GB, EQNEMIX_MEMORY_LIMIT_GB or a configuration's [limits] memory_gb";
 
 /// Where the limit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
