@@ -93,3 +93,219 @@ fn generate_a_config_duration_is_checked_too() {
     );
     refused(&out, "duration_hours", "8.0 GB");
 }
+
+// ---- configuration sizes: config --check, locate, run -----------------------
+
+/// Write `toml` as `cfg.toml` in `dir` and return its path.
+fn config(dir: &Path, toml: &str) -> PathBuf {
+    let p = dir.join("cfg.toml");
+    std::fs::write(&p, toml).unwrap();
+    p
+}
+
+/// `config --check` of `toml` with `--memory-limit 8` is refused naming `key`.
+fn check_refused(toml: &str, key: &str) -> String {
+    let dir = tempdir();
+    let p = config(dir.path(), toml);
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "config", "--check", p.to_str().unwrap()]);
+    refused(&out, key, "8.0 GB");
+    assert!(out.stdout.is_empty(), "nothing printed on stdout");
+    stderr(&out)
+}
+
+#[test]
+fn eikonal_grid_nodes() {
+    // The model file need not exist: the size is refused first.
+    let err = check_refused(
+        "[travel_time]\nkind = \"eikonal\"\nmodel = \"crust.toml\"\n[travel_time.grid]\nn = [1000000, 1000000, 10000]\n",
+        "travel_time.grid.n",
+    );
+    assert!(err.contains("1e6×1e6×10000 nodes"), "{err}");
+    assert!(err.contains("EB"), "{err}");
+}
+
+#[test]
+fn layered_table() {
+    let err = check_refused(
+        "[travel_time]\nkind = \"layered\"\nmodel = \"crust.toml\"\n[travel_time.table]\ndepth_step_km = 1e-6\n",
+        "travel_time.table",
+    );
+    assert!(err.contains("60000001 depths"), "{err}");
+}
+
+#[test]
+fn markov_draws() {
+    let err = check_refused("[sampler]\nkind = \"nuts\"\nn_draws = 10000000000\n", "sampler.n_draws");
+    assert!(err.contains("4 chains × 1e10 draws"), "{err}");
+    for kind in ["hmc", "metropolis", "tempering"] {
+        check_refused(&format!("[sampler]\nkind = \"{kind}\"\nn_draws = 10000000000\n"), "sampler.n_draws");
+    }
+}
+
+#[test]
+fn chains() {
+    // Within the sanity bound, the memory of chains × draws is refused.
+    let err = check_refused("n_chains = 10000\n[sampler]\nkind = \"nuts\"\nn_draws = 1000000\n", "sampler.n_draws (with n_chains)");
+    assert!(err.contains("10000 chains × 1e6 draws"), "{err}");
+    // Beyond it (n_chains = 1e8) a typo, said before any allocation.
+    let dir = tempdir();
+    let p = config(dir.path(), "n_chains = 100000000\n");
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "config", "--check", p.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("n_chains: 1e8 chains per event is surely a typo (at most 10000)"), "{}", stderr(&out));
+}
+
+#[test]
+fn tempering_temperatures() {
+    let dir = tempdir();
+    let p = config(dir.path(), "[sampler]\nkind = \"tempering\"\nn_temps = 100000000\n");
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "config", "--check", p.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("sampler.n_temps"), "{}", stderr(&out));
+}
+
+#[test]
+fn prior_draws() {
+    let err = check_refused("[diagnostics]\nn_prior_draws = 10000000000\n", "diagnostics.n_prior_draws");
+    assert!(err.contains("1e10 prior draws"), "{err}");
+}
+
+#[test]
+fn smc_particles() {
+    let err = check_refused("[sampler]\nkind = \"smc\"\nn_particles = 100000000000\n", "sampler.n_particles");
+    assert!(err.contains("1e11 SMC particles"), "{err}");
+}
+
+#[test]
+fn octree_cells_and_draws() {
+    let err = check_refused("[sampler]\nkind = \"octree\"\nmax_cells = 100000000000\n", "sampler.max_cells");
+    assert!(err.contains("1e11 cells"), "{err}");
+    check_refused("[sampler]\nkind = \"octree\"\nn_draws = 100000000000\n", "sampler.n_draws");
+}
+
+#[test]
+fn advi_and_importance_draws() {
+    check_refused("[sampler]\nkind = \"advi\"\nn_draws = 10000000000\n", "sampler.n_draws");
+    check_refused("[sampler]\nkind = \"importance\"\nmax_draws = 10000000000\n", "sampler.max_draws");
+}
+
+#[test]
+fn synthetic_duration_of_a_run_config() {
+    check_refused("[pipeline.synthetic]\nduration_hours = 1e9\n", "pipeline.synthetic.duration_hours");
+}
+
+#[test]
+fn the_limit_from_the_configuration() {
+    let dir = tempdir();
+    let p = config(dir.path(), "[limits]\nmemory_gb = 0.001\n[sampler]\nkind = \"nuts\"\nn_draws = 100000\n");
+    let out = eqnemix_in(dir.path(), &["config", "--check", p.to_str().unwrap()]);
+    refused(&out, "sampler.n_draws", "1.0 MB");
+    assert!(stderr(&out).contains("from [limits] memory_gb"), "{}", stderr(&out));
+    // The flag overrides the key.
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "config", "--check", p.to_str().unwrap()]);
+    ok(&out);
+}
+
+#[test]
+fn bad_limits_are_errors() {
+    let dir = tempdir();
+    for bad in ["0", "-1", "nan", "inf"] {
+        let out = eqnemix_in(dir.path(), &["--memory-limit", bad, "config", "--example"]);
+        assert!(!out.status.success(), "--memory-limit {bad} accepted");
+        assert!(stderr(&out).contains("--memory-limit"), "{}", stderr(&out));
+    }
+    let p = config(dir.path(), "[limits]\nmemory_gb = -2\n");
+    let out = eqnemix_in(dir.path(), &["config", "--check", p.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("limits.memory_gb"), "{}", stderr(&out));
+}
+
+#[test]
+fn normal_configurations_pass() {
+    let dir = tempdir();
+    // The documented example (every default) under the default limit and
+    // under an explicit modest one (1 GB, so not this machine's memory).
+    let example = eqnemix_in(dir.path(), &["config", "--example"]);
+    ok(&example);
+    let p = dir.path().join("example.toml");
+    std::fs::write(&p, &example.stdout).unwrap();
+    ok(&eqnemix_in(dir.path(), &["config", "--check", p.to_str().unwrap()]));
+    ok(&eqnemix_in(dir.path(), &["--memory-limit", "1", "config", "--check", p.to_str().unwrap()]));
+    // The studies' NUTS settings and an eikonal grid of the default size.
+    let p = config(
+        dir.path(),
+        "[travel_time]\nkind = \"eikonal\"\nmodel = \"crust.toml\"\n[sampler]\nkind = \"nuts\"\nn_warmup = 400\nn_draws = 500\nmetric = \"dense\"\n",
+    );
+    ok(&eqnemix_in(dir.path(), &["--memory-limit", "1", "config", "--check", p.to_str().unwrap()]));
+}
+
+#[test]
+fn locate_refuses_before_reading_its_inputs() {
+    let dir = tempdir();
+    let p = config(dir.path(), "[sampler]\nkind = \"smc\"\nn_particles = 100000000000\n");
+    let out_dir = dir.path().join("out");
+    // The inputs do not exist: the configuration's size is refused first.
+    let out = eqnemix_in(
+        dir.path(),
+        &[
+            "--memory-limit", "8", "locate", "--config", p.to_str().unwrap(), "--picks", "missing.csv",
+            "--probabilities", "missing.csv", "--clusters", "missing.json", "--out", out_dir.to_str().unwrap(),
+        ],
+    );
+    refused(&out, "sampler.n_particles", "8.0 GB");
+    assert!(is_empty_or_missing(&out_dir));
+}
+
+#[test]
+fn run_refuses_before_the_pipeline() {
+    let dir = tempdir();
+    let p = config(dir.path(), "[diagnostics]\nn_prior_draws = 10000000000\n[run]\nmseed_dir = \"missing\"\n");
+    let out_dir = dir.path().join("out");
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "run", p.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--quiet"]);
+    refused(&out, "diagnostics.n_prior_draws", "8.0 GB");
+    assert!(is_empty_or_missing(&out_dir));
+}
+
+// ---- traveltime ------------------------------------------------------------
+
+fn layered_model(dir: &Path) -> PathBuf {
+    let p = dir.join("crust.toml");
+    std::fs::write(&p, "[[layer]]\ntop_km = -3.0\nvp = 6.0\nvs = 3.5\n").unwrap();
+    p
+}
+
+#[test]
+fn traveltime_grid_eikonal_and_layered() {
+    let dir = tempdir();
+    let model = layered_model(dir.path());
+    let out_dir = dir.path().join("grids");
+    for (method, what) in [("eikonal", "eikonal grid"), ("layered", "layered grid")] {
+        let out = eqnemix_in(
+            dir.path(),
+            &[
+                "--memory-limit", "8", "traveltime", "--velocity-toml", model.to_str().unwrap(), "--method", method,
+                "--grid", "100000,100000,10000", "--grid-origin", "0,0,0", "--spacing", "0.01", "--station", "XX.STA",
+                "--station-km", "0,0,0", "--out", out_dir.to_str().unwrap(),
+            ],
+        );
+        refused(&out, "--grid 100000,100000,10000", "8.0 GB");
+        assert!(stderr(&out).contains(what), "{}", stderr(&out));
+        assert!(is_empty_or_missing(&out_dir));
+    }
+}
+
+#[test]
+fn traveltime_small_grid_passes() {
+    let dir = tempdir();
+    let model = layered_model(dir.path());
+    let out_dir = dir.path().join("grids");
+    let out = eqnemix_in(
+        dir.path(),
+        &[
+            "--memory-limit", "1", "traveltime", "--velocity-toml", model.to_str().unwrap(), "--grid", "11,11,6",
+            "--grid-origin", "-5,-5,0", "--spacing", "1", "--station", "XX.STA", "--station-km", "0,0,0", "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    ok(&out);
+}
