@@ -309,3 +309,54 @@ fn traveltime_small_grid_passes() {
     );
     ok(&out);
 }
+
+/// A NonLinLoc velocity grid `dir/vp.mod.{hdr,buf}` of 2×2×2 nodes whose
+/// header then claims `n` nodes (the .buf stays 8 nodes long, so reading
+/// it would fail as truncated: a memory error proves the header was
+/// checked first).
+fn vp_grid_claiming(dir: &Path, n: &str) -> PathBuf {
+    use eqnemix::traveltime::nll::{write_nll_grid, NllGrid};
+    use eqnemix::traveltime::{Grid3, GridGeometry};
+    let geometry = GridGeometry { n: [2, 2, 2], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+    let vp = Grid3 { geometry, data: vec![6.0; 8] };
+    let base = dir.join("vp.mod");
+    write_nll_grid(&base, &NllGrid::velocity_km_s(&vp)).unwrap();
+    let hdr = dir.join("vp.mod.hdr");
+    let text = std::fs::read_to_string(&hdr).unwrap();
+    let first = text.lines().next().unwrap();
+    let rest: Vec<&str> = first.split_whitespace().skip(3).collect();
+    let patched = text.replacen(first, &format!("{} {}", n.replace(',', " "), rest.join(" ")), 1);
+    std::fs::write(&hdr, patched).unwrap();
+    base
+}
+
+#[test]
+fn traveltime_vp_grid_header_checked_before_reading() {
+    let dir = tempdir();
+    let vp = vp_grid_claiming(dir.path(), "100000,100000,10000");
+    let out_dir = dir.path().join("grids");
+    let out = eqnemix_in(
+        dir.path(),
+        &[
+            "--memory-limit", "8", "traveltime", "--vp-grid", vp.to_str().unwrap(), "--vp-vs", "1.73", "--station",
+            "XX.STA", "--station-km", "0,0,0", "--out", out_dir.to_str().unwrap(),
+        ],
+    );
+    refused(&out, "--vp-grid 100000,100000,10000", "8.0 GB");
+    assert!(is_empty_or_missing(&out_dir));
+}
+
+#[test]
+fn config_eikonal_vp_grid_header() {
+    let dir = tempdir();
+    vp_grid_claiming(dir.path(), "100000,100000,10000");
+    let p = config(dir.path(), "[travel_time]\nkind = \"eikonal\"\nvp_grid = \"vp.mod\"\nvp_vs = 1.73\n");
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "8", "config", "--check", p.to_str().unwrap()]);
+    refused(&out, "travel_time.vp_grid", "8.0 GB");
+    assert!(stderr(&out).contains("vp.mod"), "names the file: {}", stderr(&out));
+    // A real (small) grid passes.
+    let dir = tempdir();
+    vp_grid_claiming(dir.path(), "2,2,2");
+    let p = config(dir.path(), "[travel_time]\nkind = \"eikonal\"\nvp_grid = \"vp.mod\"\nvp_vs = 1.73\n");
+    ok(&eqnemix_in(dir.path(), &["--memory-limit", "1", "config", "--check", p.to_str().unwrap()]));
+}

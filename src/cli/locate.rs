@@ -118,6 +118,7 @@ impl LocateArgs {
         };
         // The travel-time grids are per station.
         cfg.check_memory(&budget, n_stations).context("configuration")?;
+        cfg.check_file_memory(&base_dir, &budget, n_stations).context("configuration")?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;

@@ -13,7 +13,9 @@ use crate::memory_budget::{
 };
 use anyhow::{bail, ensure, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
-use eqnemix_traveltime::nll::{nll_file_paths, nll_time_grid_base, write_nll_grid, NllGrid};
+use eqnemix_traveltime::nll::{
+    nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid, NllGrid,
+};
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
 use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, Layered1D, Phase};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -155,6 +157,12 @@ impl TraveltimeArgs {
         };
         if let Some(n) = self.grid {
             self.check_memory(&budget, "--grid", n, planned)?;
+        }
+        if let Some(vp) = &self.vp_grid {
+            // The header only: the grids themselves are read below.
+            if let Ok(header) = read_nll_header(vp) {
+                self.check_memory(&budget, "--vp-grid", header.geometry.n, planned)?;
+            }
         }
         let (velocity, geometry, transform) = self.velocity()?;
         if self.vp_grid.is_some() {

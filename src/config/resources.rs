@@ -9,12 +9,14 @@
 use super::{invalid, ConfigError, LocateConfig, OriginTimeMode, TravelTimeKind};
 use crate::locate::post_stratify::MAX_DOUBLINGS;
 use crate::memory_budget::{
-    ceil_count, draw_bytes, format_count, format_dims, mul, product, records_bytes, MemoryBudget,
+    OverBudget, ceil_count, draw_bytes, format_count, format_dims, mul, product, records_bytes, MemoryBudget,
     EIKONAL_SOLVE_BYTES_PER_NODE, LAYERED_TABLE_BYTES_PER_NODE, SYNTHETIC_BYTES_PER_SAMPLE,
     TIME_GRID_BYTES_PER_NODE, VELOCITY_BYTES_PER_NODE,
 };
 use eqnemix_samplers::any::SamplerConfig;
+use eqnemix_traveltime::nll::read_nll_header;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// `[limits]`: resource limits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -42,6 +44,17 @@ fn markov_copies(doublings: usize) -> u128 {
     } else {
         (1u128 << doublings) + (1u128 << (doublings - 1)) + 1
     }
+}
+
+/// The eikonal grid of `n` nodes for `n_stations` stations: the velocity
+/// grids, both phases solved at once, and the P and S time grids of every
+/// station kept.
+fn check_eikonal_grid(budget: &MemoryBudget, n: [usize; 3], n_stations: usize) -> Result<(), OverBudget> {
+    let stations = n_stations.max(1) as u128;
+    let per = if n_stations <= 1 { "1 station".to_string() } else { format!("{n_stations} stations") };
+    let nodes = product(n.iter().map(|&v| v as u128));
+    let per_node = VELOCITY_BYTES_PER_NODE + 2 * EIKONAL_SOLVE_BYTES_PER_NODE + 2 * stations * TIME_GRID_BYTES_PER_NODE;
+    budget.check(format!("eikonal grid of {} nodes × 2 phases, {per}", format_dims(&n)), mul(nodes, per_node))
 }
 
 /// Bytes per configured draw of an importance stage: the stage, the best
@@ -84,6 +97,23 @@ impl LocateConfig {
         MemoryBudget::resolve(flag_gb, self.limits.memory_gb).map_err(|why| invalid("limits.memory_gb", why))
     }
 
+    /// Check the memory of the grid files the configuration names, from
+    /// their headers alone (before the grids are read): the eikonal
+    /// `vp_grid`'s geometry, for `n_stations` stations; relative paths
+    /// are resolved against `base_dir`. A header that cannot be read is
+    /// left to [`super::TravelTimeConfig::build`] to report.
+    pub fn check_file_memory(&self, base_dir: &Path, budget: &MemoryBudget, n_stations: usize) -> Result<(), ConfigError> {
+        let tt = &self.travel_time;
+        if let (TravelTimeKind::Eikonal, None, Some(vp)) = (tt.kind, &tt.model, &tt.vp_grid) {
+            let path = if vp.is_absolute() { vp.clone() } else { base_dir.join(vp) };
+            if let Ok(header) = read_nll_header(&path) {
+                check_eikonal_grid(budget, header.geometry.n, n_stations)
+                    .map_err(|e| invalid("travel_time.vp_grid", format!("{} (header of {})", e, path.display())))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Check the memory every size of the configuration implies against
     /// `budget`, before anything is built, for `n_stations` stations (the
     /// travel-time grids are per station; `config --check` assumes one).
@@ -97,13 +127,7 @@ impl LocateConfig {
         let tt = &self.travel_time;
         match tt.kind {
             TravelTimeKind::Eikonal if tt.model.is_some() => {
-                let nodes = product(tt.grid.n.iter().map(|&v| v as u128));
-                // The velocity grids, both phases solved at once, and the
-                // P and S time grids of every station kept.
-                let per_node = VELOCITY_BYTES_PER_NODE + 2 * EIKONAL_SOLVE_BYTES_PER_NODE + 2 * stations * TIME_GRID_BYTES_PER_NODE;
-                budget
-                    .check(format!("eikonal grid of {} nodes × 2 phases, {per}", format_dims(&tt.grid.n)), mul(nodes, per_node))
-                    .map_err(|e| over("travel_time.grid.n", e))?;
+                check_eikonal_grid(budget, tt.grid.n, n_stations).map_err(|e| over("travel_time.grid.n", e))?;
             }
             TravelTimeKind::Layered => {
                 let t = &tt.table;
