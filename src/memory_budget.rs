@@ -240,6 +240,18 @@ pub const SYNTHETIC_BYTES_PER_SAMPLE: u128 = 16;
 /// measured by `examples/pick_memory.rs` (about 10 kB/s).
 pub const PICK_BYTES_PER_SECOND: u128 = 10_000;
 
+/// Bytes per window of EQTransformer's picking beyond
+/// [`PICK_BYTES_PER_SECOND`]: the window's normalised copy and the
+/// network's three output traces (6000 `f32` samples each).
+pub const PICK_BYTES_PER_WINDOW: u128 = 2 * 3 * 6000 * 4;
+/// Bytes per window of a network batch (the activations of EQTransformer
+/// on one window): about 2 MB, measured as the peak resident set of
+/// `eqnemix pick` on the 4 h sample with `--batch-size` 1, 32 and 256.
+pub const PICK_BYTES_PER_BATCH_WINDOW: u128 = 2_000_000;
+/// Bytes per window of Monte-Carlo dropout (`--mc-dropout`): the sums and
+/// sums of squares (`f64`) of the three output traces over the passes.
+pub const PICK_MC_BYTES_PER_WINDOW: u128 = 2 * 3 * 6000 * 8;
+
 /// Bytes of one stored draw of `dim` coordinates with its statistics.
 pub fn draw_bytes(dim: usize) -> u128 {
     (dim as u128) * 8 + std::mem::size_of::<eqnemix_samplers::DrawStats>() as u128

@@ -360,3 +360,52 @@ fn config_eikonal_vp_grid_header() {
     let p = config(dir.path(), "[travel_time]\nkind = \"eikonal\"\nvp_grid = \"vp.mod\"\nvp_vs = 1.73\n");
     ok(&eqnemix_in(dir.path(), &["--memory-limit", "1", "config", "--check", p.to_str().unwrap()]));
 }
+
+// ---- pick: the memory from the records' index, before they are read -------
+
+fn sample_mseed() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
+    ["HHE", "HHN", "HHZ"].iter().map(|c| dir.join(format!("XX.SYN1.00.{c}.mseed")).display().to_string()).collect()
+}
+
+fn pick_with(limit: &str, extra: &[&str]) -> (Output, PathBuf, tempfile::TempDir) {
+    let dir = tempdir();
+    let csv = dir.path().join("picks.csv");
+    let files = sample_mseed();
+    let mut args: Vec<&str> = vec!["--memory-limit", limit, "pick"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["-o", csv.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    let out = eqnemix_in(dir.path(), &args);
+    (out, csv, dir)
+}
+
+#[test]
+fn pick_chunk_refused_before_the_records_are_read() {
+    // The 4 h sample a chunk (an hour) at a time: ≈ 113 MB.
+    let (out, csv, _dir) = pick_with("0.05", &[]);
+    refused(&out, "--chunk-s 3600", "50 MB");
+    assert!(stderr(&out).contains("XX.SYN1.00"), "names the station: {}", stderr(&out));
+    assert!(!csv.exists());
+}
+
+#[test]
+fn pick_whole_segment_and_overlap() {
+    // --merge mean holds the 4 h segment whole: ≈ 257 MB.
+    let (out, csv, _dir) = pick_with("0.2", &["--merge", "mean"]);
+    refused(&out, "--merge mean", "200 MB");
+    assert!(!csv.exists());
+    // A denser overlap multiplies the windows of a chunk.
+    let (out, _, _dir) = pick_with("0.2", &["--overlap", "0.95"]);
+    refused(&out, "--overlap 0.95", "200 MB");
+    assert!(stderr(&out).contains("1200 windows"), "{}", stderr(&out));
+}
+
+#[test]
+fn pick_huge_chunk_and_batch_bounded_by_the_segment() {
+    // --chunk-s and --batch-size beyond the record count what the record
+    // holds (4 h, 343 windows), not what the flags say.
+    let (out, _, _dir) = pick_with("0.01", &["--chunk-s", "1e12", "--batch-size", "1000000000"]);
+    refused(&out, "--chunk-s 1000000000000", "10 MB");
+    assert!(stderr(&out).contains("14400 s of record, 343 windows and a network batch of 343"), "{}", stderr(&out));
+}
