@@ -409,3 +409,69 @@ fn pick_huge_chunk_and_batch_bounded_by_the_segment() {
     refused(&out, "--chunk-s 1000000000000", "10 MB");
     assert!(stderr(&out).contains("14400 s of record, 343 windows and a network batch of 343"), "{}", stderr(&out));
 }
+
+// ---- records read whole: run, classify, create-dataset-noise ---------------
+
+/// `args` followed by `--stream-path` and the sample's three files.
+fn with_sample_streams<'a>(args: &[&'a str], files: &'a [String]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.push("--stream-path");
+    v.extend(files.iter().map(String::as_str));
+    v
+}
+
+#[test]
+fn classify_reading_the_records_whole() {
+    let dir = tempdir();
+    let csv = dir.path().join("probs.csv");
+    let files = sample_mseed();
+    // The 4 h sample read whole: ≈ 194 MB.
+    let args = with_sample_streams(&["--memory-limit", "0.1", "classify", "-o", csv.to_str().unwrap()], &files);
+    let out = eqnemix_in(dir.path(), &args);
+    refused(&out, "the records of XX.SYN1.00 read whole (4.0 h at 100 Hz", "100 MB");
+    assert!(!csv.exists());
+}
+
+#[test]
+fn classify_window_step() {
+    let dir = tempdir();
+    let csv = dir.path().join("probs.csv");
+    let files = sample_mseed();
+    // A window every sample: 1439002 windows, ≈ 242 MB.
+    let args = with_sample_streams(
+        &["--memory-limit", "0.2", "classify", "-o", csv.to_str().unwrap(), "--window-step", "0.01"],
+        &files,
+    );
+    let out = eqnemix_in(dir.path(), &args);
+    refused(&out, "--window-step 0.01: 1439002 windows", "200 MB");
+    assert!(!csv.exists());
+}
+
+#[test]
+fn noise_dataset_windows() {
+    let dir = tempdir();
+    let out_dir = dir.path().join("noise");
+    let files = sample_mseed();
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample/catalog.csv");
+    let args = with_sample_streams(
+        &[
+            "--memory-limit", "0.2", "create-dataset-noise", "--catalog", catalog.to_str().unwrap(), "--output-dir",
+            out_dir.to_str().unwrap(), "--step", "0.01", "--max-windows", "1000000000",
+        ],
+        &files,
+    );
+    let out = eqnemix_in(dir.path(), &args);
+    refused(&out, "--max-windows 1000000000 with --step 0.01", "200 MB");
+    assert!(stderr(&out).contains("17 GB"), "{}", stderr(&out));
+    assert!(is_empty_or_missing(&out_dir));
+}
+
+#[test]
+fn run_reading_the_records_whole() {
+    // The built-in sample configuration on the shipped 4 h sample.
+    let dir = tempdir();
+    let out_dir = dir.path().join("out");
+    let out = eqnemix_in(dir.path(), &["--memory-limit", "0.1", "run", "--out", out_dir.to_str().unwrap(), "--quiet"]);
+    refused(&out, "the records of XX.SYN1.00 read whole", "100 MB");
+    assert!(is_empty_or_missing(&out_dir));
+}

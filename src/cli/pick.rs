@@ -175,11 +175,45 @@ impl PickCommand {
 /// records split by a longer gap are an error ([`WaveformError::Segmented`]):
 /// `eqnemix pick` picks such segments separately. Mis-dated records are
 /// refused as in `eqnemix pick` (default [`ReadLimits`]).
+///
+/// The records are read whole (and then pre-processed and picked or
+/// classified whole): their memory, from the index, is checked against the
+/// limit of [`super::memory_budget`] first ([`read_station_3c_within`] with
+/// a given limit).
 pub fn read_station_3c(files: &[PathBuf], station: Option<&str>) -> anyhow::Result<ThreeComponent> {
+    read_station_3c_within(files, station, &super::memory_budget(None)?)
+}
+
+/// Memory of a record of `duration_s` seconds at `rate_hz` read whole,
+/// pre-processed and picked whole by EQTransformer at the default overlap
+/// (what `eqnemix run` does; ConvNetQuake's pre-processing needs less).
+pub fn whole_record_bytes(duration_s: f64, rate_hz: f64) -> u128 {
+    let rate_factor = (rate_hz / 100.0).max(1.0);
+    let step_s = ContinuousConfig::default().step_samples() as f64 / 100.0;
+    let windows = ceil_count(duration_s / step_s) + 1;
+    mul(ceil_count(duration_s * rate_factor), PICK_BYTES_PER_SECOND).saturating_add(mul(windows, PICK_BYTES_PER_WINDOW))
+}
+
+/// [`read_station_3c`] with the memory limit `budget`, checked before the
+/// records are read.
+pub fn read_station_3c_within(files: &[PathBuf], station: Option<&str>, budget: &MemoryBudget) -> anyhow::Result<ThreeComponent> {
     let limits = ReadLimits::default();
     let (archive, segments) = station_segments(files, station, &limits)?;
     match segments.as_slice() {
-        [one] => Ok(archive.read(one, 0..one.len)?),
+        [one] => {
+            budget.check(
+                format!(
+                    "the records of {} read whole ({:.1} h at {} Hz from {}, gaps of at most {} s filled)",
+                    one.station,
+                    one.duration_s() / 3600.0,
+                    one.sampling_rate,
+                    one.start.format("%Y-%m-%dT%H:%M:%SZ"),
+                    limits.max_gap_s
+                ),
+                whole_record_bytes(one.duration_s(), one.sampling_rate),
+            )?;
+            Ok(archive.read(one, 0..one.len)?)
+        }
         [] => bail!("the three components of the station never overlap in time"),
         many => {
             let gaps: Vec<String> = many

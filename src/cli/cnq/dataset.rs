@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use crate::memory_budget::{format_count, mul};
 use chrono::{DateTime, Utc};
 use clap::Args;
 
@@ -148,6 +149,9 @@ impl CreateDatasetEventsArgs {
     }
 }
 
+/// Bytes of a window's label (times and station strings) in a dataset.
+const NOISE_LABEL_BYTES: u128 = 160;
+
 impl CreateDatasetNoiseArgs {
     /// Cut windows away from catalog events, write.
     pub fn run(self) -> anyhow::Result<()> {
@@ -166,6 +170,19 @@ impl CreateDatasetNoiseArgs {
             .collect();
         busy.sort();
         let step = ((self.step * SAMPLING_RATE_HZ).round() as usize).max(1);
+        // The windows kept in memory until the dataset is written.
+        let fitting = c.data.len().saturating_sub(WINDOW_SAMPLES) / step + 1;
+        let n_windows = fitting.min(self.max_windows) as u128;
+        crate::cli::memory_budget(None)?.check(
+            format!(
+                "--max-windows {} with --step {}: {} noise windows of {} samples × 3 components",
+                self.max_windows,
+                self.step,
+                format_count(n_windows),
+                WINDOW_SAMPLES
+            ),
+            mul(n_windows, (WINDOW_SAMPLES * 3 * 4) as u128 + NOISE_LABEL_BYTES),
+        )?;
         let mut data = Dataset::default();
         let mut i = 0usize;
         while i + WINDOW_SAMPLES <= c.data.len() && data.len() < self.max_windows {
