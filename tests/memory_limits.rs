@@ -227,6 +227,8 @@ fn normal_configurations_pass() {
     // under an explicit modest one (1 GB, so not this machine's memory).
     let example = eqnemix_in(dir.path(), &["config", "--example"]);
     ok(&example);
+    let text = String::from_utf8_lossy(&example.stdout);
+    assert!(text.contains("[limits]") && text.contains("# memory_gb = "), "the example documents [limits] memory_gb");
     let p = dir.path().join("example.toml");
     std::fs::write(&p, &example.stdout).unwrap();
     ok(&eqnemix_in(dir.path(), &["config", "--check", p.to_str().unwrap()]));
