@@ -477,3 +477,19 @@ fn run_reading_the_records_whole() {
     refused(&out, "the records of XX.SYN1.00 read whole", "100 MB");
     assert!(is_empty_or_missing(&out_dir));
 }
+
+// ---- events located at once (library) ---------------------------------------
+
+#[test]
+fn events_located_at_once_multiply_the_per_event_estimates() {
+    use eqnemix::config::LocateConfig;
+    use eqnemix::memory_budget::MemoryBudget;
+    // 1e7 prior draws: 80 MB per event.
+    let cfg = LocateConfig::from_toml_str("[diagnostics]\nn_prior_draws = 10000000\n", "cfg.toml").unwrap();
+    let budget = MemoryBudget::from_gb(0.1).unwrap();
+    cfg.check_memory(&budget, 1).unwrap();
+    cfg.check_memory_at_once(&budget, 1, 1).unwrap();
+    let err = cfg.check_memory_at_once(&budget, 1, 2).unwrap_err().to_string();
+    assert!(err.contains("diagnostics.n_prior_draws"), "{err}");
+    assert!(err.contains("× 2 events located at once needs ≈ 160 MB"), "{err}");
+}

@@ -116,8 +116,10 @@ impl LocateArgs {
             codes.dedup();
             codes.len()
         };
-        // The travel-time grids are per station.
-        cfg.check_memory(&budget, n_stations).context("configuration")?;
+        // The travel-time grids are per station; the events are located in
+        // parallel, each with its own draws.
+        let at_once = events.len().min(rayon::current_num_threads());
+        cfg.check_memory_at_once(&budget, n_stations, at_once).context("configuration")?;
         cfg.check_file_memory(&base_dir, &budget, n_stations).context("configuration")?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;

@@ -121,6 +121,18 @@ impl LocateConfig {
     /// per event (events located in parallel each need theirs) and per
     /// mode region for Markov samplers (a lighter region gets fewer draws).
     pub fn check_memory(&self, budget: &MemoryBudget, n_stations: usize) -> Result<(), ConfigError> {
+        self.check_memory_at_once(budget, n_stations, 1)
+    }
+
+    /// [`LocateConfig::check_memory`] with `events_at_once` events located
+    /// in parallel (`locate` once the events are read: the smaller of the
+    /// events and the worker threads): the per-event estimates (sampler
+    /// draws, particles, cells, prior draws) count that many copies, said
+    /// in the error; the travel-time grids are shared.
+    pub fn check_memory_at_once(&self, budget: &MemoryBudget, n_stations: usize, events_at_once: usize) -> Result<(), ConfigError> {
+        let at_once = events_at_once.max(1) as u128;
+        let note = if at_once > 1 { format!(", × {at_once} events located at once") } else { String::new() };
+        let per_event = |what: String, bytes: u128| budget.check(format!("{what}{note}"), mul(bytes, at_once));
         let over = |key: &str, e: crate::memory_budget::OverBudget| invalid(key, e.to_string());
         let stations = n_stations.max(1) as u128;
         let per = if n_stations <= 1 { "1 station".to_string() } else { format!("{n_stations} stations") };
@@ -150,55 +162,44 @@ impl LocateConfig {
         let markov = |n_draws: usize, doublings: usize| -> Result<(), ConfigError> {
             let copies = markov_copies(doublings);
             let growth = if doublings > 0 { format!(", up to {}× when R-hat doubles the run", 1u128 << doublings) } else { String::new() };
-            budget
-                .check(
-                    format!(
-                        "{} chains × {} draws × {dim} coordinates per mode region{growth}",
-                        format_count(chains),
-                        format_count(n_draws as u128)
-                    ),
-                    product([chains, n_draws as u128, draw, copies]),
-                )
-                .map_err(|e| over("sampler.n_draws (with n_chains)", e))
+            per_event(
+                format!("{} chains × {} draws × {dim} coordinates per mode region{growth}", format_count(chains), format_count(n_draws as u128)),
+                product([chains, n_draws as u128, draw, copies]),
+            )
+            .map_err(|e| over("sampler.n_draws (with n_chains)", e))
         };
         match &self.sampler {
             SamplerConfig::Nuts(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
             SamplerConfig::Hmc(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
             SamplerConfig::Metropolis(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
             SamplerConfig::Tempering(c) => markov(c.n_draws, 0)?,
-            SamplerConfig::Advi(c) => budget
-                .check(format!("{} ADVI draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
+            SamplerConfig::Advi(c) => per_event(format!("{} ADVI draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
                 .map_err(|e| over("sampler.n_draws", e))?,
             SamplerConfig::Smc(c) => {
                 // Positions and their resampled copy, log densities and
                 // weights, and the returned draws.
                 let per = (dim as u128) * 8 * 2 + 7 * 8 + draw;
-                budget
-                    .check(format!("{} SMC particles × {dim} coordinates", format_count(c.n_particles as u128)), mul(c.n_particles as u128, per))
+                per_event(format!("{} SMC particles × {dim} coordinates", format_count(c.n_particles as u128)), mul(c.n_particles as u128, per))
                     .map_err(|e| over("sampler.n_particles", e))?;
             }
             SamplerConfig::Octree(c) => {
                 // Per cell: corner and width per axis, log density, first
                 // child, and its heap entry.
                 let per_cell = (dim as u128) * 16 + 16 + 16;
-                budget
-                    .check(format!("oct-tree of {} cells in {dim} dimensions", format_count(c.max_cells as u128)), mul(c.max_cells as u128, per_cell))
+                per_event(format!("oct-tree of {} cells in {dim} dimensions", format_count(c.max_cells as u128)), mul(c.max_cells as u128, per_cell))
                     .map_err(|e| over("sampler.max_cells", e))?;
-                budget
-                    .check(format!("{} oct-tree draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
+                per_event(format!("{} oct-tree draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
                     .map_err(|e| over("sampler.n_draws", e))?;
             }
-            SamplerConfig::Importance(c) => budget
-                .check(
-                    format!("{} importance draws per stage × {dim} coordinates (a stage, the best one kept, its pruned copy)", format_count(c.max_draws as u128)),
-                    product([c.max_draws as u128, draw + 16, IMPORTANCE_COPIES]),
-                )
-                .map_err(|e| over("sampler.max_draws", e))?,
+            SamplerConfig::Importance(c) => per_event(
+                format!("{} importance draws per stage × {dim} coordinates (a stage, the best one kept, its pruned copy)", format_count(c.max_draws as u128)),
+                product([c.max_draws as u128, draw + 16, IMPORTANCE_COPIES]),
+            )
+            .map_err(|e| over("sampler.max_draws", e))?,
         }
 
         let n = self.diagnostics.n_prior_draws as u128;
-        budget
-            .check(format!("{} prior draws' log-likelihoods", format_count(n)), mul(n, 8))
+        per_event(format!("{} prior draws' log-likelihoods", format_count(n)), mul(n, 8))
             .map_err(|e| over("diagnostics.n_prior_draws", e))?;
 
         let s = &self.pipeline.synthetic;
