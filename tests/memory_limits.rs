@@ -186,6 +186,7 @@ fn octree_cells_and_draws() {
 #[test]
 fn advi_and_importance_draws() {
     check_refused("[sampler]\nkind = \"advi\"\nn_draws = 10000000000\n", "sampler.n_draws");
+    check_refused("[sampler]\nkind = \"advi\"\nmax_iters = 10000000000\n", "sampler.max_iters");
     check_refused("[sampler]\nkind = \"importance\"\nmax_draws = 10000000000\n", "sampler.max_draws");
 }
 

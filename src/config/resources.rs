@@ -173,8 +173,13 @@ impl LocateConfig {
             SamplerConfig::Hmc(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
             SamplerConfig::Metropolis(c) => markov(c.n_draws, MAX_DOUBLINGS)?,
             SamplerConfig::Tempering(c) => markov(c.n_draws, 0)?,
-            SamplerConfig::Advi(c) => per_event(format!("{} ADVI draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
-                .map_err(|e| over("sampler.n_draws", e))?,
+            SamplerConfig::Advi(c) => {
+                per_event(format!("{} ADVI draws × {dim} coordinates", format_count(c.n_draws as u128)), mul(c.n_draws as u128, draw))
+                    .map_err(|e| over("sampler.n_draws", e))?;
+                // The ELBO of every iteration is kept (the fit's trace).
+                per_event(format!("ELBO trace of up to {} ADVI iterations", format_count(c.max_iters as u128)), mul(c.max_iters as u128, 8))
+                    .map_err(|e| over("sampler.max_iters", e))?;
+            }
             SamplerConfig::Smc(c) => {
                 // Positions and their resampled copy, log densities and
                 // weights, and the returned draws.
