@@ -494,3 +494,94 @@ fn events_located_at_once_multiply_the_per_event_estimates() {
     assert!(err.contains("diagnostics.n_prior_draws"), "{err}");
     assert!(err.contains("× 2 events located at once needs ≈ 160 MB"), "{err}");
 }
+
+// ---- locate, once its inputs are read ----------------------------------------
+
+/// A small `locate` set-up in `dir`: three clusters, two events picked at
+/// station STA (at the origin), their probabilities, and `config` as the
+/// configuration. Returns the arguments after `locate`.
+fn locate_inputs(dir: &Path, config: &str) -> Vec<String> {
+    use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
+    use eqnemix::geo::ProjectionOrigin;
+    use eqnemix::ClusterGaussian;
+    let c = |id, m: [f64; 3]| ClusterGaussian { id, n_events: 30, mean_km: m, cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]] };
+    let f = ClustersGaussianFile::new(
+        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
+    );
+    let clusters = dir.join("clusters_gaussian.json");
+    write_json(&clusters, &f).unwrap();
+    let picks = dir.join("picks.csv");
+    std::fs::write(
+        &picks,
+        "event_id,station,phase,time_utc,sigma_s\n\
+         ev0,STA,P,2021-03-04T05:00:04.000Z,0.05\nev0,STA,S,2021-03-04T05:00:07.000Z,0.05\n\
+         ev1,STA,P,2021-03-04T05:01:44.000Z,0.05\nev1,STA,S,2021-03-04T05:01:47.000Z,0.05\n",
+    )
+    .unwrap();
+    let stations = dir.join("stations.csv");
+    std::fs::write(&stations, "station,east_km,north_km,depth_km\nSTA,0,0,0\n").unwrap();
+    let probs = dir.join("probs.csv");
+    std::fs::write(
+        &probs,
+        "start_time,end_time,clusters_prob\n2021-03-04T05:00:00Z,2021-03-04T05:01:00Z,[0.8 0.1 0.1]\n\
+         2021-03-04T05:01:30Z,2021-03-04T05:02:30Z,[0.1 0.8 0.1]\n",
+    )
+    .unwrap();
+    let cfg = self::config(dir, config);
+    [
+        "--config", cfg.to_str().unwrap(), "--picks", picks.to_str().unwrap(), "--stations", stations.to_str().unwrap(),
+        "--probabilities", probs.to_str().unwrap(), "--clusters", clusters.to_str().unwrap(), "--out",
+        dir.join("out").to_str().unwrap(), "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn locate_counts_the_events_located_at_once() {
+    let dir = tempdir();
+    // 1e7 prior draws: 80 MB per event; two events on two threads.
+    let args = locate_inputs(dir.path(), "[diagnostics]\nn_prior_draws = 10000000\n");
+    let mut all = vec!["--memory-limit".to_string(), "0.1".into(), "locate".into()];
+    all.extend(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
+        .args(&all)
+        .current_dir(dir.path())
+        .env_remove("EQNEMIX_MEMORY_LIMIT_GB")
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .unwrap();
+    refused(&out, "diagnostics.n_prior_draws", "100 MB");
+    assert!(stderr(&out).contains("× 2 events located at once needs ≈ 160 MB"), "{}", stderr(&out));
+    assert!(is_empty_or_missing(&dir.path().join("out")));
+}
+
+#[test]
+fn locate_nll_time_grid_headers() {
+    use eqnemix::traveltime::nll::{write_nll_grid, NllGrid};
+    use eqnemix::traveltime::{Grid3, GridGeometry};
+    let dir = tempdir();
+    let grids = dir.path().join("grids");
+    std::fs::create_dir_all(&grids).unwrap();
+    // TIME grid headers of STA claiming 1e14 nodes (the .buf files are 8 nodes).
+    for phase in ["P", "S"] {
+        let geometry = GridGeometry { n: [2, 2, 2], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+        let base = grids.join(format!("model.{phase}.STA.time"));
+        write_nll_grid(&base, &NllGrid::velocity_km_s(&Grid3 { geometry, data: vec![6.0; 8] })).unwrap();
+        let hdr = grids.join(format!("model.{phase}.STA.time.hdr"));
+        let text = std::fs::read_to_string(&hdr).unwrap();
+        let first = text.lines().next().unwrap();
+        let rest: Vec<&str> = first.split_whitespace().skip(3).collect();
+        std::fs::write(&hdr, text.replacen(first, &format!("100000 100000 10000 {}", rest.join(" ")), 1)).unwrap();
+    }
+    let args = locate_inputs(dir.path(), "[travel_time]\nkind = \"nll_grids\"\nnll_dir = \"grids\"\n");
+    let mut all = vec!["--memory-limit".to_string(), "8".into(), "locate".into()];
+    all.extend(args);
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = eqnemix_in(dir.path(), &all);
+    refused(&out, "travel_time.nll_dir", "8.0 GB");
+    assert!(stderr(&out).contains("TIME grids of 1 station(s) × 2 phases"), "{}", stderr(&out));
+    assert!(is_empty_or_missing(&dir.path().join("out")));
+}

@@ -34,7 +34,7 @@ impl ConfigArgs {
             let budget = super::memory_budget(cfg.limits.memory_gb)?;
             cfg.check_memory(&budget, 1).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             let base_dir = p.parent().map(PathBuf::from).unwrap_or_default();
-            cfg.check_file_memory(&base_dir, &budget, 1).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            cfg.check_file_memory(&base_dir, &budget, &[]).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             out!("{}", cfg.to_toml_string()?);
             return Ok(());
         }

@@ -42,7 +42,7 @@ impl RunArgs {
         };
         let budget = super::memory_budget(cfg.locate.limits.memory_gb)?;
         cfg.locate.check_memory(&budget, 1).context("configuration")?;
-        cfg.locate.check_file_memory(&cfg.base_dir, &budget, 1).context("configuration")?;
+        cfg.locate.check_file_memory(&cfg.base_dir, &budget, &[]).context("configuration")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let report = run_pipeline(&cfg, &out, self.quiet)?;
         outln!(

@@ -14,7 +14,8 @@ use crate::memory_budget::{
     TIME_GRID_BYTES_PER_NODE, VELOCITY_BYTES_PER_NODE,
 };
 use eqnemix_samplers::any::SamplerConfig;
-use eqnemix_traveltime::nll::read_nll_header;
+use eqnemix_traveltime::nll::{nll_time_grid_base, read_nll_header};
+use eqnemix_traveltime::Phase;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -98,18 +99,48 @@ impl LocateConfig {
     }
 
     /// Check the memory of the grid files the configuration names, from
-    /// their headers alone (before the grids are read): the eikonal
-    /// `vp_grid`'s geometry, for `n_stations` stations; relative paths
-    /// are resolved against `base_dir`. A header that cannot be read is
-    /// left to [`super::TravelTimeConfig::build`] to report.
-    pub fn check_file_memory(&self, base_dir: &Path, budget: &MemoryBudget, n_stations: usize) -> Result<(), ConfigError> {
+    /// their headers alone (before the grids are read), for the stations
+    /// `stations` (codes; empty when not known yet, then one station and no
+    /// TIME grid is checked): the eikonal `vp_grid`'s geometry, and the
+    /// `nll_grids` TIME grids of every station and phase (kept once read).
+    /// Relative paths are resolved against `base_dir`. A header that cannot
+    /// be read is left to [`super::TravelTimeConfig::build`] or the
+    /// location to report.
+    pub fn check_file_memory(&self, base_dir: &Path, budget: &MemoryBudget, stations: &[&str]) -> Result<(), ConfigError> {
         let tt = &self.travel_time;
-        if let (TravelTimeKind::Eikonal, None, Some(vp)) = (tt.kind, &tt.model, &tt.vp_grid) {
-            let path = if vp.is_absolute() { vp.clone() } else { base_dir.join(vp) };
-            if let Ok(header) = read_nll_header(&path) {
-                check_eikonal_grid(budget, header.geometry.n, n_stations)
-                    .map_err(|e| invalid("travel_time.vp_grid", format!("{} (header of {})", e, path.display())))?;
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) };
+        match (tt.kind, &tt.model, &tt.vp_grid, &tt.nll_dir) {
+            (TravelTimeKind::Eikonal, None, Some(vp), _) => {
+                let path = resolve(vp);
+                if let Ok(header) = read_nll_header(&path) {
+                    check_eikonal_grid(budget, header.geometry.n, stations.len())
+                        .map_err(|e| invalid("travel_time.vp_grid", format!("{} (header of {})", e, path.display())))?;
+                }
             }
+            (TravelTimeKind::NllGrids, _, _, Some(dir)) => {
+                let dir = resolve(dir);
+                // Kept: tau (f32) per node, station and phase; while one is
+                // read: its file, the times (f64) and their copy.
+                let mut kept: u128 = 0;
+                let mut largest: u128 = 0;
+                for code in stations {
+                    for phase in [Phase::P, Phase::S] {
+                        let base = nll_time_grid_base(&dir, &tt.nll_root, phase, code);
+                        if let Ok(header) = read_nll_header(&base) {
+                            let nodes = product(header.geometry.n.iter().map(|&v| v as u128));
+                            kept = kept.saturating_add(mul(nodes, 4));
+                            largest = largest.max(mul(nodes, 4 + 8 + 8));
+                        }
+                    }
+                }
+                budget
+                    .check(
+                        format!("NonLinLoc TIME grids of {} station(s) × 2 phases in {} (from their headers)", stations.len(), dir.display()),
+                        kept.saturating_add(largest),
+                    )
+                    .map_err(|e| invalid("travel_time.nll_dir", e.to_string()))?;
+            }
+            _ => {}
         }
         Ok(())
     }
