@@ -585,3 +585,32 @@ fn locate_nll_time_grid_headers() {
     assert!(stderr(&out).contains("TIME grids of 1 station(s) × 2 phases"), "{}", stderr(&out));
     assert!(is_empty_or_missing(&dir.path().join("out")));
 }
+
+#[test]
+fn event_dataset_windows() {
+    // The sample's 48 events repeated 400 times: 19200 windows of 12 kB.
+    let dir = tempdir();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
+    let text = std::fs::read_to_string(sample.join("catalog.csv")).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let mut catalog = format!("{}\n", lines.next().unwrap());
+    let rows: Vec<&str> = lines.collect();
+    for k in 0..400 {
+        for r in &rows {
+            catalog += &format!("r{k}_{r}\n");
+        }
+    }
+    let path = dir.path().join("catalog.csv");
+    std::fs::write(&path, catalog).unwrap();
+    let out_dir = dir.path().join("events");
+    let out = eqnemix_in(
+        dir.path(),
+        &[
+            "--memory-limit", "0.2", "create-dataset-events", "--stream-dir", sample.to_str().unwrap(), "--catalog",
+            path.to_str().unwrap(), "--output-dir", out_dir.to_str().unwrap(), "--station-lat", "35.7", "--station-lon",
+            "-117.6",
+        ],
+    );
+    refused(&out, "19200 event windows", "200 MB");
+    assert!(is_empty_or_missing(&out_dir));
+}
