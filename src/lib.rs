@@ -26,6 +26,7 @@ pub mod plot;
 pub mod grid_posterior;
 pub mod likelihood;
 pub mod locate;
+pub mod memory_budget;
 pub mod output;
 pub mod picks;
 pub mod polarisation;

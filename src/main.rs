@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
     if cli.command.honours_cancellation() {
         install_ctrl_c(&cancel);
     }
-    match cli.command.run(&cancel) {
+    match cli.run(&cancel) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // Closed stdout (`| head`): stop quietly, as Unix tools do.
         Err(e) if e.downcast_ref::<eqnemix::cli::StdoutClosed>().is_some() => std::process::ExitCode::from(141),

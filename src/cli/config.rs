@@ -30,6 +30,11 @@ impl ConfigArgs {
         }
         if let Some(p) = self.check {
             let cfg = LocateConfig::from_file(&p)?;
+            // What `locate` could not allocate is refused here too.
+            let budget = super::memory_budget(cfg.limits.memory_gb)?;
+            cfg.check_memory(&budget, 1).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            let base_dir = p.parent().map(PathBuf::from).unwrap_or_default();
+            cfg.check_file_memory(&base_dir, &budget, &[]).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
             out!("{}", cfg.to_toml_string()?);
             return Ok(());
         }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::memory_budget::{records_bytes, SYNTHETIC_BYTES_PER_SAMPLE};
 use crate::synth::{synthesize, write_outputs, SynthConfig};
 
 /// Arguments of `eqnemix generate`.
@@ -55,6 +56,21 @@ impl GenerateArgs {
         if let Some(n) = self.n_events {
             cfg.n_events = n;
         }
+        cfg.validate().map_err(|e| anyhow::anyhow!(e)).context("invalid synthetic configuration")?;
+        // The records are built in memory: refuse a length that cannot fit
+        // before allocating them.
+        let budget = super::memory_budget(None)?;
+        let flag = if self.duration_hours.is_some() { "--duration-hours" } else { "duration_hours" };
+        budget.check(
+            format!(
+                "{flag} {}: synthetic records of {} h at {} Hz × 3 channels × {} station(s)",
+                cfg.duration_hours,
+                cfg.duration_hours,
+                cfg.sampling_rate_hz,
+                cfg.stations.len()
+            ),
+            records_bytes(cfg.duration_hours * 3600.0, cfg.sampling_rate_hz, 3 * cfg.stations.len(), SYNTHETIC_BYTES_PER_SAMPLE),
+        )?;
         let data = synthesize(&cfg).context("generating the synthetic data")?;
         let files = write_outputs(&data, &self.out)
             .with_context(|| format!("writing into {}", self.out.display()))?;

@@ -94,6 +94,9 @@ impl LocateArgs {
             ),
             None => (LocateConfig::default(), PathBuf::from(".")),
         };
+        let budget = super::memory_budget(cfg.limits.memory_gb)?;
+        // Before reading the inputs: the sizes of the configuration alone.
+        cfg.check_memory(&budget, 1).context("configuration")?;
         let clusters_file = read_clusters_gaussian(&self.clusters)?;
         let clusters = clusters_file.gaussians();
         let origin = clusters_file.origin;
@@ -129,6 +132,18 @@ impl LocateArgs {
         }
         crate::locate::batch::check_file_stems(events.iter().map(|e| e.event_id.as_str()))
             .map_err(|e| anyhow::anyhow!("{}: {e}", self.picks.display()))?;
+        let codes: Vec<&str> = {
+            let mut codes: Vec<&str> = events.iter().flat_map(|e| e.stations.iter().map(|s| s.station.code.as_str())).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            codes
+        };
+        let n_stations = codes.len();
+        // The travel-time grids are per station; the events are located in
+        // parallel, each with its own draws.
+        let at_once = events.len().min(rayon::current_num_threads());
+        cfg.check_memory_at_once(&budget, n_stations, at_once).context("configuration")?;
+        cfg.check_file_memory(&base_dir, &budget, &codes).context("configuration")?;
         let probabilities = read_cluster_probabilities(&self.probabilities)?;
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;

@@ -4,6 +4,7 @@
 //! has `fn run(self) -> anyhow::Result<()>`, declare the module below and add
 //! one variant to [`Command`] and one arm to [`Command::run`].
 
+use crate::memory_budget::MemoryBudget;
 use clap::{Parser, Subcommand};
 
 /// Standard output was closed by its reader (e.g. `eqnemix locate … | head`).
@@ -54,9 +55,39 @@ pub mod traveltime;
 #[derive(Debug, Parser)]
 #[command(name = "eqnemix", version, about, long_about = None)]
 pub struct Cli {
+    /// Memory limit (GB, 10⁹ bytes) that every size a user controls (grid
+    /// nodes, draws, chains, particles, cells, record lengths) is checked
+    /// against before anything is allocated [default:
+    /// EQNEMIX_MEMORY_LIMIT_GB, else the configuration's [limits]
+    /// memory_gb, else 3/4 of the machine's memory].
+    #[arg(long, global = true, value_name = "GB", allow_hyphen_values = true)]
+    pub memory_limit: Option<f64>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--memory-limit` of this process's command line, set once by
+/// [`Cli::run`] (library code takes a [`MemoryBudget`] argument instead).
+static MEMORY_LIMIT_FLAG: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+
+/// The memory limit of a subcommand: `--memory-limit`, else
+/// `EQNEMIX_MEMORY_LIMIT_GB`, else `config_gb` (a configuration's
+/// `[limits] memory_gb`), else 3/4 of the machine's memory (see
+/// [`crate::memory_budget`]).
+pub fn memory_budget(config_gb: Option<f64>) -> anyhow::Result<MemoryBudget> {
+    let flag = MEMORY_LIMIT_FLAG.get().copied().flatten();
+    MemoryBudget::resolve(flag, config_gb).map_err(|e| anyhow::anyhow!(e))
+}
+
+impl Cli {
+    /// Run the chosen subcommand with the global options.
+    pub fn run(self, cancel: &crate::cancel::Cancellation) -> anyhow::Result<()> {
+        let _ = MEMORY_LIMIT_FLAG.set(self.memory_limit);
+        // A bad limit is an error even for commands that allocate little.
+        memory_budget(None)?;
+        self.command.run(cancel)
+    }
 }
 
 /// The subcommands.

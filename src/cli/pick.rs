@@ -65,6 +65,11 @@ use eqnemix_models::eqtransformer::{
     PREDICTION_COLUMNS,
 };
 use crate::polarisation::{p_wave_polarisation_3c, Polarisation, PolarisationWindow};
+use crate::memory_budget::{
+    ceil_count, format_count, mul, MemoryBudget, PICK_BYTES_PER_BATCH_WINDOW, PICK_BYTES_PER_SECOND, PICK_BYTES_PER_WINDOW,
+    PICK_MC_BYTES_PER_WINDOW,
+};
+use eqnemix_models::eqtransformer::{CONTEXT_SAMPLES, WINDOW_SAMPLES};
 use eqnemix_models::waveform::{Archive, PreprocessOptions, ReadLimits, Segment, ThreeComponent, WaveformError, DEFAULT_MAX_GAP_S, DEFAULT_MAX_ISOLATION_S};
 
 /// Arguments of `eqnemix pick`.
@@ -172,11 +177,45 @@ impl PickCommand {
 /// records split by a longer gap are an error ([`WaveformError::Segmented`]):
 /// `eqnemix pick` picks such segments separately. Mis-dated records are
 /// refused as in `eqnemix pick` (default [`ReadLimits`]).
+///
+/// The records are read whole (and then pre-processed and picked or
+/// classified whole): their memory, from the index, is checked against the
+/// limit of [`super::memory_budget`] first ([`read_station_3c_within`] with
+/// a given limit).
 pub fn read_station_3c(files: &[PathBuf], station: Option<&str>) -> anyhow::Result<ThreeComponent> {
+    read_station_3c_within(files, station, &super::memory_budget(None)?)
+}
+
+/// Memory of a record of `duration_s` seconds at `rate_hz` read whole,
+/// pre-processed and picked whole by EQTransformer at the default overlap
+/// (what `eqnemix run` does; ConvNetQuake's pre-processing needs less).
+pub fn whole_record_bytes(duration_s: f64, rate_hz: f64) -> u128 {
+    let rate_factor = (rate_hz / 100.0).max(1.0);
+    let step_s = ContinuousConfig::default().step_samples() as f64 / 100.0;
+    let windows = ceil_count(duration_s / step_s) + 1;
+    mul(ceil_count(duration_s * rate_factor), PICK_BYTES_PER_SECOND).saturating_add(mul(windows, PICK_BYTES_PER_WINDOW))
+}
+
+/// [`read_station_3c`] with the memory limit `budget`, checked before the
+/// records are read.
+pub fn read_station_3c_within(files: &[PathBuf], station: Option<&str>, budget: &MemoryBudget) -> anyhow::Result<ThreeComponent> {
     let limits = ReadLimits::default();
     let (archive, segments) = station_segments(files, station, &limits)?;
     match segments.as_slice() {
-        [one] => Ok(archive.read(one, 0..one.len)?),
+        [one] => {
+            budget.check(
+                format!(
+                    "the records of {} read whole ({:.1} h at {} Hz from {}, gaps of at most {} s filled)",
+                    one.station,
+                    one.duration_s() / 3600.0,
+                    one.sampling_rate,
+                    one.start.format("%Y-%m-%dT%H:%M:%SZ"),
+                    limits.max_gap_s
+                ),
+                whole_record_bytes(one.duration_s(), one.sampling_rate),
+            )?;
+            Ok(archive.read(one, 0..one.len)?)
+        }
         [] => bail!("the three components of the station never overlap in time"),
         many => {
             let gaps: Vec<String> = many
@@ -279,9 +318,14 @@ impl PickArgs {
         if segments.is_empty() {
             bail!("the three components of the station never overlap in time");
         }
+        let windows_per_chunk = ((self.chunk_s * 100.0 / config.step_samples() as f64).round() as usize).max(1);
+        // From the index alone, before any record is decoded or the model loaded.
+        let budget = super::memory_budget(None)?;
+        for segment in &segments {
+            self.check_segment_memory(&budget, segment, &config, windows_per_chunk, mc_args.mc_dropout)?;
+        }
         let mut model = self.load_model(mc_args)?;
         let mc = (mc_args.mc_dropout > 0).then_some((mc_args.mc_dropout, mc_args.seed));
-        let windows_per_chunk = ((self.chunk_s * 100.0 / config.step_samples() as f64).round() as usize).max(1);
         let mut rows: Vec<PredictionRow> = Vec::new();
         let mut back_azimuths: Vec<Option<Polarisation>> = Vec::new();
         let (mut n_samples, mut n_windows) = (0usize, 0usize);
@@ -331,6 +375,51 @@ impl PickArgs {
             rows.len(),
             self.output.display()
         );
+        Ok(())
+    }
+
+    /// Refuse a segment whose picking (a chunk at a time with the
+    /// per-window rule, whole with `--merge mean|max`) needs more memory
+    /// than `budget`: the records read and pre-processed, the windows and
+    /// the network's output traces, a network batch's activations and the
+    /// Monte-Carlo sums. The error names the flags behind the estimate.
+    fn check_segment_memory(
+        &self,
+        budget: &MemoryBudget,
+        segment: &Segment,
+        config: &ContinuousConfig,
+        windows_per_chunk: usize,
+        mc_dropout: usize,
+    ) -> anyhow::Result<()> {
+        let step_s = config.step_samples() as f64 / 100.0;
+        let window_s = WINDOW_SAMPLES as f64 / 100.0;
+        let duration_s = segment.duration_s();
+        let segment_windows = ceil_count((duration_s - window_s).max(0.0) / step_s) + 1;
+        let (span_s, windows, how) = if config.merge == Merge::PerWindow {
+            let chunk_s = windows_per_chunk as f64 * step_s + window_s + 2.0 * CONTEXT_SAMPLES as f64 / 100.0;
+            let windows = segment_windows.min(windows_per_chunk as u128);
+            (duration_s.min(chunk_s), windows, format!("--chunk-s {}", self.chunk_s))
+        } else {
+            (duration_s, segment_windows, format!("--merge {} (the segment whole)", self.merge))
+        };
+        let batch = windows.min(self.batch_size.max(1) as u128);
+        let rate_factor = (segment.sampling_rate / 100.0).max(1.0);
+        let per_window = PICK_BYTES_PER_WINDOW + if mc_dropout > 0 { PICK_MC_BYTES_PER_WINDOW } else { 0 };
+        let bytes = mul(ceil_count(span_s * rate_factor), PICK_BYTES_PER_SECOND)
+            .saturating_add(mul(windows, per_window))
+            .saturating_add(mul(batch, PICK_BYTES_PER_BATCH_WINDOW));
+        let what = format!(
+            "{how}, --overlap {}, --batch-size {}: picking {} ({:.1} h from {}) {:.0} s of record, {} windows and a network batch of {} at a time",
+            self.overlap,
+            self.batch_size,
+            segment.station,
+            duration_s / 3600.0,
+            segment.start.format("%Y-%m-%dT%H:%M:%SZ"),
+            span_s,
+            format_count(windows),
+            format_count(batch),
+        );
+        budget.check(what, bytes)?;
         Ok(())
     }
 

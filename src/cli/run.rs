@@ -60,6 +60,9 @@ impl RunArgs {
                     .context("the built-in sample configuration")?
             }
         };
+        let budget = super::memory_budget(cfg.locate.limits.memory_gb)?;
+        cfg.locate.check_memory(&budget, 1).context("configuration")?;
+        cfg.locate.check_file_memory(&cfg.base_dir, &budget, &[]).context("configuration")?;
         let out = self.out.clone().unwrap_or_else(|| cfg.locate.output.dir.clone());
         let cancel_after = self.cancel_after_events.map(|n| crate::pipeline::locate_events::cancel_after(n, cancel));
         let opts = RunOptions {

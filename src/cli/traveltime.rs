@@ -7,9 +7,15 @@
 //! # -> grids/model.P.CI.CCC.time.{hdr,buf} and grids/model.S.CI.CCC.time.{hdr,buf}
 //! ```
 
+use crate::memory_budget::{
+    format_dims, mul, product, MemoryBudget, EIKONAL_SOLVE_BYTES_PER_NODE, TIME_GRID_BYTES_PER_NODE,
+    VELOCITY_BYTES_PER_NODE,
+};
 use anyhow::{bail, ensure, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
-use eqnemix_traveltime::nll::{nll_file_paths, nll_time_grid_base, write_nll_grid, NllGrid};
+use eqnemix_traveltime::nll::{
+    nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid, NllGrid,
+};
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
 use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, Layered1D, Phase};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -141,7 +147,27 @@ impl TraveltimeArgs {
             self.station_km.iter().all(|v| v.is_finite()),
             "--station-km must be finite"
         );
+        // The grid's memory, before any grid is allocated (the flags'
+        // geometry here, a --vp-grid's once its header is read below).
+        let budget = super::memory_budget(None)?;
+        let planned = match (self.method, self.velocity_toml.is_some()) {
+            (Some(m), _) => m,
+            (None, true) => Method::Layered,
+            (None, false) => Method::Eikonal,
+        };
+        if let Some(n) = self.grid {
+            self.check_memory(&budget, "--grid", n, planned)?;
+        }
+        if let Some(vp) = &self.vp_grid {
+            // The header only: the grids themselves are read below.
+            if let Ok(header) = read_nll_header(vp) {
+                self.check_memory(&budget, "--vp-grid", header.geometry.n, planned)?;
+            }
+        }
         let (velocity, geometry, transform) = self.velocity()?;
+        if self.vp_grid.is_some() {
+            self.check_memory(&budget, "--vp-grid", geometry.n, planned)?;
+        }
         let method = match (self.method, &velocity) {
             (Some(Method::Layered), Velocity::Grid(_)) => {
                 bail!("--method layered needs a layered model (--velocity-toml); use --method eikonal")
@@ -228,6 +254,38 @@ impl TraveltimeArgs {
         for (base, _) in grids.iter().skip(2) {
             outln!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display());
         }
+        Ok(())
+    }
+
+    /// Refuse a grid of `n` nodes whose computation with `method` (and
+    /// --write-velocity) needs more memory than `budget`; `flag` names
+    /// where the size came from.
+    fn check_memory(&self, budget: &MemoryBudget, flag: &str, n: [usize; 3], method: Method) -> Result<()> {
+        let nodes = product(n.iter().map(|&v| v as u128));
+        // Per node: the output time grid of each phase, its copy in the
+        // NonLinLoc grid written, and the method's own buffers.
+        let per_phase = 2 * TIME_GRID_BYTES_PER_NODE
+            + match method {
+                Method::Eikonal => EIKONAL_SOLVE_BYTES_PER_NODE,
+                Method::Layered => TIME_GRID_BYTES_PER_NODE,
+            };
+        let velocity = if method == Method::Eikonal || self.write_velocity {
+            // The velocity grids, the copy kept for writing, and the
+            // written velocity grids (f32).
+            2 * VELOCITY_BYTES_PER_NODE + 2 * TIME_GRID_BYTES_PER_NODE
+        } else {
+            0
+        };
+        let what = format!(
+            "{flag} {}: {} grid of {} nodes × 2 phases",
+            n.map(|v| v.to_string()).join(","),
+            match method {
+                Method::Eikonal => "eikonal",
+                Method::Layered => "layered",
+            },
+            format_dims(&n)
+        );
+        budget.check(what, mul(nodes, 2 * per_phase + velocity))?;
         Ok(())
     }
 

@@ -291,18 +291,17 @@ pub fn kmeans<const D: usize>(
             n_distinct: distinct.len(),
         });
     }
-    let runs: Vec<KMeansResult<D>> = (0..cfg.n_restarts)
+    // Lowest inertia; ties go to the earliest restart (deterministic: the
+    // choice is commutative and associative). Reduced as the restarts
+    // finish, so memory does not grow with n_restarts.
+    let (_, best) = (0..cfg.n_restarts)
         .into_par_iter()
         .map(|r| {
             let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
             rng.set_stream(r as u64);
-            lloyd(points, cfg, &mut rng)
+            (r, lloyd(points, cfg, &mut rng))
         })
-        .collect();
-    // Lowest inertia; ties go to the earliest restart (deterministic).
-    let best = runs
-        .into_iter()
-        .reduce(|a, b| if b.inertia < a.inertia { b } else { a })
+        .reduce_with(|a, b| if (b.1.inertia, b.0) < (a.1.inertia, a.0) { b } else { a })
         .expect("n_restarts ≥ 1");
     Ok(best)
 }

@@ -208,4 +208,12 @@ error_s = 0.0
 seed = 1
 n_events = 8
 duration_hours = 0.5
+
+[limits]
+# Memory limit (GB, 10^9 bytes) that every size above (grid nodes, draws x
+# chains, particles, cells, prior draws, record lengths) is checked against
+# before anything is allocated; an estimate over it is an error naming the
+# key, the estimate and the limit. The flag --memory-limit and the variable
+# EQNEMIX_MEMORY_LIMIT_GB override it; unset: 3/4 of the machine's memory.
+# memory_gb = 16.0
 "#;

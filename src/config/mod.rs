@@ -22,10 +22,12 @@
 mod example;
 pub mod likelihood;
 pub mod pipeline;
+pub mod resources;
 pub mod travel_time;
 
 pub use example::EXAMPLE_CONFIG;
 pub use likelihood::{LikelihoodConfig, OriginTimeMode, ResidualKind};
+pub use resources::LimitsConfig;
 pub use pipeline::{PipelineSection, RunConfig, Start, SyntheticSection, DEFAULT_N_CLUSTERS};
 pub use travel_time::{GridConfig, NllTimeGrids, TravelTimeConfig, TravelTimeKind};
 
@@ -358,6 +360,8 @@ pub struct LocateConfig {
     pub run: RunConfig,
     /// Pipeline switches (for `eqnemix run`).
     pub pipeline: PipelineSection,
+    /// Resource limits.
+    pub limits: LimitsConfig,
 }
 
 impl Default for LocateConfig {
@@ -374,6 +378,7 @@ impl Default for LocateConfig {
             diagnostics: DiagnosticsConfig::default(),
             run: RunConfig::default(),
             pipeline: PipelineSection::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -447,6 +452,7 @@ impl LocateConfig {
         if self.n_chains == 0 {
             return Err(invalid("n_chains", "must be > 0"));
         }
+        self.validate_bounds()?;
         self.travel_time.validate()?;
         validate_sampler(&self.sampler)?;
         self.likelihood.validate()?;

@@ -9,7 +9,7 @@ use super::sp_check::{join_split_detections, SpRanges};
 use super::config::{RunPipelineConfig, Start};
 use crate::catalog::{parse_utc_time, Catalog};
 use crate::cli::cnq::{continuous_from, Continuous};
-use crate::cli::pick::{read_station_3c, McDropoutArgs};
+use crate::cli::pick::{read_station_3c_within, McDropoutArgs};
 use crate::clustering::{cluster_catalog, read_clusters_gaussian, ClustersGaussianFile, KMeansConfig, DEFAULT_COV_FLOOR_KM2};
 use crate::geo::LocalProjection;
 use crate::locate::inputs::{is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks};
@@ -355,7 +355,8 @@ pub fn read_records(cfg: &RunPipelineConfig, data: &DataInputs) -> Result<ThreeC
         bail!("run.mseed_dir: no miniSEED files found");
     }
     let names = data.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-    read_station_3c(&data.mseed, cfg.locate.run.station.as_deref()).with_context(|| format!("miniSEED {names}"))
+    let budget = crate::cli::memory_budget(cfg.locate.limits.memory_gb)?;
+    read_station_3c_within(&data.mseed, cfg.locate.run.station.as_deref(), &budget).with_context(|| format!("miniSEED {names}"))
 }
 
 /// How the prior weights will be obtained, decided (and the model loaded

@@ -201,7 +201,7 @@ impl EqTransformer {
             check_finite(w, || format!("window {index}"))?;
         }
         let mut out = Vec::with_capacity(windows.len());
-        let mut buffer: Vec<f32> = Vec::with_capacity(self.batch_size * WINDOW_SAMPLES * 3);
+        let mut buffer: Vec<f32> = Vec::with_capacity(self.batch_size.min(windows.len()) * WINDOW_SAMPLES * 3);
         for (chunk_no, chunk) in windows.chunks(self.batch_size).enumerate() {
             buffer.clear();
             for w in chunk {

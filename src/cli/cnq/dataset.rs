@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use crate::memory_budget::{format_count, mul};
 use chrono::{DateTime, Utc};
 use clap::Args;
 
@@ -107,6 +108,9 @@ fn extras(out: &Path, save_mseed: bool, plot: bool, c: &Continuous, i: usize, la
     Ok(())
 }
 
+/// Bytes of a window's label (times and station strings) in a dataset.
+const LABEL_BYTES: u128 = 160;
+
 impl CreateDatasetEventsArgs {
     /// Cut, label, write.
     pub fn run(self) -> anyhow::Result<()> {
@@ -121,8 +125,9 @@ impl CreateDatasetEventsArgs {
             .with_context(|| format!("{}: no {CLUSTER_ID_COLUMN} column (run `eqnemix cluster` first)", self.catalog.display()))?;
         let files = mseed_files_in(&self.stream_dir)?;
         let c = load_continuous(&files, self.station.as_deref())?;
-        let mut data = Dataset::default();
-        let mut skipped = 0usize;
+        // Where each event's window starts (None: outside the data), then
+        // the windows' memory before they are cut.
+        let mut starts: Vec<(usize, Option<usize>)> = Vec::with_capacity(catalog.events.len());
         for ev in &catalog.events {
             let cell = ev.record.get(col).unwrap_or("").trim();
             let cluster: usize = cell
@@ -132,11 +137,21 @@ impl CreateDatasetEventsArgs {
             let travel = (epi * epi + ev.depth_km * ev.depth_km).sqrt() / self.vp;
             let start: DateTime<Utc> = ev.origin_time + chrono::Duration::microseconds(((travel - self.margin) * 1e6).round() as i64);
             let i0 = c.index_of(start);
-            if i0 < 0 || i0 as usize + WINDOW_SAMPLES > c.data.len() {
+            let inside = i0 >= 0 && i0 as usize + WINDOW_SAMPLES <= c.data.len();
+            starts.push((cluster, inside.then_some(i0 as usize)));
+        }
+        let n_windows = starts.iter().filter(|(_, i)| i.is_some()).count() as u128;
+        crate::cli::memory_budget(None)?.check(
+            format!("{}: {} event windows of {} samples × 3 components", self.catalog.display(), format_count(n_windows), WINDOW_SAMPLES),
+            mul(n_windows, (WINDOW_SAMPLES * 3 * 4) as u128 + LABEL_BYTES),
+        )?;
+        let mut data = Dataset::default();
+        let mut skipped = 0usize;
+        for (ev, &(cluster, i0)) in catalog.events.iter().zip(&starts) {
+            let Some(i0) = i0 else {
                 skipped += 1;
                 continue;
-            }
-            let i0 = i0 as usize;
+            };
             let w = &c.data[i0..i0 + WINDOW_SAMPLES];
             let label = WindowLabel::event(cluster, c.time_of(i0), &c.station, &ev.origin_time.to_rfc3339());
             extras(&self.output_dir, self.save_mseed, self.plot, &c, data.len(), &label, w)?;
@@ -166,6 +181,19 @@ impl CreateDatasetNoiseArgs {
             .collect();
         busy.sort();
         let step = ((self.step * SAMPLING_RATE_HZ).round() as usize).max(1);
+        // The windows kept in memory until the dataset is written.
+        let fitting = c.data.len().saturating_sub(WINDOW_SAMPLES) / step + 1;
+        let n_windows = fitting.min(self.max_windows) as u128;
+        crate::cli::memory_budget(None)?.check(
+            format!(
+                "--max-windows {} with --step {}: {} noise windows of {} samples × 3 components",
+                self.max_windows,
+                self.step,
+                format_count(n_windows),
+                WINDOW_SAMPLES
+            ),
+            mul(n_windows, (WINDOW_SAMPLES * 3 * 4) as u128 + LABEL_BYTES),
+        )?;
         let mut data = Dataset::default();
         let mut i = 0usize;
         while i + WINDOW_SAMPLES <= c.data.len() && data.len() < self.max_windows {

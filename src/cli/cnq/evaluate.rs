@@ -10,6 +10,7 @@ use clap::Args;
 use eqnemix_models::convnetquake::{read_dataset, write_classified, window_starts, ClassifiedWindow, ConvNetQuake, Dataset, Evaluation, WINDOW_SAMPLES};
 
 use super::load_continuous;
+use crate::memory_budget::{format_count, mul};
 
 /// Arguments of `eqnemix evaluate`.
 #[derive(Debug, Args)]
@@ -110,6 +111,22 @@ impl ClassifyArgs {
         let mut model = load_model(self.model.as_ref(), self.n_clusters)?;
         let c = load_continuous(&self.stream_path, self.station.as_deref())?;
         let step = ((self.window_step * 100.0).round() as usize).max(1);
+        // Per window: its start and slice, the network's probabilities and
+        // the row written.
+        let n_windows = c.data.len().saturating_sub(WINDOW_SAMPLES) / step + 2;
+        let k = model.n_clusters();
+        let per_window = 8 + 16 + 24 + 4 * (k as u128 + 1) + std::mem::size_of::<ClassifiedWindow>() as u128 + 8 * k as u128;
+        crate::cli::memory_budget(None)?.check(
+            format!(
+                "--window-step {}: {} windows of {} ({:.1} h) × {} classes",
+                self.window_step,
+                format_count(n_windows as u128),
+                c.station,
+                c.data.len() as f64 / 360_000.0,
+                k + 1
+            ),
+            mul(n_windows as u128, per_window),
+        )?;
         let starts = window_starts(c.data.len(), step);
         let windows: Vec<&[[f32; 3]]> = starts.iter().map(|&i| &c.data[i..i + WINDOW_SAMPLES]).collect();
         let probs = model.predict(&windows)?;
