@@ -9,46 +9,28 @@
 //! raises), on one worker thread so exactly that many events are written;
 //! a second test sends a real SIGINT once the first event is written.
 
-use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
-use eqnemix::geo::ProjectionOrigin;
-use eqnemix::ClusterGaussian;
+mod common;
+
+use common::{exact_pick_rows, write_three_clusters, THREE_SOURCES};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const VP: f64 = 6.0;
-const VS: f64 = 3.5;
 
 /// Inputs of `n` events (picks at one station at the origin, exact for
 /// sources near three cluster means, 100 s apart, each with its own
 /// probability window) and a quick sampler: `[config, picks, stations,
 /// probabilities, clusters]`.
 fn write_inputs(dir: &Path, n: usize, sampler: &str) -> [PathBuf; 5] {
-    let c = |id, m: [f64; 3]| ClusterGaussian {
-        id,
-        n_events: 30,
-        mean_km: m,
-        cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]],
-    };
-    let f = ClustersGaussianFile::new(
-        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
-        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
-    );
-    let clusters = dir.join("clusters_gaussian.json");
-    write_json(&clusters, &f).unwrap();
+    let clusters = write_three_clusters(dir);
 
-    let sources: [[f64; 3]; 3] = [[19.0, 11.0, 7.0], [-14.0, 24.0, 6.5], [-26.0, -19.0, 9.0]];
     let utc = |t: f64| format!("2021-03-04T{:02}:{:02}:{:09.6}Z", 5 + (t / 3600.0) as u32, ((t % 3600.0) / 60.0) as u32, t % 60.0);
     let mut picks = String::from("event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg\n");
     let mut probs = String::from("start_time,end_time,clusters_prob\n");
     for i in 0..n {
         let k = i % 3;
-        let x = sources[k];
-        let r = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
         let t0 = 100.0 * i as f64;
-        picks += &format!("ev{i:02},STA,P,{},0.05,,\n", utc(t0 + r / VP));
-        picks += &format!("ev{i:02},STA,S,{},0.05,,\n", utc(t0 + r / VS));
-        picks += &format!("ev{i:02},STA,BAZ,,,{},10\n", x[0].atan2(x[1]).to_degrees());
+        picks += &exact_pick_rows(&format!("ev{i:02}"), THREE_SOURCES[k], t0, utc);
         let mut w = [0.1; 3];
         w[k] = 0.8;
         probs += &format!("{},{},{};{};{}\n", utc(t0), utc(t0 + 60.0), w[0], w[1], w[2]);

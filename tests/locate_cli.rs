@@ -1,45 +1,22 @@
 //! `eqnemix locate` end to end on small generated inputs: outputs exist and
 //! parse; bad inputs fail with the row and field named and leave no files.
 
+mod common;
+
+use common::{exact_pick_rows, write_three_clusters as write_clusters, THREE_SOURCES, VP, VS};
 use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
 use eqnemix::geo::ProjectionOrigin;
 use eqnemix::ClusterGaussian;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const VP: f64 = 6.0;
-const VS: f64 = 3.5;
-
-fn write_clusters(dir: &Path) -> PathBuf {
-    let c = |id, m: [f64; 3]| ClusterGaussian {
-        id,
-        n_events: 30,
-        mean_km: m,
-        cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]],
-    };
-    let f = ClustersGaussianFile::new(
-        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
-        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
-    );
-    let p = dir.join("clusters_gaussian.json");
-    write_json(&p, &f).unwrap();
-    p
-}
-
 /// Picks of three events at a station at the origin (exact S-P and
 /// back-azimuth of sources near the cluster means).
 fn write_inputs(dir: &Path, probs: &str) -> [PathBuf; 4] {
-    let sources: [[f64; 3]; 3] = [[19.0, 11.0, 7.0], [-14.0, 24.0, 6.5], [-26.0, -19.0, 9.0]];
     let mut picks = String::from("event_id,station,phase,time_utc,sigma_s,back_azimuth_deg,sigma_back_azimuth_deg\n");
-    for (i, x) in sources.iter().enumerate() {
-        let r = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
-        let t0 = 100.0 * i as f64;
-        let tp = t0 + r / VP;
-        let ts = t0 + r / VS;
+    for (i, x) in THREE_SOURCES.iter().enumerate() {
         let fmt = |t: f64| format!("2021-03-04T05:{:02}:{:09.6}Z", (t / 60.0) as u32, t % 60.0);
-        picks += &format!("ev{i},STA,P,{},0.05,,\n", fmt(tp));
-        picks += &format!("ev{i},STA,S,{},0.05,,\n", fmt(ts));
-        picks += &format!("ev{i},STA,BAZ,,,{},10\n", x[0].atan2(x[1]).to_degrees());
+        picks += &exact_pick_rows(&format!("ev{i}"), *x, 100.0 * i as f64, fmt);
     }
     let pp = dir.join("picks.csv");
     std::fs::write(&pp, picks).unwrap();

@@ -59,3 +59,40 @@ impl TravelTimeModel for TestModel {
         }))
     }
 }
+
+/// Three cluster Gaussians around a station at lon -117.6°, lat 35.7°
+/// (means in km east, north, depth; sd 3 km horizontally, 2 km in depth),
+/// written as `clusters_gaussian.json` in `dir`: the clusters of the
+/// `eqnemix locate` command-line tests.
+pub fn write_three_clusters(dir: &std::path::Path) -> std::path::PathBuf {
+    use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
+    let c = |id, m: [f64; 3]| eqnemix::ClusterGaussian {
+        id,
+        n_events: 30,
+        mean_km: m,
+        cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]],
+    };
+    let f = ClustersGaussianFile::new(
+        eqnemix::geo::ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
+    );
+    let p = dir.join("clusters_gaussian.json");
+    write_json(&p, &f).unwrap();
+    p
+}
+
+/// Sources near the means of [`write_three_clusters`] (km east, north, depth).
+pub const THREE_SOURCES: [[f64; 3]; 3] = [[19.0, 11.0, 7.0], [-14.0, 24.0, 6.5], [-26.0, -19.0, 9.0]];
+
+/// Picks CSV rows (P, S and back-azimuth, sigma 0.05 s and 10°) of event
+/// `id` at station `STA` at the origin for a source at `x` (km) with origin
+/// time `t0`, times formatted by `utc` (seconds after an epoch -> UTC text).
+pub fn exact_pick_rows(id: &str, x: [f64; 3], t0: f64, utc: impl Fn(f64) -> String) -> String {
+    let r = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
+    format!(
+        "{id},STA,P,{},0.05,,\n{id},STA,S,{},0.05,,\n{id},STA,BAZ,,,{},10\n",
+        utc(t0 + r / VP),
+        utc(t0 + r / VS),
+        x[0].atan2(x[1]).to_degrees()
+    )
+}
