@@ -636,8 +636,8 @@ impl<'a> HamiltonianKernel<'a> for HmcKernel<'a> {
     }
 }
 
-/// The glue HMC and NUTS configurations share: [`Sampler`] through their
-/// `sample_adapted`, and the [`HamiltonianRun`] of their common warm-up
+/// The glue HMC and NUTS configurations share: [`Sampler`] and
+/// `sample_adapted` through their `sample_adapted_observed`, and the [`HamiltonianRun`] of their common warm-up
 /// fields (`n_warmup`, `n_draws`, `target_accept`, `metric`,
 /// `adapt_metric`, `init_step_size`, `windows`).
 macro_rules! hamiltonian_sampler {
@@ -666,6 +666,18 @@ macro_rules! hamiltonian_sampler {
         }
 
         impl $config {
+            /// Like [`Sampler::sample`](crate::Sampler::sample), also
+            /// returning the adapted step size and metric (inverse mass
+            /// matrix).
+            pub fn sample_adapted(
+                &self,
+                density: &dyn $crate::GradLogDensity,
+                init: &[f64],
+                seed: u64,
+            ) -> Result<($crate::Draws, $crate::adapt::Adaptation), $crate::SamplerError> {
+                self.sample_adapted_observed(density, init, seed, &mut ())
+            }
+
             fn run_settings(&self) -> $crate::hmc::HamiltonianRun {
                 $crate::hmc::HamiltonianRun {
                     n_warmup: self.n_warmup,
@@ -685,18 +697,9 @@ pub(crate) use hamiltonian_sampler;
 hamiltonian_sampler!(HmcConfig, "hmc");
 
 impl HmcConfig {
-    /// Like [`Sampler::sample`](crate::Sampler::sample), also returning the adapted step size and
-    /// metric.
-    pub fn sample_adapted(
-        &self,
-        density: &dyn GradLogDensity,
-        init: &[f64],
-        seed: u64,
-    ) -> Result<(Draws, Adaptation), SamplerError> {
-        self.sample_adapted_observed(density, init, seed, &mut ())
-    }
-
-    /// [`Self::sample_adapted`] with every iteration handed to `observer`.
+    /// [`Sampler::sample`](crate::Sampler::sample) with every iteration
+    /// handed to `observer`, also returning the adapted step size and
+    /// metric (inverse mass matrix).
     pub fn sample_adapted_observed(
         &self,
         density: &dyn GradLogDensity,

@@ -436,18 +436,9 @@ impl<'a> HamiltonianKernel<'a> for NutsKernel<'a> {
 crate::hmc::hamiltonian_sampler!(NutsConfig, "nuts");
 
 impl NutsConfig {
-    /// Like [`Sampler::sample`](crate::Sampler::sample), also returning the adapted step size and
+    /// [`Sampler::sample`](crate::Sampler::sample) with every iteration
+    /// handed to `observer`, also returning the adapted step size and
     /// metric (inverse mass matrix).
-    pub fn sample_adapted(
-        &self,
-        density: &dyn GradLogDensity,
-        init: &[f64],
-        seed: u64,
-    ) -> Result<(Draws, Adaptation), SamplerError> {
-        self.sample_adapted_observed(density, init, seed, &mut ())
-    }
-
-    /// [`Self::sample_adapted`] with every iteration handed to `observer`.
     pub fn sample_adapted_observed(
         &self,
         density: &dyn GradLogDensity,
