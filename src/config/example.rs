@@ -94,9 +94,16 @@ origin_time = "marginalise"
 origin_time_window_s = [-120.0, 0.0]
 # Back-azimuth (von Mises) where the picks carry one.
 back_azimuth = true
-# gaussian | student_t
+# gaussian | student_t | edt. edt (NonLinLoc's equal differential times):
+# every pair of picks through the difference of their times, pair scale
+# sqrt(sigma_i^2 + sigma_j^2); no origin time (keep origin_time =
+# "marginalise"), an outlier pick spoils only its own pairs. With s_minus_p
+# it equals the Gaussian S-P term.
 residual = "gaussian"
 student_t_nu = 4.0
+# Power of the EDT pair sum (n picks): n_minus_one (the Gaussian's width
+# for clean picks) | n (NonLinLoc's, sharper by n/(n-1)).
+edt_power = "n_minus_one"
 # Travel-time model error (s), added in quadrature to each pick's sigma.
 model_error_s = 0.05
 # Pick sigma (s) when the picks file gives none.
