@@ -148,3 +148,18 @@ fn edt_residual_parses_round_trips_and_is_documented() {
     // `config --example` documents it.
     assert!(EXAMPLE_CONFIG.contains("edt_power") && EXAMPLE_CONFIG.contains("| edt"));
 }
+
+#[test]
+fn uniform_prior_kind_parses_round_trips_and_is_documented() {
+    use eqnemix::config::PriorKind;
+    let cfg = LocateConfig::from_toml_str("[prior]\nkind = \"uniform\"\n", "cfg.toml").unwrap();
+    assert_eq!(cfg.prior.kind, PriorKind::Uniform);
+    let printed = cfg.to_toml_string().unwrap();
+    assert!(printed.contains("kind = \"uniform\""), "{printed}");
+    assert_eq!(LocateConfig::from_toml_str(&printed, "x.toml").unwrap(), cfg);
+    assert_eq!(LocateConfig::default().prior.kind, PriorKind::Clusters);
+    let e = err("[prior]\nkind = \"flat\"\n");
+    assert!(e.contains("cfg.toml:2") && e.contains("uniform"), "{e}");
+    let prior = EXAMPLE_CONFIG.split("\n[prior]\n").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(prior.contains("kind = \"clusters\"") && prior.contains("uniform"), "{prior}");
+}

@@ -110,6 +110,11 @@ model_error_s = 0.05
 default_pick_sigma_s = 0.1
 
 [prior]
+# clusters: the cluster Gaussians weighted by ConvNetQuake's probabilities
+# (locate needs --clusters and --probabilities) | uniform: uniform over the
+# [region] box, no clusters or probabilities needed (networks; give the
+# region's bounds and origin below). The keys below apply to clusters only.
+kind = "clusters"
 # Weights w_k ∝ p_k^(1/temperature); > 1 flattens an over-confident classifier.
 temperature = 1.0
 # Floor on every cluster weight, in [0, 1/K).
