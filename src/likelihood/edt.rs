@@ -52,7 +52,13 @@
 //! so `q = n − 1` ([`EdtPower::NMinusOne`], the default) has the curvature of
 //! the Gaussian likelihood near the solution: the same posterior width when
 //! the picks are clean, with tails that forgive outliers. NonLinLoc's `q = n`
-//! is sharper by `n/(n−1)`. For one station's P and S (`n = 2`, one pair)
+//! is sharper by `n/(n−1)`. That expansion holds where every pair residual
+//! is small against its scale; with residuals of the order of the pick
+//! sigmas (real, noisy picks) the Hessian of the log-sum-exp gains the
+//! pairs' gradient variance and the EDT is flatter than the Gaussian: in
+//! `examples/edt_network.rs` (100 events, 6 stations) its 90 % regions cover
+//! the truth on 1.00 of events with either power, the Gaussian's on 0.86.
+//! Calibrating `q` for that is open. For one station's P and S (`n = 2`, one pair)
 //! with `q = 1`, the EDT term *is* the Gaussian S-P term with
 //! `σ² = σ_P² + σ_S²`, exactly (constant included).
 //!
