@@ -147,6 +147,7 @@ impl LocationPosterior {
         let lik = Likelihood {
             s_minus_p: vec![],
             absolute: None,
+            edt: vec![],
             back_azimuth: vec![],
             origin_time: OriginTime::Marginalised,
             origin_estimator: None,

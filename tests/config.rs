@@ -119,3 +119,47 @@ fn missing_file_is_named() {
     let e = LocateConfig::from_file("/nonexistent/dir/c.toml").unwrap_err().to_string();
     assert!(e.contains("/nonexistent/dir/c.toml"), "{e}");
 }
+
+#[test]
+fn edt_residual_parses_round_trips_and_is_documented() {
+    use eqnemix::config::ResidualKind;
+    use eqnemix::likelihood::EdtPower;
+    let text = "[likelihood]\ns_minus_p = false\nabsolute_times = true\nresidual = \"edt\"\nedt_power = \"n\"\n";
+    let cfg = LocateConfig::from_toml_str(text, "cfg.toml").unwrap();
+    assert_eq!(cfg.likelihood.residual, ResidualKind::Edt);
+    assert_eq!(cfg.likelihood.edt_power, EdtPower::N);
+    let o = cfg.likelihood.options();
+    assert_eq!(o.edt, Some(EdtPower::N));
+    assert!(o.absolute_times);
+    // Round trip through the printed form (`config --check`).
+    let printed = cfg.to_toml_string().unwrap();
+    assert!(printed.contains("residual = \"edt\""), "{printed}");
+    assert!(printed.contains("edt_power = \"n\""), "{printed}");
+    assert_eq!(LocateConfig::from_toml_str(&printed, "x.toml").unwrap(), cfg);
+    // The default power is n - 1; gaussian leaves EDT off.
+    let d = LocateConfig::from_toml_str("[likelihood]\nresidual = \"edt\"\n", "c.toml").unwrap();
+    assert_eq!(d.likelihood.options().edt, Some(EdtPower::NMinusOne));
+    assert_eq!(LocateConfig::default().likelihood.options().edt, None);
+    // EDT has no origin time to sample.
+    let e = err("[likelihood]\ns_minus_p = false\nabsolute_times = true\nresidual = \"edt\"\norigin_time = \"sample\"\n");
+    assert!(e.contains("likelihood.origin_time") && e.contains("edt"), "{e}");
+    let e = err("[likelihood]\nedt_power = \"n_plus_one\"\n");
+    assert!(e.contains("cfg.toml:2") && e.contains("n_minus_one"), "{e}");
+    // `config --example` documents it.
+    assert!(EXAMPLE_CONFIG.contains("edt_power") && EXAMPLE_CONFIG.contains("| edt"));
+}
+
+#[test]
+fn uniform_prior_kind_parses_round_trips_and_is_documented() {
+    use eqnemix::config::PriorKind;
+    let cfg = LocateConfig::from_toml_str("[prior]\nkind = \"uniform\"\n", "cfg.toml").unwrap();
+    assert_eq!(cfg.prior.kind, PriorKind::Uniform);
+    let printed = cfg.to_toml_string().unwrap();
+    assert!(printed.contains("kind = \"uniform\""), "{printed}");
+    assert_eq!(LocateConfig::from_toml_str(&printed, "x.toml").unwrap(), cfg);
+    assert_eq!(LocateConfig::default().prior.kind, PriorKind::Clusters);
+    let e = err("[prior]\nkind = \"flat\"\n");
+    assert!(e.contains("cfg.toml:2") && e.contains("uniform"), "{e}");
+    let prior = EXAMPLE_CONFIG.split("\n[prior]\n").nth(1).unwrap().split("\n[").next().unwrap();
+    assert!(prior.contains("kind = \"clusters\"") && prior.contains("uniform"), "{prior}");
+}

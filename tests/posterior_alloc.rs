@@ -5,7 +5,7 @@
 //! allocate on a loaded machine) cannot make the test fail.
 
 use chrono::{TimeZone, Utc};
-use eqnemix::likelihood::{LikelihoodOptions, OriginTime, ResidualModel};
+use eqnemix::likelihood::{EdtPower, LikelihoodOptions, OriginTime, ResidualModel};
 use eqnemix::picks::{BackAzimuthObs, PhasePick, Picks, StationPicks};
 use eqnemix::posterior::LocationPosterior;
 use eqnemix::prior::{Background, ClusterPrior, PriorOptions, RegionBox};
@@ -117,6 +117,17 @@ fn density_and_gradient_do_not_allocate() {
                 max_s: 10.0,
             },
             residual: ResidualModel::StudentT { nu: 4.0 },
+            ..Default::default()
+        },
+        // Equal differential times: per station (S-P) and over the network.
+        LikelihoodOptions {
+            edt: Some(EdtPower::NMinusOne),
+            ..Default::default()
+        },
+        LikelihoodOptions {
+            s_minus_p: false,
+            absolute_times: true,
+            edt: Some(EdtPower::N),
             ..Default::default()
         },
     ];

@@ -3,7 +3,14 @@
 //! ```text
 //! eqnemix locate --config locate.toml --picks picks.csv --probabilities probs.csv \
 //!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR] [--maps]
+//! eqnemix locate --config network.toml --picks picks.csv --stations stations.csv
 //! ```
+//!
+//! With `[prior] kind = "uniform"` (a network without a cluster catalog) the
+//! prior is uniform over the `[region]` box and `--clusters` and
+//! `--probabilities` are not needed: the box's bounds and the frame's
+//! origin (`region.origin_lon_deg`, `origin_lat_deg`) then come from the
+//! configuration (or the frame and default box from `--clusters` if given).
 //!
 //! Picks are either the picks CSV of [`crate::picks`] (needs `--stations`)
 //! or EQTransformer's `X_prediction_results.csv` (recognised by its
@@ -33,11 +40,12 @@
 //! when the command starts.
 
 use crate::clustering::read_clusters_gaussian;
-use crate::config::LocateConfig;
+use crate::config::{LocateConfig, PriorKind};
 use crate::geo::LocalProjection;
 use crate::locate::batch::Batch;
 use crate::locate::inputs::{
     is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv,
+    ClusterProbabilities,
 };
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -53,12 +61,14 @@ pub struct LocateArgs {
     /// Picks: eqnemix picks CSV (event_id,station,phase,time_utc,sigma_s) or EQTransformer's X_prediction_results.csv.
     #[arg(long, value_name = "CSV")]
     pub picks: PathBuf,
-    /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob).
+    /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob);
+    /// not needed with `[prior] kind = "uniform"`.
     #[arg(long, value_name = "CSV")]
-    pub probabilities: PathBuf,
-    /// clusters_gaussian.json written by `eqnemix cluster`.
+    pub probabilities: Option<PathBuf>,
+    /// clusters_gaussian.json written by `eqnemix cluster`; not needed with
+    /// `[prior] kind = "uniform"`.
     #[arg(long, value_name = "JSON")]
-    pub clusters: PathBuf,
+    pub clusters: Option<PathBuf>,
     /// Station table (station, latitude, longitude, elevation_m; or east_km, north_km, depth_km).
     #[arg(long, value_name = "CSV")]
     pub stations: Option<PathBuf>,
@@ -97,21 +107,41 @@ impl LocateArgs {
         let budget = super::memory_budget(cfg.limits.memory_gb)?;
         // Before reading the inputs: the sizes of the configuration alone.
         cfg.check_memory(&budget, 1).context("configuration")?;
-        let clusters_file = read_clusters_gaussian(&self.clusters)?;
-        let clusters = clusters_file.gaussians();
-        let origin = clusters_file.origin;
-        if let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) {
-            if (lon - origin.lon_deg).abs() > 1e-9 || (lat - origin.lat_deg).abs() > 1e-9 {
-                bail!(
-                    "region.origin_lon_deg/origin_lat_deg ({lon}, {lat}) differ from the origin ({}, {}) of {}: the clusters are in that frame",
-                    origin.lon_deg,
-                    origin.lat_deg,
-                    self.clusters.display()
-                );
-            }
+        let uniform = cfg.prior.kind == PriorKind::Uniform;
+        if !uniform && (self.clusters.is_none() || self.probabilities.is_none()) {
+            bail!(
+                "--clusters and --probabilities are needed with [prior] kind = \"clusters\" (the default); \
+                 to locate without a cluster catalog set [prior] kind = \"uniform\" in the configuration"
+            );
         }
-        let projection = LocalProjection::new(origin.lon_deg, origin.lat_deg)
-            .with_context(|| format!("projection origin of {}", self.clusters.display()))?;
+        let (clusters, projection) = match &self.clusters {
+            Some(path) => {
+                let clusters_file = read_clusters_gaussian(path)?;
+                let origin = clusters_file.origin;
+                if let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) {
+                    if (lon - origin.lon_deg).abs() > 1e-9 || (lat - origin.lat_deg).abs() > 1e-9 {
+                        bail!(
+                            "region.origin_lon_deg/origin_lat_deg ({lon}, {lat}) differ from the origin ({}, {}) of {}: the clusters are in that frame",
+                            origin.lon_deg,
+                            origin.lat_deg,
+                            path.display()
+                        );
+                    }
+                }
+                let projection = LocalProjection::new(origin.lon_deg, origin.lat_deg)
+                    .with_context(|| format!("projection origin of {}", path.display()))?;
+                (clusters_file.gaussians(), projection)
+            }
+            None => {
+                let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) else {
+                    bail!(
+                        "configuration: [prior] kind = \"uniform\" without --clusters needs region.origin_lon_deg and region.origin_lat_deg (the local frame's origin)"
+                    );
+                };
+                let projection = LocalProjection::new(lon, lat).context("configuration: region.origin_lon_deg/origin_lat_deg")?;
+                (Vec::new(), projection)
+            }
+        };
         let stations = match &self.stations {
             Some(p) => read_stations_csv(p, &projection)?,
             None => Vec::new(),
@@ -144,7 +174,11 @@ impl LocateArgs {
         let at_once = events.len().min(rayon::current_num_threads());
         cfg.check_memory_at_once(&budget, n_stations, at_once).context("configuration")?;
         cfg.check_file_memory(&base_dir, &budget, &codes).context("configuration")?;
-        let probabilities = read_cluster_probabilities(&self.probabilities)?;
+        let probabilities = match (&self.probabilities, uniform) {
+            (Some(p), false) => read_cluster_probabilities(p)?,
+            // The uniform prior reads no probabilities.
+            _ => ClusterProbabilities { path: PathBuf::new(), windows: Vec::new() },
+        };
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
         crate::locate::domain_check::check_travel_time_domains(

@@ -94,15 +94,27 @@ origin_time = "marginalise"
 origin_time_window_s = [-120.0, 0.0]
 # Back-azimuth (von Mises) where the picks carry one.
 back_azimuth = true
-# gaussian | student_t
+# gaussian | student_t | edt. edt (NonLinLoc's equal differential times):
+# every pair of picks through the difference of their times, pair scale
+# sqrt(sigma_i^2 + sigma_j^2); no origin time (keep origin_time =
+# "marginalise"), an outlier pick spoils only its own pairs. With s_minus_p
+# it equals the Gaussian S-P term.
 residual = "gaussian"
 student_t_nu = 4.0
+# Power of the EDT pair sum (n picks): n_minus_one (the Gaussian's width
+# for clean picks) | n (NonLinLoc's, sharper by n/(n-1)).
+edt_power = "n_minus_one"
 # Travel-time model error (s), added in quadrature to each pick's sigma.
 model_error_s = 0.05
 # Pick sigma (s) when the picks file gives none.
 default_pick_sigma_s = 0.1
 
 [prior]
+# clusters: the cluster Gaussians weighted by ConvNetQuake's probabilities
+# (locate needs --clusters and --probabilities) | uniform: uniform over the
+# [region] box, no clusters or probabilities needed (networks; give the
+# region's bounds and origin below). The keys below apply to clusters only.
+kind = "clusters"
 # Weights w_k ∝ p_k^(1/temperature); > 1 flattens an over-confident classifier.
 temperature = 1.0
 # Floor on every cluster weight, in [0, 1/K).

@@ -1,7 +1,7 @@
 //! `[likelihood]`: which data terms enter the likelihood and how.
 
 use super::ConfigError;
-use crate::likelihood::{LikelihoodOptions, OriginTime, ResidualModel};
+use crate::likelihood::{EdtPower, LikelihoodOptions, OriginTime, ResidualModel};
 use serde::{Deserialize, Serialize};
 
 /// What to do with the origin time when absolute times are used.
@@ -24,6 +24,12 @@ pub enum ResidualKind {
     Gaussian,
     /// Student-t with `student_t_nu` degrees of freedom (heavy tails).
     StudentT,
+    /// Equal differential times (NonLinLoc's `EDT`): every pair of picks
+    /// through the difference of their times, pair scale
+    /// `√(σ_i² + σ_j²)`; origin-time free, robust to outlier picks. With
+    /// `s_minus_p` it is exactly the Gaussian S-P term (`edt_power =
+    /// "n_minus_one"`). See [`crate::likelihood::edt`].
+    Edt,
 }
 
 /// `[likelihood]`.
@@ -40,8 +46,11 @@ pub struct LikelihoodConfig {
     pub origin_time_window_s: [f64; 2],
     /// Back-azimuth (von Mises) where the picks carry one.
     pub back_azimuth: bool,
-    /// `gaussian` or `student_t` residuals.
+    /// `gaussian`, `student_t` or `edt` (equal differential times).
     pub residual: ResidualKind,
+    /// Power of the EDT pair sum: `n_minus_one` (Gaussian curvature for clean
+    /// picks) or `n` (NonLinLoc's, sharper by n/(n−1)); `n` arrivals.
+    pub edt_power: EdtPower,
     /// Degrees of freedom of the Student-t residuals (> 0).
     pub student_t_nu: f64,
     /// Travel-time model error (s), added in quadrature to each pick's sigma.
@@ -61,6 +70,7 @@ impl Default for LikelihoodConfig {
             back_azimuth: true,
             residual: ResidualKind::Gaussian,
             student_t_nu: 4.0,
+            edt_power: EdtPower::NMinusOne,
             model_error_s: 0.05,
             default_pick_sigma_s: 0.1,
         }
@@ -99,6 +109,12 @@ impl LikelihoodConfig {
         if !(a.is_finite() && b.is_finite() && a < b) {
             return Err(invalid("origin_time_window_s", "needs finite [min, max] with min < max"));
         }
+        if self.residual == ResidualKind::Edt && self.origin_time == OriginTimeMode::Sample {
+            return Err(invalid(
+                "origin_time",
+                "residual = \"edt\" has no origin time; use origin_time = \"marginalise\"",
+            ));
+        }
         if self.absolute_times
             && self.origin_time == OriginTimeMode::Marginalise
             && self.residual == ResidualKind::StudentT
@@ -125,10 +141,11 @@ impl LikelihoodConfig {
             },
             back_azimuth: self.back_azimuth,
             residual: match self.residual {
-                ResidualKind::Gaussian => ResidualModel::Gaussian,
+                ResidualKind::Gaussian | ResidualKind::Edt => ResidualModel::Gaussian,
                 ResidualKind::StudentT => ResidualModel::StudentT { nu: self.student_t_nu },
             },
             model_error_s: self.model_error_s,
+            edt: (self.residual == ResidualKind::Edt).then_some(self.edt_power),
         }
     }
 }

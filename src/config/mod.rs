@@ -77,11 +77,28 @@ pub(crate) fn invalid(key: impl Into<String>, why: impl Into<String>) -> ConfigE
     }
 }
 
+/// Which prior over the hypocentre `[prior] kind` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriorKind {
+    /// Cluster Gaussian mixture weighted by the classifier ([`crate::prior::gmm`]).
+    #[default]
+    Clusters,
+    /// Uniform over the region box ([`crate::prior::ClusterPrior::uniform`]).
+    Uniform,
+}
+
 /// `[prior]`: how the classifier's cluster probabilities become the prior
 /// (see [`crate::prior::gmm`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PriorConfig {
+    /// `clusters` (the default): the cluster Gaussian mixture weighted by the
+    /// classifier's probabilities (`eqnemix locate` needs `--clusters` and
+    /// `--probabilities`); `uniform`: uniform over the `[region]` box, no
+    /// cluster catalog or probabilities needed (networks). The other keys
+    /// apply to `clusters` only.
+    pub kind: PriorKind,
     /// Temperature `T > 0`: weights `∝ p_k^(1/T)`; `T > 1` flattens an
     /// over-confident classifier.
     pub temperature: f64,
@@ -98,6 +115,7 @@ pub struct PriorConfig {
 impl Default for PriorConfig {
     fn default() -> Self {
         PriorConfig {
+            kind: PriorKind::Clusters,
             temperature: 1.0,
             weight_floor: 0.0,
             background_weight: 0.0,

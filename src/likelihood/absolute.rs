@@ -52,7 +52,7 @@ pub struct Arrival {
     pub station: String,
     /// Phase.
     pub phase: Phase,
-    field: Arc<dyn TravelTimeField>,
+    pub(crate) field: Arc<dyn TravelTimeField>,
     /// Observed time (s after the picks' reference time).
     pub time_s: f64,
     /// Residual scale (s), pick and model error combined.

@@ -1,6 +1,7 @@
 //! Likelihood terms of the picks given a hypocentre `x = [east, north,
 //! depth]` (km): S-P times, absolute P/S times (origin time marginalised or
-//! sampled) and back-azimuths, for one station or a network. Each term is
+//! sampled), equal differential times ([`edt`], origin-time free and robust
+//! to outlier picks) and back-azimuths, for one station or a network. Each term is
 //! switchable ([`LikelihoodOptions`]); the log likelihood is their sum.
 //!
 //! Every term returns `-inf` where a travel-time field cannot answer
@@ -8,10 +9,12 @@
 
 pub mod absolute;
 pub mod back_azimuth;
+pub mod edt;
 pub mod s_minus_p;
 
 pub use absolute::AbsoluteTimesTerm;
 pub use back_azimuth::BackAzimuthTerm;
+pub use edt::{EdtPower, EdtTerm};
 pub use s_minus_p::SMinusPTerm;
 
 use crate::picks::{Picks, PicksError};
@@ -122,6 +125,12 @@ pub struct LikelihoodOptions {
     pub residual: ResidualModel,
     /// Travel-time model error (s), added in quadrature to pick errors.
     pub model_error_s: f64,
+    /// Equal differential times instead of `residual`: with `s_minus_p`
+    /// one [`EdtTerm`] per station with both picks (exactly the Gaussian S-P
+    /// term for [`EdtPower::NMinusOne`]); with `absolute_times` one
+    /// [`EdtTerm`] over every pick of the network (origin-time free, so
+    /// `origin_time` must stay `Marginalised`). `None`: use `residual`.
+    pub edt: Option<EdtPower>,
 }
 
 impl Default for LikelihoodOptions {
@@ -133,6 +142,7 @@ impl Default for LikelihoodOptions {
             back_azimuth: true,
             residual: ResidualModel::Gaussian,
             model_error_s: 0.0,
+            edt: None,
         }
     }
 }
@@ -157,6 +167,11 @@ pub enum LikelihoodError {
     /// S-P and absolute times both enabled.
     #[error("s_minus_p and absolute_times both use the same picks; enable only one")]
     DoubleCounting,
+    /// EDT with a sampled origin time (EDT has no origin time).
+    #[error(
+        "the equal-differential-time likelihood has no origin time; use origin_time = marginalised"
+    )]
+    EdtSampledOrigin,
     /// Marginalised origin time with non-Gaussian residuals.
     #[error("origin_time = marginalised needs residual = gaussian (no closed form for Student-t); sample the origin time instead")]
     MarginalNeedsGaussian,
@@ -179,6 +194,9 @@ pub struct Likelihood {
     pub s_minus_p: Vec<SMinusPTerm>,
     /// The absolute-times term, if enabled and there are picks.
     pub absolute: Option<AbsoluteTimesTerm>,
+    /// Equal-differential-time terms: one per station (S-P) or one for the
+    /// network, when [`LikelihoodOptions::edt`] is set.
+    pub edt: Vec<EdtTerm>,
     /// Back-azimuth terms.
     pub back_azimuth: Vec<BackAzimuthTerm>,
     /// Origin-time treatment (decides the posterior's dimension).
@@ -193,6 +211,7 @@ impl std::fmt::Debug for Likelihood {
         f.debug_struct("Likelihood")
             .field("s_minus_p", &self.s_minus_p)
             .field("absolute", &self.absolute)
+            .field("edt", &self.edt)
             .field("back_azimuth", &self.back_azimuth)
             .field("origin_time", &self.origin_time)
             .finish()
@@ -226,6 +245,9 @@ impl Likelihood {
                 });
             }
         }
+        if opts.edt.is_some() && matches!(opts.origin_time, OriginTime::Sampled { .. }) {
+            return Err(LikelihoodError::EdtSampledOrigin);
+        }
         if let OriginTime::Sampled { min_s, max_s } = opts.origin_time {
             if !(min_s.is_finite() && max_s.is_finite() && min_s < max_s) {
                 return Err(LikelihoodError::InvalidOption {
@@ -234,7 +256,10 @@ impl Likelihood {
                     why: "need finite min_s < max_s",
                 });
             }
-        } else if opts.absolute_times && opts.residual != ResidualModel::Gaussian {
+        } else if opts.absolute_times
+            && opts.edt.is_none()
+            && opts.residual != ResidualModel::Gaussian
+        {
             return Err(LikelihoodError::MarginalNeedsGaussian);
         }
         let field = |sp: &crate::picks::StationPicks, phase: Phase| {
@@ -248,6 +273,7 @@ impl Likelihood {
         };
         let me2 = opts.model_error_s * opts.model_error_s;
         let mut s_minus_p = Vec::new();
+        let mut edt = Vec::new();
         let mut back_azimuth = Vec::new();
         let mut arrivals = Vec::new();
         for sp in &picks.stations {
@@ -262,7 +288,22 @@ impl Likelihood {
                 None
             };
             if let (Some(p), Some(s), Some(fp), Some(fs)) = (sp.p, sp.s, &fp, &fs) {
-                if opts.s_minus_p {
+                if let (true, Some(power)) = (opts.s_minus_p, opts.edt) {
+                    let arrival = |pk: crate::picks::PhasePick, f: &std::sync::Arc<_>, phase| {
+                        let sigma = (pk.sigma_s * pk.sigma_s + me2).sqrt();
+                        absolute::Arrival::new(
+                            sp.station.code.clone(),
+                            phase,
+                            std::sync::Arc::clone(f),
+                            pk.time_s,
+                            sigma,
+                        )
+                    };
+                    edt.push(EdtTerm::new(
+                        vec![arrival(p, fp, Phase::P), arrival(s, fs, Phase::S)],
+                        power,
+                    ));
+                } else if opts.s_minus_p {
                     let sigma = (p.sigma_s * p.sigma_s + s.sigma_s * s.sigma_s + me2).sqrt();
                     s_minus_p.push(SMinusPTerm::new(
                         sp.station.code.clone(),
@@ -302,14 +343,18 @@ impl Likelihood {
                 ResidualModel::Gaussian,
             ))
         };
-        let absolute = if opts.absolute_times && !arrivals.is_empty() {
-            Some(AbsoluteTimesTerm::new(arrivals, opts.residual))
-        } else {
-            None
+        let absolute = match (opts.absolute_times && !arrivals.is_empty(), opts.edt) {
+            (true, Some(power)) => {
+                edt.push(EdtTerm::new(arrivals, power));
+                None
+            }
+            (true, None) => Some(AbsoluteTimesTerm::new(arrivals, opts.residual)),
+            (false, _) => None,
         };
         Ok(Likelihood {
             s_minus_p,
             absolute,
+            edt,
             back_azimuth,
             origin_time: opts.origin_time,
             origin_estimator,
@@ -323,7 +368,10 @@ impl Likelihood {
 
     /// Number of terms in the sum.
     pub fn n_terms(&self) -> usize {
-        self.s_minus_p.len() + self.back_azimuth.len() + usize::from(self.absolute.is_some())
+        self.s_minus_p.len()
+            + self.edt.len()
+            + self.back_azimuth.len()
+            + usize::from(self.absolute.is_some())
     }
 
     /// Log likelihood at `x` (and origin time `t0_s` when sampled), with
@@ -338,6 +386,12 @@ impl Likelihood {
     ) -> f64 {
         let mut lp = 0.0;
         for t in &self.s_minus_p {
+            lp += t.log_likelihood_and_gradient(x, grad);
+            if lp == f64::NEG_INFINITY {
+                return lp;
+            }
+        }
+        for t in &self.edt {
             lp += t.log_likelihood_and_gradient(x, grad);
             if lp == f64::NEG_INFINITY {
                 return lp;
@@ -359,6 +413,12 @@ impl Likelihood {
     pub fn log_likelihood(&self, x: [f64; 3], t0_s: Option<f64>) -> f64 {
         let mut lp = 0.0;
         for t in &self.s_minus_p {
+            lp += t.log_likelihood(x);
+            if lp == f64::NEG_INFINITY {
+                return lp;
+            }
+        }
+        for t in &self.edt {
             lp += t.log_likelihood(x);
             if lp == f64::NEG_INFINITY {
                 return lp;

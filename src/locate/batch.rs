@@ -61,14 +61,18 @@ impl Batch<'_> {
     /// The posterior of one event.
     pub fn posterior(&self, picks: &Picks) -> Result<LocationPosterior, String> {
         let c = self.config;
-        let w = self.probabilities.for_event(
-            picks,
-            self.clusters.len(),
-            c.prior.normalise,
-            c.prior.sum_tolerance,
-        )?;
-        let prior = ClusterPrior::new(self.clusters, &w.probabilities, &c.prior.options(self.region))
-            .map_err(|e| format!("{}:{}: prior: {e}", self.probabilities.path.display(), w.line))?;
+        let prior = if c.prior.kind == crate::config::PriorKind::Uniform {
+            ClusterPrior::uniform(self.region).map_err(|e| format!("prior: {e}"))?
+        } else {
+            let w = self.probabilities.for_event(
+                picks,
+                self.clusters.len(),
+                c.prior.normalise,
+                c.prior.sum_tolerance,
+            )?;
+            ClusterPrior::new(self.clusters, &w.probabilities, &c.prior.options(self.region))
+                .map_err(|e| format!("{}:{}: prior: {e}", self.probabilities.path.display(), w.line))?
+        };
         let mut opts = c.likelihood.options();
         if let crate::likelihood::OriginTime::Sampled { min_s, max_s } = &mut opts.origin_time {
             // The window is relative to the earliest pick; picks count from it.

@@ -103,10 +103,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// (it cannot be located, so nothing is kept for it).
 pub fn fingerprint(batch: &Batch<'_>, picks: &Picks, extra: &str) -> Option<String> {
     let c = batch.config;
-    let w = batch
-        .probabilities
-        .for_event(picks, batch.clusters.len(), c.prior.normalise, c.prior.sum_tolerance)
-        .ok()?;
+    let w = if c.prior.kind == crate::config::PriorKind::Uniform {
+        None
+    } else {
+        Some(
+            batch
+                .probabilities
+                .for_event(picks, batch.clusters.len(), c.prior.normalise, c.prior.sum_tolerance)
+                .ok()?,
+        )
+    };
     let mut cfg = c.clone();
     cfg.output.dir = PathBuf::new();
     cfg.output.maps = None;
@@ -117,8 +123,8 @@ pub fn fingerprint(batch: &Batch<'_>, picks: &Picks, extra: &str) -> Option<Stri
         batch.clusters,
         batch.region,
         picks,
-        (w.start, w.end),
-        w.probabilities,
+        w.map(|w| (w.start, w.end)),
+        w.map(|w| &w.probabilities),
     );
     // Two differently seeded passes: 128 bits.
     let a = fnv1a(text.as_bytes());

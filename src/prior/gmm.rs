@@ -355,6 +355,40 @@ impl ClusterPrior {
         })
     }
 
+    /// The uninformative prior: uniform over `region` (density `1/V`,
+    /// 1/km³, inside the box, 0 outside), with no clusters (`K = 0`, the
+    /// background has weight 1). For networks without a cluster catalog.
+    ///
+    /// ```
+    /// use eqnemix::prior::{ClusterPrior, RegionBox};
+    /// let p = ClusterPrior::uniform(RegionBox::new([-10.0, -10.0, 0.0], [10.0, 10.0, 20.0]))?;
+    /// assert_eq!(p.n_clusters(), 0);
+    /// assert!((p.log_density([1.0, 2.0, 3.0]) + 8000f64.ln()).abs() < 1e-12);
+    /// assert_eq!(p.log_density([1.0, 2.0, 30.0]), f64::NEG_INFINITY);
+    /// # Ok::<(), eqnemix::prior::PriorError>(())
+    /// ```
+    pub fn uniform(region: RegionBox) -> Result<Self, PriorError> {
+        if let Err(axis) = region.validate() {
+            return Err(PriorError::InvalidOption {
+                field: match axis {
+                    "east" => "region (east)",
+                    "north" => "region (north)",
+                    _ => "region (depth)",
+                },
+                value: f64::NAN,
+                why: "bounds must be finite with min < max",
+            });
+        }
+        Ok(ClusterPrior {
+            components: Vec::new(),
+            n_clusters: 0,
+            background: Some(Background {
+                weight: 1.0,
+                region,
+            }),
+        })
+    }
+
     /// Number of clusters K.
     pub fn n_clusters(&self) -> usize {
         self.n_clusters
