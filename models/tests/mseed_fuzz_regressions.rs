@@ -83,3 +83,48 @@ fn blockette_chain_pointing_back_is_an_error_not_a_hang() {
         other => panic!("expected a Corrupt error, got {other:?}"),
     }
 }
+
+/// The error a corrupt input must give: `Corrupt` naming the file, record 0
+/// at byte 0, with `expected` in its message.
+fn assert_corrupt(result: Result<eqnemix_models::waveform::Stream, WaveformError>, name: &str, expected: &str) {
+    match result {
+        Err(WaveformError::Corrupt { path, record, offset, message }) => {
+            assert_eq!((path.to_str(), record, offset), (Some(name), 0, 0));
+            assert!(message.contains(expected), "{message}");
+        }
+        other => panic!("expected a Corrupt error, got {other:?}"),
+    }
+}
+
+/// A v3 record announcing 2^32 - 1 samples in a 4-byte payload made the
+/// decoder reserve room for all of them (16 GB).
+#[test]
+fn v3_sample_count_beyond_its_payload_is_an_error_not_a_16_gb_allocation() {
+    let sid = b"FDSN:XX_FUZZ_00_H_H_Z";
+    let mut r = Vec::new();
+    r.extend_from_slice(b"MS\x03\x00"); // v3, flags
+    r.extend_from_slice(&0u32.to_le_bytes()); // nanoseconds
+    r.extend_from_slice(&2020u16.to_le_bytes()); // year
+    r.extend_from_slice(&1u16.to_le_bytes()); // day of year
+    r.extend_from_slice(&[0, 0, 0, 3]); // h m s, encoding INT32
+    r.extend_from_slice(&100f64.to_le_bytes()); // sample rate
+    r.extend_from_slice(&u32::MAX.to_le_bytes()); // sample count
+    r.extend_from_slice(&0u32.to_le_bytes()); // CRC (unchecked)
+    r.push(1); // publication version
+    r.push(sid.len() as u8);
+    r.extend_from_slice(&0u16.to_le_bytes()); // extra headers
+    r.extend_from_slice(&4u32.to_le_bytes()); // payload bytes
+    assert_eq!(r.len(), 40);
+    r.extend_from_slice(sid);
+    r.extend_from_slice(&7i32.to_le_bytes());
+    assert_corrupt(read_mseed_bytes(&r, "v3.mseed"), "v3.mseed", "cannot fit in a data payload");
+}
+
+/// A multi-byte UTF-8 character in the v2 channel code made the decoder
+/// panic (it splits the code at byte positions); codes are ASCII in SEED.
+#[test]
+fn non_ascii_channel_code_is_an_error_not_a_panic() {
+    let mut bytes = record(10, 1, steim1_frame(5, 5, &[0]));
+    bytes[15..17].copy_from_slice("ߛ".as_bytes()); // 0xdf 0x9b
+    assert_corrupt(read_mseed_bytes(&bytes, "utf8.mseed"), "utf8.mseed", "not ASCII");
+}

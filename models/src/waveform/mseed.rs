@@ -291,6 +291,16 @@ pub(crate) fn record_length(data: &[u8]) -> Result<usize, String> {
     {
         return Err("not a miniSEED data record (bad sequence number or quality indicator)".into());
     }
+    // Station, location, channel and network codes are ASCII in SEED; the
+    // decoder splits the channel code at byte positions, which panicked on a
+    // multi-byte UTF-8 character there. Found by fuzz/ (target mseed).
+    if let Some(i) = data[8..20].iter().position(|b| !b.is_ascii()) {
+        return Err(format!(
+            "station/location/channel/network codes (bytes 8-19) are not ASCII: byte {} is 0x{:02x}",
+            8 + i,
+            data[8 + i]
+        ));
+    }
     // Walk the blockette chain: to Blockette 1000 (at most 32 blockettes
     // before it) and on to the chain's end inside the record, which the
     // decoder also walks (looking for Blockette 1001) without a guard against
