@@ -19,8 +19,8 @@
 # niceness, FUZZ_ARGS extra libFuzzer flags (e.g. -max_total_time=600),
 # FUZZ_SANITIZER the sanitizer (default none: the code under test is safe
 # Rust, so what is looked for is panics, overflows (debug assertions are on),
-# unbounded allocations and hangs; `address` adds AddressSanitizer at about
-# half the speed).
+# unbounded allocations and hangs; `address` adds AddressSanitizer, about 4x
+# slower here).
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
