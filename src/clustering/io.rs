@@ -203,8 +203,17 @@ pub fn read_clusters_gaussian(
         path: path.to_path_buf(),
         source,
     })?;
+    clusters_gaussian_from_str(&text, path)
+}
+
+/// As [`read_clusters_gaussian`] from text; `path` names it in errors.
+pub fn clusters_gaussian_from_str(
+    text: &str,
+    path: impl AsRef<Path>,
+) -> Result<ClustersGaussianFile, ClusterFileError> {
+    let path = path.as_ref();
     let file: ClustersGaussianFile =
-        serde_json::from_str(&text).map_err(|source| ClusterFileError::Json {
+        serde_json::from_str(text).map_err(|source| ClusterFileError::Json {
             path: path.to_path_buf(),
             source,
         })?;

@@ -328,7 +328,15 @@ impl ClusterProbabilities {
 
 /// Read a station table (module doc); lon/lat are projected with `projection`.
 pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
-    let t = Table::read(path)?;
+    stations_from_table(Table::read(path)?, projection)
+}
+
+/// As [`read_stations_csv`] from text; `path` names it in errors.
+pub fn stations_from_str(text: &str, path: &Path, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
+    stations_from_table(Table::from_reader(text.as_bytes(), path)?, projection)
+}
+
+fn stations_from_table(t: Table, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
     let cc = t.need(&["station", "code"])?;
     let local = (t.col(&["east_km"]), t.col(&["north_km"]), t.col(&["depth_km"]));
     let mut out = Vec::new();
@@ -380,7 +388,26 @@ pub fn read_eqtransformer_picks(
     stations: &[Station],
     default_sigma_s: f64,
 ) -> Result<Vec<Picks>, InputError> {
-    let t = Table::read(path)?;
+    eqtransformer_picks_from_table(Table::read(path)?, projection, stations, default_sigma_s)
+}
+
+/// As [`read_eqtransformer_picks`] from text; `path` names it in errors.
+pub fn eqtransformer_picks_from_str(
+    text: &str,
+    path: &Path,
+    projection: &LocalProjection,
+    stations: &[Station],
+    default_sigma_s: f64,
+) -> Result<Vec<Picks>, InputError> {
+    eqtransformer_picks_from_table(Table::from_reader(text.as_bytes(), path)?, projection, stations, default_sigma_s)
+}
+
+fn eqtransformer_picks_from_table(
+    t: Table,
+    projection: &LocalProjection,
+    stations: &[Station],
+    default_sigma_s: f64,
+) -> Result<Vec<Picks>, InputError> {
     let cnet = t.col(&["network"]);
     let cid = t.col(&["event_id"]);
     let csta = t.need(&["station"])?;

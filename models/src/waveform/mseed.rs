@@ -269,6 +269,13 @@ pub(crate) fn record_length(data: &[u8]) -> Result<usize, String> {
         let sid = data[33] as usize;
         let extra = u16::from_le_bytes([data[34], data[35]]) as usize;
         let payload = u32::from_le_bytes([data[36], data[37], data[38], data[39]]) as usize;
+        // The decoder reserves room for every sample the header announces; at
+        // most 7 Steim-2 samples fit in 4 bytes, so more than 2 per byte is a
+        // corrupt count (that would otherwise ask for up to 16 GB).
+        let samples = u32::from_le_bytes([data[24], data[25], data[26], data[27]]) as usize;
+        if samples > payload.saturating_mul(2) {
+            return Err(format!("{samples} samples cannot fit in a data payload of {payload} bytes"));
+        }
         return Ok(40 + sid + extra + payload);
     }
     if data.len() < 48 {
@@ -284,14 +291,35 @@ pub(crate) fn record_length(data: &[u8]) -> Result<usize, String> {
     {
         return Err("not a miniSEED data record (bad sequence number or quality indicator)".into());
     }
+    // Station, location, channel and network codes are ASCII in SEED; the
+    // decoder splits the channel code at byte positions, which panicked on a
+    // multi-byte UTF-8 character there. Found by fuzz/ (target mseed).
+    if let Some(i) = data[8..20].iter().position(|b| !b.is_ascii()) {
+        return Err(format!(
+            "station/location/channel/network codes (bytes 8-19) are not ASCII: byte {} is 0x{:02x}",
+            8 + i,
+            data[8 + i]
+        ));
+    }
+    // Walk the blockette chain: to Blockette 1000 (at most 32 blockettes
+    // before it) and on to the chain's end inside the record, which the
+    // decoder also walks (looking for Blockette 1001) without a guard against
+    // a chain that points back: that would be an endless loop.
     let mut blk = u16::from_be_bytes([data[46], data[47]]) as usize;
-    for _ in 0..32 {
-        if blk < 48 || blk + 8 > data.len() {
+    let mut record_len: Option<usize> = None;
+    let mut hops = 0;
+    loop {
+        // (a truncated last record is reported by the caller)
+        let bound = record_len.map_or(data.len(), |len| len.min(data.len()));
+        if blk < 48 || blk + 4 > bound {
             break;
         }
         let kind = u16::from_be_bytes([data[blk], data[blk + 1]]);
         let next = u16::from_be_bytes([data[blk + 2], data[blk + 3]]) as usize;
-        if kind == 1000 {
+        if record_len.is_none() && kind == 1000 {
+            if blk + 8 > data.len() {
+                break;
+            }
             let power = data[blk + 6];
             if !(7..=20).contains(&power) {
                 return Err(format!("record length 2^{power} is outside 2^7..2^20"));
@@ -303,14 +331,26 @@ pub(crate) fn record_length(data: &[u8]) -> Result<usize, String> {
                     "data offset {data_offset} beyond the record length {len}"
                 ));
             }
-            return Ok(len);
+            record_len = Some(len);
+        }
+        if next == 0 {
+            break;
         }
         if next <= blk {
+            if record_len.is_none() {
+                break;
+            }
+            return Err(format!(
+                "blockette chain loops: the blockette at byte {blk} points back to byte {next}"
+            ));
+        }
+        hops += 1;
+        if record_len.is_none() && hops >= 32 {
             break;
         }
         blk = next;
     }
-    Err("no Blockette 1000 (record length and encoding unknown)".into())
+    record_len.ok_or_else(|| "no Blockette 1000 (record length and encoding unknown)".into())
 }
 
 fn nanotime_to_utc(t: &NanoTime) -> Option<DateTime<Utc>> {

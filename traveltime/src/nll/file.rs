@@ -194,6 +194,26 @@ pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError>
         path: buf_path.clone(),
         source,
     })?;
+    grid_from_buffer(header, &bytes, buf_path)
+}
+
+/// As [`read_nll_grid`] from a header's text and a buffer's bytes already in
+/// memory; `hdr_path` and `buf_path` name them in errors.
+pub fn nll_grid_from_bytes(
+    hdr_text: &str,
+    hdr_path: &Path,
+    bytes: &[u8],
+    buf_path: &Path,
+) -> Result<NllGrid, TravelTimeError> {
+    let header = NllHeader::parse(hdr_text).map_err(|what| TravelTimeError::Format {
+        path: hdr_path.to_path_buf(),
+        what,
+    })?;
+    grid_from_buffer(header, bytes, buf_path.to_path_buf())
+}
+
+/// The grid of `header` with the values in `bytes` (the `.buf` at `buf_path`).
+fn grid_from_buffer(header: NllHeader, bytes: &[u8], buf_path: PathBuf) -> Result<NllGrid, TravelTimeError> {
     let g = header.geometry;
     let width = header.float_type.bytes();
     let expected = g.n[0]

@@ -19,7 +19,7 @@ mod grid_type;
 mod header;
 
 pub use file::{
-    nll_base_path, nll_file_paths, nll_time_grid_base, read_nll_grid, read_nll_header,
+    nll_base_path, nll_file_paths, nll_grid_from_bytes, nll_time_grid_base, read_nll_grid, read_nll_header,
     read_nll_velocity, write_nll_grid, NllGrid,
 };
 pub use grid_type::{GridTypeProblem, NllFloatType, NllGridType};
