@@ -188,8 +188,10 @@ force_catalog_weights = false
 # window (as `eqnemix create-dataset-events --margin` cuts training windows);
 # a list (e.g. [0.5, 1.0, 2.0]) classifies one window per lead and averages.
 window_before_p_s = 1.0
-# Write synthetic data into <output>/sample/ when the inputs are missing.
-generate_if_missing = true
+# A missing mseed_dir (or picks file with start = "picks") is an error;
+# true writes synthetic data into <output>/sample/ instead (said in the
+# report).
+generate_if_missing = false
 # Locate at most this many events (the first in time); default: all.
 # max_events = 12
 
