@@ -4,8 +4,11 @@
 //! `--uniform-weights`), `run` refuses a missing input, configuration errors
 //! point at the right line, and reports say what ran.
 
-use std::path::Path;
-use std::process::Command;
+use eqnemix::clustering::{io::write_json, ClustersGaussianFile};
+use eqnemix::geo::ProjectionOrigin;
+use eqnemix::ClusterGaussian;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 fn eqnemix() -> Command {
     Command::new(env!("CARGO_BIN_EXE_eqnemix"))
@@ -13,6 +16,101 @@ fn eqnemix() -> Command {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+/// Three clusters around a station at the origin, two events near the
+/// first two cluster means (exact S-P), a quick sampler.
+fn locate_inputs(dir: &Path, sampler: &str) -> [PathBuf; 4] {
+    let c = |id, m: [f64; 3]| ClusterGaussian {
+        id,
+        n_events: 30,
+        mean_km: m,
+        cov_km2: [[9.0, 0.0, 0.0], [0.0, 9.0, 0.0], [0.0, 0.0, 4.0]],
+    };
+    let f = ClustersGaussianFile::new(
+        ProjectionOrigin { lon_deg: -117.6, lat_deg: 35.7 },
+        &[c(0, [20.0, 10.0, 8.0]), c(1, [-15.0, 25.0, 6.0]), c(2, [-25.0, -20.0, 10.0])],
+    );
+    let clusters = dir.join("clusters_gaussian.json");
+    write_json(&clusters, &f).unwrap();
+    let sources: [[f64; 3]; 2] = [[19.0, 11.0, 7.0], [-14.0, 24.0, 6.5]];
+    let mut picks = String::from("event_id,station,phase,time_utc,sigma_s\n");
+    for (i, x) in sources.iter().enumerate() {
+        let r = (x[0] * x[0] + x[1] * x[1] + x[2] * x[2]).sqrt();
+        let t0 = 100.0 * i as f64;
+        let fmt = |t: f64| format!("2021-03-04T05:{:02}:{:09.6}Z", (t / 60.0) as u32, t % 60.0);
+        picks += &format!("ev{i},STA,P,{},0.05\n", fmt(t0 + r / 6.0));
+        picks += &format!("ev{i},STA,S,{},0.05\n", fmt(t0 + r / 3.5));
+    }
+    let pp = dir.join("picks.csv");
+    std::fs::write(&pp, picks).unwrap();
+    let stations = dir.join("stations.csv");
+    std::fs::write(&stations, "station,east_km,north_km,depth_km\nSTA,0,0,0\n").unwrap();
+    let cfg = dir.join("cfg.toml");
+    std::fs::write(&cfg, format!("n_chains = 2\nseed = 3\n[output]\ndraws = false\nformats = [\"csv\"]\n[sampler]\n{sampler}")).unwrap();
+    [pp, stations, clusters, cfg]
+}
+
+fn locate(inputs: &[PathBuf; 4], out: &Path, extra: &[&str]) -> Output {
+    eqnemix()
+        .args(["locate", "--quiet", "--config"])
+        .arg(&inputs[3])
+        .arg("--picks")
+        .arg(&inputs[0])
+        .arg("--stations")
+        .arg(&inputs[1])
+        .arg("--clusters")
+        .arg(&inputs[2])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+const QUICK_SMC: &str = "kind = \"smc\"\nn_particles = 300\n";
+
+#[test]
+fn locate_runs_from_picks_alone_with_weights_or_uniform_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = locate_inputs(dir.path(), QUICK_SMC);
+    for extra in [&["--weights", "2,1,1"][..], &["--uniform-weights"][..]] {
+        let out = dir.path().join(format!("out{}", extra.len()));
+        let o = locate(&inputs, &out, extra);
+        assert!(o.status.success(), "{extra:?}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("located 2 of 2 events"), "{}", text(&o.stdout));
+        assert!(out.join("catalog.csv").is_file());
+    }
+}
+
+#[test]
+fn locate_weights_are_validated_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = locate_inputs(dir.path(), QUICK_SMC);
+    let out = dir.path().join("out");
+    let cases: [(&[&str], &[&str]); 7] = [
+        (&["--weights", "0.5,0.5"], &["--weights", "2 weights", "3 clusters"]),
+        (&["--weights", "1,-1,1"], &["--weights", ">= 0"]),
+        (&["--weights", "1,x,1"], &["--weights", "`x` is not a number"]),
+        (&["--weights", "0,0,0"], &["--weights", "sum to 0"]),
+        (&["--weights", "1,inf,1"], &["--weights", "finite"]),
+        // Exactly one source of prior weights.
+        (&["--weights", "1,1,1", "--uniform-weights"], &["--uniform-weights", "cannot be used with"]),
+        (&[], &["--probabilities", "--weights", "--uniform-weights"]),
+    ];
+    for (extra, expect) in cases {
+        let o = locate(&inputs, &out, extra);
+        let err = text(&o.stderr);
+        assert!(!o.status.success(), "{extra:?} should fail");
+        for e in expect {
+            assert!(err.contains(e), "{extra:?}: expected `{e}` in\n{err}");
+        }
+        assert!(!out.exists(), "{extra:?}: nothing may be written");
+    }
+    let probs = dir.path().join("probs.csv");
+    std::fs::write(&probs, "start_time,end_time,clusters_prob\n").unwrap();
+    let o = locate(&inputs, &out, &["--weights", "1,1,1", "--probabilities", probs.to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o.stderr).contains("cannot be used with"), "{}", text(&o.stderr));
 }
 
 #[test]

@@ -3,7 +3,13 @@
 //! ```text
 //! eqnemix locate --config locate.toml --picks picks.csv --probabilities probs.csv \
 //!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR] [--maps]
+//! eqnemix locate ... --weights 0.5,0.3,0.2     # the same cluster weights for every event
+//! eqnemix locate ... --uniform-weights         # equal cluster weights
 //! ```
+//!
+//! The prior's cluster weights come from exactly one of `--probabilities`
+//! (ConvNetQuake's per-window output), `--weights` (one non-negative number
+//! per cluster, normalised to sum 1) or `--uniform-weights`.
 //!
 //! Picks are either the picks CSV of [`crate::picks`] (needs `--stations`)
 //! or EQTransformer's `X_prediction_results.csv` (recognised by its
@@ -37,7 +43,7 @@ use crate::config::LocateConfig;
 use crate::geo::LocalProjection;
 use crate::locate::batch::Batch;
 use crate::locate::inputs::{
-    is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv,
+    is_eqtransformer_csv, read_cluster_probabilities, ClusterProbabilities, read_eqtransformer_picks, read_stations_csv,
 };
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -45,6 +51,11 @@ use std::path::PathBuf;
 
 /// Arguments of `eqnemix locate`.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("prior_weights")
+        .required(true)
+        .args(["probabilities", "weights", "uniform_weights"])
+))]
 pub struct LocateArgs {
     /// TOML configuration (`eqnemix config --example` prints a documented one);
     /// without it every setting takes its default.
@@ -53,9 +64,17 @@ pub struct LocateArgs {
     /// Picks: eqnemix picks CSV (event_id,station,phase,time_utc,sigma_s) or EQTransformer's X_prediction_results.csv.
     #[arg(long, value_name = "CSV")]
     pub picks: PathBuf,
-    /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob).
+    /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob);
+    /// or give --weights or --uniform-weights instead.
     #[arg(long, value_name = "CSV")]
-    pub probabilities: PathBuf,
+    pub probabilities: Option<PathBuf>,
+    /// Prior weight of each cluster (in id order) for every event, instead of
+    /// --probabilities: one non-negative number per cluster, normalised to sum 1.
+    #[arg(long, value_name = "W1,W2,...")]
+    pub weights: Option<String>,
+    /// Equal prior weight for every cluster and event, instead of --probabilities.
+    #[arg(long)]
+    pub uniform_weights: bool,
     /// clusters_gaussian.json written by `eqnemix cluster`.
     #[arg(long, value_name = "JSON")]
     pub clusters: PathBuf,
@@ -129,7 +148,17 @@ impl LocateArgs {
         }
         crate::locate::batch::check_file_stems(events.iter().map(|e| e.event_id.as_str()))
             .map_err(|e| anyhow::anyhow!("{}: {e}", self.picks.display()))?;
-        let probabilities = read_cluster_probabilities(&self.probabilities)?;
+        let probabilities = match (&self.probabilities, &self.weights) {
+            (Some(p), _) => read_cluster_probabilities(p)?,
+            (None, Some(w)) => ClusterProbabilities::constant(parse_weights(w, clusters.len(), &self.clusters)?, "--weights"),
+            (None, None) => {
+                let k = clusters.len();
+                if k == 0 {
+                    bail!("--uniform-weights: {} has no clusters", self.clusters.display());
+                }
+                ClusterProbabilities::constant(vec![1.0 / k as f64; k], "--uniform-weights")
+            }
+        };
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
         crate::locate::domain_check::check_travel_time_domains(
@@ -220,4 +249,32 @@ impl LocateArgs {
         }
         Ok(())
     }
+}
+
+/// `--weights w1,w2,...`: one finite non-negative number per cluster of
+/// `clusters_file`, not all zero; returned normalised to sum 1.
+fn parse_weights(text: &str, n_clusters: usize, clusters_file: &std::path::Path) -> Result<Vec<f64>> {
+    let mut w = Vec::new();
+    for (i, item) in text.split(',').enumerate() {
+        let item = item.trim();
+        let v: f64 = item
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--weights: item {} `{item}` is not a number", i + 1))?;
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("--weights: item {} is {v}; weights must be finite and >= 0", i + 1);
+        }
+        w.push(v);
+    }
+    if w.len() != n_clusters {
+        bail!(
+            "--weights: {} weights given for the {n_clusters} clusters of {}",
+            w.len(),
+            clusters_file.display()
+        );
+    }
+    let sum: f64 = w.iter().sum();
+    if sum <= 0.0 {
+        bail!("--weights: the weights sum to 0; at least one must be > 0");
+    }
+    Ok(w.into_iter().map(|v| v / sum).collect())
 }
