@@ -156,3 +156,24 @@ fn config_errors_point_at_the_line_and_column_of_the_key() {
     let e = config_check(dir.path(), "seed = 1\n[likelihood]\n    s_minus_q = true\n");
     assert!(e.contains("c.toml:3:5:") && e.contains("likelihood.s_minus_q"), "{e}");
 }
+
+#[test]
+fn locate_says_what_ran_not_chains_of_a_population_sampler() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (QUICK_SMC, "smc, 1 run per mode region"),
+        ("kind = \"importance\"\nbatch = 2000\ntarget_ess = 1000.0\n", "importance, 1 run"),
+        ("kind = \"metropolis\"\nn_warmup = 200\nn_draws = 200\n", "metropolis, 2 chains per mode region"),
+    ];
+    for (i, (sampler, label)) in cases.into_iter().enumerate() {
+        let sub = dir.path().join(format!("case{i}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let inputs = locate_inputs(&sub, sampler);
+        let o = locate(&inputs, &sub.join("out"), &["--uniform-weights"]);
+        let stdout = text(&o.stdout);
+        assert!(stdout.contains(&format!("with {label} (")), "{sampler}: {stdout}\n{}", text(&o.stderr));
+        if !label.contains("chains") {
+            assert!(!stdout.contains("chains"), "{stdout}");
+        }
+    }
+}

@@ -212,11 +212,10 @@ impl LocateArgs {
         let prior_dom = flags.iter().filter(|(_, f)| f.prior_dominated).count();
         let kept = if resumed.is_empty() { String::new() } else { format!(" ({} kept from the earlier run)", resumed.len()) };
         outln!(
-            "located {} of {} events{kept} with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
+            "located {} of {} events{kept} with {} ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
             done.catalog.len(),
             events.len(),
-            cfg.sampler.kind(),
-            cfg.n_chains,
+            crate::locate::event::run_label(&cfg.sampler, cfg.n_chains),
             out.display()
         );
         // In input order.
