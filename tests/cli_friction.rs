@@ -177,3 +177,42 @@ fn locate_says_what_ran_not_chains_of_a_population_sampler() {
         }
     }
 }
+
+const KINDS: [&str; 8] = ["importance", "nuts", "hmc", "metropolis", "tempering", "advi", "smc", "octree"];
+
+#[test]
+fn info_lists_models_samplers_with_defaults_likelihoods_and_networks() {
+    let o = eqnemix().arg("info").output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("eqnemix "), "{out}");
+    for model in ["homogeneous", "layered", "eikonal", "nll_grids"] {
+        assert!(out.contains(&format!("  {model} ")), "travel-time model {model} missing:\n{out}");
+    }
+    // Every sampler with its keys at their defaults, as TOML that parses
+    // back into exactly that sampler's default configuration.
+    let samplers = out.split("samplers (").nth(1).unwrap().split("\nlikelihoods").next().unwrap();
+    for kind in KINDS {
+        let block: String = samplers
+            .split(&format!("\n  {kind}: "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("sampler {kind} missing:\n{out}"))
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("      "))
+            .map(|l| format!("{}\n", l.trim_start()))
+            .collect();
+        assert!(block.contains(&format!("kind = \"{kind}\"")), "{block}");
+        let cfg = eqnemix::config::LocateConfig::from_toml_str(&block, "info.toml").unwrap_or_else(|e| panic!("{kind}: {e}\n{block}"));
+        assert_eq!(cfg.sampler.kind(), kind);
+        assert!(block.lines().count() >= 3, "{kind}: keys missing:\n{block}");
+    }
+    assert!(samplers.contains("n_warmup = "), "{samplers}");
+    assert!(out.contains("s_minus_p") && out.contains("back_azimuth") && out.contains("student_t"), "{out}");
+    let nets = out.split("\nnetworks (").nth(1).unwrap();
+    for net in ["EQTransformer", "ConvNetQuake", "ONNX Runtime"] {
+        assert!(nets.contains(net), "{out}");
+    }
+    // The shipped models are in the repository.
+    assert!(nets.contains("convnetquake.onnx (found)"), "{nets}");
+}

@@ -22,6 +22,7 @@
 mod example;
 pub mod likelihood;
 pub mod pipeline;
+pub mod samplers;
 pub mod travel_time;
 
 pub use example::EXAMPLE_CONFIG;
