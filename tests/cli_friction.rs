@@ -216,3 +216,31 @@ fn info_lists_models_samplers_with_defaults_likelihoods_and_networks() {
     // The shipped models are in the repository.
     assert!(nets.contains("convnetquake.onnx (found)"), "{nets}");
 }
+
+#[test]
+fn config_example_documents_every_sampler_and_still_parses_into_the_defaults() {
+    let o = eqnemix().args(["config", "--example"]).output().unwrap();
+    assert!(o.status.success());
+    let example = text(&o.stdout);
+    let cfg = eqnemix::config::LocateConfig::from_toml_str(&example, "example.toml").unwrap();
+    assert_eq!(cfg, eqnemix::config::LocateConfig::default());
+    // Each other sampler: a commented-out [sampler] block that, uncommented,
+    // is that sampler with its defaults.
+    for kind in &KINDS[1..] {
+        let block: String = example
+            .split(&format!("# --- {kind}: "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("sampler {kind} not documented"))
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("# ") && !l.starts_with("# ---"))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        assert!(block.starts_with("[sampler]\n"), "{kind}: {block}");
+        let c = eqnemix::config::LocateConfig::from_toml_str(&block, "b.toml").unwrap_or_else(|e| panic!("{kind}: {e}\n{block}"));
+        assert_eq!(c.sampler.kind(), *kind);
+        // Generated from the sampler's own defaults.
+        let default = eqnemix::config::samplers::sampler_kinds().into_iter().find(|k| k.config.kind() == *kind).unwrap();
+        assert_eq!(c.sampler, default.config, "{kind}");
+    }
+}

@@ -25,7 +25,7 @@ pub mod pipeline;
 pub mod samplers;
 pub mod travel_time;
 
-pub use example::EXAMPLE_CONFIG;
+pub use example::{example_config, EXAMPLE_CONFIG};
 pub use likelihood::{LikelihoodConfig, OriginTimeMode, ResidualKind};
 pub use pipeline::{PipelineSection, RunConfig, Start, SyntheticSection, DEFAULT_N_CLUSTERS};
 pub use travel_time::{GridConfig, NllTimeGrids, TravelTimeConfig, TravelTimeKind};
