@@ -1,11 +1,11 @@
 //! `eqnemix config`: print or check configurations.
 //!
 //! ```text
-//! eqnemix config --example            # a documented config with every default
+//! eqnemix config --example            # a documented config with every default (every sampler's too)
 //! eqnemix config --check FILE         # parse and validate FILE, print it in full
 //! ```
 
-use crate::config::{LocateConfig, EXAMPLE_CONFIG};
+use crate::config::{example_config, LocateConfig};
 use anyhow::{bail, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ impl ConfigArgs {
     /// Run the command.
     pub fn run(self) -> Result<()> {
         if self.example {
-            out!("{EXAMPLE_CONFIG}");
+            out!("{}", example_config());
             return Ok(());
         }
         if let Some(p) = self.check {

@@ -4,6 +4,8 @@
 //! eqnemix locate --config locate.toml --picks picks.csv --probabilities probs.csv \
 //!     --clusters clusters_gaussian.json [--stations stations.csv] [--out DIR] [--maps]
 //! eqnemix locate --config network.toml --picks picks.csv --stations stations.csv
+//! eqnemix locate ... --weights 0.5,0.3,0.2     # the same cluster weights for every event
+//! eqnemix locate ... --uniform-weights         # equal cluster weights
 //! ```
 //!
 //! With `[prior] kind = "uniform"` (a network without a cluster catalog) the
@@ -11,6 +13,11 @@
 //! `--probabilities` are not needed: the box's bounds and the frame's
 //! origin (`region.origin_lon_deg`, `origin_lat_deg`) then come from the
 //! configuration (or the frame and default box from `--clusters` if given).
+//!
+//! The prior's cluster weights come from exactly one of `--probabilities`
+//! (ConvNetQuake's per-window output), `--weights` (one non-negative number
+//! per cluster, normalised to sum 1) or `--uniform-weights` (none with the
+//! uniform prior).
 //!
 //! Picks are either the picks CSV of [`crate::picks`] (needs `--stations`)
 //! or EQTransformer's `X_prediction_results.csv` (recognised by its
@@ -53,6 +60,11 @@ use std::path::PathBuf;
 
 /// Arguments of `eqnemix locate`.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("prior_weights")
+        .required(false)
+        .args(["probabilities", "weights", "uniform_weights"])
+))]
 pub struct LocateArgs {
     /// TOML configuration (`eqnemix config --example` prints a documented one);
     /// without it every setting takes its default.
@@ -62,9 +74,16 @@ pub struct LocateArgs {
     #[arg(long, value_name = "CSV")]
     pub picks: PathBuf,
     /// ConvNetQuake cluster probabilities (start_time,end_time,clusters_prob);
-    /// not needed with `[prior] kind = "uniform"`.
+    /// or give --weights or --uniform-weights instead (none with `[prior] kind = "uniform"`).
     #[arg(long, value_name = "CSV")]
     pub probabilities: Option<PathBuf>,
+    /// Prior weight of each cluster (in id order) for every event, instead of
+    /// --probabilities: one non-negative number per cluster, normalised to sum 1.
+    #[arg(long, value_name = "W1,W2,...")]
+    pub weights: Option<String>,
+    /// Equal prior weight for every cluster and event, instead of --probabilities.
+    #[arg(long)]
+    pub uniform_weights: bool,
     /// clusters_gaussian.json written by `eqnemix cluster`; not needed with
     /// `[prior] kind = "uniform"`.
     #[arg(long, value_name = "JSON")]
@@ -108,9 +127,10 @@ impl LocateArgs {
         // Before reading the inputs: the sizes of the configuration alone.
         cfg.check_memory(&budget, 1).context("configuration")?;
         let uniform = cfg.prior.kind == PriorKind::Uniform;
-        if !uniform && (self.clusters.is_none() || self.probabilities.is_none()) {
+        let weighted = self.probabilities.is_some() || self.weights.is_some() || self.uniform_weights;
+        if !uniform && (self.clusters.is_none() || !weighted) {
             bail!(
-                "--clusters and --probabilities are needed with [prior] kind = \"clusters\" (the default); \
+                "--clusters and one of --probabilities, --weights or --uniform-weights are needed with [prior] kind = \"clusters\" (the default); \
                  to locate without a cluster catalog set [prior] kind = \"uniform\" in the configuration"
             );
         }
@@ -174,10 +194,22 @@ impl LocateArgs {
         let at_once = events.len().min(rayon::current_num_threads());
         cfg.check_memory_at_once(&budget, n_stations, at_once).context("configuration")?;
         cfg.check_file_memory(&base_dir, &budget, &codes).context("configuration")?;
-        let probabilities = match (&self.probabilities, uniform) {
-            (Some(p), false) => read_cluster_probabilities(p)?,
+        let probabilities = if uniform {
             // The uniform prior reads no probabilities.
-            _ => ClusterProbabilities { path: PathBuf::new(), windows: Vec::new() },
+            ClusterProbabilities { path: PathBuf::new(), windows: Vec::new() }
+        } else {
+            let clusters_path = self.clusters.as_deref().unwrap_or(std::path::Path::new(""));
+            match (&self.probabilities, &self.weights) {
+                (Some(p), _) => read_cluster_probabilities(p)?,
+                (None, Some(w)) => ClusterProbabilities::constant(parse_weights(w, clusters.len(), clusters_path)?, "--weights"),
+                (None, None) => {
+                    let k = clusters.len();
+                    if k == 0 {
+                        bail!("--uniform-weights: {} has no clusters", clusters_path.display());
+                    }
+                    ClusterProbabilities::constant(vec![1.0 / k as f64; k], "--uniform-weights")
+                }
+            }
         };
         let region = cfg.region.region_box(&clusters).context("configuration")?;
         let model = cfg.travel_time.build(&base_dir).context("configuration")?;
@@ -232,11 +264,10 @@ impl LocateArgs {
         let prior_dom = flags.iter().filter(|(_, f)| f.prior_dominated).count();
         let kept = if resumed.is_empty() { String::new() } else { format!(" ({} kept from the earlier run)", resumed.len()) };
         outln!(
-            "located {} of {} events{kept} with {} x {} chains ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
+            "located {} of {} events{kept} with {} ({untrusted} untrustworthy, {prior_dom} prior-dominated); results in {}",
             done.catalog.len(),
             events.len(),
-            cfg.sampler.kind(),
-            cfg.n_chains,
+            crate::locate::event::run_label(&cfg.sampler, cfg.n_chains),
             out.display()
         );
         // In input order.
@@ -269,4 +300,32 @@ impl LocateArgs {
         }
         Ok(())
     }
+}
+
+/// `--weights w1,w2,...`: one finite non-negative number per cluster of
+/// `clusters_file`, not all zero; returned normalised to sum 1.
+fn parse_weights(text: &str, n_clusters: usize, clusters_file: &std::path::Path) -> Result<Vec<f64>> {
+    let mut w = Vec::new();
+    for (i, item) in text.split(',').enumerate() {
+        let item = item.trim();
+        let v: f64 = item
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--weights: item {} `{item}` is not a number", i + 1))?;
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("--weights: item {} is {v}; weights must be finite and >= 0", i + 1);
+        }
+        w.push(v);
+    }
+    if w.len() != n_clusters {
+        bail!(
+            "--weights: {} weights given for the {n_clusters} clusters of {}",
+            w.len(),
+            clusters_file.display()
+        );
+    }
+    let sum: f64 = w.iter().sum();
+    if sum <= 0.0 {
+        bail!("--weights: the weights sum to 0; at least one must be > 0");
+    }
+    Ok(w.into_iter().map(|v| v / sum).collect())
 }

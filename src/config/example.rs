@@ -1,5 +1,29 @@
 //! The documented example configuration printed by `eqnemix config --example`.
 
+/// [`EXAMPLE_CONFIG`] with, after its `[sampler]` table, every other
+/// sampler kind's keys and defaults as commented-out `[sampler]` tables
+/// (serialised from their `Default` configurations, see
+/// [`super::samplers`]): what `eqnemix config --example` prints. It parses
+/// into the same defaults as [`EXAMPLE_CONFIG`].
+pub fn example_config() -> String {
+    let mut other = String::from(
+        "\n# The other samplers, each with every key at its default (from the\n\
+         # samplers' own default configurations; `eqnemix info` lists them too).\n\
+         # To use one, replace the [sampler] table above by its uncommented block.\n",
+    );
+    for k in super::samplers::sampler_kinds().iter().skip(1) {
+        other.push_str(&format!("#\n# --- {}: {}\n", k.config.kind(), k.about));
+        let table = super::samplers::sampler_toml(&k.config).unwrap_or_else(|e| format!("(not serialisable: {e})\n"));
+        for line in table.lines().filter(|l| !l.is_empty()) {
+            other.push_str(&format!("# {line}\n"));
+        }
+    }
+    match EXAMPLE_CONFIG.find("\n[likelihood]\n") {
+        Some(i) => format!("{}{other}{}", &EXAMPLE_CONFIG[..i], &EXAMPLE_CONFIG[i..]),
+        None => format!("{EXAMPLE_CONFIG}{other}"),
+    }
+}
+
 /// A complete configuration with every key at its default value and a
 /// comment saying what it does. Parsing it gives [`super::LocateConfig::default`]
 /// (asserted by the tests), so it is a safe starting point to edit.
@@ -52,8 +76,8 @@ max_sweep_iterations = 20
 
 [sampler]
 # importance | nuts | hmc | metropolis | advi | smc | octree | tempering; the
-# other keys are that sampler's settings (see `eqnemix info` and the
-# samplers crate).
+# other keys are that sampler's settings (every kind's keys and defaults
+# follow this table, commented out; `eqnemix info` lists them too).
 # importance (the default): prior draws weighted by the likelihood, then
 # if the Kish ESS falls short up to adapt_rounds stages drawing from
 # Gaussians fitted to each mode region's weighted draws (with a share
@@ -200,8 +224,10 @@ force_catalog_weights = false
 # window (as `eqnemix create-dataset-events --margin` cuts training windows);
 # a list (e.g. [0.5, 1.0, 2.0]) classifies one window per lead and averages.
 window_before_p_s = 1.0
-# Write synthetic data into <output>/sample/ when the inputs are missing.
-generate_if_missing = true
+# A missing mseed_dir (or picks file with start = "picks") is an error;
+# true writes synthetic data into <output>/sample/ instead (said in the
+# report).
+generate_if_missing = false
 # Locate at most this many events (the first in time); default: all.
 # max_events = 12
 

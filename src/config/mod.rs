@@ -23,9 +23,10 @@ mod example;
 pub mod likelihood;
 pub mod pipeline;
 pub mod resources;
+pub mod samplers;
 pub mod travel_time;
 
-pub use example::EXAMPLE_CONFIG;
+pub use example::{example_config, EXAMPLE_CONFIG};
 pub use likelihood::{LikelihoodConfig, OriginTimeMode, ResidualKind};
 pub use resources::LimitsConfig;
 pub use pipeline::{PipelineSection, RunConfig, Start, SyntheticSection, DEFAULT_N_CLUSTERS};
@@ -50,13 +51,15 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    /// TOML syntax error, unknown key or wrong type.
-    #[error("{path}:{line}: {message}")]
+    /// TOML syntax error, unknown key or wrong type, at `path:line:column`.
+    #[error("{path}:{line}:{column}: {message}")]
     Syntax {
         /// The file.
         path: PathBuf,
         /// 1-based line (0 when unknown).
         line: usize,
+        /// 1-based column in characters (0 when unknown).
+        column: usize,
         /// The parser's message.
         message: String,
     },
@@ -421,9 +424,16 @@ fn dotted_unknown_key(text: &str, pos: usize, message: &str) -> String {
     }
 }
 
-/// 1-based line of byte offset `pos` in `text`.
-fn line_of(text: &str, pos: usize) -> usize {
-    text[..pos.min(text.len())].matches('\n').count() + 1
+/// 1-based line and column (in characters) of byte offset `pos` in `text`.
+fn line_column(text: &str, pos: usize) -> (usize, usize) {
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+    (line, column)
 }
 
 impl LocateConfig {
@@ -440,10 +450,14 @@ impl LocateConfig {
     /// Parse and validate TOML `text`; `path` names it in errors.
     pub fn from_toml_str(text: &str, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let syntax = |e: toml::de::Error| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span().map_or(0, |s| line_of(text, s.start)),
-            message: dotted_unknown_key(text, e.span().map_or(0, |s| s.start), e.message().trim_end()),
+        let syntax = |e: toml::de::Error| {
+            let (line, column) = e.span().map_or((0, 0), |s| line_column(text, s.start));
+            ConfigError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: dotted_unknown_key(text, e.span().map_or(0, |s| s.start), e.message().trim_end()),
+            }
         };
         let cfg: LocateConfig = toml::from_str(text).map_err(syntax)?;
         // The sampler table is an internally tagged enum, where serde cannot
@@ -453,9 +467,11 @@ impl LocateConfig {
             let parsed = toml::Value::try_from(&cfg.sampler).map_err(|e| invalid("sampler", e.to_string()))?;
             if let toml::Value::Table(parsed) = parsed {
                 if let Some(k) = unknown_key(given, &parsed, "sampler") {
+                    let (line, column) = key_span(text, &k).map_or((0, 0), |pos| line_column(text, pos));
                     return Err(ConfigError::Syntax {
                         path: path.to_path_buf(),
-                        line: key_line(text, &k),
+                        line,
+                        column,
                         message: format!("unknown key `{k}` for sampler kind = \"{}\"", cfg.sampler.kind()),
                     });
                 }
@@ -568,16 +584,20 @@ fn unknown_key(given: &toml::Table, parsed: &toml::Table, prefix: &str) -> Optio
     None
 }
 
-/// Line of the first `name =` assignment of the last component of `key`.
-fn key_line(text: &str, key: &str) -> usize {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(last)
-                .is_some_and(|r| r.trim_start().starts_with('='))
-        })
-        .map_or(0, |i| i + 1)
+/// Byte offset of the dotted `key` (e.g. `sampler.windows.init_bufer`)
+/// in `text`, from the parser's spans: the key in its own table, wherever
+/// the file writes it (`[sampler]` header, dotted key, inline table), never
+/// a same-named key of another table.
+fn key_span(text: &str, key: &str) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let parts: Vec<&str> = key.split('.').collect();
+    let (last, tables) = parts.split_last()?;
+    let mut table: &dyn toml_edit::TableLike = doc.as_table();
+    for p in tables {
+        table = table.get(p)?.as_table_like()?;
+    }
+    let (k, _) = table.get_key_value(last)?;
+    k.span().map(|s| s.start)
 }
 
 fn validate_sampler(s: &SamplerConfig) -> Result<(), ConfigError> {

@@ -171,7 +171,9 @@ pub struct PipelineSection {
     /// EQTransformer's thresholds and timing error.
     pub picker: PickerSection,
     /// Write synthetic data (`[pipeline.synthetic]`) into `<out>/sample/`
-    /// when the configured input data do not exist.
+    /// when the configured input data do not exist. Off by default: a
+    /// mistyped `run.mseed_dir` is an error naming the key and the path,
+    /// never a silent run on synthetic data.
     pub generate_if_missing: bool,
     /// Locate at most this many events (the first in time).
     pub max_events: Option<usize>,
@@ -189,7 +191,7 @@ impl Default for PipelineSection {
             force_catalog_weights: false,
             window_before_p_s: WindowLeads::One(1.0),
             picker: PickerSection::default(),
-            generate_if_missing: true,
+            generate_if_missing: false,
             max_events: None,
             synthetic: SyntheticSection::default(),
         }

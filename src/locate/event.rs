@@ -496,6 +496,25 @@ pub fn sampler_label(s: &SamplerConfig) -> &'static str {
     }
 }
 
+/// What a location with sampler `s` runs per event, for reports and
+/// messages: population samplers run once (`importance, 1 run`) or once
+/// per mode region (`smc, 1 run per mode region`); Markov samplers run
+/// `n_chains` chains per mode region (`nuts, 4 chains per mode region`),
+/// ADVI `n_chains` fits per mode region (see [`locate_event`]).
+pub fn run_label(s: &SamplerConfig, n_chains: usize) -> String {
+    let name = sampler_label(s);
+    let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
+    match s {
+        SamplerConfig::Importance(_) | SamplerConfig::Octree(_) => format!("{name}, 1 run"),
+        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => format!("{name}, 1 run"),
+        SamplerConfig::Smc(_) => format!("{name}, 1 run per mode region"),
+        SamplerConfig::Advi(_) => format!("{name}, {} per mode region", plural(n_chains, "fit")),
+        SamplerConfig::Metropolis(_) | SamplerConfig::Hmc(_) | SamplerConfig::Nuts(_) | SamplerConfig::Tempering(_) => {
+            format!("{name}, {} per mode region", plural(n_chains, "chain"))
+        }
+    }
+}
+
 /// Every sampler kind with the settings used to compare them on one
 /// hypocentre (`tests/samplers_agree.rs`, `examples/sampler_comparison.rs`):
 /// NUTS as the studies run it ([`crate::config::nuts_sampler`]);

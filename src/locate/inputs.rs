@@ -289,6 +289,20 @@ fn from_table(t: Table) -> Result<ClusterProbabilities, InputError> {
 }
 
 impl ClusterProbabilities {
+    /// The same `probabilities` for every event (one window over all
+    /// time); `label` stands for the file in messages (e.g. `--weights`).
+    pub fn constant(probabilities: Vec<f64>, label: &str) -> ClusterProbabilities {
+        ClusterProbabilities {
+            path: PathBuf::from(label),
+            windows: vec![ProbabilityWindow {
+                start: DateTime::<Utc>::MIN_UTC,
+                end: DateTime::<Utc>::MAX_UTC,
+                probabilities,
+                line: 1,
+            }],
+        }
+    }
+
     /// The first window holding `t` (`start <= t < end`).
     pub fn window_at(&self, t: DateTime<Utc>) -> Option<&ProbabilityWindow> {
         self.windows.iter().find(|w| w.start <= t && t < w.end)

@@ -76,7 +76,7 @@ pub fn draw_one(dir: &Path, it: &MapInput<'_>, batch: &Batch<'_>) -> Result<(), 
         grid: None,
         sp_shell: sp.map(|s| SpShell { observed_s: s.observed_s, sigma_s: s.sigma_s, predicted: &predicted }),
         truth_km: it.truth_km,
-        subtitle: format!("{} x {} chains; shading: histogram of the draws", c.sampler.kind(), c.n_chains),
+        subtitle: format!("{}; shading: histogram of the draws", crate::locate::event::run_label(&c.sampler, c.n_chains)),
     };
     let [map, sections] = map_files(dir, &loc.event_id);
     draw_posterior_map(&map, &fig).map_err(|e| format!("{}: {e}", map.display()))?;

@@ -421,7 +421,7 @@ pub fn run_pipeline_with(cfg: &RunPipelineConfig, out: &Path, opts: &RunOptions<
         picks_source: picks.source.clone(),
         weights_source: probs.source.clone(),
         weights_fallback: probs.fallback,
-        sampler: format!("{} x {} chains (seed {})", lc.sampler.kind(), lc.n_chains, lc.seed),
+        sampler: format!("{} (seed {})", crate::locate::event::run_label(&lc.sampler, lc.n_chains), lc.seed),
         n_detections: picks.events.len(),
         n_located: located.len(),
         n_untrustworthy: located.iter().filter(|l| l.flags.untrustworthy).count(),

@@ -56,10 +56,10 @@ pub fn stage_data(cfg: &RunPipelineConfig, out: &Path) -> Result<DataInputs> {
                     Some(d) => anyhow::anyhow!("run.mseed_dir: {} does not exist (set pipeline.generate_if_missing = true to write synthetic data)", d.display()),
                     None => anyhow::anyhow!("run.mseed_dir: needed with pipeline.start = \"waveforms\""),
                 },
-                Start::Picks => anyhow::anyhow!(
-                    "pipeline.picks: {} does not exist",
-                    picks.as_ref().map(|f| f.display().to_string()).unwrap_or_default()
-                ),
+                Start::Picks => match &picks {
+                    Some(f) => anyhow::anyhow!("pipeline.picks: {} does not exist (set pipeline.generate_if_missing = true to write synthetic data)", f.display()),
+                    None => anyhow::anyhow!("pipeline.picks: needed with pipeline.start = \"picks\""),
+                },
             });
         }
         let dir = out.join("sample");
