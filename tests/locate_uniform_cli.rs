@@ -99,7 +99,7 @@ fn the_cluster_prior_without_clusters_says_what_to_do() {
     let o = locate(&inputs, &dir.path().join("out"));
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("--clusters and --probabilities are needed") && stderr.contains("kind = \"uniform\""), "{stderr}");
+    assert!(stderr.contains("--clusters and one of --probabilities, --weights or --uniform-weights are needed") && stderr.contains("kind = \"uniform\""), "{stderr}");
     assert!(!dir.path().join("out").exists());
 
     // Uniform without the frame's origin (no clusters file to take it from).
