@@ -1,6 +1,8 @@
-//! A fixed set of several hundred bad inputs through `eqnemix locate`
-//! (issue 16, "done when"): every input file of a small valid run (picks,
-//! stations, probabilities, clusters, configuration) is mutated in ways a
+//! A fixed set of several hundred bad inputs through `eqnemix locate`,
+//! `config --check` and `cluster` (issue 16, "done when"; the readers
+//! behind `pick`, `classify` and `traveltime --vp-grid` are fuzzed in
+//! `fuzz/`): every input file of a small valid run (picks, stations,
+//! probabilities, clusters, configuration; a catalog) is mutated in ways a
 //! probe or a damaged archive produces (lines deleted, duplicated, swapped
 //! or cut; one field replaced by an empty, NaN, infinite, huge, negative,
 //! non-numeric, non-UTF-8 or NUL value; one byte flipped), each variant run
@@ -109,20 +111,20 @@ fn mutations(text: &[u8], rng: &mut ChaCha8Rng) -> Vec<Vec<u8>> {
     out
 }
 
-#[test]
-fn several_hundred_bad_inputs_give_no_panic_abort_hang_or_half_written_output() {
-    let base = tempfile::tempdir().unwrap();
-    let valid = valid_inputs(base.path());
-    let mut rng = ChaCha8Rng::seed_from_u64(16);
+/// The command line of a variant: its input files (in the order of the
+/// valid set) and its output folder.
+type ArgsOf = dyn Fn(&[PathBuf], &Path) -> Vec<std::ffi::OsString> + Sync;
+
+/// Run every variant of `valid` (each file mutated in turn, seed `seed`)
+/// through `args_of`, two at a time; return (variants, refused).
+fn check_variants(base: &Path, valid: &[(&str, Vec<u8>)], seed: u64, args_of: &ArgsOf) -> (usize, usize) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut cases: Vec<(usize, Vec<u8>)> = Vec::new();
     for (f, (_, text)) in valid.iter().enumerate() {
         cases.extend(mutations(text, &mut rng).into_iter().map(|m| (f, m)));
     }
-    assert!(cases.len() >= 300, "{} variants", cases.len());
-
-    // The valid run succeeds (so the variants test the inputs, not the setup).
     let run = |case: usize, file: Option<(usize, &[u8])>| -> Result<(bool, String), String> {
-        let dir = base.path().join(format!("case{case}"));
+        let dir = base.join(format!("case{seed}_{case}"));
         std::fs::create_dir_all(&dir).unwrap();
         let paths: Vec<PathBuf> = valid
             .iter()
@@ -139,24 +141,20 @@ fn several_hundred_bad_inputs_give_no_panic_abort_hang_or_half_written_output() 
             .collect();
         let out = dir.join("out");
         let mut child = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
-            .args(["--memory-limit", "4", "locate", "--quiet"])
-            .arg("--config")
-            .arg(&paths[0])
-            .arg("--picks")
-            .arg(&paths[1])
-            .arg("--stations")
-            .arg(&paths[2])
-            .arg("--probabilities")
-            .arg(&paths[3])
-            .arg("--clusters")
-            .arg(&paths[4])
-            .arg("--out")
-            .arg(&out)
+            .args(["--memory-limit", "4"])
+            .args(args_of(&paths, &out))
             .env("RAYON_NUM_THREADS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // Read stderr while waiting (a full pipe would stall the child).
+        let mut pipe = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut e = String::new();
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut e);
+            e
+        });
         let t0 = Instant::now();
         let status = loop {
             if let Some(s) = child.try_wait().unwrap() {
@@ -168,9 +166,8 @@ fn several_hundred_bad_inputs_give_no_panic_abort_hang_or_half_written_output() 
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-        let what = |why: &str| format!("case {case} ({why}): status {status:?}\nstderr:\n{stderr}");
+        let stderr = reader.join().unwrap();
+        let what = |why: &str| format!("case {seed}/{case} ({why}): status {status:?}\nstderr:\n{stderr}");
         match status.code() {
             None => return Err(what("killed by a signal: abort?")),
             Some(101) => return Err(what("panic")),
@@ -200,34 +197,73 @@ fn several_hundred_bad_inputs_give_no_panic_abort_hang_or_half_written_output() 
         std::fs::remove_dir_all(&dir).unwrap();
         Ok((status.success(), stderr))
     };
+    // The valid run succeeds (so the variants test the inputs, not the setup).
     let (ok, stderr) = run(usize::MAX, None).unwrap();
     assert!(ok, "the valid inputs fail:\n{stderr}");
 
-    // Two workers: the variants are independent processes.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());
-    let (n_ok, n_err) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
+    let n_err = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((f, m)) = cases.get(i) else { break };
                 match run(i, Some((*f, m))) {
-                    Ok((true, _)) => n_ok.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-                    Ok((false, _)) => n_err.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-                    Err(e) => {
-                        failures.lock().unwrap().push(e);
-                        0
+                    Ok((true, _)) => {}
+                    Ok((false, _)) => {
+                        n_err.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                };
+                    Err(e) => failures.lock().unwrap().push(e),
+                }
             });
         }
     });
     let failures = failures.into_inner().unwrap();
     assert!(failures.is_empty(), "{} of {} variants failed:\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    (cases.len(), n_err.into_inner())
+}
+
+#[test]
+fn several_hundred_bad_inputs_give_no_panic_abort_hang_or_half_written_output() {
+    let base = tempfile::tempdir().unwrap();
+    let mut total = 0;
+
+    // `locate`: every one of its five inputs.
+    let valid = valid_inputs(base.path());
+    let (n, refused) = check_variants(base.path(), &valid, 16, &|p, out| {
+        let mut a: Vec<std::ffi::OsString> = vec!["locate".into(), "--quiet".into()];
+        for (flag, path) in ["--config", "--picks", "--stations", "--probabilities", "--clusters"].iter().zip(p) {
+            a.push(flag.into());
+            a.push(path.into());
+        }
+        a.extend(["--out".into(), out.into()]);
+        a
+    });
     // Most variants are refused with an error; some are harmless (a
     // duplicated line the reader tolerates): both are fine, but the set
     // must exercise the refusals.
-    let (n_ok, n_err) = (n_ok.into_inner(), n_err.into_inner());
-    assert!(n_err > cases.len() / 3, "only {n_err} of {} variants refused ({n_ok} ran)", cases.len());
+    assert!(refused > n / 3, "locate: only {refused} of {n} variants refused");
+    total += n;
+
+    // `config --check`: the configuration alone.
+    let cfg = vec![("cfg.toml", valid[0].1.clone())];
+    eprintln!("locate: {n} variants, {refused} refused");
+    let (n, refused) = check_variants(base.path(), &cfg, 17, &|p, _| vec!["config".into(), "--check".into(), p[0].clone().into()]);
+    eprintln!("config --check: {n} variants, {refused} refused");
+    total += n;
+
+    // `cluster`: a small catalog (the first 12 events of the sample).
+    let sample = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/catalog/ridgecrest_synthetic.csv")).unwrap();
+    let catalog: String = sample.lines().filter(|l| !l.starts_with('#')).take(13).map(|l| format!("{l}\n")).collect();
+    let (n, refused) = check_variants(base.path(), &[("catalog.csv", catalog.into_bytes())], 18, &|p, out| {
+        ["cluster", "--src"].iter().map(|s| s.into()).chain([p[0].clone().into()]).chain(
+            ["--dst".into(), out.into()]).chain(
+            ["--n-components", "2", "--model", "KMeans", "--seed", "1", "--origin-lon", "-117.6", "--origin-lat", "35.7"].iter().map(|s| s.into()),
+        ).collect()
+    });
+    eprintln!("cluster: {n} variants, {refused} refused");
+    assert!(refused > 0, "cluster: no variant of {n} refused");
+    total += n;
+    assert!(total >= 300, "{total} variants");
 }
