@@ -23,6 +23,9 @@
 //! NonLinLoc side by side is not run here (it needs the NonLinLoc binaries
 //! and grid files; the line `NLLOC` says so).
 
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::thread_cpu_s;
 use clap::Parser as _;
 use eqnemix::likelihood::{EdtPower, LikelihoodOptions, OriginTime, ResidualModel};
 use eqnemix::picks::{PhasePick, Picks, StationPicks};
@@ -56,16 +59,6 @@ struct Args {
     sampler: String,
 }
 
-fn thread_cpu_s() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc == 0 {
-        ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
-    } else {
-        f64::NAN
-    }
-}
 
 fn quantile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();

@@ -73,6 +73,9 @@
 //! budget of the PyMC process, 20 minutes). Without `--python` only the
 //! eqnemix rows are printed.
 
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::thread_cpu_s;
 use eqnemix::likelihood::LikelihoodOptions;
 use eqnemix::locate::{locate_event, EventLocation, LocateOptions, COORDINATE_NAMES};
 use eqnemix::posterior::LocationPosterior;
@@ -148,19 +151,6 @@ struct Measured {
     cpu_s: f64,
 }
 
-/// CPU time (s) consumed so far by the calling thread. The machine this
-/// runs on is shared, so CPU time is the fair measure; wall time is also
-/// reported.
-fn thread_cpu_s() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc == 0 {
-        ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
-    } else {
-        f64::NAN
-    }
-}
 
 /// The studies' NUTS (`eqnemix::config::nuts_sampler`: dense metric) with
 /// `warmup` warm-up and `draws` kept draws per chain.

@@ -24,6 +24,9 @@
 //! * CPU milliseconds per event (process CPU time of the whole batch, all
 //!   threads, divided by the events).
 
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::process_cpu_s;
 use anyhow::{bail, Result};
 use eqnemix::io::write_atomic_path;
 use eqnemix::locate::{every_sampler, sampler_label, locate_event, LocateOptions};
@@ -51,16 +54,6 @@ struct Args {
     out: PathBuf,
 }
 
-fn process_cpu_s() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    if rc == 0 {
-        ts.tv_sec as f64 + 1e-9 * ts.tv_nsec as f64
-    } else {
-        f64::NAN
-    }
-}
 
 fn main() -> Result<()> {
     let args = <Args as clap::Parser>::parse();
