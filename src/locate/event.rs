@@ -319,9 +319,7 @@ pub fn locate_event(
         }
         s => {
             let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
-            // SMC from a local (Gaussian) reference explores one region per
-            // run: one run per region, with the pilot's masses.
-            let nc = if matches!(s, SamplerConfig::Smc(_)) { 1 } else { options.n_chains };
+            let nc = runs_per_mode_region(s, options.n_chains).expect("a per-region sampler");
             let ys: Vec<Vec<f64>> = pilot
                 .modes
                 .iter()
@@ -504,13 +502,26 @@ pub fn sampler_label(s: &SamplerConfig) -> &'static str {
 pub fn run_label(s: &SamplerConfig, n_chains: usize) -> String {
     let name = sampler_label(s);
     let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
+    match runs_per_mode_region(s, n_chains) {
+        None => format!("{name}, 1 run"),
+        Some(1) if matches!(s, SamplerConfig::Smc(_)) => format!("{name}, 1 run per mode region"),
+        Some(n) if matches!(s, SamplerConfig::Advi(_)) => format!("{name}, {} per mode region", plural(n, "fit")),
+        Some(n) => format!("{name}, {} per mode region", plural(n, "chain")),
+    }
+}
+
+/// How [`locate_event`] runs `s`: `None` for a global sampler run once over
+/// the region box (importance, oct-tree, SMC from the uniform box);
+/// `Some(n)` for `n` chains per mode region weighted by the pilot's masses
+/// (the Markov samplers and ADVI: `n_chains`; SMC from a local reference,
+/// whose particles are one population: 1).
+fn runs_per_mode_region(s: &SamplerConfig, n_chains: usize) -> Option<usize> {
     match s {
-        SamplerConfig::Importance(_) | SamplerConfig::Octree(_) => format!("{name}, 1 run"),
-        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => format!("{name}, 1 run"),
-        SamplerConfig::Smc(_) => format!("{name}, 1 run per mode region"),
-        SamplerConfig::Advi(_) => format!("{name}, {} per mode region", plural(n_chains, "fit")),
-        SamplerConfig::Metropolis(_) | SamplerConfig::Hmc(_) | SamplerConfig::Nuts(_) | SamplerConfig::Tempering(_) => {
-            format!("{name}, {} per mode region", plural(n_chains, "chain"))
+        SamplerConfig::Importance(_) | SamplerConfig::Octree(_) => None,
+        SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => None,
+        SamplerConfig::Smc(_) => Some(1),
+        SamplerConfig::Advi(_) | SamplerConfig::Metropolis(_) | SamplerConfig::Hmc(_) | SamplerConfig::Nuts(_) | SamplerConfig::Tempering(_) => {
+            Some(n_chains)
         }
     }
 }
