@@ -4,6 +4,7 @@
 //! the EQTransformer detector/picker and the ConvNetQuake cluster classifier,
 //! with their pre- and post-processing. Knows nothing about locations.
 
+pub mod bundle;
 pub mod runtime;
 
 pub use runtime::RuntimeError;

@@ -6,7 +6,9 @@
 //! version. Where the library is looked for, in order:
 //!
 //! 1. the environment variable `ORT_DYLIB_PATH`, if set and not empty;
-//! 2. the path baked in by the build script (`EQNEMIX_ORT_DYLIB`), i.e. the
+//! 2. next to the executable, in `eqnemix-data/lib/` beside it, or in
+//!    `$EQNEMIX_DATA_DIR/lib/` ([`library_candidates`]);
+//! 3. the path baked in by the build script (`EQNEMIX_ORT_DYLIB`), i.e. the
 //!    `onnxruntime==1.31.1` wheel installed under `models/.onnxruntime/`.
 //!
 //! ONNX Runtime allows one environment per process, so it lives in a
@@ -57,12 +59,43 @@ pub enum RuntimeError {
     },
 }
 
-/// Where the ONNX Runtime shared library is looked for: `ORT_DYLIB_PATH` if
-/// set, else the path the build script provisioned.
+/// Where the ONNX Runtime shared library is looked for, in order:
+/// `ORT_DYLIB_PATH` if set; the library's file name (as the build script
+/// found it, or `libonnxruntime.so`) in the executable's folder, in
+/// `eqnemix-data/lib/` next to it and in `$EQNEMIX_DATA_DIR/lib/` (so a
+/// copied or installed binary can carry its runtime with it); last, the path
+/// the build script provisioned.
+pub fn library_candidates() -> Vec<PathBuf> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
+    let baked = PathBuf::from(env!("EQNEMIX_ORT_DYLIB"));
+    let mut names: Vec<std::ffi::OsString> = baked.file_name().map(|n| vec![n.to_os_string()]).unwrap_or_default();
+    for generic in ["libonnxruntime.so", "libonnxruntime.dylib", "onnxruntime.dll"] {
+        if !names.iter().any(|n| n == generic) {
+            names.push(generic.into());
+        }
+    }
+    let mut dirs = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        dirs.push(exe_dir.clone());
+        dirs.push(exe_dir.join("eqnemix-data").join("lib"));
+    }
+    if let Some(d) = crate::bundle::data_dir() {
+        dirs.push(d.join("lib"));
+    }
+    let mut out: Vec<PathBuf> = dirs.iter().flat_map(|d| names.iter().map(move |n| d.join(n))).collect();
+    out.push(baked);
+    out
+}
+
+/// The first of [`library_candidates`] that exists, else the last (the
+/// build script's path, named in the error).
 pub fn library_path() -> PathBuf {
-    match std::env::var_os("ORT_DYLIB_PATH") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => PathBuf::from(env!("EQNEMIX_ORT_DYLIB")),
+    let mut candidates = library_candidates();
+    match candidates.iter().position(|p| p.is_file()) {
+        Some(i) => candidates.swap_remove(i),
+        None => candidates.pop().expect("at least the baked path"),
     }
 }
 
@@ -76,8 +109,9 @@ pub fn environment() -> Result<&'static Environment, RuntimeError> {
         .get_or_init(|| {
             let path = library_path();
             if !path.is_file() {
+                let tried: Vec<String> = library_candidates().iter().map(|p| p.display().to_string()).collect();
                 return Err(RuntimeError::Library {
-                    message: "no such file".to_string(),
+                    message: format!("no such file (looked for: {})", tried.join(", ")),
                     path,
                 });
             }

@@ -66,6 +66,12 @@ impl InfoArgs {
         for (name, path) in nets {
             outln!("  {name:<26} {} ({})", path.display(), found(&path));
         }
+        outln!("");
+        match crate::pipeline::sample::sample_root() {
+            Ok(src) => outln!("sample data (`eqnemix run` without a configuration): {src}"),
+            Err(e) => outln!("sample data (`eqnemix run` without a configuration): cannot be placed: {e}"),
+        }
+        outln!("  (looked for in $EQNEMIX_DATA_DIR, then eqnemix-data/ next to the executable, else extracted into the cache folder)");
         Ok(())
     }
 }

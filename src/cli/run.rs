@@ -5,8 +5,10 @@
 //! ```
 //!
 //! Without a configuration it runs the sample configuration
-//! (`examples/data/config/run_sample.toml`) on the sample data shipped in
-//! the repository and writes into `./eqnemix-output/`.
+//! (`examples/data/config/run_sample.toml`) on the sample data shipped inside
+//! the binary ([`crate::pipeline::sample`]: found in `$EQNEMIX_DATA_DIR`,
+//! next to the executable or extracted into the cache folder, never read
+//! from the build tree) and writes into `./eqnemix-output/`.
 //!
 //! Ctrl-C stops it between events (see [`crate::pipeline::RunOptions`]):
 //! the events located so far keep their files, their catalog is written as
@@ -18,7 +20,7 @@
 //! weights came out differently is located again), locates the rest and
 //! writes the whole catalog, maps and report.
 
-use crate::pipeline::{run_pipeline_with, RunOptions, sample_config_dir, RunPipelineConfig, SAMPLE_CONFIG};
+use crate::pipeline::{run_pipeline_with, RunOptions, RunPipelineConfig};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -54,10 +56,8 @@ impl RunArgs {
         let cfg = match &self.config {
             Some(p) => RunPipelineConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
             None => {
-                let dir = sample_config_dir();
-                let name = dir.join("run_sample.toml");
-                RunPipelineConfig::from_toml_str(SAMPLE_CONFIG, &name, dir, format!("{} (built in)", name.display()))
-                    .context("the built-in sample configuration")?
+                let path = crate::pipeline::sample::sample_config()?;
+                RunPipelineConfig::from_file(&path).with_context(|| format!("the built-in sample configuration {}", path.display()))?
             }
         };
         let budget = super::memory_budget(cfg.locate.limits.memory_gb)?;

@@ -39,6 +39,7 @@ pub mod overview_map;
 pub mod pick_accuracy;
 pub mod report;
 pub mod resume;
+pub mod sample;
 pub mod sp_check;
 pub mod stages;
 pub mod truth;
@@ -51,17 +52,8 @@ use crate::locate::EventLocation;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use report::{Coverage, EventReport, StageTiming, TruthComparison};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
-
-/// The example configuration run by `eqnemix run` without arguments.
-pub const SAMPLE_CONFIG: &str = include_str!("../../examples/data/config/run_sample.toml");
-
-/// Folder of the sample configuration in the source tree (its relative
-/// paths resolve against it).
-pub fn sample_config_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/config")
-}
 
 /// Write `bytes` to `path` atomically.
 pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {

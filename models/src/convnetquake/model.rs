@@ -82,7 +82,7 @@ impl ConvNetQuake {
     /// (`models/assets/convnetquake.onnx`; see the model card
     /// `models/assets/convnetquake.md`).
     pub fn bundled_model_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("convnetquake.onnx")
+        crate::bundle::network_path("models/assets/convnetquake.onnx")
     }
 
     /// Loads a ConvNetQuake ONNX model (one thread per core inside each

@@ -86,14 +86,14 @@ impl EqTransformer {
     /// (`models/assets/eqtransformer.onnx`, converted from the original
     /// Keras weights; MIT, Mousavi et al. 2020).
     pub fn bundled_model_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("eqtransformer.onnx")
+        crate::bundle::network_path("models/assets/eqtransformer.onnx")
     }
 
     /// The same network with its 14 SpatialDropout1D layers as mask inputs
     /// (`models/assets/eqtransformer_mc.onnx`), for
     /// [`EqTransformer::load_mc_dropout`].
     pub fn bundled_mc_model_path() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("eqtransformer_mc.onnx")
+        crate::bundle::network_path("models/assets/eqtransformer_mc.onnx")
     }
 
     /// Loads an EQTransformer ONNX model, using all cores inside each operator.

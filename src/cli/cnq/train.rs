@@ -1,5 +1,5 @@
 //! `eqnemix train`: runs `models/scripts/convnetquake/train.py` (PyTorch on
-//! the CPU) with a Python that has torch, numpy and matplotlib
+//! the CPU; the script is shipped inside the binary, [`TRAINING_SCRIPTS`]) with a Python that has torch, numpy and matplotlib
 //! (`models/scripts/convnetquake/requirements.txt`).
 
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use clap::Args;
 
+use eqnemix_models::bundle::{Bundle, BundledFile};
 use eqnemix_models::convnetquake::{INDEX_FILE, WINDOWS_FILE, WINDOW_SAMPLES};
 
 /// Arguments of `eqnemix train`.
@@ -47,9 +48,23 @@ pub struct TrainArgs {
     pub reference_out: Option<PathBuf>,
 }
 
-/// The training script, from the source tree this binary was built from.
-pub fn train_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/scripts/convnetquake/train.py")
+/// The training script and the module it imports, shipped inside the
+/// binary (found like the sample: [`eqnemix_models::bundle`]).
+pub static TRAINING_SCRIPTS: Bundle = Bundle {
+    name: "convnetquake-training",
+    files: &[
+        BundledFile { path: "models/scripts/convnetquake/train.py", bytes: include_bytes!("../../../models/scripts/convnetquake/train.py") },
+        BundledFile {
+            path: "models/scripts/convnetquake/cnq_dataset.py",
+            bytes: include_bytes!("../../../models/scripts/convnetquake/cnq_dataset.py"),
+        },
+    ],
+};
+
+/// The training script, with `cnq_dataset.py` beside it.
+pub fn train_script() -> anyhow::Result<PathBuf> {
+    let root = TRAINING_SCRIPTS.root().context("placing the ConvNetQuake training scripts (set EQNEMIX_CACHE_DIR to a writable folder)")?;
+    Ok(root.path().join("models/scripts/convnetquake/train.py"))
 }
 
 /// Checks the datasets before Python starts: each directory has
@@ -109,7 +124,7 @@ impl TrainArgs {
             .clone()
             .or_else(|| std::env::var_os("EQNEMIX_PYTHON").filter(|v| !v.is_empty()).map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("python3"));
-        let script = train_script();
+        let script = train_script()?;
         if !script.is_file() {
             bail!("the training script {} is missing", script.display());
         }
