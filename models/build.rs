@@ -20,6 +20,8 @@
 //! prints a cargo warning and the library then returns a clear error when a
 //! model is loaded.
 //!
+//! Nothing is done when the crate is built without its `onnx` feature.
+//!
 //! Environment: `ORT_DYLIB_PATH` (if it names an existing file, nothing is
 //! installed), `EQNEMIX_PYTHON` (the Python interpreter, default `python3`).
 
@@ -35,6 +37,11 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=ORT_DYLIB_PATH");
     println!("cargo:rerun-if-env-changed=EQNEMIX_PYTHON");
+    // Without the `onnx` feature there is no ONNX Runtime to provision: no
+    // Python, no download.
+    if env::var_os("CARGO_FEATURE_ONNX").is_none() {
+        return;
+    }
 
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir.join(".onnxruntime");

@@ -200,6 +200,7 @@ fn annotate(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
+#[cfg(feature = "onnx")]
 /// The networks shipped with the crate (`models/assets/*.onnx`).
 pub static NETWORKS: Bundle = Bundle {
     name: "networks",
@@ -210,6 +211,7 @@ pub static NETWORKS: Bundle = Bundle {
     ],
 };
 
+#[cfg(feature = "onnx")]
 /// The path of a shipped network file (`file` relative to the repository
 /// root, as in [`NETWORKS`]). When the bundle cannot be placed anywhere (no
 /// writable cache), the path it would have had is returned and loading it

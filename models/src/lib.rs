@@ -4,10 +4,16 @@
 //! the EQTransformer detector/picker and the ConvNetQuake cluster classifier,
 //! with their pre- and post-processing. Knows nothing about locations.
 
-pub mod bundle;
-pub mod runtime;
+// Without the networks (`--no-default-features`) the helpers that only the
+// ONNX code paths use are unused: not worth a cfg on each.
+#![cfg_attr(not(feature = "onnx"), allow(unused_imports, dead_code))]
 
-pub use runtime::RuntimeError;
+pub mod bundle;
+#[cfg(feature = "onnx")]
+pub mod runtime;
+mod runtime_error;
+
+pub use runtime_error::RuntimeError;
 pub mod convnetquake;
 pub mod eqtransformer;
 pub mod waveform;

@@ -23,41 +23,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::{TensorElementType, ValueType};
 
-/// Errors of the ONNX Runtime set-up and of loading a model file.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum RuntimeError {
-    /// The shared library could not be opened (missing, wrong version, ...).
-    #[error(
-        "cannot load the ONNX Runtime library {path}: {message}. \
-         The build script installs onnxruntime==1.31.1 from PyPI into models/.onnxruntime/; \
-         re-run the build with network access, or set ORT_DYLIB_PATH to a libonnxruntime (>= 1.17)"
-    )]
-    Library {
-        /// Path that was tried.
-        path: PathBuf,
-        /// What the loader said.
-        message: String,
-    },
-    /// The environment could not be created.
-    #[error("cannot create the ONNX Runtime environment: {0}")]
-    Environment(String),
-    /// The model file does not exist or cannot be read.
-    #[error("cannot read the ONNX model {path}: {message}")]
-    ModelFile {
-        /// The model file.
-        path: PathBuf,
-        /// The I/O error.
-        message: String,
-    },
-    /// ONNX Runtime rejected the model.
-    #[error("ONNX Runtime cannot load the model {path}: {message}")]
-    Session {
-        /// The model file.
-        path: PathBuf,
-        /// ONNX Runtime's message.
-        message: String,
-    },
-}
+pub use crate::runtime_error::RuntimeError;
 
 /// Where the ONNX Runtime shared library is looked for, in order:
 /// `ORT_DYLIB_PATH` if set; the library's file name (as the build script

@@ -6,12 +6,14 @@
 use crate::config::samplers::{sampler_kinds, sampler_toml};
 use crate::config::{LikelihoodConfig, TravelTimeKind};
 use clap::Args;
+#[cfg(feature = "networks")]
 use std::path::Path;
 
 /// Arguments of `eqnemix info` (none).
 #[derive(Debug, Args)]
 pub struct InfoArgs {}
 
+#[cfg(feature = "networks")]
 fn found(p: &Path) -> &'static str {
     if p.is_file() {
         "found"
@@ -56,15 +58,20 @@ impl InfoArgs {
             outln!("      {line}");
         }
         outln!("");
-        outln!("networks (ONNX, run through ONNX Runtime):");
-        let nets = [
-            ("EQTransformer (picker)", eqnemix_models::eqtransformer::EqTransformer::bundled_model_path()),
-            ("EQTransformer, MC dropout", eqnemix_models::eqtransformer::EqTransformer::bundled_mc_model_path()),
-            ("ConvNetQuake (classifier)", eqnemix_models::convnetquake::ConvNetQuake::bundled_model_path()),
-            ("ONNX Runtime library", eqnemix_models::runtime::library_path()),
-        ];
-        for (name, path) in nets {
-            outln!("  {name:<26} {} ({})", path.display(), found(&path));
+        #[cfg(not(feature = "networks"))]
+        outln!("networks: not in this build (rebuild with the default cargo feature `networks`)");
+        #[cfg(feature = "networks")]
+        {
+            outln!("networks (ONNX, run through ONNX Runtime):");
+            let nets = [
+                ("EQTransformer (picker)", eqnemix_models::eqtransformer::EqTransformer::bundled_model_path()),
+                ("EQTransformer, MC dropout", eqnemix_models::eqtransformer::EqTransformer::bundled_mc_model_path()),
+                ("ConvNetQuake (classifier)", eqnemix_models::convnetquake::ConvNetQuake::bundled_model_path()),
+                ("ONNX Runtime library", eqnemix_models::runtime::library_path()),
+            ];
+            for (name, path) in nets {
+                outln!("  {name:<26} {} ({})", path.display(), found(&path));
+            }
         }
         outln!("");
         match crate::pipeline::sample::sample_root() {

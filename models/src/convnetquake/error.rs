@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::runtime::RuntimeError;
+use crate::RuntimeError;
 
 /// What can go wrong loading or running ConvNetQuake or reading and writing
 /// its datasets. Never a panic on user data: every variant names the file,

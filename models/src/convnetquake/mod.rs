@@ -35,5 +35,11 @@ pub use augment::{add_gaussian_noise, augment_dataset, shift, stretch, AugmentOp
 pub use classify::{write_classified, ClassifiedWindow, CLASSIFY_COLUMNS};
 pub use error::CnqError;
 pub use evaluate::Evaluation;
-pub use model::{normalize_window, ConvNetQuake, INPUT_NAME, NOISE_CLASS, OUTPUT_NAME, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
+#[cfg(feature = "onnx")]
+pub use model::ConvNetQuake;
+#[cfg(not(feature = "onnx"))]
+mod unbuilt;
+#[cfg(not(feature = "onnx"))]
+pub use unbuilt::ConvNetQuake;
+pub use model::{normalize_window, INPUT_NAME, NOISE_CLASS, OUTPUT_NAME, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
 pub use windows::{read_dataset, window_starts, write_atomically, write_dataset, Dataset, WindowLabel, INDEX_FILE, WINDOWS_FILE};

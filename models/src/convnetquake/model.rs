@@ -15,10 +15,13 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "onnx")]
 use ort::session::Session;
+#[cfg(feature = "onnx")]
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::error::CnqError;
+#[cfg(feature = "onnx")]
 use crate::runtime::{self, describe_value_type, is_f32_tensor};
 
 /// Samples in one ConvNetQuake window (10 s at 100 Hz).
@@ -57,6 +60,7 @@ pub fn normalize_window(window: &mut [[f32; 3]]) {
     }
 }
 
+#[cfg(feature = "onnx")]
 /// A loaded ConvNetQuake model: one ONNX Runtime session, run in batches.
 pub struct ConvNetQuake {
     session: Session,
@@ -65,6 +69,7 @@ pub struct ConvNetQuake {
     batch_size: usize,
 }
 
+#[cfg(feature = "onnx")]
 impl std::fmt::Debug for ConvNetQuake {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConvNetQuake")
@@ -75,6 +80,7 @@ impl std::fmt::Debug for ConvNetQuake {
     }
 }
 
+#[cfg(feature = "onnx")]
 impl ConvNetQuake {
     /// The model trained on the sample region (the five clusters of
     /// `examples/data/catalog/ridgecrest_synthetic.csv` as `eqnemix run`
@@ -190,6 +196,7 @@ impl ConvNetQuake {
     }
 }
 
+#[cfg(feature = "onnx")]
 /// Checks one input `[batch, 1000, 3]` and one output `[batch, C]` (f32);
 /// returns `C`.
 fn check_signature(session: &Session, path: &Path) -> Result<usize, CnqError> {

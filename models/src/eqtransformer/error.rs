@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::runtime::RuntimeError;
+use crate::RuntimeError;
 
 /// What can go wrong loading or running EQTransformer. Never a panic on user
 /// data: every variant names the file, window, sample or field at fault.

@@ -29,7 +29,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::error::EqtError;
-use super::model::{DropoutMask, EqTransformer, WindowPrediction, WINDOW_SAMPLES};
+#[cfg(feature = "onnx")]
+use super::model::EqTransformer;
+use super::model::{DropoutMask, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{round3, Detection, PickerConfig};
 use super::sliding::{merge_traces, per_window_detections, run_windows, ContinuousConfig, ContinuousPrediction, Merge};
 
@@ -64,6 +66,7 @@ fn check_passes(passes: usize) -> Result<(), EqtError> {
     Ok(())
 }
 
+#[cfg(feature = "onnx")]
 impl EqTransformer {
     /// Runs the Monte-Carlo-dropout model `passes` times (at least 2) on each
     /// window with random SpatialDropout1D masks drawn from `seed`; returns

@@ -48,8 +48,14 @@ mod sliding;
 
 pub use error::EqtError;
 pub use mc_dropout::{dropout_mask_values, ContinuousMcPrediction, McUncertainty, McWindowPrediction};
+#[cfg(feature = "onnx")]
+pub use model::EqTransformer;
+#[cfg(not(feature = "onnx"))]
+mod unbuilt;
+#[cfg(not(feature = "onnx"))]
+pub use unbuilt::EqTransformer;
 pub use model::{
-    DropoutMask, EqTransformer, WindowPrediction, DROPOUT_MASK_PREFIX, DROPOUT_RATE_PREFIX, INPUT_NAME, OUTPUT_NAMES, SAMPLING_RATE_HZ,
+    DropoutMask, WindowPrediction, DROPOUT_MASK_PREFIX, DROPOUT_RATE_PREFIX, INPUT_NAME, OUTPUT_NAMES, SAMPLING_RATE_HZ,
     WINDOW_SAMPLES,
 };
 pub use normalize::{normalize_window, Normalization};

@@ -8,11 +8,14 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "onnx")]
 use ort::session::{Session, SessionInputValue};
+#[cfg(feature = "onnx")]
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::error::EqtError;
 use super::normalize::{normalize_window, Normalization};
+#[cfg(feature = "onnx")]
 use crate::runtime::{self, describe_value_type, is_f32_tensor};
 
 /// Samples in one EQTransformer window (60 s at 100 Hz).
@@ -61,6 +64,7 @@ pub struct WindowPrediction {
     pub s: Vec<f32>,
 }
 
+#[cfg(feature = "onnx")]
 /// A loaded EQTransformer model: one ONNX Runtime session, run in batches.
 pub struct EqTransformer {
     session: Session,
@@ -71,6 +75,7 @@ pub struct EqTransformer {
     pub(super) masks: Vec<DropoutMask>,
 }
 
+#[cfg(feature = "onnx")]
 impl std::fmt::Debug for EqTransformer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EqTransformer")
@@ -81,6 +86,7 @@ impl std::fmt::Debug for EqTransformer {
     }
 }
 
+#[cfg(feature = "onnx")]
 impl EqTransformer {
     /// The deterministic EQTransformer shipped with the crate
     /// (`models/assets/eqtransformer.onnx`, converted from the original
@@ -288,6 +294,7 @@ pub(crate) fn check_finite(data: &[[f32; 3]], context: impl Fn() -> String) -> R
     Ok(())
 }
 
+#[cfg(feature = "onnx")]
 /// Checks the session's inputs and outputs against EQTransformer's; with
 /// `monte_carlo`, also the dropout-mask inputs, returned in order.
 fn check_signature(session: &Session, path: &Path, monte_carlo: bool) -> Result<Vec<DropoutMask>, EqtError> {

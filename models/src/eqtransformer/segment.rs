@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::EqtError;
 use super::mc_dropout::McUncertainty;
+#[cfg(feature = "onnx")]
 use super::model::EqTransformer;
 use super::picker::Detection;
 use super::sliding::{ChunkedPicker, ContinuousConfig};
@@ -60,6 +61,7 @@ pub struct SegmentRun {
     pub n_chunks: usize,
 }
 
+#[cfg(feature = "onnx")]
 impl EqTransformer {
     /// The per-window rule over `segment` of `archive`, preprocessed with
     /// `opts` (demean, band-pass, taper, linear interpolation: the

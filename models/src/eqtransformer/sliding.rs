@@ -43,7 +43,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::EqtError;
 use super::mc_dropout::{uncertainty, McUncertainty};
-use super::model::{check_finite, EqTransformer, WindowPrediction, WINDOW_SAMPLES};
+#[cfg(feature = "onnx")]
+use super::model::EqTransformer;
+use super::model::{check_finite, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{extract_detections, Detection, PickerConfig};
 
 /// How detections are taken from overlapping windows (module docs).
@@ -270,6 +272,7 @@ impl ContinuousPrediction {
     }
 }
 
+#[cfg(feature = "onnx")]
 impl EqTransformer {
     /// Predicts over continuous three-component data `[E, N, Z]` sampled at
     /// 100 Hz (already band-passed as the user wishes; each window is
@@ -328,6 +331,7 @@ pub struct ChunkedPicker {
     mc: Option<(usize, u64)>,
 }
 
+#[cfg(feature = "onnx")]
 impl ChunkedPicker {
     /// Picking over `n_samples` of data (100 Hz) with `config` (whose merge
     /// must be [`Merge::PerWindow`]), `windows_per_chunk` windows per chunk
