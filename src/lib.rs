@@ -29,6 +29,8 @@ pub mod locate;
 pub mod memory_budget;
 pub mod output;
 pub mod picks;
+pub mod station_id;
+pub mod stationxml;
 pub mod polarisation;
 pub mod polarisation_real;
 pub mod pipeline;

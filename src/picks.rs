@@ -336,10 +336,7 @@ pub fn read_picks_from<R: std::io::Read>(
         for (name, v) in [("event_id", ev.as_str()), ("station", code)] {
             check_identifier(v).map_err(|what| fmt(line, name, what))?;
         }
-        let station = stations
-            .iter()
-            .position(|s| s.code == code)
-            .ok_or_else(|| fmt(line, "station", format!("unknown station `{code}`")))?;
+        let station = crate::station_id::find_station(stations, code).map_err(|what| fmt(line, "station", what))?;
         let phase = get(Some(c_ph), "phase")?.to_ascii_uppercase();
         let row = match phase.as_str() {
             "P" | "S" => {

@@ -51,7 +51,7 @@ use crate::config::{LocateConfig, PriorKind};
 use crate::geo::LocalProjection;
 use crate::locate::batch::Batch;
 use crate::locate::inputs::{
-    is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations_csv,
+    is_eqtransformer_csv, read_cluster_probabilities, read_eqtransformer_picks, read_stations,
     ClusterProbabilities,
 };
 use anyhow::{bail, Context, Result};
@@ -163,7 +163,7 @@ impl LocateArgs {
             }
         };
         let stations = match &self.stations {
-            Some(p) => read_stations_csv(p, &projection)?,
+            Some(p) => read_stations(p, &projection)?,
             None => Vec::new(),
         };
         let events = if is_eqtransformer_csv(&self.picks)? {

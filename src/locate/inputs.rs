@@ -33,9 +33,13 @@
 //!
 //! # Station table
 //!
-//! Columns `station` (or `code`) and either `latitude`, `longitude` (deg)
-//! and `elevation_m` (optional, m above sea level), or `east_km`,
-//! `north_km`, `depth_km` in the local frame.
+//! Columns `station` (or `code`), optionally `network` and `location`, and
+//! either `latitude`, `longitude` (deg) and `elevation_m` (optional, m above
+//! sea level), or `east_km`, `north_km`, `depth_km` in the local frame. A
+//! row's station is `NET.STA[.LOC]` when it has a network code
+//! ([`crate::station_id`]), so picks naming `NET.STA` (as `eqnemix pick`
+//! writes them), `NET.STA.LOC.CHA` or a bare `STA` find it. [`read_stations`]
+//! also reads FDSN StationXML ([`crate::stationxml`]).
 
 use crate::catalog::parse_utc_time;
 use crate::geo::LocalProjection;
@@ -187,20 +191,7 @@ impl Table {
         (lon, lat, elev_m): (f64, f64, f64),
         names: [&str; 3],
     ) -> Result<[f64; 3], InputError> {
-        crate::geo::check_station_lonlat(lon, lat, elev_m).map_err(|(field, what)| {
-            let name = match field {
-                "latitude" => names[0],
-                "longitude" => names[1],
-                _ => names[2],
-            };
-            self.err(line, name, what)
-        })?;
-        let p = projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m));
-        if p.iter().all(|v| v.is_finite()) {
-            Ok(p)
-        } else {
-            Err(self.err(line, names[0], format!("position ({lon}, {lat}) does not project to the local frame")))
-        }
+        project_station(&self.path, line, projection, (lon, lat, elev_m), names)
     }
 
     fn time(&self, line: u64, s: &str, name: &str) -> Result<DateTime<Utc>, InputError> {
@@ -340,6 +331,45 @@ impl ClusterProbabilities {
     }
 }
 
+/// A station's longitude, latitude (deg) and elevation (m) in the local
+/// frame (km), checked; errors name `path`, `line` and the field of
+/// `names` (latitude, longitude, elevation) at fault.
+pub(crate) fn project_station(
+    path: &Path,
+    line: u64,
+    projection: &LocalProjection,
+    (lon, lat, elev_m): (f64, f64, f64),
+    names: [&str; 3],
+) -> Result<[f64; 3], InputError> {
+    let err = |field: &str, what: String| InputError::Format { path: path.to_path_buf(), line, field: field.into(), what };
+    crate::geo::check_station_lonlat(lon, lat, elev_m).map_err(|(field, what)| {
+        let name = match field {
+            "latitude" => names[0],
+            "longitude" => names[1],
+            _ => names[2],
+        };
+        err(name, what)
+    })?;
+    let p = projection.to_local_xyz_km(lon, lat, crate::geo::depth_km_from_elevation_m(elev_m));
+    if p.iter().all(|v| v.is_finite()) {
+        Ok(p)
+    } else {
+        Err(err(names[0], format!("position ({lon}, {lat}) does not project to the local frame")))
+    }
+}
+
+/// Read the stations of a station table or of a StationXML file (chosen by
+/// content: a file whose first non-blank character is `<` is StationXML,
+/// [`crate::stationxml`]); lon/lat are projected with `projection`.
+pub fn read_stations(path: &Path, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+        crate::stationxml::stations_from_stationxml(&bytes, path, projection)
+    } else {
+        read_stations_csv(path, projection)
+    }
+}
+
 /// Read a station table (module doc); lon/lat are projected with `projection`.
 pub fn read_stations_csv(path: &Path, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
     stations_from_table(Table::read(path)?, projection)
@@ -352,12 +382,22 @@ pub fn stations_from_str(text: &str, path: &Path, projection: &LocalProjection) 
 
 fn stations_from_table(t: Table, projection: &LocalProjection) -> Result<Vec<Station>, InputError> {
     let cc = t.need(&["station", "code"])?;
+    let (cnet, cloc) = (t.col(&["network", "net"]), t.col(&["location", "loc"]));
     let local = (t.col(&["east_km"]), t.col(&["north_km"]), t.col(&["depth_km"]));
     let mut out = Vec::new();
     for (line, rec) in &t.rows {
         let line = *line;
-        let code = t.required(line, rec, cc, "station")?.to_string();
-        crate::picks::check_identifier(&code).map_err(|w| t.err(line, "station", w))?;
+        let sta = t.required(line, rec, cc, "station")?;
+        let net = t.text(rec, cnet).unwrap_or("");
+        let loc = t.text(rec, cloc).unwrap_or("");
+        for (v, name) in [(sta, "station"), (net, "network"), (loc, "location")] {
+            crate::picks::check_identifier(v).map_err(|w| t.err(line, name, w))?;
+        }
+        // NET.STA[.LOC] when the table has network codes (crate::station_id).
+        let code = crate::station_id::StationId::from_parts(net, sta, loc).code();
+        if out.iter().any(|s: &Station| s.code == code) {
+            return Err(t.err(line, "station", format!("station `{code}` is listed twice")));
+        }
         let position_km = if let (Some(e), Some(n), Some(z)) = local {
             let p = [
                 t.number(line, t.required(line, rec, e, "east_km")?, "east_km")?,
@@ -439,7 +479,7 @@ fn eqtransformer_picks_from_table(
         crate::picks::check_identifier(sta).map_err(|w| t.err(line, "station", w))?;
         crate::picks::check_identifier(net).map_err(|w| t.err(line, "network", w))?;
         let code = if net.is_empty() { sta.to_string() } else { format!("{net}.{sta}") };
-        let position_km = match stations.iter().find(|s| s.code == code || s.code == sta) {
+        let position_km = match crate::station_id::find_station(stations, &code).ok().map(|i| &stations[i]) {
             Some(s) => s.position_km,
             None => {
                 let get = |c: Option<usize>, name: &str| -> Result<f64, InputError> {

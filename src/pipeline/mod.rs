@@ -157,7 +157,7 @@ pub fn run_pipeline_with(cfg: &RunPipelineConfig, out: &Path, opts: &RunOptions<
 
     // Read and check every input before writing anything.
     let (stations, picks_input, records, plan) = timed(&mut st, "inputs", quiet, || {
-        let stations = crate::locate::inputs::read_stations_csv(&data.stations, &cl.projection)
+        let stations = crate::locate::inputs::read_stations(&data.stations, &cl.projection)
             .with_context(|| format!("station table {}", data.stations.display()))?;
         let picks_input = match pc.start {
             Start::Picks => Some(stages::read_picks_input(cfg, &data, &stations, &cl.projection)?),
