@@ -106,6 +106,7 @@ fn main() -> anyhow::Result<()> {
         ),
         ("EDT (q = n - 1)", LikelihoodOptions { edt: Some(EdtPower::NMinusOne), ..network.clone() }),
         ("EDT (q = n, NonLinLoc)", LikelihoodOptions { edt: Some(EdtPower::N), ..network.clone() }),
+        ("EDT (q = 2(n - 1))", LikelihoodOptions { edt: Some(EdtPower::TwiceNMinusOne), ..network.clone() }),
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     println!(
