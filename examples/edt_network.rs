@@ -32,7 +32,7 @@ use eqnemix::picks::{PhasePick, Picks, StationPicks};
 use eqnemix::posterior::LocationPosterior;
 use eqnemix::prior::{ClusterPrior, RegionBox};
 use eqnemix::synthetic_region::{epicentral_distance, in_hpd_region, locate_with, median, study_sampler};
-use eqnemix::traveltime::{Homogeneous, Phase, Station, TravelTimeModel};
+use eqnemix::traveltime::{Homogeneous, Layered1D, Phase, Station, TravelTimeModel};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 
@@ -57,6 +57,14 @@ struct Args {
     /// Sampler preset: smc, octree, nuts or importance.
     #[arg(long, default_value = "smc")]
     sampler: String,
+    /// Medium: `homogeneous` (vp 6, vs 3.5 km/s) or `gradient` (vp 5.5 +
+    /// 0.04 z km/s in 1 km layers to 40 km, vp/vs 1.73; travel times from
+    /// the layered model's interpolated tables, as from a grid).
+    #[arg(long, default_value = "homogeneous")]
+    medium: String,
+    /// Run only the likelihoods whose row name contains this text.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 
@@ -69,7 +77,20 @@ fn quantile(v: &[f64], q: f64) -> f64 {
 fn main() -> anyhow::Result<()> {
     let a = Args::parse();
     let sampler = study_sampler(&a.sampler).ok_or_else(|| anyhow::anyhow!("unknown --sampler {}", a.sampler))?;
-    let model = Homogeneous::new(6.0, 3.5)?;
+    let model: Box<dyn TravelTimeModel> = match a.medium.as_str() {
+        "homogeneous" => Box::new(Homogeneous::new(6.0, 3.5)?),
+        "gradient" => {
+            let layers: Vec<(f64, f64, f64)> = (0..40)
+                .map(|i| {
+                    let vp = 5.5 + 0.04 * (i as f64 + 0.5);
+                    (1.0, vp, vp / 1.73)
+                })
+                .collect();
+            Box::new(Layered1D::from_thicknesses(&layers, (7.2, 7.2 / 1.73))?)
+        }
+        m => anyhow::bail!("unknown --medium {m} (homogeneous or gradient)"),
+    };
+    let model = model.as_ref();
     let region = RegionBox::new([-40.0, -40.0, 0.0], [40.0, 40.0, 30.0]);
     let prior = ClusterPrior::uniform(region)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(a.seed);
@@ -110,9 +131,10 @@ fn main() -> anyhow::Result<()> {
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     println!(
-        "{} events ({} with a +2 s P pick), 6 stations, P sigma 0.1 s, S sigma 0.2 s, sampler {}, 1 thread",
+        "{} events ({} with a +2 s P pick), 6 stations, {} medium, P sigma 0.1 s, S sigma 0.2 s, sampler {}, 1 thread",
         a.n,
         events.iter().filter(|e| e.1).count(),
+        a.medium,
         a.sampler
     );
     println!(
@@ -120,9 +142,12 @@ fn main() -> anyhow::Result<()> {
         "likelihood", "cover90", "cover90 out", "epi med km", "epi p90 km", "CPU s/event"
     );
     for (name, opts) in &configs {
+        if a.only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
         let (mut cov, mut cov_out, mut n_out, mut epi, mut cpu) = (0usize, 0usize, 0usize, Vec::new(), 0.0);
         for (e, (truth, has_outlier, picks)) in events.iter().enumerate() {
-            let post = LocationPosterior::from_picks(prior.clone(), picks, &model, opts, region)?;
+            let post = LocationPosterior::from_picks(prior.clone(), picks, model, opts, region)?;
             let c0 = pool.install(thread_cpu_s);
             let loc = pool.install(|| locate_with(&post, &sampler, 4, a.seed ^ e as u64))?;
             cpu += pool.install(thread_cpu_s) - c0;
@@ -145,6 +170,9 @@ fn main() -> anyhow::Result<()> {
         );
     }
     println!("NLLOC: not run (needs the NonLinLoc programs and its grid files; not part of this example)");
-    println!("command: cargo run --release --example edt_network -- --n {} --seed {} --sampler {}", a.n, a.seed, a.sampler);
+    println!(
+        "command: cargo run --release --example edt_network -- --n {} --seed {} --sampler {} --medium {}",
+        a.n, a.seed, a.sampler, a.medium
+    );
     Ok(())
 }
