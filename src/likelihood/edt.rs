@@ -49,18 +49,42 @@
 //!                                with the origin time marginalised)
 //! ```
 //!
-//! so `q = n − 1` ([`EdtPower::NMinusOne`], the default) has the curvature of
-//! the Gaussian likelihood near the solution: the same posterior width when
-//! the picks are clean, with tails that forgive outliers. NonLinLoc's `q = n`
-//! is sharper by `n/(n−1)`. That expansion holds where every pair residual
-//! is small against its scale; with residuals of the order of the pick
-//! sigmas (real, noisy picks) the Hessian of the log-sum-exp gains the
-//! pairs' gradient variance and the EDT is flatter than the Gaussian: in
-//! `examples/edt_network.rs` (100 events, 6 stations) its 90 % regions cover
-//! the truth on 1.00 of events with either power, the Gaussian's on 0.86.
-//! Calibrating `q` for that is open. For one station's P and S (`n = 2`, one pair)
-//! with `q = 1`, the EDT term *is* the Gaussian S-P term with
-//! `σ² = σ_P² + σ_S²`, exactly (constant included).
+//! so `q = n − 1` ([`EdtPower::NMinusOne`]) has the curvature of the
+//! Gaussian likelihood when every pair residual is small against its scale.
+//! Real picks are not like that: at the solution the pair residuals are at
+//! their noise level, `m_ij ~ N(0, s_ij²)`. The Hessian of a log-sum-exp is
+//! the `π`-weighted mean of the pairs' Hessians *plus* the `π`-covariance of
+//! their gradients `g_ij = −(m_ij/s_ij²)∇m_ij`:
+//!
+//! ```text
+//! ∇² ln Σ = Σ π_ij ∇²a_ij + [Σ π_ij g_ij g_ijᵀ − ḡ ḡᵀ]       ḡ = Σ π_ij g_ij
+//!        ≈ −(1 − E_π[u] (1 − 1/k)) ⟨∇m∇mᵀ/s²⟩,   u = m²/s²
+//! ```
+//!
+//! With `u ~ χ²₁` and `π ∝ e^{−u/2}`, `E_π[u] = E[u e^{−u/2}]/E[e^{−u/2}]
+//! = 2^{−3/2}/2^{−1/2} = ½`; `ḡḡᵀ` removes the part of the gradients' spread
+//! that is the mean of `k` independent terms, `1/k` of it, and the pair
+//! differences of `n` arrivals hold `k = n − 1` independent ones. So the
+//! curvature is `½(1 + 1/(n−1)) = n/(2(n−1))` of the small-residual one, and
+//!
+//! ```text
+//! q = (n − 1) · 2(n − 1)/n = 2(n − 1)²/n          (EdtPower::Calibrated)
+//! ```
+//!
+//! restores the Gaussian's curvature — the default. It gives `q = 1` for one
+//! pair (`n = 2`), where the EDT term *is* the Gaussian S-P term with
+//! `σ² = σ_P² + σ_S²`, exactly (constant included). The argument is a
+//! second-order one (pairs share arrivals, sigmas differ); it is checked by
+//! coverage: in `examples/edt_network.rs` (100 events, 6 stations, P σ
+//! 0.1 s, S σ 0.2 s) the 90 % regions of `q = n − 1` cover the truth on
+//! 1.00 of the events, those of the calibrated power on about 0.9
+//! (README, "Equal differential times"), and `tests/edt_coverage.rs` checks
+//! it with fixed seeds. NonLinLoc's `q = n` is sharper than `n − 1` by
+//! `n/(n−1)` only and over-covers like it.
+//!
+//! So the EDT's scale relates to the pick sigmas through the pair scale
+//! `s_ij = √(σ_i² + σ_j²)` alone, and its width to the Gaussian's through
+//! `q`: no separate scale parameter is fitted.
 //!
 //! # Cost
 //!
@@ -80,15 +104,17 @@ use smallvec::SmallVec;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EdtPower {
-    /// `q = n − 1`: the Gaussian likelihood's curvature for clean picks;
-    /// exactly the S-P Gaussian for one station's P and S.
+    /// `q = 2(n − 1)²/n`: the Gaussian likelihood's curvature when the pair
+    /// residuals are at their noise level (calibrated 90 % regions); `1`
+    /// for one station's P and S, exactly the S-P Gaussian.
     #[default]
+    Calibrated,
+    /// `q = n − 1`: the Gaussian likelihood's curvature when every pair
+    /// residual is small (over-covers with real picks); exactly the S-P
+    /// Gaussian for one station's P and S.
     NMinusOne,
-    /// `q = n`: NonLinLoc's choice (`n/(n−1)` sharper).
+    /// `q = n`: NonLinLoc's choice (`n/(n−1)` sharper than `n − 1`).
     N,
-    /// `q = 2(n − 1)`: the Gaussian likelihood's curvature when the pair
-    /// residuals are at their noise level (see the module doc).
-    TwiceNMinusOne,
 }
 
 /// EDT term over the arrivals of an event (one station's P and S, or a
@@ -287,7 +313,8 @@ impl EdtTerm {
         let q = match power {
             EdtPower::NMinusOne => n.saturating_sub(1) as f64,
             EdtPower::N => n as f64,
-            EdtPower::TwiceNMinusOne => 2.0 * n.saturating_sub(1) as f64,
+            EdtPower::Calibrated if n == 0 => 0.0,
+            EdtPower::Calibrated => 2.0 * ((n - 1) * (n - 1)) as f64 / n as f64,
         };
         EdtTerm {
             arrivals,
@@ -565,6 +592,8 @@ mod tests {
                 );
             }
         }
+        let cal = EdtTerm::new(edt.arrivals().to_vec(), EdtPower::Calibrated);
+        assert_eq!(cal.power(), 1.0);
         // NonLinLoc's power n = 2 squares it.
         let nll = EdtTerm::new(edt.arrivals().to_vec(), EdtPower::N);
         let x = [3.0, 4.0, 5.0];
