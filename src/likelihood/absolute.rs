@@ -254,7 +254,10 @@ impl AbsoluteTimesTerm {
     pub fn optimal_origin_time(&self, x: [f64; 3]) -> Option<(f64, f64)> {
         if self.median_origin {
             let m = self.median_residual(x)?;
-            return Some((self.shift_s + m, (0.5 * std::f64::consts::PI / self.sum_w).sqrt()));
+            return Some((
+                self.shift_s + m,
+                (0.5 * std::f64::consts::PI / self.sum_w).sqrt(),
+            ));
         }
         let s = self.sums(x, false)?;
         Some((self.shift_s + s.wd / s.w, 1.0 / self.sum_w.sqrt()))
@@ -267,7 +270,12 @@ impl AbsoluteTimesTerm {
         if self.median_origin {
             let m = self.median_residual(x)?;
             let d = self.residuals_at(x)?;
-            return Some(d.iter().zip(&self.weights).map(|(d, w)| w * (d - m) * (d - m)).sum());
+            return Some(
+                d.iter()
+                    .zip(&self.weights)
+                    .map(|(d, w)| w * (d - m) * (d - m))
+                    .sum(),
+            );
         }
         let s = self.sums(x, false)?;
         Some((s.wdd - s.wd * s.wd / s.w).max(0.0))

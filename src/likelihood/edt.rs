@@ -177,13 +177,25 @@ fn pair_exponentials(m: &[f64], iv: &[f64], ln: &[f64], shift: f64, e: &mut [f64
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn pair_exponentials_avx512(m: &[f64], iv: &[f64], ln: &[f64], shift: f64, e: &mut [f64]) -> f64 {
+unsafe fn pair_exponentials_avx512(
+    m: &[f64],
+    iv: &[f64],
+    ln: &[f64],
+    shift: f64,
+    e: &mut [f64],
+) -> f64 {
     pair_exponentials_portable::<true>(m, iv, ln, shift, e)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn pair_exponentials_avx2(m: &[f64], iv: &[f64], ln: &[f64], shift: f64, e: &mut [f64]) -> f64 {
+unsafe fn pair_exponentials_avx2(
+    m: &[f64],
+    iv: &[f64],
+    ln: &[f64],
+    shift: f64,
+    e: &mut [f64],
+) -> f64 {
     pair_exponentials_portable::<true>(m, iv, ln, shift, e)
 }
 
@@ -199,7 +211,13 @@ fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
 }
 
 #[inline(always)]
-fn pair_exponentials_portable<const FMA: bool>(m: &[f64], iv: &[f64], ln: &[f64], shift: f64, e: &mut [f64]) -> f64 {
+fn pair_exponentials_portable<const FMA: bool>(
+    m: &[f64],
+    iv: &[f64],
+    ln: &[f64],
+    shift: f64,
+    e: &mut [f64],
+) -> f64 {
     let n = e.len();
     let (m, iv, ln) = (&m[..n], &iv[..n], &ln[..n]);
     for k in 0..n {
@@ -306,7 +324,10 @@ impl EdtTerm {
                 pair_log_norm.push(-0.5 * s2.ln() - half_ln_2pi);
             }
         }
-        let max_log_norm = pair_log_norm.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let max_log_norm = pair_log_norm
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         for l in &mut pair_log_norm {
             *l -= max_log_norm;
         }
@@ -410,7 +431,13 @@ impl EdtTerm {
         }
         // Pass 2: exponentials relative to `shift` (0 = relative to A).
         let sum_relative_to = |s: &mut Scratch, shift: f64| -> f64 {
-            pair_exponentials(&s.m[..np], &self.pair_inv_var, &self.pair_log_norm, shift, &mut s.e[..np])
+            pair_exponentials(
+                &s.m[..np],
+                &self.pair_inv_var,
+                &self.pair_log_norm,
+                shift,
+                &mut s.e[..np],
+            )
         };
         let mut shift = 0.0;
         let mut sum = sum_relative_to(s, 0.0);
@@ -486,7 +513,10 @@ impl EdtTerm {
                 }
             }
         }
-        (self.power * (max + sum.ln()), std::array::from_fn(|c| self.power * gs[c] / sum))
+        (
+            self.power * (max + sum.ln()),
+            std::array::from_fn(|c| self.power * gs[c] / sum),
+        )
     }
 }
 
@@ -634,7 +664,8 @@ mod tests {
     #[test]
     fn equals_the_naive_pair_sum() {
         let src = [2.0, 3.0, 8.0];
-        let mut cases: Vec<Vec<Arrival>> = (2..=12).map(|n| network(src, 0.0)[..n].to_vec()).collect();
+        let mut cases: Vec<Vec<Arrival>> =
+            (2..=12).map(|n| network(src, 0.0)[..n].to_vec()).collect();
         cases.push(network(src, 2.0));
         let m = Homogeneous::new(6.0, 3.5).unwrap();
         let mut big = Vec::new();
@@ -652,15 +683,29 @@ mod tests {
         for arrivals in cases {
             for power in [EdtPower::NMinusOne, EdtPower::N] {
                 let term = EdtTerm::new(arrivals.clone(), power);
-                for x in [src, [2.3, 2.6, 9.1], [-6.0, 10.0, 4.0], [300.0, -250.0, 40.0], [900.0, 900.0, 0.5]] {
+                for x in [
+                    src,
+                    [2.3, 2.6, 9.1],
+                    [-6.0, 10.0, 4.0],
+                    [300.0, -250.0, 40.0],
+                    [900.0, 900.0, 0.5],
+                ] {
                     let (l0, g0) = term.naive(x);
                     let mut g = [0.0; 3];
                     let l = term.log_likelihood_and_gradient(x, &mut g);
-                    assert!((l - l0).abs() <= 1e-12 * l0.abs().max(1.0), "n {} x {x:?}: {l} vs {l0}", arrivals.len());
+                    assert!(
+                        (l - l0).abs() <= 1e-12 * l0.abs().max(1.0),
+                        "n {} x {x:?}: {l} vs {l0}",
+                        arrivals.len()
+                    );
                     assert_eq!(l.to_bits(), term.log_likelihood(x).to_bits());
                     let gn = g0.iter().map(|v| v.abs()).fold(0.0, f64::max);
                     for c in 0..3 {
-                        assert!((g[c] - g0[c]).abs() <= 1e-12 * gn.max(1e-300), "n {} x {x:?} c {c}: {g:?} vs {g0:?}", arrivals.len());
+                        assert!(
+                            (g[c] - g0[c]).abs() <= 1e-12 * gn.max(1e-300),
+                            "n {} x {x:?} c {c}: {g:?} vs {g0:?}",
+                            arrivals.len()
+                        );
                     }
                     // Far away, a typical pair's a_ij is below −708 (relative to the best normalisation).
                     if l0 / term.power() < term.max_log_norm - 708.0 {
