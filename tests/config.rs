@@ -136,15 +136,15 @@ fn edt_residual_parses_round_trips_and_is_documented() {
     assert!(printed.contains("residual = \"edt\""), "{printed}");
     assert!(printed.contains("edt_power = \"n\""), "{printed}");
     assert_eq!(LocateConfig::from_toml_str(&printed, "x.toml").unwrap(), cfg);
-    // The default power is n - 1; gaussian leaves EDT off.
+    // The default power is the calibrated one; gaussian leaves EDT off.
     let d = LocateConfig::from_toml_str("[likelihood]\nresidual = \"edt\"\n", "c.toml").unwrap();
-    assert_eq!(d.likelihood.options().edt, Some(EdtPower::NMinusOne));
+    assert_eq!(d.likelihood.options().edt, Some(EdtPower::Calibrated));
     assert_eq!(LocateConfig::default().likelihood.options().edt, None);
     // EDT has no origin time to sample.
     let e = err("[likelihood]\ns_minus_p = false\nabsolute_times = true\nresidual = \"edt\"\norigin_time = \"sample\"\n");
     assert!(e.contains("likelihood.origin_time") && e.contains("edt"), "{e}");
     let e = err("[likelihood]\nedt_power = \"n_plus_one\"\n");
-    assert!(e.contains("cfg.toml:2") && e.contains("n_minus_one"), "{e}");
+    assert!(e.contains("cfg.toml:2") && e.contains("n_minus_one") && e.contains("calibrated"), "{e}");
     // `config --example` documents it.
     assert!(EXAMPLE_CONFIG.contains("edt_power") && EXAMPLE_CONFIG.contains("| edt"));
 }

@@ -100,3 +100,68 @@ fn edt_posterior_mean_stays_near_the_truth_with_an_outlier_pick() {
     assert!(moved_g > 2.0 && moved_e < 0.3, "gaussian moved {moved_g}, edt {moved_e}");
     assert!(error_km(e2) < 1.5 && error_km(g2) > 2.5, "{e2:?} {g2:?}");
 }
+
+/// Noise-free picks of `TRUTH` (origin 5 s) with `outlier_s` on S1's P.
+fn exact_picks(model: &Homogeneous, outlier_s: f64) -> Picks {
+    let mut p = picks(model, 0.0);
+    for (i, st) in p.stations.iter_mut().enumerate() {
+        for (pick, phase) in [(&mut st.p, Phase::P), (&mut st.s, Phase::S)] {
+            let t = model.field(&st.station, phase).unwrap().time(TRUTH).unwrap();
+            let extra = if i == 1 && phase == Phase::P { outlier_s } else { 0.0 };
+            pick.as_mut().unwrap().time_s = 5.0 + t + extra;
+        }
+    }
+    p
+}
+
+/// Issue 17: under EDT the reported origin time and residuals come from the
+/// weighted median of `t_i − T_i(x)`, so one +2 s pick leaves them alone;
+/// the Gaussian estimator (weighted mean) moves by 2 s × 100/750 (the P
+/// pick's weight 1/0.1² over W = 6/0.1² + 6/0.2²).
+#[test]
+fn edt_reports_a_median_origin_time_that_an_outlier_does_not_drag() {
+    let model = Homogeneous::new(6.0, 3.5).unwrap();
+    let gauss = LikelihoodOptions { s_minus_p: false, absolute_times: true, back_azimuth: false, ..Default::default() };
+    let edt = LikelihoodOptions { edt: Some(EdtPower::Calibrated), ..gauss.clone() };
+    let p = exact_picks(&model, 2.0);
+    let est = |o: &LikelihoodOptions| Likelihood::build(&p, &model, o).unwrap().origin_estimator.unwrap();
+    let (g, e) = (est(&gauss), est(&edt));
+    let (tg, sg) = g.optimal_origin_time(TRUTH).unwrap();
+    let (te, se) = e.optimal_origin_time(TRUTH).unwrap();
+    assert!((tg - 5.0 - 2.0 * 100.0 / 750.0).abs() < 1e-9, "gaussian origin {tg}");
+    assert!((te - 5.0).abs() < 1e-9, "edt origin {te}");
+    assert!((se / sg - (std::f64::consts::PI / 2.0).sqrt()).abs() < 1e-12);
+    // Residuals at the median origin: the 11 clean picks are 0, the bad
+    // one 2 s, so the chi-square is (2/0.1)² and the RMS 2/√12.
+    assert!((e.chi_square(TRUTH).unwrap() - 400.0).abs() < 1e-6);
+    assert!((e.rms_residual(TRUTH).unwrap() - 2.0 / 12f64.sqrt()).abs() < 1e-9);
+    // The Gaussian spreads the 2 s over every pick: a smaller chi-square.
+    assert!(g.chi_square(TRUTH).unwrap() < 400.0 * 0.9);
+}
+
+/// Issue 17: an S pick before its P (here S1's P and S swapped) refuses the
+/// event under the Gaussian likelihood, but not under the EDT network
+/// likelihood, which locates it from the other pairs (grid posterior mean
+/// within 1.5 km of the truth, as with clean picks); one station's P and S
+/// alone are still refused under EDT (one pair, nothing to outweigh it).
+#[test]
+fn edt_locates_through_an_s_before_p_pick_instead_of_refusing_the_event() {
+    use eqnemix::likelihood::refuses_impossible_s_minus_p;
+    let model = Homogeneous::new(6.0, 3.5).unwrap();
+    let gauss = LikelihoodOptions { s_minus_p: false, absolute_times: true, back_azimuth: false, ..Default::default() };
+    let edt = LikelihoodOptions { edt: Some(EdtPower::Calibrated), ..gauss.clone() };
+    let mut p = picks(&model, 0.0);
+    let st = &mut p.stations[1];
+    std::mem::swap(&mut st.p, &mut st.s);
+    assert!(st.s.unwrap().time_s < st.p.unwrap().time_s);
+    assert!(refuses_impossible_s_minus_p(&gauss, &p));
+    assert!(!refuses_impossible_s_minus_p(&edt, &p));
+    let mean = grid_mean(&Likelihood::build(&p, &model, &edt).unwrap());
+    assert!(error_km(mean) < 1.5, "EDT mean {mean:?} with S before P at S1");
+    let mut lone = p.clone();
+    lone.stations.truncate(2);
+    lone.stations.remove(0);
+    assert!(refuses_impossible_s_minus_p(&edt, &lone));
+    let sp_edt = LikelihoodOptions { s_minus_p: true, absolute_times: false, ..edt.clone() };
+    assert!(refuses_impossible_s_minus_p(&sp_edt, &p));
+}

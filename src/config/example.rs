@@ -125,9 +125,11 @@ back_azimuth = true
 # it equals the Gaussian S-P term.
 residual = "gaussian"
 student_t_nu = 4.0
-# Power of the EDT pair sum (n picks): n_minus_one (the Gaussian's width
-# for clean picks) | n (NonLinLoc's, sharper by n/(n-1)).
-edt_power = "n_minus_one"
+# Power of the EDT pair sum (n picks): calibrated (2(n-1)^2/n: the
+# Gaussian's width with picks at their noise level, calibrated 90% regions)
+# | n_minus_one (the Gaussian's width for tiny residuals; over-covers)
+# | n (NonLinLoc's).
+edt_power = "calibrated"
 # Travel-time model error (s), added in quadrature to each pick's sigma.
 model_error_s = 0.05
 # Pick sigma (s) when the picks file gives none.

@@ -28,7 +28,7 @@ pub enum ResidualKind {
     /// through the difference of their times, pair scale
     /// `√(σ_i² + σ_j²)`; origin-time free, robust to outlier picks. With
     /// `s_minus_p` it is exactly the Gaussian S-P term (`edt_power =
-    /// "n_minus_one"`). See [`crate::likelihood::edt`].
+    /// "calibrated"` or `"n_minus_one"`). See [`crate::likelihood::edt`].
     Edt,
 }
 
@@ -48,8 +48,10 @@ pub struct LikelihoodConfig {
     pub back_azimuth: bool,
     /// `gaussian`, `student_t` or `edt` (equal differential times).
     pub residual: ResidualKind,
-    /// Power of the EDT pair sum: `n_minus_one` (Gaussian curvature for clean
-    /// picks) or `n` (NonLinLoc's, sharper by n/(n−1)); `n` arrivals.
+    /// Power of the EDT pair sum (`n` arrivals): `calibrated` (2(n−1)²/n, the
+    /// Gaussian's width with picks at their noise level: calibrated 90 %
+    /// regions), `n_minus_one` (the Gaussian's width for residuals much
+    /// smaller than the sigmas; over-covers) or `n` (NonLinLoc's).
     pub edt_power: EdtPower,
     /// Degrees of freedom of the Student-t residuals (> 0).
     pub student_t_nu: f64,
@@ -70,7 +72,7 @@ impl Default for LikelihoodConfig {
             back_azimuth: true,
             residual: ResidualKind::Gaussian,
             student_t_nu: 4.0,
-            edt_power: EdtPower::NMinusOne,
+            edt_power: EdtPower::Calibrated,
             model_error_s: 0.05,
             default_pick_sigma_s: 0.1,
         }

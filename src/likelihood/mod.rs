@@ -202,7 +202,9 @@ pub struct Likelihood {
     /// Origin-time treatment (decides the posterior's dimension).
     pub origin_time: OriginTime,
     /// All picks as an absolute-times term (Gaussian), used to estimate the
-    /// origin time at a hypocentre even when the term is not in the likelihood.
+    /// origin time at a hypocentre even when the term is not in the
+    /// likelihood: the weighted mean of `t_i − T_i(x)`, or under EDT the
+    /// weighted median ([`AbsoluteTimesTerm::with_median_origin`]).
     pub origin_estimator: Option<AbsoluteTimesTerm>,
 }
 
@@ -216,6 +218,21 @@ impl std::fmt::Debug for Likelihood {
             .field("origin_time", &self.origin_time)
             .finish()
     }
+}
+
+/// Whether an event whose S-P times are impossible at some station (S
+/// before P, or longer than the region allows) must be refused rather than
+/// located under `opts`: yes, except under the EDT network likelihood with
+/// at least three picks, where the bad pick spoils only its own pairs and
+/// the others locate the event (a lone station's P and S are one pair, the
+/// S-P term itself, and are still refused).
+pub fn refuses_impossible_s_minus_p(opts: &LikelihoodOptions, picks: &Picks) -> bool {
+    let n_picks: usize = picks
+        .stations
+        .iter()
+        .map(|s| usize::from(s.p.is_some()) + usize::from(s.s.is_some()))
+        .sum();
+    !(opts.edt.is_some() && opts.absolute_times && n_picks >= 3)
 }
 
 impl Likelihood {
@@ -338,10 +355,12 @@ impl Likelihood {
         let origin_estimator = if arrivals.is_empty() {
             None
         } else {
-            Some(AbsoluteTimesTerm::new(
-                arrivals.clone(),
-                ResidualModel::Gaussian,
-            ))
+            // Under EDT the reported origin time and residuals must not
+            // be dragged by the outlier picks the likelihood forgives.
+            Some(
+                AbsoluteTimesTerm::new(arrivals.clone(), ResidualModel::Gaussian)
+                    .with_median_origin(opts.edt.is_some()),
+            )
         };
         let absolute = match (opts.absolute_times && !arrivals.is_empty(), opts.edt) {
             (true, Some(power)) => {

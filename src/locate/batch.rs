@@ -100,10 +100,12 @@ impl Batch<'_> {
         };
         // An impossible S-P (S before P, or longer than any source in the
         // region gives) would still be "located", on the station or the
-        // box's edge; it is a wrong pick instead.
-        if let Some(why) = crate::pipeline::sp_check::s_minus_p_problem(picks, |st| {
+        // box's edge; it is a wrong pick instead. Under the EDT network
+        // likelihood the pick's pairs are simply outweighed: not refused.
+        let refuse = crate::likelihood::refuses_impossible_s_minus_p(&self.config.likelihood.options(), picks);
+        if let Some(why) = refuse.then(|| crate::pipeline::sp_check::s_minus_p_problem(picks, |st| {
             crate::pipeline::sp_check::s_minus_p_range_s(self.model, st, &self.region)
-        }) {
+        })).flatten() {
             return Err(fail(why));
         }
         let posterior = self.posterior(picks).map_err(fail)?;
