@@ -113,7 +113,8 @@ fn hyp_round_trips_key_numbers() {
             && (h.lat_lon_depth[1] - geo.map_lon_deg).abs() < 1e-6
     );
     assert!((h.lat_lon_depth[2] - s.map_km[2]).abs() < 1e-6);
-    let ot = s.origin_time.as_ref().unwrap().utc;
+    // The origin time at the HYPOCENTER (the one its PHASE residuals use).
+    let ot = s.location_origin_time.unwrap();
     assert_eq!(
         (h.origin.0, h.origin.1, h.origin.2, h.origin.3, h.origin.4),
         (ot.year(), ot.month(), ot.day(), ot.hour(), ot.minute())
@@ -141,8 +142,12 @@ fn hyp_gap_and_dist_from_the_stations() {
     let [e, n, _] = s.map_km;
     // One station (the fixture's, at the origin): gap 360 (NonLinLoc's
     // convention), Dist the MAP's epicentral distance to it.
-    let h = hyp::parse_hyp(&hyp::to_hyp_string_with_stations(&s, &[[0.0, 0.0, 0.0]]).unwrap())
-        .unwrap();
+    let origin_station = Station {
+        code: "CI.CCC".into(),
+        position_km: [0.0, 0.0, 0.0],
+    };
+    let h =
+        hyp::parse_hyp(&hyp::to_hyp_string_with_stations(&s, &[origin_station]).unwrap()).unwrap();
     assert_eq!(h.gap_deg, 360.0);
     assert!((h.nearest_station_km - e.hypot(n)).abs() < 1e-6);
     // Stations at azimuths 30, 100 and 250 deg from the MAP epicentre
@@ -152,19 +157,45 @@ fn hyp_gap_and_dist_from_the_stations() {
         let a = az.to_radians();
         [e + d * a.sin(), n + d * a.cos(), z]
     };
-    let stations = [at(30.0, 12.0, -1.5), at(100.0, 7.5, 2.0), at(250.0, 20.0, 0.0)];
+    let stations = [
+        at(30.0, 12.0, -1.5),
+        at(100.0, 7.5, 2.0),
+        at(250.0, 20.0, 0.0),
+    ]
+    .into_iter()
+    .zip(["A", "B", "C"])
+    .map(|(position_km, code)| Station {
+        code: code.into(),
+        position_km,
+    })
+    .collect::<Vec<_>>();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gap.hyp");
     hyp::write_hyp_with_stations(&path, &s, &stations).unwrap();
     let h = hyp::parse_hyp(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!((h.gap_deg - 150.0).abs() < 1e-3, "{}", h.gap_deg);
-    assert!((h.nearest_station_km - 7.5).abs() < 1e-5, "{}", h.nearest_station_km);
-    // The rest of the file is the one without stations.
+    assert!(
+        (h.nearest_station_km - 7.5).abs() < 1e-5,
+        "{}",
+        h.nearest_station_km
+    );
+    // The rest of the file is the one without stations (these stations
+    // have no picks, so the PHASE lines are unchanged; SIGNATURE holds the
+    // time of writing).
     let plain = hyp::to_hyp_string(&s).unwrap();
     let with = std::fs::read_to_string(&path).unwrap();
-    let differing: Vec<_> = plain.lines().zip(with.lines()).filter(|(a, b)| a != b).collect();
-    assert_eq!(differing.len(), 1, "only QUALITY differs: {differing:?}");
+    let differing: Vec<_> = plain
+        .lines()
+        .zip(with.lines())
+        .filter(|(a, b)| a != b && !a.starts_with("SIGNATURE"))
+        .collect();
+    assert_eq!(
+        differing.len(),
+        2,
+        "only QUALITY and QML_OriginQuality differ: {differing:?}"
+    );
     assert!(differing[0].0.starts_with("QUALITY"));
+    assert!(differing[1].0.starts_with("QML_OriginQuality"));
 }
 
 /// Text of every element, keyed by its local-name path from the root.

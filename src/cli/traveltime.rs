@@ -383,9 +383,7 @@ impl TraveltimeArgs {
                     );
                 }
             }
-            // NonLinLoc's name for the azimuthal equidistant projection of crate::geo.
-            let transform =
-                format!("AZIMUTHAL_EQUIDIST RefEllipsoid WGS-84  LatOrig {lat0:.6}  LongOrig {lon0:.6}  RotCW 0.000000");
+            let transform = projection.nll_transform();
             return Ok((Velocity::Grid(model), geometry, Some(transform)));
         }
         bail!("give a velocity model: --velocity-toml, --vp-grid or --velocity-csv")
