@@ -267,7 +267,13 @@ fn quakeml_parses_and_holds_the_values() {
     assert!((num("depth/uncertainty") - 1000.0 * m0.cov_km2[2][2].sqrt()).abs() < 1e-6);
     let ot = s.origin_time.as_ref().unwrap();
     let t = chrono::DateTime::parse_from_rfc3339(&v[&format!("{o}/time/value")]).unwrap();
-    assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - ot.utc)).abs() < 1e-6);
+    // The preferred origin's time is the one at its point (as the .hyp's).
+    let t_loc = s.location_origin_time.unwrap();
+    assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - t_loc)).abs() < 1e-6);
+    // One arrival per pick on the preferred origin, residuals as the summary's.
+    assert_eq!(text.matches("<pick ").count(), s.phases.len());
+    assert_eq!(first.matches("<arrival ").count(), s.phases.len());
+    assert!((num("arrival/timeResidual") - s.phases.last().unwrap().residual_s).abs() < 1e-12);
     assert!((num("time/uncertainty") - ot.sigma_s).abs() < 1e-12);
     let e = eqnemix::summary::Ellipsoid::from_covariance(&m0.cov_km2, 0.68).unwrap();
     let ce = "originUncertainty/confidenceEllipsoid";

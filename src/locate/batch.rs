@@ -338,7 +338,11 @@ pub fn write_event_files(
             }
             OutputFormat::Quakeml => {
                 let p = dir.join(format!("{stem}.xml"));
-                output::quakeml::write_quakeml(&p, std::slice::from_ref(s), &QuakeMlOptions::default())
+                output::quakeml::write_quakeml(
+                    &p,
+                    std::slice::from_ref(s),
+                    &QuakeMlOptions { stations: hyp.stations.clone(), ..QuakeMlOptions::default() },
+                )
                     .map_err(|e| e.to_string())?;
                 p
             }
