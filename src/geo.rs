@@ -186,6 +186,16 @@ impl LocalProjection {
         self.origin.lat_deg
     }
 
+    /// NonLinLoc's `TRANSFORM` statement (without its keyword) for this
+    /// projection: NonLinLoc's `AZIMUTHAL_EQUIDIST` on WGS-84 about the
+    /// origin, unrotated.
+    pub fn nll_transform(&self) -> String {
+        format!(
+            "AZIMUTHAL_EQUIDIST RefEllipsoid WGS-84  LatOrig {:.6}  LongOrig {:.6}  RotCW 0.000000",
+            self.origin.lat_deg, self.origin.lon_deg
+        )
+    }
+
     /// Project `(lon, lat)` (degrees) to local `(east_km, north_km)`.
     ///
     /// Defined everywhere except at the antipode of the origin; non-finite

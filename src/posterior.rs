@@ -233,6 +233,39 @@ impl LocationPosterior {
         self.likelihood.origin_estimator.as_ref()?.rms_residual(x)
     }
 
+    /// Each P and S pick's observed time, scale, predicted travel time and
+    /// residual at the hypocentre `x` with the maximum-likelihood origin
+    /// time there (residual = observed - origin time - travel time, s), in
+    /// the picks' order; `None` without picks or outside a travel-time
+    /// domain. These are the rows of a `.hyp` PHASE block and of QuakeML's
+    /// arrivals.
+    pub fn phase_residuals_at(&self, x: [f64; 3]) -> Option<Vec<crate::summary::PhaseResidual>> {
+        let e = self.likelihood.origin_estimator.as_ref()?;
+        let (t0, _) = e.optimal_origin_time(x)?;
+        let arrivals = e.arrivals();
+        let inv_var: Vec<f64> = arrivals
+            .iter()
+            .map(|a| 1.0 / (a.sigma_s * a.sigma_s))
+            .collect();
+        let mean_inv_var = inv_var.iter().sum::<f64>() / arrivals.len().max(1) as f64;
+        arrivals
+            .iter()
+            .zip(&inv_var)
+            .map(|(a, w)| {
+                let tt = a.field.time(x).ok()?;
+                Some(crate::summary::PhaseResidual {
+                    station: a.station.clone(),
+                    phase: a.phase.to_string(),
+                    time_s: a.time_s,
+                    sigma_s: a.sigma_s,
+                    travel_time_s: tt,
+                    residual_s: a.time_s - t0 - tt,
+                    weight: w / mean_inv_var,
+                })
+            })
+            .collect()
+    }
+
     /// The picks' chi-square at the hypocentre `x` (residuals over their
     /// sigmas, squared and summed, at the optimal origin time) and the
     /// number of picks; `None` without picks or outside a travel-time

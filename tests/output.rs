@@ -113,7 +113,8 @@ fn hyp_round_trips_key_numbers() {
             && (h.lat_lon_depth[1] - geo.map_lon_deg).abs() < 1e-6
     );
     assert!((h.lat_lon_depth[2] - s.map_km[2]).abs() < 1e-6);
-    let ot = s.origin_time.as_ref().unwrap().utc;
+    // The origin time at the HYPOCENTER (the one its PHASE residuals use).
+    let ot = s.location_origin_time.unwrap();
     assert_eq!(
         (h.origin.0, h.origin.1, h.origin.2, h.origin.3, h.origin.4),
         (ot.year(), ot.month(), ot.day(), ot.hour(), ot.minute())
@@ -141,8 +142,12 @@ fn hyp_gap_and_dist_from_the_stations() {
     let [e, n, _] = s.map_km;
     // One station (the fixture's, at the origin): gap 360 (NonLinLoc's
     // convention), Dist the MAP's epicentral distance to it.
-    let h = hyp::parse_hyp(&hyp::to_hyp_string_with_stations(&s, &[[0.0, 0.0, 0.0]]).unwrap())
-        .unwrap();
+    let origin_station = Station {
+        code: "CI.CCC".into(),
+        position_km: [0.0, 0.0, 0.0],
+    };
+    let h =
+        hyp::parse_hyp(&hyp::to_hyp_string_with_stations(&s, &[origin_station]).unwrap()).unwrap();
     assert_eq!(h.gap_deg, 360.0);
     assert!((h.nearest_station_km - e.hypot(n)).abs() < 1e-6);
     // Stations at azimuths 30, 100 and 250 deg from the MAP epicentre
@@ -152,19 +157,45 @@ fn hyp_gap_and_dist_from_the_stations() {
         let a = az.to_radians();
         [e + d * a.sin(), n + d * a.cos(), z]
     };
-    let stations = [at(30.0, 12.0, -1.5), at(100.0, 7.5, 2.0), at(250.0, 20.0, 0.0)];
+    let stations = [
+        at(30.0, 12.0, -1.5),
+        at(100.0, 7.5, 2.0),
+        at(250.0, 20.0, 0.0),
+    ]
+    .into_iter()
+    .zip(["A", "B", "C"])
+    .map(|(position_km, code)| Station {
+        code: code.into(),
+        position_km,
+    })
+    .collect::<Vec<_>>();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gap.hyp");
     hyp::write_hyp_with_stations(&path, &s, &stations).unwrap();
     let h = hyp::parse_hyp(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!((h.gap_deg - 150.0).abs() < 1e-3, "{}", h.gap_deg);
-    assert!((h.nearest_station_km - 7.5).abs() < 1e-5, "{}", h.nearest_station_km);
-    // The rest of the file is the one without stations.
+    assert!(
+        (h.nearest_station_km - 7.5).abs() < 1e-5,
+        "{}",
+        h.nearest_station_km
+    );
+    // The rest of the file is the one without stations (these stations
+    // have no picks, so the PHASE lines are unchanged; SIGNATURE holds the
+    // time of writing).
     let plain = hyp::to_hyp_string(&s).unwrap();
     let with = std::fs::read_to_string(&path).unwrap();
-    let differing: Vec<_> = plain.lines().zip(with.lines()).filter(|(a, b)| a != b).collect();
-    assert_eq!(differing.len(), 1, "only QUALITY differs: {differing:?}");
+    let differing: Vec<_> = plain
+        .lines()
+        .zip(with.lines())
+        .filter(|(a, b)| a != b && !a.starts_with("SIGNATURE"))
+        .collect();
+    assert_eq!(
+        differing.len(),
+        2,
+        "only QUALITY and QML_OriginQuality differ: {differing:?}"
+    );
     assert!(differing[0].0.starts_with("QUALITY"));
+    assert!(differing[1].0.starts_with("QML_OriginQuality"));
 }
 
 /// Text of every element, keyed by its local-name path from the root.
@@ -236,7 +267,13 @@ fn quakeml_parses_and_holds_the_values() {
     assert!((num("depth/uncertainty") - 1000.0 * m0.cov_km2[2][2].sqrt()).abs() < 1e-6);
     let ot = s.origin_time.as_ref().unwrap();
     let t = chrono::DateTime::parse_from_rfc3339(&v[&format!("{o}/time/value")]).unwrap();
-    assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - ot.utc)).abs() < 1e-6);
+    // The preferred origin's time is the one at its point (as the .hyp's).
+    let t_loc = s.location_origin_time.unwrap();
+    assert!((eqnemix::picks::duration_s(t.with_timezone(&Utc) - t_loc)).abs() < 1e-6);
+    // One arrival per pick on the preferred origin, residuals as the summary's.
+    assert_eq!(text.matches("<pick ").count(), s.phases.len());
+    assert_eq!(first.matches("<arrival ").count(), s.phases.len());
+    assert!((num("arrival/timeResidual") - s.phases.last().unwrap().residual_s).abs() < 1e-12);
     assert!((num("time/uncertainty") - ot.sigma_s).abs() < 1e-12);
     let e = eqnemix::summary::Ellipsoid::from_covariance(&m0.cov_km2, 0.68).unwrap();
     let ce = "originUncertainty/confidenceEllipsoid";

@@ -228,7 +228,8 @@ impl TraveltimeArgs {
         if self.write_velocity {
             let m = grid_model.as_ref().expect("built for --write-velocity");
             for phase in [Phase::P, Phase::S] {
-                let mut g = NllGrid::velocity_km_s(m.velocity(phase));
+                // NonLinLoc's layout: values at cell centres.
+                let mut g = NllGrid::velocity_km_s(&eqnemix_traveltime::nll::nodes_to_cell_centres(m.velocity(phase)));
                 g.header.transform = transform.clone();
                 grids.push((self.out.join(format!("{}.{phase}.mod", self.label)), g));
             }
@@ -346,7 +347,9 @@ impl TraveltimeArgs {
                 _ => bail!("--vp-grid needs either --vs-grid BASE or --vp-vs RATIO"),
             };
             let geometry = model.geometry();
-            return Ok((Velocity::Grid(model), geometry, None));
+            // The input's frame, carried into the grids written.
+            let transform = read_nll_header(vp).ok().and_then(|h| h.transform);
+            return Ok((Velocity::Grid(model), geometry, transform));
         }
         if let Some(path) = &self.velocity_csv {
             let geometry = self.geometry_from_flags("--velocity-csv")?;
@@ -383,9 +386,7 @@ impl TraveltimeArgs {
                     );
                 }
             }
-            // NonLinLoc's name for the azimuthal equidistant projection of crate::geo.
-            let transform =
-                format!("AZIMUTHAL_EQUIDIST RefEllipsoid WGS-84  LatOrig {lat0:.6}  LongOrig {lon0:.6}  RotCW 0.000000");
+            let transform = projection.nll_transform();
             return Ok((Velocity::Grid(model), geometry, Some(transform)));
         }
         bail!("give a velocity model: --velocity-toml, --vp-grid or --velocity-csv")

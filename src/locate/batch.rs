@@ -281,23 +281,39 @@ pub fn catalog_csv_from_rows(rows: &[Vec<String>]) -> Result<String, csv::Error>
 /// are the stations NonLinLoc counts in a `.hyp`'s `Gap` and `Dist`; a
 /// station listed without any observation is left out.
 pub fn observing_stations_km(picks: &Picks) -> Vec<[f64; 3]> {
+    observing_stations(picks).into_iter().map(|s| s.position_km).collect()
+}
+
+/// The stations (codes and positions) of [`observing_stations_km`].
+pub fn observing_stations(picks: &Picks) -> Vec<eqnemix_traveltime::Station> {
     picks
         .stations
         .iter()
         .filter(|s| s.p.is_some() || s.s.is_some() || s.back_azimuth.is_some())
-        .map(|s| s.station.position_km)
+        .map(|s| s.station.clone())
         .collect()
 }
 
+/// What the `.hyp` of the event `picks` needs beyond its summary: the
+/// observing stations ([`observing_stations`]) and, with a local frame,
+/// its NonLinLoc `TRANSFORM`.
+pub fn hyp_context(picks: &Picks, projection: Option<&LocalProjection>) -> output::hyp::HypContext {
+    output::hyp::HypContext {
+        stations: observing_stations(picks),
+        transform: projection.map(LocalProjection::nll_transform),
+    }
+}
+
 /// Write the per-event files of `loc` into `dir` (each atomically): the
-/// chosen formats and, if `draws`, the draws CSV. `stations_km` are the
-/// positions of the stations that observed the event
-/// ([`observing_stations_km`]): the `.hyp`'s `Gap` and `Dist` come from
-/// them (NonLinLoc's unset -1 when empty). Returns the paths written.
+/// chosen formats and, if `draws`, the draws CSV. `hyp` holds the stations
+/// that observed the event and the frame ([`hyp_context`]): the `.hyp`'s
+/// `Gap`, `Dist`, PHASE positions and TRANSFORM come from it (NonLinLoc's
+/// unset -1 without stations), and QuakeML's arrival distances and
+/// azimuths. Returns the paths written.
 pub fn write_event_files(
     dir: &Path,
     loc: &EventLocation,
-    stations_km: &[[f64; 3]],
+    hyp: &output::hyp::HypContext,
     formats: &[OutputFormat],
     draws: bool,
 ) -> Result<Vec<PathBuf>, String> {
@@ -319,12 +335,16 @@ pub fn write_event_files(
             }
             OutputFormat::Hyp => {
                 let p = dir.join(format!("{stem}.hyp"));
-                output::hyp::write_hyp_with_stations(&p, s, stations_km).map_err(|e| e.to_string())?;
+                output::hyp::write_hyp_with(&p, s, hyp).map_err(|e| e.to_string())?;
                 p
             }
             OutputFormat::Quakeml => {
                 let p = dir.join(format!("{stem}.xml"));
-                output::quakeml::write_quakeml(&p, std::slice::from_ref(s), &QuakeMlOptions::default())
+                output::quakeml::write_quakeml(
+                    &p,
+                    std::slice::from_ref(s),
+                    &QuakeMlOptions { stations: hyp.stations.clone(), ..QuakeMlOptions::default() },
+                )
                     .map_err(|e| e.to_string())?;
                 p
             }

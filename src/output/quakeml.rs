@@ -6,7 +6,13 @@
 //! has a time, latitude/longitude (deg), depth (m, QuakeML's unit), each with its
 //! standard deviation; an `originUncertainty` with the 68% epicentral
 //! ellipse (m) and the 68% confidence ellipsoid (m, deg); and the RMS
-//! residual and phase counts in `quality`. The posterior
+//! residual and phase counts in `quality`. Each P and S pick is a `pick`
+//! (time, σ, `NET.STA` stream, phase hint) and the preferred origin holds
+//! one `arrival` per pick with its residual (s) and weight at the headline
+//! location (the `.hyp`'s PHASE lines: origin time the maximum-likelihood
+//! one there, as the `.hyp`'s) and, when the stations are given
+//! ([`QuakeMlOptions::stations`]), the azimuth (deg) and epicentral
+//! distance (deg) of the station; the method is named in `methodID`. The posterior
 //! probabilities of the clusters go in a comment.
 //!
 //! The XML is built by hand (the structure is small and fixed); every text
@@ -28,6 +34,9 @@ pub struct QuakeMlOptions {
     pub authority: String,
     /// Agency id in `creationInfo`.
     pub agency_id: String,
+    /// Station positions (km, the summaries' frame) for the arrivals'
+    /// `azimuth` and `distance`; arrivals of stations not listed go without.
+    pub stations: Vec<eqnemix_traveltime::Station>,
 }
 
 impl Default for QuakeMlOptions {
@@ -35,7 +44,83 @@ impl Default for QuakeMlOptions {
         QuakeMlOptions {
             authority: "local/eqnemix".into(),
             agency_id: "eqnemix".into(),
+            stations: Vec::new(),
         }
+    }
+}
+
+/// Resource id of pick `i` of the event `event_id` (escaped).
+fn pick_id(auth: &str, event_id: &str, i: usize) -> String {
+    format!("smi:{auth}/pick/{}/{i}", escape(event_id))
+}
+
+/// `NET.STA` (or `NET.STA.LOC.CHA`) as QuakeML's network and station codes;
+/// a code without a dot is a station of an unnamed network.
+fn network_station(code: &str) -> (&str, &str) {
+    match code.split_once('.') {
+        Some((net, rest)) => (net, rest.split('.').next().unwrap_or(rest)),
+        None => ("", code),
+    }
+}
+
+/// The `pick` elements of `s` (one per P or S pick).
+fn picks_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) {
+    let auth = escape(opts.authority.as_str());
+    for (i, ph) in s.phases.iter().enumerate() {
+        let Some(t) = crate::picks::checked_utc_after(s.reference_time, ph.time_s) else { continue };
+        let (net, sta) = network_station(&ph.station);
+        let _ = write!(
+            o,
+            r#"      <pick publicID="{id}">
+        <time>
+          <value>{time}</value>
+          <uncertainty>{sigma}</uncertainty>
+        </time>
+        <waveformID networkCode="{net}" stationCode="{sta}"/>
+        <phaseHint>{phase}</phaseHint>
+        <evaluationMode>automatic</evaluationMode>
+      </pick>
+"#,
+            id = pick_id(&auth, &s.event_id, i),
+            time = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            sigma = ph.sigma_s,
+            net = escape(net),
+            sta = escape(sta),
+            phase = escape(ph.phase.as_str()),
+        );
+    }
+}
+
+/// The `arrival` elements of the preferred origin: each pick's residual
+/// (s) and weight at the headline location, and with the station known its
+/// azimuth from the epicentre (deg) and epicentral distance (deg).
+fn arrivals_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) {
+    let auth = escape(opts.authority.as_str());
+    for (i, ph) in s.phases.iter().enumerate() {
+        if crate::picks::checked_utc_after(s.reference_time, ph.time_s).is_none() {
+            continue;
+        }
+        let _ = write!(
+            o,
+            "        <arrival publicID=\"smi:{auth}/arrival/{}/{i}\">\n          <pickID>{}</pickID>\n          <phase>{}</phase>\n",
+            escape(s.event_id.as_str()),
+            pick_id(&auth, &s.event_id, i),
+            escape(ph.phase.as_str())
+        );
+        if let Some(st) = opts.stations.iter().find(|st| st.code == ph.station) {
+            let (de, dn) = (st.position_km[0] - s.location_km[0], st.position_km[1] - s.location_km[1]);
+            let az = de.atan2(dn).to_degrees().rem_euclid(360.0);
+            let _ = write!(
+                o,
+                "          <azimuth>{az}</azimuth>\n          <distance>{}</distance>\n",
+                de.hypot(dn) / KM_PER_DEG_LAT
+            );
+        }
+        let _ = write!(
+            o,
+            "          <timeResidual>{}</timeResidual>\n          <timeWeight>{}</timeWeight>\n        </arrival>\n",
+            ph.residual_s, ph.weight
+        );
     }
 }
 
@@ -43,6 +128,9 @@ impl Default for QuakeMlOptions {
 struct OriginXml<'a> {
     /// Resource id suffix (`<event id>` or `<event id>/mode<i>`).
     id: String,
+    /// Whether this is the preferred origin (it gets the arrivals and the
+    /// origin time at its point).
+    preferred: bool,
     lat_deg: f64,
     lon_deg: f64,
     depth_km: f64,
@@ -84,12 +172,13 @@ fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &Qu
           <uncertainty>{depth_unc_m}</uncertainty>
         </depth>
         <depthType>from location</depthType>
-        <methodID>smi:{auth}/method/bayesian-cluster-mixture</methodID>
+        <methodID>smi:{auth}/method/eqnemix-bayesian-cluster-mixture-posterior</methodID>
         <quality>
           <associatedPhaseCount>{nph}</associatedPhaseCount>
           <usedPhaseCount>{nph}</usedPhaseCount>
 "#,
-        time = ot.utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        time = if origin.preferred { s.location_origin_time.unwrap_or(ot.utc) } else { ot.utc }
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         tu = ot.sigma_s,
         lat = origin.lat_deg,
         lon = origin.lon_deg,
@@ -127,7 +216,6 @@ fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &Qu
           <agencyID>{agency}</agencyID>
           <creationTime>{now}</creationTime>
         </creationInfo>
-      </origin>
 "#,
         hmaj = el2.semi_major_km * 1000.0,
         hmin = el2.semi_minor_km * 1000.0,
@@ -141,6 +229,10 @@ fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &Qu
         comment = escape(origin.comment.as_str()),
         agency = escape(opts.agency_id.as_str()),
     );
+    if origin.preferred {
+        arrivals_xml(o, s, opts);
+    }
+    o.push_str("      </origin>\n");
     Ok(())
 }
 
@@ -175,6 +267,7 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
         s,
         &OriginXml {
             id: s.event_id.clone(),
+            preferred: true,
             lat_deg: geo.location_lat_deg,
             lon_deg: geo.location_lon_deg,
             depth_km: s.location_km[2],
@@ -199,6 +292,7 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
             s,
             &OriginXml {
                 id: format!("{}/mode{i}", s.event_id),
+                preferred: false,
                 lat_deg: lat,
                 lon_deg: lon,
                 depth_km: m.highest_density_km[2],
@@ -209,6 +303,7 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
             &now,
         )?;
     }
+    picks_xml(o, s, opts);
     o.push_str("    </event>\n");
     Ok(())
 }

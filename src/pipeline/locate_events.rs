@@ -15,7 +15,7 @@
 use super::resume::{self, DoneRecord};
 use crate::cancel::Cancellation;
 use crate::config::OutputFormat;
-use crate::locate::batch::{catalog_csv_from_rows, catalog_row, observing_stations_km, write_event_files, Batch};
+use crate::locate::batch::{catalog_csv_from_rows, catalog_row, hyp_context, write_event_files, Batch};
 use crate::locate::EventLocation;
 use crate::picks::Picks;
 use crate::summary::LocationSummary;
@@ -198,7 +198,7 @@ fn one_event(
         Err(f) => return failed(f.reason),
     };
     let c = batch.config;
-    let mut files = match write_event_files(dir, &loc, &observing_stations_km(picks), &c.output.formats, c.output.draws) {
+    let mut files = match write_event_files(dir, &loc, &hyp_context(picks, batch.projection.as_ref()), &c.output.formats, c.output.draws) {
         Ok(f) => f,
         Err(e) => return failed(format!("writing results: {e}")),
     };

@@ -110,6 +110,28 @@ pub struct Geographic {
     pub map_lat_deg: f64,
 }
 
+/// One P or S pick at the headline location: what a `.hyp` PHASE line and
+/// a QuakeML `pick` + `arrival` report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseResidual {
+    /// Station code.
+    pub station: String,
+    /// Phase name (`P` or `S`).
+    pub phase: String,
+    /// Observed arrival (s after [`LocationSummary::reference_time`]).
+    pub time_s: f64,
+    /// Residual scale (s): pick and model error combined.
+    pub sigma_s: f64,
+    /// Predicted travel time from the headline location (s).
+    pub travel_time_s: f64,
+    /// Observed - origin time - travel time (s), with the maximum-likelihood
+    /// origin time at the headline location.
+    pub residual_s: f64,
+    /// Relative weight `(1/σ²) / mean(1/σ²)` over the picks (mean 1, as
+    /// NonLinLoc's PHASE weights).
+    pub weight: f64,
+}
+
 /// Everything reported about one located event. Serialisable (serde).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationSummary {
@@ -160,6 +182,16 @@ pub struct LocationSummary {
     pub rms_residual_s: Option<f64>,
     /// Number of P and S picks.
     pub n_arrivals: usize,
+    /// Each pick at the headline location (residuals, weights); empty
+    /// without picks.
+    #[serde(default)]
+    pub phases: Vec<PhaseResidual>,
+    /// The maximum-likelihood origin time at the headline location (the
+    /// origin time the [`Self::phases`] residuals use and the `.hyp` and
+    /// QuakeML's preferred origin report; [`Self::origin_time`] is its
+    /// posterior mean over the draws). `None` without picks.
+    #[serde(default)]
+    pub location_origin_time: Option<DateTime<Utc>>,
     /// Epicentres in lon/lat, when a projection was given.
     pub geographic: Option<Geographic>,
 }
@@ -373,6 +405,12 @@ impl LocationSummary {
             origin_time,
             rms_residual_s: posterior.rms_residual_at(location_km),
             n_arrivals: posterior.n_arrivals(),
+            phases: posterior
+                .phase_residuals_at(location_km)
+                .unwrap_or_default(),
+            location_origin_time: posterior
+                .origin_time_at(location_km)
+                .and_then(|(t, _)| crate::picks::checked_utc_after(posterior.reference_time(), t)),
             geographic,
         })
     }

@@ -11,6 +11,6 @@ pub use ellipsoid::{chi_square_quantile, Ellipse2D, Ellipsoid, EllipsoidAxis};
 pub use hdi::{hdi, hdi_levels};
 pub use modes::{maximise_density, PosteriorMode};
 pub use location::{
-    CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, SummaryError,
+    CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, PhaseResidual, SummaryError,
     SummaryOptions,
 };

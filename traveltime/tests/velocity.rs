@@ -382,13 +382,18 @@ fn from_nll_p_and_s_grids_and_from_vp_grid_with_ratio() {
     )
     .unwrap();
     let m = VelocityModel3D::from_nll_grids(&p_base, dir.path().join("m.S.mod.hdr")).unwrap();
+    // The files hold Vel2Grid's cell-centre values; the model, node values.
+    let (vp_nodes, vs_nodes) = (
+        eqnemix_traveltime::nll::cell_centres_to_nodes(&vp),
+        eqnemix_traveltime::nll::cell_centres_to_nodes(&vs),
+    );
     for i in 0..vp.data.len() {
-        assert!((m.vp().data[i] - vp.data[i]).abs() < 1e-5);
-        assert!((m.vs().data[i] - vs.data[i]).abs() < 1e-5);
+        assert!((m.vp().data[i] - vp_nodes.data[i]).abs() < 1e-5);
+        assert!((m.vs().data[i] - vs_nodes.data[i]).abs() < 1e-5);
     }
     let m2 = VelocityModel3D::from_nll_vp_and_ratio(&p_base, 1.75).unwrap();
     for i in 0..vp.data.len() {
-        assert!((m2.vs().data[i] - vs.data[i]).abs() < 1e-5);
+        assert!((m2.vs().data[i] - vs_nodes.data[i]).abs() < 1e-5);
     }
     // Different geometry: refused, naming the S grid.
     let other = GridGeometry {

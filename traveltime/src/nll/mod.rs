@@ -10,14 +10,21 @@
 //! accepted too. Travel-time grids follow Grid2Time's naming,
 //! `<root>.<PHASE>.<STATION>.time` ([`nll_time_grid_base`]).
 //!
+//! Velocity grids follow Vel2Grid's cell-centre convention (see
+//! [`cell_centres_to_nodes`]); the readers here return the stored values,
+//! [`VelocityModel3D::from_nll_grids`](crate::VelocityModel3D::from_nll_grids)
+//! converts them to node values.
+//!
 //! Assumptions: buffers are little-endian (NonLinLoc writes native order,
 //! little-endian on every current platform); `SLOW_LEN` values are slowness
 //! times the x spacing `dx` (NonLinLoc requires `dx = dy = dz` for it).
 
+mod cell_centres;
 mod file;
 mod grid_type;
 mod header;
 
+pub use cell_centres::{cell_centres_to_nodes, nodes_to_cell_centres};
 pub use file::{
     nll_base_path, nll_file_paths, nll_grid_from_bytes, nll_time_grid_base, read_nll_grid, read_nll_header,
     read_nll_velocity, write_nll_grid, NllGrid,

@@ -1,6 +1,6 @@
 //! A 3D P and S velocity model on one regular grid.
 
-use crate::nll::{nll_base_path, read_nll_velocity};
+use crate::nll::{cell_centres_to_nodes, nll_base_path, read_nll_velocity};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::Path;
 
@@ -60,14 +60,17 @@ impl VelocityModel3D {
     }
 
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
-    /// `.hdr` or `.buf`; any velocity grid type, converted to km/s). Errors
-    /// name the file.
+    /// `.hdr` or `.buf`; any velocity grid type, converted to km/s). The
+    /// files' values are at cell centres (Vel2Grid's convention) and are
+    /// turned into node values by [`cell_centres_to_nodes`]. Errors name
+    /// the file.
     pub fn from_nll_grids(
         p_path: impl AsRef<Path>,
         s_path: impl AsRef<Path>,
     ) -> Result<Self, TravelTimeError> {
-        let vp = read_nll_velocity(&p_path)?;
-        let vs = read_nll_velocity(&s_path)?;
+        // Vel2Grid's values are at cell centres; the model's at nodes.
+        let vp = cell_centres_to_nodes(&read_nll_velocity(&p_path)?);
+        let vs = cell_centres_to_nodes(&read_nll_velocity(&s_path)?);
         if vp.geometry != vs.geometry {
             return Err(TravelTimeError::Format {
                 path: nll_base_path(s_path.as_ref()),
@@ -117,7 +120,7 @@ impl VelocityModel3D {
         p_path: impl AsRef<Path>,
         ratio: f64,
     ) -> Result<Self, TravelTimeError> {
-        let vp = read_nll_velocity(&p_path)?;
+        let vp = cell_centres_to_nodes(&read_nll_velocity(&p_path)?);
         VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
     }
 
