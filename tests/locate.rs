@@ -249,3 +249,26 @@ fn an_outlier_pick_in_a_network_is_flagged_as_misfit() {
     assert!(bad.flags.misfit, "{:?}", bad.flags);
     assert!(bad.flags.reasons.iter().any(|r| r.contains("misfit: pick chi-square") && r.contains("(10 picks)")), "{:?}", bad.flags.reasons);
 }
+
+/// Cancellation reaches every sampler run: with its flag set, every
+/// sampler kind stops with `LocateError::Cancelled` (naming the event)
+/// instead of returning a location; with a flag that is never set the
+/// location is the one without a flag, draw for draw.
+#[test]
+fn a_set_cancel_flag_stops_every_sampler_and_a_clear_one_changes_nothing() {
+    let (picks, _) = synthetic_event(7, 10.0, 0.1);
+    let post = posterior(&picks, region());
+    let flag = eqnemix::cancel::Cancellation::new();
+    flag.cancel();
+    for s in eqnemix::locate::every_sampler() {
+        let opts = LocateOptions { cancel: Some(flag.clone()), ..options(2) };
+        match locate_event(&post, &s, &opts) {
+            Err(e @ LocateError::Cancelled { .. }) => assert!(e.to_string().contains(&picks.event_id), "{e}"),
+            other => panic!("{}: {:?}", s.kind(), other.map(|l| l.summary.mean_km)),
+        }
+    }
+    let clear = LocateOptions { cancel: Some(eqnemix::cancel::Cancellation::new()), ..options(2) };
+    let a = locate_event(&post, &nuts(), &clear).unwrap();
+    let b = locate_event(&post, &nuts(), &options(2)).unwrap();
+    assert_eq!(a.chains, b.chains);
+}

@@ -10,10 +10,13 @@
 //! in order for every sampler kind.
 
 use super::flags::{flag_location, FlagInputs, LocationFlags};
+use super::contraction::contraction;
 use super::information_gain::information_gain;
 use super::pilot::{LogLikelihoodOf, Pilot, PilotMasses};
+use super::population_correction::correct_population;
 use super::post_stratify::{ModeRun, MAX_DOUBLINGS};
 use super::prior_proposal::PriorProposal;
+use crate::cancel::Cancellation;
 use crate::config::DiagnosticsConfig;
 use crate::geo::LocalProjection;
 use crate::posterior::LocationPosterior;
@@ -25,7 +28,7 @@ use eqnemix_samplers::importance::ImportanceReport;
 use eqnemix_samplers::smc::{Reference, SmcConfig};
 use eqnemix_samplers::transform::{Bounds, BoxTransform};
 use eqnemix_samplers::Sampler;
-use eqnemix_samplers::{chain_seed, run_chains_with, Draws, LogDensity, SamplerError};
+use eqnemix_samplers::{chain_seed, run_chains_with_observed, Draws, LogDensity, SamplerError};
 use rand_chacha::ChaCha8Rng;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -67,6 +70,12 @@ pub enum LocateError {
         #[source]
         source: SummaryError,
     },
+    /// The run was cancelled ([`LocateOptions::cancel`]) before it ended.
+    #[error("event {event}: cancelled before its location was finished")]
+    Cancelled {
+        /// Event id.
+        event: String,
+    },
     /// An option is invalid.
     #[error("event {event}: {what}")]
     Invalid {
@@ -90,6 +99,12 @@ pub struct LocateOptions {
     pub rules: DiagnosticsConfig,
     /// Projection for lon/lat in the summary.
     pub projection: Option<LocalProjection>,
+    /// Stops the run inside the sampler once set (Ctrl-C in `eqnemix
+    /// locate` and `eqnemix run`): HMC, NUTS and Metropolis chains between
+    /// iterations, the other samplers and the pilot between their stages;
+    /// the event then fails with [`LocateError::Cancelled`] and nothing of
+    /// it is kept. `None`: never stopped.
+    pub cancel: Option<Cancellation>,
 }
 
 impl Default for LocateOptions {
@@ -100,6 +115,7 @@ impl Default for LocateOptions {
             summary: SummaryOptions::default(),
             rules: DiagnosticsConfig::default(),
             projection: None,
+            cancel: None,
         }
     }
 }
@@ -162,6 +178,10 @@ pub struct RunDiagnostics {
     pub n_divergent: usize,
     /// Information gain `KL(posterior ‖ prior)` (nats); see the module doc.
     pub information_gain_nats: f64,
+    /// Posterior contraction of east, north and depth within their mode
+    /// ([`super::contraction()`]); empty when not computable.
+    #[serde(default)]
+    pub contraction: Vec<f64>,
     /// Wall time of sampling and summarising (s); informative only.
     pub elapsed_s: f64,
     /// Monte Carlo standard error of the posterior mean of each coordinate
@@ -268,12 +288,29 @@ pub fn locate_event(
     let Some(support) = support else {
         return Err(LocateError::NoSupport { event });
     };
-    let sampler_err = |source| LocateError::Sampler {
-        event: event.clone(),
-        sampler: sampler.kind(),
-        source,
+    let sampler_err = |source| match source {
+        SamplerError::Cancelled { .. } => LocateError::Cancelled { event: event.clone() },
+        source => LocateError::Sampler { event: event.clone(), sampler: sampler.kind(), source },
     };
+    // Every sampler run watches the flag (a fresh, never-set one without
+    // options.cancel); between stages it is checked here.
+    let flag = options.cancel.clone().unwrap_or_default();
+    let stop_if_cancelled = || if flag.is_cancelled() { Err(LocateError::Cancelled { event: event.clone() }) } else { Ok(()) };
+    stop_if_cancelled()?;
     let names = &COORDINATE_NAMES[..dim];
+    // A global population's mode masses, corrected by importance sampling
+    // (super::population_correction); its draws as they are when the
+    // correction cannot run (no prior mass in the box, or no mode region
+    // with 10 effective draws to fit), where their own ESS and the
+    // mode-mass check judge them.
+    let corrected = |d: Draws| match correct_population(posterior, &d, options.seed) {
+        Ok(Some((c, report))) => {
+            let mut s = Sampled::population(c, names);
+            s.importance = Some(report);
+            s
+        }
+        _ => Sampled::population(d, names),
+    };
 
     let run = match sampler {
         SamplerConfig::Octree(c) => {
@@ -283,8 +320,9 @@ pub fn locate_event(
                 c.upper = hi.clone();
             }
             let s = SamplerConfig::Octree(c).build();
-            let d = s.sample(posterior, &support, chain_seed(options.seed, 0)).map_err(sampler_err)?;
-            Sampled::population(d, names)
+            let d = s.sample_observed(posterior, &support, chain_seed(options.seed, 0), &mut flag.clone()).map_err(sampler_err)?;
+            stop_if_cancelled()?;
+            corrected(d)
         }
         SamplerConfig::Smc(c) if matches!(c.reference, Reference::Uniform { .. }) => {
             let mut c = c.clone();
@@ -294,8 +332,9 @@ pub fn locate_event(
                     *upper = hi.clone();
                 }
             }
-            let d = c.sample(posterior, &support, chain_seed(options.seed, 0)).map_err(sampler_err)?;
-            Sampled::population(d, names)
+            let d = c.sample_observed(posterior, &support, chain_seed(options.seed, 0), &mut flag.clone()).map_err(sampler_err)?;
+            stop_if_cancelled()?;
+            corrected(d)
         }
         SamplerConfig::Importance(c) => {
             let base = PriorProposal::new(posterior, chain_seed(options.seed, usize::MAX - 6))
@@ -319,6 +358,7 @@ pub fn locate_event(
         }
         s => {
             let pilot = Pilot::run(posterior, &lo, &hi, &support, options.seed).map_err(sampler_err)?;
+            stop_if_cancelled()?;
             let nc = runs_per_mode_region(s, options.n_chains).expect("a per-region sampler");
             let ys: Vec<Vec<f64>> = pilot
                 .modes
@@ -331,7 +371,7 @@ pub fn locate_event(
             let run_modes = |modes: &[usize], samplers: &[SamplerConfig], seed: u64| -> Result<Vec<Draws>, LocateError> {
                 let built: Vec<Box<dyn Sampler>> = modes.iter().map(|&m| samplers[m].build()).collect();
                 let starts: Vec<Vec<f64>> = modes.iter().flat_map(|&m| ys[m * nc..(m + 1) * nc].iter().cloned()).collect();
-                Ok(run_chains_with(|i| built[i / nc].as_ref(), &transform, &starts, seed)
+                Ok(run_chains_with_observed(|i| built[i / nc].as_ref(), &transform, &starts, seed, |_| flag.clone())
                     .map_err(sampler_err)?
                     .iter()
                     .map(|d| transform.constrain_draws(d))
@@ -361,6 +401,7 @@ pub fn locate_event(
         }
     };
 
+    stop_if_cancelled()?;
     let to_lonlat = options.projection.map(|p| move |e: f64, n: f64| p.to_lonlat(e, n));
     let summary = LocationSummary::from_draws(
         posterior,
@@ -388,6 +429,7 @@ pub fn locate_event(
     let n_divergent: usize = run.raw_chains.iter().map(ChainStats::of).map(|c| c.n_divergent).sum();
     let n_total: usize = run.raw_chains.iter().map(|c| c.n_draws()).sum();
     let gain = information_gain(posterior, &run.chains, options.rules.n_prior_draws, options.seed);
+    let contraction = contraction(posterior, &summary, options.rules.n_prior_draws, options.seed);
     let flags = flag_location(
         &FlagInputs {
             posterior,
@@ -399,6 +441,7 @@ pub fn locate_event(
             n_divergent,
             n_total,
             gain,
+            contraction,
             seed: options.seed,
         },
         &options.rules,
@@ -414,6 +457,7 @@ pub fn locate_event(
             min_ess_tail: min_tail,
             n_divergent,
             information_gain_nats: gain,
+            contraction: contraction.map(|c| c.to_vec()).unwrap_or_default(),
             elapsed_s: start.elapsed().as_secs_f64(),
             mcse_mean,
             modes: run.modes,
