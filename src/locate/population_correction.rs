@@ -1,5 +1,5 @@
 //! The importance correction of a global population sampler's mode masses
-//! (SMC tempered from the uniform box, the oct-tree).
+//! (SMC tempered from the uniform box, the oct-tree), and of ADVI's fits.
 //!
 //! A population sampler run once over the region box finds every mode, but
 //! the share of its draws in each mode carries an error the draws cannot
@@ -22,6 +22,13 @@
 //! proposal, so each mode's mass has the Monte Carlo error of that ESS
 //! (sd at most 0.005) whatever the population's error was; their Pareto k̂
 //! and ESS flag the result as the importance sampler's own are flagged.
+//!
+//! ADVI's per-region Gaussians (weighted by the pilot's masses) are such a
+//! population too: the correction is the importance correction of a
+//! variational fit (Yao et al. 2018, "Yes, but did it work?"), with
+//! adaptive stages where one fit is too narrow for the curved shell, so
+//! that a poor fit yields corrected answers rather than a flag, and only a
+//! correction that fails (Pareto k̂ above 0.7, ESS short) flags.
 
 use super::pilot::LogLikelihoodOf;
 use super::prior_proposal::PriorProposal;
