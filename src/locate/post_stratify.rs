@@ -177,7 +177,15 @@ impl Pilot {
                 max_rhat: t.as_ref().map_or(f64::NAN, |t| t.max_rhat()),
                 min_ess_bulk: t.as_ref().map_or(f64::NAN, Summary::min_ess_bulk),
                 min_ess_tail: t.as_ref().map_or(f64::NAN, Summary::min_ess_tail),
-                mean: t.as_ref().map_or_else(Vec::new, |t| t.rows.iter().map(|r| r.mean).collect()),
+                // Without a table (too few draws for one), the plain mean of
+                // the draws in the region (NaN where there are none).
+                mean: t.as_ref().map_or_else(
+                    || {
+                        let xs: Vec<&[f64]> = chains.iter().zip(&labels).flat_map(|(c, ls)| c.iter().zip(ls).filter(|(_, &m)| m == l).map(|(x, _)| x)).collect();
+                        (0..chains[0].dim).map(|a| xs.iter().map(|x| x[a]).sum::<f64>() / xs.len() as f64).collect()
+                    },
+                    |t| t.rows.iter().map(|r| r.mean).collect(),
+                ),
             })
             .collect();
         if self.modes.len() == 1 {
