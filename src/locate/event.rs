@@ -446,7 +446,12 @@ pub fn locate_event(
                     Ok(Some((c, report))) => {
                         let mut out = Sampled::population(c, names);
                         out.importance = Some(report);
+                        // The fits per region stay on record (their R-hat
+                        // says whether restarts agreed); the masses are
+                        // the corrected draws'.
                         out.pilot = combined.pilot;
+                        out.modes = combined.modes;
+                        out.dropped_mass = combined.dropped_mass;
                         out
                     }
                     _ => combined,
