@@ -3,8 +3,10 @@
 //! A [`Cancellation`] is a shared flag: whoever wants a run to stop calls
 //! [`Cancellation::cancel`], and the long loops that were handed a clone
 //! check [`Cancellation::is_cancelled`] between units of work (the batch
-//! of events checks it before starting each event; an event already
-//! started is finished and written, so no temporary file is left behind).
+//! of events checks it before starting each event) or watch it as a
+//! sampler's [`eqnemix_samplers::Observer`] (an event in progress stops
+//! inside its sampler and writes nothing, so no temporary file is left
+//! behind).
 //! The library installs no signal handler and has no global state: the
 //! `eqnemix` program installs a Ctrl-C handler that cancels the token it
 //! hands to `eqnemix locate` and `eqnemix run`

@@ -161,7 +161,7 @@ fn config_errors_point_at_the_line_and_column_of_the_key() {
 fn locate_says_what_ran_not_chains_of_a_population_sampler() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        (QUICK_SMC, "smc, 1 run per mode region"),
+        (QUICK_SMC, "smc, 2 runs per mode region"),
         ("kind = \"importance\"\nbatch = 2000\ntarget_ess = 1000.0\n", "importance, 1 run"),
         ("kind = \"metropolis\"\nn_warmup = 200\nn_draws = 200\n", "metropolis, 2 chains per mode region"),
     ];

@@ -139,7 +139,7 @@ impl ImportanceConfig {
         n_labels: usize,
         seed: u64,
     ) -> Result<(Draws, ImportanceReport), SamplerError> {
-        self.run_with(Target::Full(target), base, label, n_labels, seed)
+        self.run_with(Target::Full(target), base, label, n_labels, seed, None)
     }
 
     /// As [`ImportanceConfig::run`] for a target that is the base proposal
@@ -156,7 +156,44 @@ impl ImportanceConfig {
         n_labels: usize,
         seed: u64,
     ) -> Result<(Draws, ImportanceReport), SamplerError> {
-        self.run_with(Target::BaseTimes(log_likelihood), base, label, n_labels, seed)
+        self.run_with(Target::BaseTimes(log_likelihood), base, label, n_labels, seed, None)
+    }
+
+    /// Adaptive importance sampling started from a population `start` that
+    /// has already found the target's modes (the particles of an SMC run,
+    /// an oct-tree's weighted draws) instead of a base stage: the first
+    /// stage draws from the defensive mixture of Gaussians fitted to
+    /// `start`'s label groups (by its weights, equal when it has none) and
+    /// `base` (module doc, step 2), at most
+    /// [`ImportanceConfig::adapt_rounds`] stages in all, each adapted to
+    /// the one before. The population only shapes the proposal; the
+    /// weights are exact for the proposal drawn from, so the result does
+    /// not inherit the population's errors in the modes' masses (an SMC
+    /// population's share of a mode moves with every resampling; an
+    /// oct-tree's with the cells' resolution), only its coverage: a mode
+    /// `start` has no draws in is left to `base`. Report stage `r` is the
+    /// `r`-th mixture stage. `start` is never returned itself (its draws
+    /// need not be independent). For a 3-D location `target` is
+    /// `log_likelihood` with `factored` (as [`ImportanceConfig::run_factored`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_from_population(
+        &self,
+        target: &dyn LogDensity,
+        factored: bool,
+        base: &dyn Proposal,
+        start: &Draws,
+        label: &(dyn Fn(&[f64]) -> usize + Sync),
+        n_labels: usize,
+        seed: u64,
+    ) -> Result<(Draws, ImportanceReport), SamplerError> {
+        let t = if factored { Target::BaseTimes(target) } else { Target::Full(target) };
+        if start.dim != t.dim() {
+            return Err(SamplerError::DimensionMismatch { expected: t.dim(), got: start.dim });
+        }
+        let n = start.n_draws();
+        let weights = start.weights.clone().unwrap_or_else(|| vec![1.0 / n.max(1) as f64; n]);
+        let ess = kish_ess(&weights);
+        self.run_with(t, base, label, n_labels, seed, Some(Stage { draws: start.clone(), weights, ess }))
     }
 
     fn run_with(
@@ -166,28 +203,37 @@ impl ImportanceConfig {
         label: &(dyn Fn(&[f64]) -> usize + Sync),
         n_labels: usize,
         seed: u64,
+        start: Option<Stage>,
     ) -> Result<(Draws, ImportanceReport), SamplerError> {
         self.check()?;
         let dim = target.dim();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut evaluations = 0;
-        let mut best = self.stage(&target, &StageProposal::Base(base), &mut rng, &mut evaluations);
-        let mut best_stage = 0;
-        let mut last = best.clone();
+        // The best stage so far (a starting population is not a candidate).
+        let (mut best, mut last) = match start {
+            Some(s) => (None, s),
+            None => {
+                let s = self.stage(&target, &StageProposal::Base(base), &mut rng, &mut evaluations);
+                (Some((s.clone(), 0)), s)
+            }
+        };
         for round in 1..=self.adapt_rounds {
-            if best.ess >= self.target_ess {
+            if best.as_ref().is_some_and(|(b, _)| b.ess >= self.target_ess) {
                 break;
             }
             let Some(mix) = GaussianMixtureProposal::fit(&last, label, n_labels.max(1), self, base, dim) else {
                 break;
             };
             last = self.stage(&target, &StageProposal::Mixture(&mix), &mut rng, &mut evaluations);
-            if last.ess > best.ess {
-                best = last.clone();
-                best_stage = round;
+            if best.as_ref().map_or(true, |(b, _)| last.ess > b.ess) {
+                best = Some((last.clone(), round));
             }
         }
-        let Stage { draws, weights, ess } = best;
+        let Some((Stage { draws, weights, ess }, best_stage)) = best else {
+            return Err(SamplerError::Numerical(
+                "importance sampling from a population: no label group of the population holds 10 effective draws to fit a Gaussian to".into(),
+            ));
+        };
         if !(ess > 0.0) {
             return Err(SamplerError::Numerical(format!(
                 "importance sampling: every one of {evaluations} weights is zero (the proposal misses the target)"

@@ -46,4 +46,4 @@ pub mod transform;
 pub use density::{GradLogDensity, LogDensity};
 pub use draws::{DrawStats, Draws};
 pub use observer::{CancelFlag, Iteration, Observer};
-pub use sampler::{chain_seed, check_init, run_chains, run_chains_gradient_free, run_chains_observed, run_chains_with, GradientFreeSampler, Sampler, SamplerError};
+pub use sampler::{chain_seed, check_init, run_chains, run_chains_gradient_free, run_chains_observed, run_chains_with, run_chains_with_observed, GradientFreeSampler, Sampler, SamplerError};

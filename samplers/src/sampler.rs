@@ -167,9 +167,22 @@ pub fn run_chains_with<'s>(
     inits: &[Vec<f64>],
     seed: u64,
 ) -> Result<Vec<Draws>, SamplerError> {
+    run_chains_with_observed(sampler_of, density, inits, seed, |_| ())
+}
+
+/// [`run_chains_with`] with chain `i` handed to the observer
+/// `observer_of(i)` ([`Sampler::sample_observed`]), e.g. one
+/// [`crate::CancelFlag`] cloned into every chain of every mode region.
+pub fn run_chains_with_observed<'s, O: Observer>(
+    sampler_of: impl (Fn(usize) -> &'s dyn Sampler) + Sync,
+    density: &dyn GradLogDensity,
+    inits: &[Vec<f64>],
+    seed: u64,
+    observer_of: impl (Fn(usize) -> O) + Sync,
+) -> Result<Vec<Draws>, SamplerError> {
     inits
         .par_iter()
         .enumerate()
-        .map(|(i, x0)| sampler_of(i).sample(density, x0, chain_seed(seed, i)))
+        .map(|(i, x0)| sampler_of(i).sample_observed(density, x0, chain_seed(seed, i), &mut observer_of(i)))
         .collect()
 }

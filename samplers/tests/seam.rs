@@ -15,7 +15,7 @@ use eqnemix_samplers::octree::OctreeConfig;
 use eqnemix_samplers::smc::{Reference, SmcConfig};
 use eqnemix_samplers::tempering::TemperingConfig;
 use eqnemix_samplers::{
-    run_chains, run_chains_gradient_free, run_chains_observed, CancelFlag, Draws, GradientFreeSampler, Iteration,
+    Observer, run_chains, run_chains_gradient_free, run_chains_observed, run_chains_with, run_chains_with_observed, CancelFlag, Draws, GradientFreeSampler, Iteration,
     LogDensity, Sampler, SamplerError,
 };
 use std::ops::ControlFlow;
@@ -133,4 +133,31 @@ fn an_observer_stops_a_run() {
     // A population sampler is asked before it starts.
     let smc = SmcConfig { n_particles: 200, ..Default::default() };
     assert!(matches!(smc.sample_observed(&target, &[1.0, -1.0], 1, &mut flag.clone()), Err(SamplerError::Cancelled { iteration: 0 })));
+}
+
+/// A flag set in the middle of a chain (here by the chain's own observer
+/// at iteration 30, standing for Ctrl-C) stops it at that iteration, through
+/// the per-chain-sampler runner `locate_event` uses; a flag never set
+/// changes no draw.
+#[test]
+fn a_flag_set_mid_run_stops_the_chain_there() {
+    let target = gaussian();
+    let nuts = NutsConfig { n_warmup: 100, n_draws: 50, ..Default::default() };
+    let mh = MetropolisConfig { n_warmup: 100, n_draws: 50, ..Default::default() };
+    let samplers: [&dyn Sampler; 2] = [&nuts, &mh];
+    let inits = vec![vec![1.0, -1.0], vec![0.5, 0.5]];
+    let clear = CancelFlag::new();
+    let ok = run_chains_with_observed(|i| samplers[i], &target, &inits, 4, |_| clear.clone()).unwrap();
+    assert_eq!(ok, run_chains_with(|i| samplers[i], &target, &inits, 4).unwrap());
+    for s in samplers {
+        let flag = CancelFlag::new();
+        let observer = |it: &Iteration| {
+            if it.done == 30 {
+                flag.cancel();
+            }
+            flag.clone().observe(it)
+        };
+        let err = run_chains_with_observed(|_| s, &target, &inits[..1], 4, |_| observer).unwrap_err();
+        assert!(matches!(err, SamplerError::Cancelled { iteration: 30 }), "{}: {err:?}", s.name());
+    }
 }

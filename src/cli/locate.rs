@@ -36,8 +36,9 @@
 //!
 //! Each event's files are written as soon as it is located, and last its
 //! completion record `<id>.done` ([`crate::pipeline::resume`]). Ctrl-C
-//! (SIGINT) stops the run between events: the events in progress are
-//! finished and written, the catalog of the finished events is written as
+//! (SIGINT) stops the run, inside a long sampler run too: the events in
+//! progress stop and write nothing (their earlier files stay without a
+//! completion record, so `--resume` locates them again), the catalog of the finished events is written as
 //! `catalog_partial.csv` (`catalog.csv` of an earlier run in the folder is
 //! removed), and the command exits with status 130 saying how many events
 //! were written. `--resume` then skips the events whose record shows them
@@ -113,7 +114,7 @@ pub struct LocateArgs {
 }
 
 impl LocateArgs {
-    /// Run the command; `cancel` stops it between events
+    /// Run the command; `cancel` stops it (inside the events in progress)
     /// ([`crate::cancel::Interrupted`]).
     pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let (cfg, base_dir) = match &self.config {

@@ -133,7 +133,7 @@ pub enum Command {
 
 impl Command {
     /// Whether the subcommand stops cleanly when its [`Cancellation`] is
-    /// cancelled (`run`, `locate`: between events). `main` installs its
+    /// cancelled (`run`, `locate`: inside the sampler of each event in progress). `main` installs its
     /// Ctrl-C handler for these only; the others keep the default (the
     /// process ends at once).
     ///

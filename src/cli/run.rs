@@ -10,8 +10,8 @@
 //! next to the executable or extracted into the cache folder, never read
 //! from the build tree) and writes into `./eqnemix-output/`.
 //!
-//! Ctrl-C stops it between events (see [`crate::pipeline::RunOptions`]):
-//! the events located so far keep their files, their catalog is written as
+//! Ctrl-C stops it, inside a long sampler run too (see
+//! [`crate::pipeline::RunOptions`]): the events located so far keep their files, their catalog is written as
 //! `catalog_partial.csv`, and the command exits with status 130. A rerun
 //! with `--resume` repeats the stages before locating, keeps the events
 //! whose completion records
@@ -50,7 +50,7 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// Run the pipeline; `cancel` stops it between events
+    /// Run the pipeline; `cancel` stops it (inside the events in progress)
     /// ([`crate::cancel::Interrupted`]).
     pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let cfg = match &self.config {

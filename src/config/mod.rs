@@ -276,8 +276,14 @@ pub struct DiagnosticsConfig {
     /// Untrustworthy when more than this fraction of transitions diverged.
     pub max_divergent_fraction: f64,
     /// Prior-dominated when the information gain KL(posterior ‖ prior) is
-    /// below this many nats.
+    /// below this many nats and the epicentre is prior-dominated too
+    /// (`min_contraction`).
     pub min_information_gain_nats: f64,
+    /// A coordinate is prior-dominated when its posterior contraction
+    /// within its mode, `1 − posterior variance / prior variance`, is
+    /// below this ([`crate::locate::contraction`]): 0.5, its sd shrank by
+    /// less than a factor 1.4.
+    pub min_contraction: f64,
     /// Prior draws used to estimate the evidence in the information gain.
     pub n_prior_draws: usize,
     /// Untrustworthy when the Pareto k̂ of importance weights (importance
@@ -299,6 +305,7 @@ impl Default for DiagnosticsConfig {
             min_ess: 400.0,
             max_divergent_fraction: 0.01,
             min_information_gain_nats: 1.0,
+            min_contraction: crate::locate::MIN_CONTRACTION,
             n_prior_draws: 4000,
             max_pareto_k: 0.7,
             misfit_quantile: 0.999,

@@ -38,14 +38,14 @@ pub fn sampler_kinds() -> Vec<SamplerKind> {
             SamplerConfig::Tempering(s::tempering::TemperingConfig::default()),
             "parallel tempering, draws of the cold chain (Markov): n_chains chains per mode region",
         ),
-        k(SamplerConfig::Advi(s::advi::AdviConfig::default()), "variational inference (Gaussian fits): n_chains fits per mode region"),
+        k(SamplerConfig::Advi(s::advi::AdviConfig::default()), "variational inference (Gaussian fits): n_chains fits per mode region, importance-corrected"),
         k(
             SamplerConfig::Smc(s::smc::SmcConfig::default()),
-            "sequential Monte Carlo with adaptive tempering: 1 run per mode region (Gaussian reference), or 1 run over the region box (reference kind = \"uniform\")",
+            "sequential Monte Carlo with adaptive tempering: n_chains runs per mode region sharing n_particles (Gaussian reference), or 1 run over the region box, importance-corrected (reference kind = \"uniform\")",
         ),
         k(
             SamplerConfig::Octree(s::octree::OctreeConfig::default()),
-            "oct-tree importance sampling over the region box: 1 run per event",
+            "oct-tree importance sampling over the region box: 1 run per event, importance-corrected",
         ),
     ]
 }

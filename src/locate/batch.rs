@@ -28,6 +28,9 @@ pub struct EventFailure {
     pub event_id: String,
     /// Why, naming the file/row/field where it applies.
     pub reason: String,
+    /// The location was cancelled before it ended ([`Batch::locate_with`]):
+    /// not a failure of the event, which was simply not finished.
+    pub cancelled: bool,
 }
 
 /// Everything shared by the events of one run.
@@ -94,9 +97,16 @@ impl Batch<'_> {
 
     /// Locate one event.
     pub fn locate(&self, picks: &Picks) -> Result<EventLocation, EventFailure> {
+        self.locate_with(picks, None)
+    }
+
+    /// Locate one event, stopping inside the sampler once `cancel` is set
+    /// ([`LocateOptions::cancel`]; the failure then has `cancelled`).
+    pub fn locate_with(&self, picks: &Picks, cancel: Option<&crate::cancel::Cancellation>) -> Result<EventLocation, EventFailure> {
         let fail = |reason: String| EventFailure {
             event_id: picks.event_id.clone(),
             reason,
+            cancelled: false,
         };
         // An impossible S-P (S before P, or longer than any source in the
         // region gives) would still be "located", on the station or the
@@ -119,8 +129,12 @@ impl Batch<'_> {
             },
             rules: c.diagnostics.clone(),
             projection: self.projection,
+            cancel: cancel.cloned(),
         };
         locate_event(&posterior, &c.sampler, &options).map_err(|e| {
+            if matches!(e, super::event::LocateError::Cancelled { .. }) {
+                return EventFailure { cancelled: true, ..fail(e.to_string()) };
+            }
             let mut reason = e.to_string();
             if matches!(e, super::event::LocateError::NoSupport { .. }) {
                 reason.push_str(&domain_hint(&posterior, picks, self.model));

@@ -16,8 +16,16 @@
 //!   velocity model. Independent of how well the sampler did.
 //! * **untrustworthy (importance weights)**: the Pareto k̂ of the weights
 //!   exceeds [`DiagnosticsConfig::max_pareto_k`] (0.7).
-//! * **prior-dominated**: the picks taught little beyond the prior. The
-//!   rule is the information gain `KL(posterior ‖ prior)` (nats), the
+//! * **prior-dominated coordinates**: those whose posterior contraction
+//!   within their mode is below [`DiagnosticsConfig::min_contraction`]
+//!   (0.5; [`mod@super::contraction`]), listed whether or not the event is
+//!   flagged: one station usually leaves the depth inside a cluster to the
+//!   prior while fixing the epicentre.
+//! * **prior-dominated**: the picks taught little beyond the prior: the
+//!   information gain is below its threshold (below) *and* both east and
+//!   north are prior-dominated coordinates, so an event whose depth alone
+//!   is prior-dominated is not flagged. The
+//!   information-gain part is `KL(posterior ‖ prior)` (nats), the
 //!   expected log ratio of posterior to prior density, estimated as
 //!
 //!   ```text
@@ -60,6 +68,10 @@ pub struct LocationFlags {
     pub misfit: bool,
     /// Why, in words.
     pub reasons: Vec<String>,
+    /// Coordinates (`east_km`, `north_km`, `depth_km`) the picks did not
+    /// narrow within their mode (module doc), flagged event or not.
+    #[serde(default)]
+    pub prior_dominated_coordinates: Vec<String>,
 }
 
 /// What the flags are judged from, besides the summary.
@@ -73,12 +85,14 @@ pub(super) struct FlagInputs<'a> {
     pub n_divergent: usize,
     pub n_total: usize,
     pub gain: f64,
+    /// Contraction of east, north, depth ([`super::contraction()`]).
+    pub contraction: Option<[f64; 3]>,
     pub seed: u64,
 }
 
 /// The flags of one location by `rules` (module doc).
 pub(super) fn flag_location(inputs: &FlagInputs, rules: &DiagnosticsConfig) -> LocationFlags {
-    let FlagInputs { posterior, sampler, run, summary, min_bulk, min_tail, n_divergent, n_total, gain, seed } = *inputs;
+    let FlagInputs { posterior, sampler, run, summary, min_bulk, min_tail, n_divergent, n_total, gain, contraction, seed } = *inputs;
     let mut flags = LocationFlags::default();
     if run.rhat_applies && !(run.max_rhat <= rules.max_rhat) {
         flags.untrustworthy = true;
@@ -131,11 +145,22 @@ pub(super) fn flag_location(inputs: &FlagInputs, rules: &DiagnosticsConfig) -> L
             }
         }
     }
-    if !(gain >= rules.min_information_gain_nats) {
+    const NAMES: [&str; 3] = ["east_km", "north_km", "depth_km"];
+    let weak = |a: usize| contraction.is_none_or(|c| !(c[a] >= rules.min_contraction));
+    flags.prior_dominated_coordinates = (0..3).filter(|&a| weak(a)).map(|a| NAMES[a].to_string()).collect();
+    if !(gain >= rules.min_information_gain_nats) && weak(0) && weak(1) {
         flags.prior_dominated = true;
+        let how = match contraction {
+            Some(c) => format!(
+                "contraction east {:.2}, north {:.2}, depth {:.2} (prior-dominated below {})",
+                c[0], c[1], c[2], rules.min_contraction
+            ),
+            None => "contraction not computable".to_string(),
+        };
         flags.reasons.push(format!(
-            "information gain {gain:.2} nats < {} (prior-dominated)",
-            rules.min_information_gain_nats
+            "prior-dominated: information gain {gain:.2} nats < {} and the epicentre not narrowed within its mode: {how}; prior-dominated coordinates: {}",
+            rules.min_information_gain_nats,
+            flags.prior_dominated_coordinates.join(", ")
         ));
     }
     flags

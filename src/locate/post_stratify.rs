@@ -1,9 +1,13 @@
 //! Markov chains per mode region and their post-stratification by the
 //! pilot's masses (steps 2 and 3 of a Markov location run; step 1, the
 //! pilot, is [`super::pilot`]). ADVI takes the same path, one fit per
-//! "chain" (draws i.i.d. from each fitted Gaussian), without step 2b; so
-//! does SMC from a local reference, with one run (one population) per
-//! region.
+//! "chain" (draws i.i.d. from each fitted Gaussian), without step 2b, its
+//! merged draws then corrected by importance sampling
+//! ([`super::population_correction`]); so does SMC from a local reference,
+//! with `n_chains` independent runs per region sharing its particles,
+//! each run's particles shuffled (their stored order, resampled copies
+//! side by side, means nothing) so that R-hat and ESS measure how much the
+//! runs disagree.
 //!
 //! 2. **Chains.** Every region with `M_l >=` [`MIN_MODE_MASS`] gets
 //!    `n_chains` chains started from its own pilot particles (heaviest
@@ -32,7 +36,10 @@
 //!    (hot replicas hand states between modes), so a region's R-hat
 //!    measures how long each chain spent in which mode rather than run
 //!    length, and doubling does not cure it (40 agreement events: 85%
-//!    still flagged at 4.3 times the cost).
+//!    still flagged at 4.3 times the cost). Its regions' R-hat and ESS are
+//!    therefore computed from every chain's draws inside the region
+//!    (`region_tables`), the within-mode question post-stratification
+//!    leaves.
 //! 3. **Post-stratification.** With one region the chains are returned
 //!    unchanged (equally weighted, the usual R-hat/ESS). With several, the
 //!    draws are merged into one weighted set: a draw in region `l` weighs
@@ -139,8 +146,12 @@ impl Pilot {
 
     /// Diagnose and combine `chains` (`nc` per mode, in the order of
     /// `self.modes`): one mode gives the chains unchanged; several give one
-    /// merged draw set post-stratified by region (module doc).
-    pub(super) fn combine(&self, posterior: &LocationPosterior, chains: Vec<Draws>, nc: usize, names: &[&str]) -> Sampled {
+    /// merged draw set post-stratified by region (module doc). With
+    /// `hopping` (parallel tempering, whose chains move between modes by
+    /// design), a region's R-hat and ESS come from every chain's draws
+    /// inside it ([`region_tables`]) rather than from the chains started
+    /// there.
+    pub(super) fn combine(&self, posterior: &LocationPosterior, chains: Vec<Draws>, nc: usize, names: &[&str], hopping: bool) -> Sampled {
         let kept: f64 = self.modes.iter().map(|&l| self.mass[l]).sum();
         let dropped = (1.0 - kept).max(0.0);
         let k = posterior.prior().n_clusters();
@@ -149,8 +160,11 @@ impl Pilot {
         let n_all: usize = labels.iter().map(|l| l.len()).sum();
         let mut count = vec![0usize; k + 1];
         labels.iter().flatten().for_each(|&l| count[l] += 1);
-        let groups: Vec<Option<Summary>> =
-            chains.chunks(nc).map(|g| Summary::from_chains(g, names).ok()).collect();
+        let groups: Vec<Option<Summary>> = if hopping && self.modes.len() > 1 {
+            region_tables(&chains, &labels, &self.modes, names)
+        } else {
+            chains.chunks(nc).map(|g| Summary::from_chains(g, names).ok()).collect()
+        };
         let modes: Vec<ModeRun> = self
             .modes
             .iter()
@@ -163,7 +177,15 @@ impl Pilot {
                 max_rhat: t.as_ref().map_or(f64::NAN, |t| t.max_rhat()),
                 min_ess_bulk: t.as_ref().map_or(f64::NAN, Summary::min_ess_bulk),
                 min_ess_tail: t.as_ref().map_or(f64::NAN, Summary::min_ess_tail),
-                mean: t.as_ref().map_or_else(Vec::new, |t| t.rows.iter().map(|r| r.mean).collect()),
+                // Without a table (too few draws for one), the plain mean of
+                // the draws in the region (NaN where there are none).
+                mean: t.as_ref().map_or_else(
+                    || {
+                        let xs: Vec<&[f64]> = chains.iter().zip(&labels).flat_map(|(c, ls)| c.iter().zip(ls).filter(|(_, &m)| m == l).map(|(x, _)| x)).collect();
+                        (0..chains[0].dim).map(|a| xs.iter().map(|x| x[a]).sum::<f64>() / xs.len() as f64).collect()
+                    },
+                    |t| t.rows.iter().map(|r| r.mean).collect(),
+                ),
             })
             .collect();
         if self.modes.len() == 1 {
@@ -230,4 +252,59 @@ impl Pilot {
             lost_modes: (!lost.is_empty()).then(|| format!("no chain stayed in the mode region of {} (its pilot mass is dropped)", lost.join(", "))),
         }
     }
+}
+
+/// Fewest draws a chain must have inside a mode region to count in that
+/// region's R-hat and ESS when chains hop between regions ([`region_tables`]).
+pub const MIN_REGION_SUBCHAIN: usize = 100;
+
+/// Per mode region (in the order of `regions`), the R-hat/ESS table of the
+/// chains' draws inside it: each chain's draws labelled with the region
+/// (`labels`, per chain and draw), in their order, as a sub-chain; the
+/// sub-chains with at least [`MIN_REGION_SUBCHAIN`] draws, cut to the
+/// shortest of them (R-hat compares equal-length chains), need to be at
+/// least two for a table (`None` otherwise).
+///
+/// Why (parallel tempering): its chains leave the region they started in
+/// whenever a hot replica hands down a state from another mode, so the
+/// chains started in a region are a mix of modes, and their R-hat measures
+/// how long each chain spent in which mode, not whether the draws inside a
+/// mode agree; with the masses taken from the pilot (post-stratification),
+/// only the within-mode question matters. A sub-chain is the chain's
+/// visits to the region joined end to end: its draws still follow the
+/// posterior restricted to the region, and split R-hat compares its halves
+/// and the other chains' as usual.
+fn region_tables(chains: &[Draws], labels: &[Vec<usize>], regions: &[usize], names: &[&str]) -> Vec<Option<Summary>> {
+    regions
+        .iter()
+        .map(|&l| {
+            let subs: Vec<Draws> = chains
+                .iter()
+                .zip(labels)
+                .map(|(c, ls)| {
+                    let mut d = Draws::new(c.dim);
+                    for (i, x) in c.iter().enumerate().filter(|(i, _)| ls[*i] == l) {
+                        d.push(x, c.stats[i].clone());
+                    }
+                    d
+                })
+                .filter(|d| d.n_draws() >= MIN_REGION_SUBCHAIN)
+                .collect();
+            if subs.len() < 2 {
+                return None;
+            }
+            let n = subs.iter().map(Draws::n_draws).min().unwrap_or(0);
+            let cut: Vec<Draws> = subs
+                .iter()
+                .map(|d| {
+                    let mut c = Draws::new(d.dim);
+                    for (i, x) in d.iter().take(n).enumerate() {
+                        c.push(x, d.stats[i].clone());
+                    }
+                    c
+                })
+                .collect();
+            Summary::from_chains(&cut, names).ok()
+        })
+        .collect()
 }

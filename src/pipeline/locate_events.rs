@@ -5,8 +5,9 @@
 //! completion record ([`super::resume`]); at the end `catalog.csv` (and
 //! `catalog.xml` with QuakeML on).
 //!
-//! A [`Cancellation`] stops the batch between events: no new event starts,
-//! the events in progress are finished and written, and [`Located`] says
+//! A [`Cancellation`] stops the batch: no new event starts, the events in
+//! progress stop inside their sampler ([`crate::locate::LocateOptions::cancel`])
+//! and write nothing (they count as not started), and [`Located`] says
 //! the run was interrupted; the caller writes the catalog of the finished
 //! events as `catalog_partial.csv` ([`write_catalog_named`]). With
 //! `resume`, events an earlier run finished are not located again: their
@@ -79,7 +80,7 @@ pub type ExtraFiles<'a> = dyn Fn(&EventLocation, &Picks) -> (Vec<PathBuf>, Optio
 pub struct WriteOptions<'a> {
     /// No progress bar.
     pub quiet: bool,
-    /// Stops the batch between events.
+    /// Stops the batch: no event starts, those in progress stop in their sampler.
     pub cancel: &'a Cancellation,
     /// Keep the events an earlier run finished ([`resume::read_done`]).
     pub resume: bool,
@@ -193,8 +194,11 @@ fn one_event(
     if let Err(e) = resume::remove_done(dir, id) {
         return failed(format!("removing {}: {e}", resume::done_path(dir, id).display()));
     }
-    let loc = match batch.locate(picks) {
+    // Ctrl-C stops the sampler too (not only between events): a location
+    // cut short leaves no files and counts as not started.
+    let loc = match batch.locate_with(picks, Some(opts.cancel)) {
         Ok(loc) => loc,
+        Err(f) if f.cancelled => return EventOutcome::NotStarted,
         Err(f) => return failed(f.reason),
     };
     let c = batch.config;

@@ -93,8 +93,8 @@ pub struct RunOptions<'a> {
     /// No progress output.
     pub quiet: bool,
     /// Stops the run: between stages before locating (nothing is
-    /// located), and between events while locating (the events in progress
-    /// are finished and written; the finished events' catalog is written
+    /// located), and while locating (no event starts, the events in
+    /// progress stop inside their sampler and write nothing; the finished events' catalog is written
     /// as `catalog_partial.csv`, an earlier `catalog.csv` in the output
     /// folder removed, and no maps, overview or report are made; also when
     /// every event was already started). Either way the run returns

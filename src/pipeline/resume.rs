@@ -241,6 +241,7 @@ pub fn location_from_record(dir: &Path, record: &DoneRecord) -> Option<EventLoca
         min_ess_bulk: num(2)?,
         min_ess_tail: num(3)?,
         n_divergent: extra.get(4)?.parse().ok()?,
+        contraction: Vec::new(),
         information_gain_nats: num(5)?,
         elapsed_s: record.elapsed_s,
         mcse_mean: Vec::new(),
