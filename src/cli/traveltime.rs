@@ -17,7 +17,7 @@ use eqnemix_traveltime::nll::{
     nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid, NllGrid,
 };
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
-use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, Layered1D, Phase};
+use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, Layered1D, Phase, TimeGrid};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -203,10 +203,18 @@ impl TraveltimeArgs {
                     second_order: !self.first_order,
                     ..EikonalOptions::default()
                 };
-                rayon::join(
-                    || solve(m, Phase::P, self.station_km, &opts, &bars),
-                    || solve(m, Phase::S, self.station_km, &opts, &bars),
-                )
+                match m.uniform_vp_vs() {
+                    // One Vp/Vs everywhere: the S field is the P field scaled
+                    // (exact for the eikonal equation), so solve P alone.
+                    Some(r) => match solve_field(m, Phase::P, self.station_km, &opts, &bars) {
+                        Ok(p) => (checked_times(&p, Phase::P), checked_times(&p.scaled_slowness(r), Phase::S)),
+                        Err(e) => (Err(e), Err(anyhow::anyhow!("the S field is the P field scaled"))),
+                    },
+                    None => rayon::join(
+                        || solve_field(m, Phase::P, self.station_km, &opts, &bars).and_then(|f| checked_times(&f, Phase::P)),
+                        || solve_field(m, Phase::S, self.station_km, &opts, &bars).and_then(|f| checked_times(&f, Phase::S)),
+                    ),
+                }
             }
         };
         let (p, s) = (
@@ -418,13 +426,13 @@ fn progress_bar(bars: &MultiProgress, len: u64, prefix: String) -> ProgressBar {
 }
 
 /// Eikonal times (s) of `phase`.
-fn solve(
+fn solve_field(
     model: &VelocityModel3D,
     phase: Phase,
     station_km: [f64; 3],
     opts: &EikonalOptions,
     bars: &MultiProgress,
-) -> Result<Grid3<f32>> {
+) -> Result<TimeGrid> {
     let bar = progress_bar(
         bars,
         model.geometry().len() as u64,
@@ -437,6 +445,11 @@ fn solve(
     let field = solve_eikonal(model.velocity(phase), station_km, opts, Some(&report))
         .with_context(|| format!("solving the {phase} eikonal equation"))?;
     bar.finish();
+    Ok(field)
+}
+
+/// The node times of `field` as written, checked (see [`check_times`]).
+fn checked_times(field: &TimeGrid, phase: Phase) -> Result<Grid3<f32>> {
     let times = field.times_f32();
     check_times(&times, phase)?;
     Ok(times)

@@ -77,7 +77,7 @@
 //! second-order one (pairs share arrivals, sigmas differ); it is checked by
 //! coverage: in `examples/edt_network.rs` (100 events, 6 stations, P σ
 //! 0.1 s, S σ 0.2 s) the 90 % regions of `q = n − 1` cover the truth on
-//! 1.00 of the events, those of the calibrated power on about 0.9
+//! 1.00 of the events, those of the calibrated power on 0.97
 //! (README, "Equal differential times"), and `tests/edt_coverage.rs` checks
 //! it with fixed seeds. NonLinLoc's `q = n` is sharper than `n − 1` by
 //! `n/(n−1)` only and over-covers like it.

@@ -196,6 +196,14 @@ impl TimeGrid {
         Ok(Self::from_tau(geometry, tau, source_km, slowness))
     }
 
+    /// The field of the medium whose slowness is `factor` times this one's at
+    /// every point (e.g. the S field from the P field where Vp/Vs = `factor`
+    /// everywhere): the eikonal equation is homogeneous in the slowness, so
+    /// the factor `tau` is unchanged and only `T0` scales. Exact, no solve.
+    pub fn scaled_slowness(&self, factor: f64) -> TimeGrid {
+        TimeGrid { source_slowness: self.source_slowness * factor, ..self.clone() }
+    }
+
     /// Grid geometry (km).
     pub fn geometry(&self) -> &GridGeometry {
         &self.geometry

@@ -21,6 +21,8 @@ type Key = (String, [u64; 3], Phase);
 pub struct EikonalModel {
     vp: Grid3<f64>,
     vs: Grid3<f64>,
+    /// Vp/Vs when one number everywhere: S fields are then P fields scaled.
+    uniform_vp_vs: Option<f64>,
     opts: EikonalOptions,
     cache: Mutex<HashMap<Key, Arc<TimeGrid>>>,
 }
@@ -40,7 +42,8 @@ impl EikonalModel {
                 vp.geometry, vs.geometry
             )));
         }
-        Ok(EikonalModel { vp, vs, opts: EikonalOptions::default(), cache: Mutex::new(HashMap::new()) })
+        let uniform_vp_vs = crate::velocity::uniform_vp_vs(&vp, &vs);
+        Ok(EikonalModel { vp, vs, uniform_vp_vs, opts: EikonalOptions::default(), cache: Mutex::new(HashMap::new()) })
     }
 
     /// A model from a P velocity grid (km/s) and a constant `vp_vs` ratio.
@@ -79,25 +82,45 @@ impl EikonalModel {
             return Ok(grid);
         }
         // Solve outside the lock so that other fields are solved meanwhile.
-        let grid = Arc::new(solve_checked(self.velocity(phase), station.position_km, &self.opts, None, &station.code)?);
+        let grid = match (phase, self.uniform_vp_vs) {
+            (Phase::S, Some(r)) => Arc::new(self.time_grid(station, Phase::P)?.scaled_slowness(r)),
+            _ => Arc::new(solve_checked(self.velocity(phase), station.position_km, &self.opts, None, &station.code)?),
+        };
         if let Ok(mut cache) = self.cache.lock() {
             cache.entry(key).or_insert_with(|| grid.clone());
         }
         Ok(grid)
     }
 
-    /// The P and S fields of `station`, solved in parallel.
+    /// The P and S fields of `station`, solved in parallel (or P alone and
+    /// scaled, where Vp/Vs is one number).
     pub fn fields(&self, station: &Station) -> Result<(Arc<TimeGrid>, Arc<TimeGrid>), TravelTimeError> {
+        if self.uniform_vp_vs.is_some() {
+            let p = self.time_grid(station, Phase::P)?;
+            return Ok((p, self.time_grid(station, Phase::S)?));
+        }
         let (p, s) = rayon::join(|| self.time_grid(station, Phase::P), || self.time_grid(station, Phase::S));
         Ok((p?, s?))
     }
 
     /// Solve (and keep) the P and S fields of every station, in parallel.
+    /// Where Vp/Vs is one number, the P fields are solved and the S fields
+    /// scaled from them.
     pub fn precompute(&self, stations: &[Station]) -> Result<(), TravelTimeError> {
+        if self.uniform_vp_vs.is_some() {
+            stations.par_iter().try_for_each(|s| self.time_grid(s, Phase::P).map(|_| ()))?;
+            return stations.iter().try_for_each(|s| self.time_grid(s, Phase::S).map(|_| ()));
+        }
         stations
             .par_iter()
             .flat_map(|s| [(s, Phase::P), (s, Phase::S)])
             .try_for_each(|(s, phase)| self.time_grid(s, phase).map(|_| ()))
+    }
+
+    /// Vp/Vs when it is one number at every node (S fields are then the P
+    /// fields scaled, not solved).
+    pub fn uniform_vp_vs(&self) -> Option<f64> {
+        self.uniform_vp_vs
     }
 }
 

@@ -36,7 +36,9 @@ pub fn check_vp_vs(vp: f64, vs: f64, names: [&str; 2]) -> Result<(), String> {
 mod model3d;
 mod scattered_csv;
 pub mod scattered_grid;
+mod uniform_ratio;
 
 pub use model3d::{VelocityModel3D, VpVsRatio};
 pub use scattered_csv::{read_velocity_csv, ScatteredVelocityPoint, VELOCITY_CSV_COLUMNS};
+pub use uniform_ratio::uniform_vp_vs;
 pub use scattered_grid::{LayerReport, LocalVelocityPoint, ScatteredOptions, ScatteredReport};

@@ -220,6 +220,12 @@ impl VelocityModel3D {
         }
     }
 
+    /// The Vp/Vs ratio when it is one number at every node (then the S
+    /// travel times are the P ones times it; see [`super::uniform_vp_vs`]).
+    pub fn uniform_vp_vs(&self) -> Option<f64> {
+        super::uniform_vp_vs(&self.vp, &self.vs)
+    }
+
     /// `(vp, vs)`.
     pub fn into_parts(self) -> (Grid3<f64>, Grid3<f64>) {
         (self.vp, self.vs)
