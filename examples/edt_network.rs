@@ -21,11 +21,25 @@
 //! cargo run --release --example edt_network -- --n 100
 //! ```
 //!
-//! NonLinLoc side by side is not run here (it needs the NonLinLoc binaries
-//! and grid files; the line `NLLOC` says so).
+//! With `--nlloc DIR` (a directory holding NonLinLoc's `NLLoc`, or a
+//! checkout of NonLinLoc's public source, which is then built in a temporary
+//! directory), NLLoc locates the same picks with its EDT likelihood and
+//! oct-tree search over the same box, on P and S TIME grids written by
+//! eqnemix's NonLinLoc grid writer (`--nll-spacing` km nodes): its row
+//! reports the expectation's epicentral error, the coverage of its 90%
+//! confidence ellipsoid (chi²₃ from its covariance, NonLinLoc's own error
+//! ellipsoid; it has no density to test a point against) and its CPU per
+//! event, with and without writing the grids. Without `--nlloc` the row says
+//! why it was skipped.
+//!
+//! ```text
+//! cargo run --release --example edt_network -- --n 100 --medium gradient --nlloc /path/to/NonLinLoc
+//! ```
 
 #[path = "common/cpu_time.rs"]
 mod cpu_time;
+#[path = "common/nlloc_run.rs"]
+mod nlloc_run;
 use cpu_time::thread_cpu_s;
 use clap::Parser as _;
 use eqnemix::likelihood::{EdtPower, LikelihoodOptions, OriginTime, ResidualModel};
@@ -67,6 +81,13 @@ struct Args {
     /// Run only the likelihoods whose row name contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// NonLinLoc side by side: a directory holding `NLLoc`, or a NonLinLoc
+    /// source checkout to build (module doc).
+    #[arg(long)]
+    nlloc: Option<std::path::PathBuf>,
+    /// Node spacing (km) of the TIME grids written for NLLoc.
+    #[arg(long, default_value_t = 0.5)]
+    nll_spacing: f64,
 }
 
 
@@ -223,10 +244,67 @@ fn main() -> anyhow::Result<()> {
             cpu / a.n as f64
         );
     }
-    println!("NLLOC: not run (needs the NonLinLoc programs and its grid files; not part of this example)");
+    nlloc_row(&a, model, region, &events)?;
     println!(
-        "command: cargo run --release --example edt_network -- --n {} --seed {} --sampler {} --medium {}",
-        a.n, a.seed, a.sampler, a.medium
+        "command: cargo run --release --example edt_network -- --n {} --seed {} --sampler {} --medium {}{}",
+        a.n,
+        a.seed,
+        a.sampler,
+        a.medium,
+        a.nlloc.as_ref().map_or(String::new(), |d| format!(" --nlloc {} --nll-spacing {}", d.display(), a.nll_spacing))
+    );
+    Ok(())
+}
+
+/// The NLLoc row (module doc), or the reason it is skipped.
+fn nlloc_row(
+    a: &Args,
+    model: &dyn TravelTimeModel,
+    region: RegionBox,
+    events: &[([f64; 3], bool, Picks)],
+) -> anyhow::Result<()> {
+    let name = "NLLoc EDT_OT_WT (oct-tree)";
+    let Some(dir) = &a.nlloc else {
+        println!("{name:<30} skipped: pass --nlloc DIR (NLLoc's directory or NonLinLoc's source) to run it");
+        return Ok(());
+    };
+    let work = tempfile::tempdir()?;
+    let program = match nlloc_run::nlloc_program(dir, work.path()) {
+        Ok(p) => p,
+        Err(why) => {
+            println!("{name:<30} skipped: {why}");
+            return Ok(());
+        }
+    };
+    let stations: Vec<Station> = STATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Station { code: format!("S{i}"), position_km: *p })
+        .collect();
+    let picks: Vec<&Picks> = events.iter().map(|e| &e.2).collect();
+    let run = nlloc_run::run_nlloc(&program, work.path(), &stations, model, region, a.nll_spacing, &picks)?;
+    let (mut cov, mut cov_out, mut n_out, mut epi, mut located) = (0usize, 0usize, 0usize, Vec::new(), 0usize);
+    for ((truth, has_outlier, _), loc) in events.iter().zip(&run.locations) {
+        n_out += usize::from(*has_outlier);
+        let Some(loc) = loc else { continue };
+        located += 1;
+        let inside = nlloc_run::in_ellipsoid(loc, *truth, 6.2514);
+        cov += usize::from(inside);
+        cov_out += usize::from(inside && *has_outlier);
+        epi.push(epicentral_distance(loc.expectation_km, *truth));
+    }
+    let n = events.len() as f64;
+    println!(
+        "{:<30} {:>10.2} {:>12.2} {:>12.2} {:>10.2} {:>12.3}  ({} of {} located; with writing the grids {:.3} s/event)",
+        name,
+        cov as f64 / n,
+        cov_out as f64 / n_out.max(1) as f64,
+        median(&epi),
+        quantile(&epi, 0.9),
+        run.nlloc_cpu_s / n,
+        located,
+        events.len(),
+        (run.nlloc_cpu_s + run.grid_cpu_s) / n
     );
     Ok(())
 }

@@ -6,8 +6,7 @@
 #   bash scripts/reference/nonlinloc_golden.sh [NLL_SOURCE_DIR]
 #
 # NLL_SOURCE_DIR: a checkout of NonLinLoc (default: cloned at the pinned
-# commit below). Needs a C compiler and make; cmake is taken from PATH or
-# pip-installed into a throw-away venv. The case (scripts/reference/
+# commit below). Built by build_nonlinloc.sh (a C compiler and make). The case (scripts/reference/
 # nonlinloc/tiny.in, tiny.obs): a two-layer model (5.0 km/s above 3.3 km,
 # 6.0 below) on a 21x21x11 grid of 1 km, three stations, one event at
 # (1, 2, 5) km with P and S picks; Vel2Grid -> Grid2Time (P, 3D) -> NLLoc
@@ -27,15 +26,8 @@ else
     git -C "$work/NonLinLoc" checkout -q "$NLL_COMMIT"
     src="$work/NonLinLoc"
 fi
-if ! command -v cmake >/dev/null; then
-    python3 -m venv "$work/venv"
-    "$work/venv/bin/pip" install -q cmake
-    export PATH="$work/venv/bin:$PATH"
-fi
-mkdir -p "$work/build"
-(cd "$work/build" && cmake "$src/src" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-    make -j2 Vel2Grid Grid2Time NLLoc >build.log 2>&1)
-bin="$src/src/bin"
+bin="$work/bin"
+bash "$here/build_nonlinloc.sh" "$src" "$bin"
 case_dir="$work/case"
 mkdir -p "$case_dir"/{model,time,obs,loc}
 cp "$here/nonlinloc/tiny.in" "$case_dir/"
