@@ -1,5 +1,6 @@
 //! Eikonal benchmark: eqnemix's factored fast-marching solver against
-//! pykonal and scikit-fmm on the same problems, in the same run.
+//! pykonal and scikit-fmm, and NonLinLoc's Grid2Time (Podvin-Lecomte) when
+//! `--nlloc` is given, on the same problems, in the same run.
 //!
 //! Problems (source at the surface node (90, 110, 0) km):
 //! - homogeneous, v = 6 km/s;
@@ -9,7 +10,12 @@
 //! each on 201×201×41 nodes at 1 km and 401×401×81 nodes at 0.5 km (the
 //! same 200×200×40 km box). The error is the max |T − T_exact| (s) over the
 //! nodes farther than 5 km from the source whose exact ray stays above the
-//! grid bottom (deeper rays leave the gridded problem). The table gives
+//! grid bottom (deeper rays leave the gridded problem: "in-grid" error);
+//! the "all nodes" error is over every node farther than 5 km, where a
+//! grid solver must be late by the detour its ray makes inside the grid.
+//! eqnemix's time is one P solve: where Vp/Vs is one number, eqnemix's S
+//! field is the P field scaled (no second solve), so it is also the P+S
+//! cost, while Grid2Time solves each phase. The table gives
 //! the solve time (s) and error of each solver, and the ratios
 //! peer/eqnemix (time ratio > 1: eqnemix faster; error ratio > 1: eqnemix
 //! more accurate). Then the CPU cost (ns) of one field evaluation (time and
@@ -24,14 +30,21 @@
 //! cargo run --release --example eikonal_benchmark -- --python /work/venvs/eikonal/bin/python
 //! ```
 //! Options: `--python PATH` (default `/work/venvs/eikonal/bin/python`),
-//! `--no-peers`, `--small` (only the 1 km grids).
+//! `--no-peers`, `--small` (only the 1 km grids), `--nlloc DIR` (a
+//! directory with NonLinLoc's `Grid2Time`, or a checkout of its public
+//! source, built into a temporary folder by
+//! `scripts/reference/build_nonlinloc.sh`; the column is skipped with the
+//! reason when it cannot be had).
 
 use eqnemix::traveltime::{
-    solve_eikonal, EikonalModel, EikonalOptions, Grid3, GridGeometry, Phase, Station, TimeGrid, TravelTimeField,
+    solve_eikonal, EikonalModel, EikonalOptions, Grid3, GridGeometry, Station, TimeGrid, TravelTimeField,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+
+#[path = "common/nlloc_run.rs"]
+mod nlloc_run;
 
 const SOURCE: [f64; 3] = [90.0, 110.0, 0.0];
 const MIN_DISTANCE_KM: f64 = 5.0;
@@ -107,21 +120,30 @@ fn velocity_grid(problem: Problem, geometry: GridGeometry) -> Grid3<f64> {
     Grid3 { geometry, data }
 }
 
-fn max_error(problem: Problem, field: &TimeGrid) -> f64 {
-    let g = field.geometry();
+/// (in-grid, all-node) max |T - exact| (s) of the node times `time_at`
+/// (module doc).
+fn max_errors(problem: Problem, g: &GridGeometry, time_at: impl Fn(usize, usize, usize) -> f64) -> (f64, f64) {
     let zmax = g.max_km()[2];
-    let mut err: f64 = 0.0;
+    let (mut inside, mut all): (f64, f64) = (0.0, 0.0);
     for ix in 0..g.n[0] {
         for iy in 0..g.n[1] {
             for iz in 0..g.n[2] {
                 let p = g.node_position(ix, iy, iz);
-                if dist(p, SOURCE) > MIN_DISTANCE_KM && problem.ray_inside(p, zmax) {
-                    err = err.max((field.time_at_node(ix, iy, iz) - problem.exact(p)).abs());
+                if dist(p, SOURCE) > MIN_DISTANCE_KM {
+                    let e = (time_at(ix, iy, iz) - problem.exact(p)).abs();
+                    all = all.max(e);
+                    if problem.ray_inside(p, zmax) {
+                        inside = inside.max(e);
+                    }
                 }
             }
         }
     }
-    err
+    (inside, all)
+}
+
+fn max_error(problem: Problem, field: &TimeGrid) -> (f64, f64) {
+    max_errors(problem, field.geometry(), |ix, iy, iz| field.time_at_node(ix, iy, iz))
 }
 
 /// CPU time (s) of the calling thread, from `/proc/thread-self/schedstat`
@@ -213,10 +235,20 @@ struct Args {
     /// Only the 1 km grids.
     #[arg(long)]
     small: bool,
+    /// NonLinLoc's Grid2Time side by side: a directory holding `Grid2Time`
+    /// or a checkout of NonLinLoc's source (built into a temporary folder).
+    #[arg(long)]
+    nlloc: Option<PathBuf>,
 }
 
 fn main() {
-    let Args { python, no_peers, small } = <Args as clap::Parser>::parse();
+    let Args { python, no_peers, small, nlloc } = <Args as clap::Parser>::parse();
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let grid2time = nlloc.map(|dir| nlloc_run::nonlinloc_program(&dir, scratch.path(), "Grid2Time"));
+    if let Some(Err(why)) = &grid2time {
+        println!("Grid2Time skipped: {why}\n");
+    }
+    let grid2time = grid2time.and_then(Result::ok);
     let mut peers = !no_peers;
     if peers && !python.exists() {
         println!(
@@ -236,8 +268,9 @@ fn main() {
     println!("Eikonal benchmark: source at {SOURCE:?} km; error = max |T - exact| (s) beyond {MIN_DISTANCE_KM} km");
     println!("times: CPU seconds of the solving thread (the machine is shared); ratios are peer / eqnemix");
     println!(
-        "{:<12} {:>11} {:>8} {:>8} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7}",
-        "problem", "grid", "eqnemix", "(wall)", "error s", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio"
+        "{:<12} {:>11} {:>8} {:>8} {:>9} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>9} {:>7} {:>7}",
+        "problem", "grid", "eqnemix", "(wall)", "error s", "all nodes", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio",
+        "Grid2Time", "error s", "all nodes", "t ratio", "e ratio"
     );
     let mut last_field = None;
     for &(n, h) in &grids {
@@ -245,14 +278,15 @@ fn main() {
             let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: [h; 3] };
             let velocity = velocity_grid(problem, geometry);
             let (field, seconds, wall) = timed(|| solve_eikonal(&velocity, SOURCE, &opts, None).expect("solve"));
-            let err = max_error(problem, &field);
+            let (err, err_all) = max_error(problem, &field);
             let mut row = format!(
-                "{:<12} {:>11} {:>8.3} {:>8.3} {:>9.2e}",
+                "{:<12} {:>11} {:>8.3} {:>8.3} {:>9.2e} {:>9.2e}",
                 problem.name(),
                 format!("{}x{}x{}", n[0], n[1], n[2]),
                 seconds,
                 wall,
-                err
+                err,
+                err_all
             );
             let peer_results = if peers { run_peers(&python, problem, &geometry) } else { vec![] };
             let mut notes = Vec::new();
@@ -269,6 +303,21 @@ fn main() {
                     }
                     None => row += &format!(" | {:>9} {:>9} {:>7} {:>7}", "-", "-", "-", "-"),
                 }
+            }
+            if let Some(g2t) = &grid2time {
+                let work = scratch.path().join(format!("g2t-{}-{}", problem.name(), n[0]));
+                match nlloc_run::run_grid2time(g2t, &work, geometry, &|p| problem.velocity(p[2]), SOURCE) {
+                    Ok((times, s)) => {
+                        let (e, e_all) = max_errors(problem, &geometry, |ix, iy, iz| times[geometry.index(ix, iy, iz)]);
+                        let e_ratio = if err > 1e-9 { format!("{:.1}", e / err) } else { ">1e6".to_string() };
+                        row += &format!(" | {:>9.3} {:>9.2e} {:>9.2e} {:>7.2} {:>7}", s, e, e_all, s / seconds, e_ratio);
+                    }
+                    Err(why) => {
+                        row += &format!(" | {:>9} {:>9} {:>9} {:>7} {:>7}", "-", "-", "-", "-", "-");
+                        notes.push(format!("Grid2Time: {why}"));
+                    }
+                }
+                let _ = std::fs::remove_dir_all(&work);
             }
             println!("{row}");
             for note in notes {
@@ -309,26 +358,38 @@ fn main() {
         println!("  {name:<28} time {t_only:>6.1} ns, time + gradient {t_grad:>6.1} ns");
     }
 
-    // P and S of one station: in parallel (rayon::join) versus in turn.
+    // P and S of one station: with one Vp/Vs number (P solved, S scaled)
+    // and with a Vp/Vs varying with depth (both solved, in parallel).
     let geometry = GridGeometry { n: grids[0].0, origin_km: [0.0; 3], spacing_km: [grids[0].1; 3] };
     let vp = velocity_grid(problems[1], geometry);
     let station = Station { code: "XX.STA".into(), position_km: SOURCE };
     let model = EikonalModel::from_vp_and_ratio(vp.clone(), 1.75).expect("model");
     let start = Instant::now();
     model.fields(&station).expect("fields");
-    let parallel = start.elapsed().as_secs_f64();
-    let model = EikonalModel::from_vp_and_ratio(vp, 1.75).expect("model");
+    let uniform_ratio = start.elapsed().as_secs_f64();
+    let zmax = geometry.max_km()[2];
+    let mut vs = vp.clone();
+    for ix in 0..geometry.n[0] {
+        for iy in 0..geometry.n[1] {
+            for iz in 0..geometry.n[2] {
+                let z = geometry.node_position(ix, iy, iz)[2];
+                let i = geometry.index(ix, iy, iz);
+                vs.data[i] = vp.data[i] / (1.8 - 0.1 * z / zmax);
+            }
+        }
+    }
+    let model = EikonalModel::new(vp, vs).expect("model");
     let start = Instant::now();
-    model.time_grid(&station, Phase::P).expect("P");
-    model.time_grid(&station, Phase::S).expect("S");
-    let sequential = start.elapsed().as_secs_f64();
+    model.fields(&station).expect("fields");
+    let varying_ratio = start.elapsed().as_secs_f64();
     println!(
-        "P and S fields of one station, wall time ({}x{}x{}): {:.3} s in parallel, {:.3} s in turn ({} threads)",
+        "P and S fields of one station, wall time ({}x{}x{}): {:.3} s with Vp/Vs = 1.75 (P solved, S scaled), \
+         {:.3} s with Vp/Vs 1.8 -> 1.7 over depth (both solved, in parallel on {} threads)",
         geometry.n[0],
         geometry.n[1],
         geometry.n[2],
-        parallel,
-        sequential,
+        uniform_ratio,
+        varying_ratio,
         rayon::current_num_threads()
     );
 }

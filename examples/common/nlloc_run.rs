@@ -9,6 +9,9 @@
 //! matched to it by the origin's date and hour. Coordinates are NonLinLoc's
 //! rectangular kilometres (`TRANS NONE`), the same frame as eqnemix's.
 //!
+//! [`run_grid2time`] does the same for Grid2Time's travel-time grids
+//! (`examples/eikonal_benchmark.rs`).
+//!
 //! The NonLinLoc programs come from `--nlloc DIR`: a directory holding an
 //! `NLLoc` executable, or a checkout of NonLinLoc's public source (GPL-3.0,
 //! <https://github.com/alomax/NonLinLoc>), which is built into a temporary
@@ -18,7 +21,7 @@
 
 use eqnemix::picks::Picks;
 use eqnemix::prior::RegionBox;
-use eqnemix::traveltime::nll::{write_nll_grid, NllGrid};
+use eqnemix::traveltime::nll::{read_nll_grid, write_nll_grid, NllGrid, NllGridType};
 use eqnemix::traveltime::{Grid3, GridGeometry, Phase, Station, TravelTimeModel};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,18 +49,28 @@ pub struct NllRun {
 /// The `NLLoc` executable under `dir`, building it first when `dir` is a
 /// NonLinLoc source checkout. Err says why NLLoc cannot be had.
 pub fn nlloc_program(dir: &Path, scratch: &Path) -> Result<PathBuf, String> {
-    let direct = dir.join("NLLoc");
+    nonlinloc_program(dir, scratch, "NLLoc")
+}
+
+/// The NonLinLoc program `name` (`NLLoc`, `Grid2Time`, `Vel2Grid`) under
+/// `dir`, building the three first when `dir` is a NonLinLoc source
+/// checkout (into `scratch`). Err says why the program cannot be had.
+pub fn nonlinloc_program(dir: &Path, scratch: &Path, name: &str) -> Result<PathBuf, String> {
+    let direct = dir.join(name);
     if direct.is_file() {
         return Ok(direct);
     }
     if !dir.join("src/CMakeLists.txt").is_file() {
         return Err(format!(
-            "{} holds neither an NLLoc program nor NonLinLoc's source (src/CMakeLists.txt)",
+            "{} holds neither a {name} program nor NonLinLoc's source (src/CMakeLists.txt)",
             dir.display()
         ));
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/reference/build_nonlinloc.sh");
     let bin = scratch.join("nll-bin");
+    if bin.join(name).is_file() {
+        return Ok(bin.join(name));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/reference/build_nonlinloc.sh");
     eprintln!("building NonLinLoc from {} (a minute or two)", dir.display());
     let out = Command::new("bash")
         .arg(&script)
@@ -71,7 +84,65 @@ pub fn nlloc_program(dir: &Path, scratch: &Path) -> Result<PathBuf, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(bin.join("NLLoc"))
+    Ok(bin.join(name))
+}
+
+/// Travel times from `source_km` computed by NonLinLoc's Grid2Time
+/// (Podvin-Lecomte finite differences, `GT_PLFD`) on the nodes of
+/// `geometry` (cubic cells, `TRANS NONE`), in the medium `velocity_km_s`
+/// (km/s as a function of position, km).
+///
+/// Grid2Time's model grid holds one slowness per cell (Podvin-Lecomte's
+/// convention, as Vel2Grid writes it): node `(ix, iy, iz)` of the `SLOW_LEN`
+/// grid carries the medium at the centre of the cell spanning nodes
+/// `ix..ix+1`, `iy..iy+1`, `iz..iz+1`. Returns the times (s, one per node in
+/// [`GridGeometry::index`] order) and the CPU seconds of the Grid2Time
+/// process (reading the model, solving, writing the TIME grid).
+pub fn run_grid2time(
+    grid2time: &Path,
+    work: &Path,
+    geometry: GridGeometry,
+    velocity_km_s: &dyn Fn([f64; 3]) -> f64,
+    source_km: [f64; 3],
+) -> anyhow::Result<(Vec<f64>, f64)> {
+    std::fs::create_dir_all(work)?;
+    let h = geometry.spacing_km[0];
+    anyhow::ensure!(geometry.spacing_km.iter().all(|&d| d == h), "Grid2Time's Podvin-Lecomte solver needs cubic cells");
+    let mut data = Vec::with_capacity(geometry.len());
+    for ix in 0..geometry.n[0] {
+        for iy in 0..geometry.n[1] {
+            for iz in 0..geometry.n[2] {
+                let p = geometry.node_position(ix, iy, iz);
+                data.push(velocity_km_s([p[0] + h / 2.0, p[1] + h / 2.0, p[2] + h / 2.0]));
+            }
+        }
+    }
+    let mut model = NllGrid::velocity_as(&Grid3 { geometry, data }, NllGridType::SlowLen)?;
+    model.header.transform = Some("NONE".to_string());
+    write_nll_grid(work.join("model.P.mod"), &model)?;
+    let [x, y, z] = source_km;
+    let control = format!(
+        "CONTROL 0 54321\n\
+         TRANS NONE\n\
+         GTFILES ./model ./time P\n\
+         GTMODE GRID3D ANGLES_NO\n\
+         GTSRCE SRC XYZ {x} {y} {z} 0.0\n\
+         GT_PLFD 1.0e-3 0\n"
+    );
+    std::fs::write(work.join("g2t.in"), control)?;
+    let c0 = children_cpu_s();
+    let out = Command::new(grid2time).arg("g2t.in").current_dir(work).output()?;
+    let cpu_s = children_cpu_s() - c0;
+    std::fs::write(work.join("grid2time.log"), &out.stdout)?;
+    anyhow::ensure!(
+        out.status.success(),
+        "Grid2Time failed ({}); see {}",
+        out.status,
+        work.join("grid2time.log").display()
+    );
+    let times = read_nll_grid(work.join("time.P.SRC.time.hdr"))?;
+    anyhow::ensure!(times.header.geometry.n == geometry.n, "Grid2Time wrote a grid of another shape");
+    Ok((times.data, cpu_s))
 }
 
 /// CPU seconds used so far by this process's finished children.
