@@ -65,6 +65,40 @@ fn homogeneous_medium_matches_straight_rays() {
     assert!(point_err <= TOLERANCE_S, "interpolation error {point_err} s");
 }
 
+/// A uniform medium is answered without a march (`tau = 1`): the times
+/// must be the straight-ray times, and the same (to the march's rounding)
+/// as a march through a medium that differs only at one far node.
+#[test]
+fn uniform_medium_without_a_march_agrees_with_the_march() {
+    let g = GridGeometry { n: [41, 37, 21], origin_km: [0.0; 3], spacing_km: [0.5, 0.5, 0.5] };
+    let (v, source) = (5.5, [7.3, 9.1, 2.2]); // off-node source
+    let uniform = velocity_grid(g, |_| v);
+    let mut marched = uniform.clone();
+    let last = marched.data.len() - 1;
+    marched.data[last] = v * (1.0 + 1e-12); // not uniform: the march runs
+    let a = solve_eikonal(&uniform, source, &EikonalOptions::default(), None).unwrap();
+    let b = solve_eikonal(&marched, source, &EikonalOptions::default(), None).unwrap();
+    let mut worst: f64 = 0.0;
+    for ix in 0..g.n[0] {
+        for iy in 0..g.n[1] {
+            for iz in 0..g.n[2] {
+                let p = g.node_position(ix, iy, iz);
+                let ta = a.time_at_node(ix, iy, iz);
+                assert!((ta - distance(p, source) / v).abs() < 1e-12, "node ({ix}, {iy}, {iz})");
+                worst = worst.max((ta - b.time_at_node(ix, iy, iz)).abs());
+            }
+        }
+    }
+    assert!(worst < 1e-6, "uniform answer and march differ by {worst} s");
+    let (t, grad) = a.time_and_gradient([15.0, 2.0, 8.0]).unwrap();
+    let d = [15.0 - source[0], 2.0 - source[1], 8.0 - source[2]];
+    let r = distance([15.0, 2.0, 8.0], source);
+    assert!((t - r / v).abs() < 1e-9);
+    for k in 0..3 {
+        assert!((grad[k] - d[k] / (r * v)).abs() < 1e-6, "gradient {grad:?}");
+    }
+}
+
 #[test]
 fn vertical_gradient_matches_the_analytic_solution() {
     // 4 km/s at the surface, 6 km/s at 40 km. Points whose exact ray dives

@@ -49,7 +49,9 @@
 //! scheme's `O(h²)`), which also handles a source anywhere inside a cell.
 //!
 //! The result is a [`TimeGrid`] that stores `tau` and recombines it with the
-//! analytic `T0` when interpolating.
+//! analytic `T0` when interpolating. In a uniform medium (every node the
+//! same velocity) `T0` is the answer and `tau = 1` is returned without a
+//! march.
 
 mod heap;
 mod model;
@@ -173,6 +175,15 @@ pub(crate) fn solve_checked(
     let (v_src, _) = trilinear_with_gradient(&geometry, &inv_spacing, &velocity.data, source_km)
         .ok_or_else(|| TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) })?;
     let source_slowness = 1.0 / v_src;
+    // A uniform medium: `T0` is the exact time, so `tau = 1` at every node
+    // (what the march computes too, to rounding, at a hundred times the cost).
+    let first = velocity.data[0];
+    if velocity.data.iter().all(|&v| v == first) {
+        if let Some(p) = progress {
+            p(geometry.len(), geometry.len());
+        }
+        return Ok(TimeGrid::from_tau(geometry, vec![1.0; geometry.len()], source_km, 1.0 / first));
+    }
     let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))
 }
