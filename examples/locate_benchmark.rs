@@ -192,12 +192,25 @@ fn measure(
         draws = (draws as f64 * (1.15 * a.min_ess / ess.max(1.0)).min(8.0)).ceil() as usize;
     }
     let loc = loc.expect("at least one run");
-    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..a.repeats.max(1))
+    let (time_s, cpu_s) = median_locate_times(post_of, &nuts(a.warmup, draws), &opts, a.repeats, pool)?;
+    Ok(Measured { loc, draws_per_chain: draws, time_s, cpu_s })
+}
+
+/// Median (wall s, CPU s of the calling thread) of `repeats` (at least one)
+/// `locate_event` runs on `pool`.
+fn median_locate_times(
+    post_of: &(dyn Fn() -> anyhow::Result<LocationPosterior> + Sync),
+    sampler: &SamplerConfig,
+    opts: &LocateOptions,
+    repeats: usize,
+    pool: &rayon::ThreadPool,
+) -> anyhow::Result<(f64, f64)> {
+    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..repeats.max(1))
         .map(|_| {
             let t = Instant::now();
             pool.install(|| -> anyhow::Result<(f64, f64)> {
                 let c = thread_cpu_s();
-                std::hint::black_box(locate_event(&post_of()?, &nuts(a.warmup, draws), &opts)?);
+                std::hint::black_box(locate_event(&post_of()?, sampler, opts)?);
                 Ok((t.elapsed().as_secs_f64(), thread_cpu_s() - c))
             })
         })
@@ -206,12 +219,7 @@ fn measure(
         .unzip();
     wall.sort_by(f64::total_cmp);
     cpu.sort_by(f64::total_cmp);
-    Ok(Measured {
-        loc,
-        draws_per_chain: draws,
-        time_s: wall[wall.len() / 2],
-        cpu_s: cpu[cpu.len() / 2],
-    })
+    Ok((wall[wall.len() / 2], cpu[cpu.len() / 2]))
 }
 
 /// The default location sampler (adaptive importance sampling, sized by its
@@ -225,21 +233,8 @@ fn measure_default(
     let opts = LocateOptions { seed: a.seed, ..Default::default() };
     let sampler = eqnemix::config::default_sampler();
     let loc = pool.install(|| -> anyhow::Result<EventLocation> { Ok(locate_event(&post_of()?, &sampler, &opts)?) })?;
-    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..a.repeats.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            pool.install(|| -> anyhow::Result<(f64, f64)> {
-                let c = thread_cpu_s();
-                std::hint::black_box(locate_event(&post_of()?, &sampler, &opts)?);
-                Ok((t.elapsed().as_secs_f64(), thread_cpu_s() - c))
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    wall.sort_by(f64::total_cmp);
-    cpu.sort_by(f64::total_cmp);
-    Ok(Measured { loc, draws_per_chain: 0, time_s: wall[wall.len() / 2], cpu_s: cpu[cpu.len() / 2] })
+    let (time_s, cpu_s) = median_locate_times(post_of, &sampler, &opts, a.repeats, pool)?;
+    Ok(Measured { loc, draws_per_chain: 0, time_s, cpu_s })
 }
 
 /// The NUTS chains alone (what `locate_event` adds around them: pilot,
