@@ -212,30 +212,71 @@ pub fn check_file_stems<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<()
     Ok(())
 }
 
-/// The draws of one event as CSV: `chain,draw,east_km,north_km,depth_km`
-/// (`,origin_time_s` when sampled)`,log_density,weight`.
+/// The draws of one event as CSV, one row per draw:
+/// `chain,draw,east_km,north_km,depth_km` (`,origin_time_s` when sampled)
+/// `,log_density,weight,population,accept_prob,step_size,tree_depth,n_grad_evals,divergent,energy`.
+///
+/// `chain` is the sampler's chain (per mode region, `n_chains` chains each:
+/// a multimodal run's chains are numbered region by region) and `draw` the
+/// index within it, so R-hat and ESS can be recomputed from the file;
+/// `population` is the weighted population the summary used (0 for a
+/// multimodal run, whose chains are merged with mode weights; `weight` is
+/// the draw's weight in it). Sampler statistics a sampler does not give are
+/// empty.
 pub fn draws_csv(loc: &EventLocation) -> String {
-    chains_csv(&loc.chains)
+    chains_csv_with_lengths(&loc.chains, &loc.chain_lengths)
 }
 
-/// The table of [`draws_csv`] of the chains `chains`.
+/// The table of [`draws_csv`] of the populations `chains`, each one chain.
 pub fn chains_csv(chains: &[eqnemix_samplers::Draws]) -> String {
+    chains_csv_with_lengths(chains, &[])
+}
+
+/// The table of [`draws_csv`]: population `p` of `chains` holds the
+/// sampler's chains of lengths `lengths[p]` one after the other (missing:
+/// one chain).
+pub fn chains_csv_with_lengths(chains: &[eqnemix_samplers::Draws], lengths: &[Vec<usize>]) -> String {
     let dim = chains.first().map_or(3, |c| c.dim);
     let mut s = String::from("chain,draw,east_km,north_km,depth_km");
     if dim > 3 {
         s.push_str(",origin_time_s");
     }
-    s.push_str(",log_density,weight\n");
-    for (ci, c) in chains.iter().enumerate() {
+    s.push_str(",log_density,weight,population,accept_prob,step_size,tree_depth,n_grad_evals,divergent,energy\n");
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let mut chain = 0usize;
+    for (pi, c) in chains.iter().enumerate() {
         let n = c.n_draws();
+        let own = [n];
+        let segments: &[usize] = match lengths.get(pi) {
+            Some(l) if l.iter().sum::<usize>() == n => l,
+            _ => &own,
+        };
+        let mut seg = 0;
+        let mut start = 0;
         for (i, x) in c.iter().enumerate() {
-            let _ = write!(s, "{ci},{i}");
+            while seg + 1 < segments.len() && i >= start + segments[seg] {
+                start += segments[seg];
+                seg += 1;
+            }
+            let _ = write!(s, "{},{}", chain + seg, i - start);
             for v in x {
                 let _ = write!(s, ",{v}");
             }
             let w = c.weights.as_ref().map_or(1.0 / n as f64, |w| w[i]);
-            let _ = writeln!(s, ",{},{w}", c.stats[i].log_density);
+            let st = &c.stats[i];
+            let _ = writeln!(
+                s,
+                ",{},{w},{pi},{},{},{},{},{},{}",
+                st.log_density,
+                opt(st.accept_prob.map(|v| v.to_string())),
+                opt(st.step_size.map(|v| v.to_string())),
+                opt(st.tree_depth.map(|v| v.to_string())),
+                opt(st.n_grad_evals.map(|v| v.to_string())),
+                u8::from(st.divergent),
+                opt(st.energy.map(|v| v.to_string())),
+            );
         }
+        chain += segments.len();
     }
     s
 }

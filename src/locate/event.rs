@@ -217,8 +217,37 @@ pub struct EventLocation {
     /// Flags.
     pub flags: LocationFlags,
     /// Draws per chain in the posterior's coordinates (km; s), post warm-up.
+    /// A multimodal run's chains are merged into one population weighted by
+    /// mode ([`super::post_stratify`]); see `chain_lengths`.
     #[serde(skip)]
     pub chains: Vec<Draws>,
+    /// For each population of `chains`, the lengths of the sampler's chains
+    /// whose draws it holds, in order (one entry, its own length, when it is
+    /// one chain or one population). Empty: each population is one chain.
+    /// With it `<id>_draws.csv` keeps each draw's real chain.
+    #[serde(skip)]
+    pub chain_lengths: Vec<Vec<usize>>,
+}
+
+/// [`EventLocation::chain_lengths`] of a run: the raw chains' lengths when
+/// `chains` is their concatenation (a merged multimodal run), else each
+/// population's own length.
+fn chain_lengths(chains: &[Draws], raw: &[Draws]) -> Vec<Vec<usize>> {
+    let merged = chains.len() == 1 && raw.len() > 1 && {
+        let all = &chains[0];
+        let mut at = 0;
+        raw.iter().all(|c| {
+            let n = c.values.len();
+            let same = all.dim == c.dim && all.values.get(at..at + n) == Some(&c.values[..]);
+            at += n;
+            same
+        }) && at == all.values.len()
+    };
+    if merged {
+        vec![raw.iter().map(Draws::n_draws).collect()]
+    } else {
+        chains.iter().map(|c| vec![c.n_draws()]).collect()
+    }
 }
 
 /// Locate one event: sample `posterior` with `sampler`, then summarise and
@@ -528,6 +557,7 @@ pub fn locate_event(
         },
         summary,
         flags,
+        chain_lengths: chain_lengths(&run.chains, &run.raw_chains),
         chains: run.chains,
     })
 }

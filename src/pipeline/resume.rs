@@ -179,44 +179,95 @@ pub fn read_done(dir: &Path, event_id: &str, fingerprint: &str) -> Option<DoneRe
 }
 
 /// The draws of `<id>_draws.csv` ([`crate::locate::batch::draws_csv`]):
-/// per chain the coordinates, the log density and the weights (a chain
-/// whose weights are all `1/n` is read as equally weighted). The other
-/// per-draw statistics are not in the file and are left unset.
+/// the populations the summary used (a chain whose weights are all `1/n` is
+/// read as equally weighted) with their draws' coordinates, log density and
+/// sampler statistics.
 pub fn read_draws_csv(path: &Path) -> Result<Vec<Draws>, String> {
+    read_draws_file(path).map(|f| f.populations)
+}
+
+/// What `<id>_draws.csv` holds: the populations and, per population, the
+/// lengths of the sampler's chains in it
+/// ([`crate::locate::EventLocation::chain_lengths`]).
+pub struct DrawsFile {
+    pub populations: Vec<Draws>,
+    pub chain_lengths: Vec<Vec<usize>>,
+}
+
+/// [`read_draws_csv`] with the chains. Files written before the
+/// `population` column (each chain its own population) read too.
+pub fn read_draws_file(path: &Path) -> Result<DrawsFile, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let header = r.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
-    let n = header.len();
-    let dim = match header.iter().collect::<Vec<_>>()[..] {
-        ["chain", "draw", "east_km", "north_km", "depth_km", "log_density", "weight"] => 3,
-        ["chain", "draw", "east_km", "north_km", "depth_km", "origin_time_s", "log_density", "weight"] => 4,
-        _ => return Err(format!("{}: unexpected header {header:?}", path.display())),
+    let names: Vec<&str> = header.iter().collect();
+    let col = |name: &str| names.iter().position(|&h| h == name);
+    let coords: &[&str] = if col("origin_time_s").is_some() {
+        &["east_km", "north_km", "depth_km", "origin_time_s"]
+    } else {
+        &["east_km", "north_km", "depth_km"]
     };
-    let mut chains: Vec<(Draws, Vec<f64>)> = Vec::new();
+    let required = ["chain", "draw", "log_density", "weight"];
+    let cols: Vec<usize> = required
+        .iter()
+        .chain(coords)
+        .map(|&n| col(n).ok_or_else(|| format!("{}: no column `{n}` in header {header:?}", path.display())))
+        .collect::<Result<_, _>>()?;
+    let (chain_col, ld_col, w_col, x_cols) = (cols[0], cols[2], cols[3], &cols[4..]);
+    let dim = coords.len();
+    let population_col = col("population");
+    let stat = |n: &str| col(n);
+    let (acc, step, depth, grads, div, energy) =
+        (stat("accept_prob"), stat("step_size"), stat("tree_depth"), stat("n_grad_evals"), stat("divergent"), stat("energy"));
+    let mut pops: Vec<(Draws, Vec<f64>, Vec<usize>)> = Vec::new();
+    let mut last_chain = None;
     for (line, row) in r.records().enumerate() {
         let row = row.map_err(|e| format!("{}: {e}", path.display()))?;
         let bad = || format!("{}: row {}", path.display(), line + 2);
         let num = |i: usize| row.get(i).and_then(|v| v.parse::<f64>().ok()).ok_or_else(bad);
-        let chain: usize = row.get(0).and_then(|v| v.parse().ok()).ok_or_else(bad)?;
-        if chain == chains.len() {
-            chains.push((Draws::new(dim), Vec::new()));
-        } else if chain + 1 != chains.len() {
+        let opt = |c: Option<usize>| c.and_then(|i| row.get(i)).filter(|v| !v.is_empty());
+        let chain: usize = row.get(chain_col).and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        let pop: usize = match population_col {
+            Some(i) => row.get(i).and_then(|v| v.parse().ok()).ok_or_else(bad)?,
+            None => chain,
+        };
+        if pop == pops.len() {
+            pops.push((Draws::new(dim), Vec::new(), Vec::new()));
+            last_chain = None;
+        } else if pop + 1 != pops.len() {
             return Err(bad());
         }
-        let x: Vec<f64> = (2..2 + dim).map(num).collect::<Result<_, _>>()?;
-        let (d, w) = chains.last_mut().expect("pushed above");
-        d.push(&x, DrawStats { log_density: num(n - 2)?, ..DrawStats::default() });
-        w.push(num(n - 1)?);
+        let (d, w, lengths) = pops.last_mut().expect("pushed above");
+        if last_chain != Some(chain) {
+            lengths.push(0);
+            last_chain = Some(chain);
+        }
+        *lengths.last_mut().expect("pushed above") += 1;
+        let x: Vec<f64> = x_cols.iter().map(|&i| num(i)).collect::<Result<_, _>>()?;
+        let stats = DrawStats {
+            log_density: num(ld_col)?,
+            accept_prob: opt(acc).map(|v| v.parse()).transpose().map_err(|_| bad())?,
+            step_size: opt(step).map(|v| v.parse()).transpose().map_err(|_| bad())?,
+            tree_depth: opt(depth).map(|v| v.parse()).transpose().map_err(|_| bad())?,
+            n_grad_evals: opt(grads).map(|v| v.parse()).transpose().map_err(|_| bad())?,
+            divergent: opt(div).is_some_and(|v| v == "1"),
+            energy: opt(energy).map(|v| v.parse()).transpose().map_err(|_| bad())?,
+            ..DrawStats::default()
+        };
+        d.push(&x, stats);
+        w.push(num(w_col)?);
     }
-    Ok(chains
+    let chain_lengths = pops.iter().map(|(_, _, l)| l.clone()).collect();
+    let populations = pops
         .into_iter()
-        .map(|(mut d, w)| {
+        .map(|(mut d, w, _)| {
             let m = d.n_draws();
             if !w.iter().all(|&v| v == 1.0 / m as f64) {
                 d.weights = Some(w);
             }
             d
         })
-        .collect())
+        .collect();
+    Ok(DrawsFile { populations, chain_lengths })
 }
 
 /// An event of `record` (read by [`read_done`] from `dir`) as `eqnemix
@@ -230,7 +281,7 @@ pub fn location_from_record(dir: &Path, record: &DoneRecord) -> Option<EventLoca
     if !record.files.iter().any(|f| f.name == draws_name) {
         return None;
     }
-    let chains = read_draws_csv(&dir.join(&draws_name)).ok()?;
+    let DrawsFile { populations: chains, chain_lengths } = read_draws_file(&dir.join(&draws_name)).ok()?;
     let extra = &record.catalog_row.get(crate::output::csv::HEADER.len()..)?;
     let num = |i: usize| extra.get(i).and_then(|v| v.parse::<f64>().ok());
     let diagnostics = RunDiagnostics {
@@ -256,12 +307,49 @@ pub fn location_from_record(dir: &Path, record: &DoneRecord) -> Option<EventLoca
         diagnostics,
         flags: record.flags.clone(),
         chains,
+        chain_lengths,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_chains_keep_their_ids_and_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut merged = Draws::new(3);
+        for i in 0..5 {
+            let stats = DrawStats {
+                log_density: -(i as f64) / 3.0,
+                accept_prob: Some(0.25 * i as f64),
+                step_size: Some(0.1),
+                tree_depth: (i != 4).then_some(3),
+                n_grad_evals: Some(7 + i),
+                divergent: i == 2,
+                energy: Some(1.5 + i as f64),
+                ..DrawStats::default()
+            };
+            merged.push(&[i as f64, 0.5, 1.0 / 3.0], stats);
+        }
+        merged.weights = Some(vec![0.1, 0.1, 0.2, 0.3, 0.3]);
+        let text = crate::locate::batch::chains_csv_with_lengths(&[merged.clone()], &[vec![2, 3]]);
+        let ids: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[0].to_string(), f[1].to_string())
+            })
+            .collect();
+        let want = [("0", "0"), ("0", "1"), ("1", "0"), ("1", "1"), ("1", "2")];
+        assert_eq!(ids, want.map(|(a, b)| (a.to_string(), b.to_string())));
+        let p = dir.path().join("e_draws.csv");
+        std::fs::write(&p, text).unwrap();
+        let back = read_draws_file(&p).unwrap();
+        assert_eq!(back.chain_lengths, vec![vec![2, 3]]);
+        assert_eq!(back.populations, vec![merged]);
+    }
 
     #[test]
     fn draws_read_back_exactly() {
