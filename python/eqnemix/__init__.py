@@ -252,7 +252,7 @@ def locate(
     """Locate one event exactly as ``eqnemix locate`` does (same
     configuration, same seed: same numbers) and return its summary: the
     dict of ``<id>.json`` (``summary`` with the headline location
-    ``summary["headline"]``, ``summary["modes"]``, cluster probabilities,
+    ``summary["location_km"]``, the highest-density point of the heaviest mode, ``summary["modes"]``, cluster probabilities,
     HDIs and ellipsoids; ``diagnostics``; ``flags``), plus ``draws`` (one
     array ``(n, dim)`` per chain: east, north, depth km [, origin time s])
     and ``draw_weights`` (one ``(n,)`` array per chain).
