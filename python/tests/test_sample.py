@@ -116,3 +116,12 @@ def test_sampling_the_posterior_is_reproducible(picks, stations):
     imp = eqnemix.sample(post, "importance", seed=5)
     assert imp["draws"].shape[0] == 1 and imp["weights"].shape == imp["draws"].shape[:2]
     assert imp["weights"].sum() == pytest.approx(1.0)
+
+
+def test_to_inference_data_when_arviz_is_installed():
+    az = pytest.importorskip("arviz")
+    res = eqnemix.sample(gaussian, "nuts", dim=DIM, n_chains=2, seed=2, n_warmup=100, n_draws=100)
+    idata = eqnemix.to_inference_data(res)
+    assert isinstance(idata, az.InferenceData)
+    assert idata.posterior["x"].shape == (2, 100, DIM)
+    assert "diverging" in idata.sample_stats
