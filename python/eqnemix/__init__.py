@@ -40,6 +40,7 @@ __all__ = [
     "TravelTimeModel",
     "homogeneous",
     "layered",
+    "travel_time_model",
     "posterior",
     "locate",
     "sample",
@@ -65,6 +66,27 @@ def layered(layers: Iterable[Sequence[float]]) -> TravelTimeModel:
     exact first arrivals (direct and head waves), tabulated.
     """
     return TravelTimeModel.layered([(float(a), float(b), float(c)) for a, b, c in layers])
+
+
+def travel_time_model(
+    config: Union[str, "_os.PathLike[str]", None] = None,
+    *,
+    config_text: Optional[str] = None,
+    settings: Optional[Mapping[str, Any]] = None,
+) -> TravelTimeModel:
+    """The ``[travel_time]`` model of a ``locate`` configuration (a TOML
+    file, its text, or the defaults, with ``settings`` overriding keys), of
+    any kind the command line takes: ``homogeneous``, ``layered`` (a model
+    file), ``eikonal`` (3D grids solved per station, from a layered model
+    file or NonLinLoc velocity grids) or ``nll_grids`` (NonLinLoc TIME
+    grids). Grid fields are solved or read by ``field()`` (and ``time()``),
+    once per station and phase.
+
+    >>> m = travel_time_model(settings={"travel_time": {"kind": "homogeneous", "vp_km_s": 6.0, "vs_km_s": 3.5}})
+    """
+    return TravelTimeModel.from_config(
+        None if config is None else _os.fspath(config), config_text, None if settings is None else _dumps(settings)
+    )
 
 
 def sampler_kinds() -> List[Tuple[str, str]]:

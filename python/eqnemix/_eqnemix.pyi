@@ -26,6 +26,11 @@ class TravelTimeModel:
     @staticmethod
     def layered(layers: Sequence[Tuple[float, float, float]]) -> "TravelTimeModel":
         """Layered 1D model from rows (top_km, vp_km_s, vs_km_s), tops increasing; ValueError otherwise."""
+    @staticmethod
+    def from_config(
+        config: Optional[str] = None, config_text: Optional[str] = None, settings_json: Optional[str] = None
+    ) -> "TravelTimeModel":
+        """The [travel_time] model of a locate configuration (any kind: homogeneous, layered, eikonal, nll_grids)."""
     def field(self, station_km: Sequence[float], phase: str = "P") -> "TravelTimeField":
         """The field of a station at station_km = (east, north, depth) km for phase "P" or "S"."""
     @overload

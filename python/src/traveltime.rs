@@ -1,7 +1,7 @@
 //! Travel-time models and fields: `time(points)` and
 //! `time_and_gradient(points)` on `(N, 3)` arrays of km.
 
-use crate::arrays::{points, vec1, vec2};
+use crate::arrays::{vec1, vec2};
 use eqnemix::traveltime::{self as tt, Layer, Phase, Station};
 use numpy::{AllowTypeChange, PyArrayLikeDyn};
 use pyo3::exceptions::PyValueError;
@@ -54,18 +54,33 @@ impl TravelTimeModel {
         Ok(TravelTimeModel { model: Arc::new(m), description: format!("layered({n} layers)") })
     }
 
-    /// The field of one station (position km) and phase.
+    /// The `[travel_time]` model of a configuration (a file, its text, or
+    /// the defaults, with `settings_json` overriding keys): any kind the
+    /// command line takes (homogeneous, layered, eikonal, nll_grids);
+    /// relative paths count from the file's folder.
+    #[staticmethod]
+    #[pyo3(signature = (config=None, config_text=None, settings_json=None))]
+    fn from_config(py: Python<'_>, config: Option<std::path::PathBuf>, config_text: Option<String>, settings_json: Option<&str>) -> PyResult<Self> {
+        let (cfg, base) = crate::locate::config(config, config_text, settings_json)?;
+        let model = py.detach(|| cfg.travel_time.build(&base)).map_err(|e| value_error(format!("configuration: {e}")))?;
+        Ok(TravelTimeModel { model, description: format!("from_config(kind={:?})", cfg.travel_time.kind) })
+    }
+
+    /// The field of one station (position km) and phase (grid models solve
+    /// or read it here, once per station and phase).
     #[pyo3(signature = (station_km, phase = "P"))]
-    fn field(&self, station_km: [f64; 3], phase: &str) -> PyResult<TravelTimeField> {
+    fn field(&self, py: Python<'_>, station_km: [f64; 3], phase: &str) -> PyResult<TravelTimeField> {
         let ph = self::phase(phase)?;
-        let f = self.model.field(&station(station_km)?, ph).map_err(value_error)?;
+        let st = station(station_km)?;
+        let model = &self.model;
+        let f = py.detach(|| model.field(&st, ph)).map_err(value_error)?;
         Ok(TravelTimeField { field: f, station_km, phase: ph })
     }
 
     /// Travel times (s) from each point to the station.
     #[pyo3(signature = (points, station_km = [0.0, 0.0, 0.0], phase = "P"))]
     fn time(&self, py: Python<'_>, points: PyArrayLikeDyn<'_, f64, AllowTypeChange>, station_km: [f64; 3], phase: &str) -> PyResult<Py<PyAny>> {
-        self.field(station_km, phase)?.time(py, points)
+        self.field(py, station_km, phase)?.time(py, points)
     }
 
     /// Travel times (s) and gradients (s/km) from each point to the station.
@@ -77,7 +92,7 @@ impl TravelTimeModel {
         station_km: [f64; 3],
         phase: &str,
     ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        self.field(station_km, phase)?.time_and_gradient(py, points)
+        self.field(py, station_km, phase)?.time_and_gradient(py, points)
     }
 
     fn __repr__(&self) -> String {
@@ -120,7 +135,7 @@ impl TravelTimeField {
 
     /// Travel times (s) and their gradients (s/km) at `points`.
     fn time_and_gradient(&self, py: Python<'_>, points: PyArrayLikeDyn<'_, f64, AllowTypeChange>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        let p = self::points(&points, 3, "points")?;
+        let p = crate::arrays::points(&points, 3, "points")?;
         let field = &self.field;
         let (t, g) = py.detach(|| {
             let mut t = Vec::with_capacity(p.n);

@@ -93,3 +93,38 @@ def test_bad_models_and_arguments_raise_value_error():
         m.time([[1.0, 2.0, 3.0], [np.nan, 0.0, 0.0]])
     with pytest.raises(ValueError, match="station_km must be finite"):
         m.time([[1.0, 2.0, 3.0]], station_km=(np.inf, 0.0, 0.0))
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def test_models_from_a_configuration():
+    h = eqnemix.travel_time_model(settings={"travel_time": {"kind": "homogeneous", "vp_km_s": 6.0, "vs_km_s": 3.5}})
+    pts = RNG.uniform([-30, -30, 0], [30, 30, 20], size=(20, 3))
+    np.testing.assert_array_equal(h.time(pts), eqnemix.homogeneous(6.0, 3.5).time(pts))
+    # The layered file of the examples (30 km crust over a half-space) read
+    # through [travel_time] equals the same layers given as rows.
+    model = REPO / "examples" / "data" / "velocity" / "two_layer.toml"
+    f = eqnemix.travel_time_model(settings={"travel_time": {"kind": "layered", "model": str(model)}})
+    rows = eqnemix.layered([(0.0, 6.0, 3.5), (30.0, 8.0, 4.6)])
+    np.testing.assert_allclose(f.time(pts, phase="S"), rows.time(pts, phase="S"), rtol=1e-12)
+    # The eikonal solution on a 1 km grid agrees with the exact layered times
+    # (first order accuracy: within 2% here, far from the station).
+    e = eqnemix.travel_time_model(
+        settings={
+            "travel_time": {
+                "kind": "eikonal",
+                "model": str(model),
+                "grid": {"n": [41, 41, 21], "origin_km": [-20.0, -20.0, 0.0], "spacing_km": [1.0, 1.0, 1.0]},
+            }
+        }
+    )
+    near = RNG.uniform([-15, -15, 5], [15, 15, 15], size=(20, 3))
+    far = near[np.linalg.norm(near, axis=1) > 8.0]
+    np.testing.assert_allclose(e.time(far), rows.time(far), rtol=0.02)
+    lo, hi = e.field((0.0, 0.0, 0.0), "P").bounds()
+    assert lo == [-20.0, -20.0, 0.0] and hi == [20.0, 20.0, 20.0]
+    with pytest.raises(ValueError, match="outside the travel-time domain"):
+        e.time([[0.0, 0.0, 30.0]])
+    with pytest.raises(ValueError, match="travel_time.model"):
+        eqnemix.travel_time_model(settings={"travel_time": {"kind": "layered"}})
