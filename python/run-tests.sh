@@ -14,8 +14,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
-# Small disk use: no debug info, no incremental caches.
-export CARGO_PROFILE_DEV_DEBUG=0
+# Small disk use: no incremental caches. (No debug info comes from the
+# profiles of both Cargo.toml files; a CARGO_PROFILE_DEV_DEBUG override here
+# would change the profile's fingerprint and rebuild the eqnemix binary
+# that `cargo test` has just built.)
 export CARGO_INCREMENTAL=0
 venv="${EQNEMIX_PY_VENV:-$CARGO_TARGET_DIR/python-venv}"
 
