@@ -142,9 +142,18 @@ pub fn sample_posterior<'py>(
     if n_chains == 0 {
         return Err(PyValueError::new_err("n_chains must be > 0"));
     }
-    let sampler = sampler_config(kind, settings_json)?;
+    let mut sampler = sampler_config(kind, settings_json)?;
     let post = &posterior.posterior;
     let dim = post.dim();
+    // The oct-tree partitions a box: the posterior's, unless given (as
+    // `eqnemix locate` does).
+    if let SamplerConfig::Octree(c) = &mut sampler {
+        if c.lower.is_empty() && c.upper.is_empty() {
+            let (lo, hi) = post.bounds();
+            c.lower = lo;
+            c.upper = hi;
+        }
+    }
     let inits = match self::inits(inits, n_chains, dim)? {
         Some(i) => i,
         None => {

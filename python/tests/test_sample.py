@@ -116,6 +116,11 @@ def test_sampling_the_posterior_is_reproducible(picks, stations):
     imp = eqnemix.sample(post, "importance", seed=5)
     assert imp["draws"].shape[0] == 1 and imp["weights"].shape == imp["draws"].shape[:2]
     assert imp["weights"].sum() == pytest.approx(1.0)
+    # The oct-tree partitions the posterior's box; its weighted mean is near the source.
+    oct = eqnemix.sample(post, "octree", seed=5)
+    mean = (oct["weights"][0][:, None] * oct["draws"][0]).sum(axis=0)
+    assert np.linalg.norm(mean - [19.0, 11.0, 7.0]) < 4.0, mean
+    assert oct["log_evidence"][0] is not None
 
 
 def test_to_inference_data_when_arviz_is_installed():
