@@ -135,34 +135,7 @@ impl LocateArgs {
                  to locate without a cluster catalog set [prior] kind = \"uniform\" in the configuration"
             );
         }
-        let (clusters, projection) = match &self.clusters {
-            Some(path) => {
-                let clusters_file = read_clusters_gaussian(path)?;
-                let origin = clusters_file.origin;
-                if let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) {
-                    if (lon - origin.lon_deg).abs() > 1e-9 || (lat - origin.lat_deg).abs() > 1e-9 {
-                        bail!(
-                            "region.origin_lon_deg/origin_lat_deg ({lon}, {lat}) differ from the origin ({}, {}) of {}: the clusters are in that frame",
-                            origin.lon_deg,
-                            origin.lat_deg,
-                            path.display()
-                        );
-                    }
-                }
-                let projection = LocalProjection::new(origin.lon_deg, origin.lat_deg)
-                    .with_context(|| format!("projection origin of {}", path.display()))?;
-                (clusters_file.gaussians(), projection)
-            }
-            None => {
-                let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) else {
-                    bail!(
-                        "configuration: [prior] kind = \"uniform\" without --clusters needs region.origin_lon_deg and region.origin_lat_deg (the local frame's origin)"
-                    );
-                };
-                let projection = LocalProjection::new(lon, lat).context("configuration: region.origin_lon_deg/origin_lat_deg")?;
-                (Vec::new(), projection)
-            }
-        };
+        let (clusters, projection) = clusters_and_projection(&cfg, self.clusters.as_deref())?;
         let stations = match &self.stations {
             Some(p) => read_stations(p, &projection)?,
             None => Vec::new(),
@@ -303,9 +276,46 @@ impl LocateArgs {
     }
 }
 
+/// The cluster Gaussians of `clusters` (`clusters_gaussian.json`, in its
+/// file's frame) and the local frame: the file's origin, which must agree
+/// with `region.origin_lon_deg/origin_lat_deg` when the configuration sets
+/// them; without a clusters file (the uniform prior) no clusters and the
+/// configuration's origin. Shared by `eqnemix locate` and the Python
+/// package.
+pub fn clusters_and_projection(cfg: &LocateConfig, clusters: Option<&std::path::Path>) -> Result<(Vec<crate::ClusterGaussian>, LocalProjection)> {
+    Ok(match clusters {
+        Some(path) => {
+            let clusters_file = read_clusters_gaussian(path)?;
+            let origin = clusters_file.origin;
+            if let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) {
+                if (lon - origin.lon_deg).abs() > 1e-9 || (lat - origin.lat_deg).abs() > 1e-9 {
+                    bail!(
+                        "region.origin_lon_deg/origin_lat_deg ({lon}, {lat}) differ from the origin ({}, {}) of {}: the clusters are in that frame",
+                        origin.lon_deg,
+                        origin.lat_deg,
+                        path.display()
+                    );
+                }
+            }
+            let projection = LocalProjection::new(origin.lon_deg, origin.lat_deg)
+                .with_context(|| format!("projection origin of {}", path.display()))?;
+            (clusters_file.gaussians(), projection)
+        }
+        None => {
+            let (Some(lon), Some(lat)) = (cfg.region.origin_lon_deg, cfg.region.origin_lat_deg) else {
+                bail!(
+                    "configuration: [prior] kind = \"uniform\" without --clusters needs region.origin_lon_deg and region.origin_lat_deg (the local frame's origin)"
+                );
+            };
+            let projection = LocalProjection::new(lon, lat).context("configuration: region.origin_lon_deg/origin_lat_deg")?;
+            (Vec::new(), projection)
+        }
+    })
+}
+
 /// `--weights w1,w2,...`: one finite non-negative number per cluster of
 /// `clusters_file`, not all zero; returned normalised to sum 1.
-fn parse_weights(text: &str, n_clusters: usize, clusters_file: &std::path::Path) -> Result<Vec<f64>> {
+pub fn parse_weights(text: &str, n_clusters: usize, clusters_file: &std::path::Path) -> Result<Vec<f64>> {
     let mut w = Vec::new();
     for (i, item) in text.split(',').enumerate() {
         let item = item.trim();

@@ -1,0 +1,118 @@
+"""Type stubs of the extension module eqnemix._eqnemix (PyO3).
+
+Units: km for positions (x east, y north, z depth positive down), s for
+times, km/s for velocities, s/km for travel-time gradients.
+"""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
+
+import numpy as np
+import numpy.typing as npt
+
+ArrayLike = npt.ArrayLike
+FloatArray = npt.NDArray[np.float64]
+
+__version__: str
+
+class LocateError(RuntimeError):
+    """An event could not be located; the message says why."""
+
+class TravelTimeModel:
+    """A travel-time model; build it with :meth:`homogeneous` or :meth:`layered`."""
+
+    @staticmethod
+    def homogeneous(vp_km_s: float, vs_km_s: float) -> "TravelTimeModel":
+        """Homogeneous whole space, velocities in km/s (finite, > 0, Vp > Vs); ValueError otherwise."""
+    @staticmethod
+    def layered(layers: Sequence[Tuple[float, float, float]]) -> "TravelTimeModel":
+        """Layered 1D model from rows (top_km, vp_km_s, vs_km_s), tops increasing; ValueError otherwise."""
+    @staticmethod
+    def from_config(
+        config: Optional[str] = None, config_text: Optional[str] = None, settings_json: Optional[str] = None
+    ) -> "TravelTimeModel":
+        """The [travel_time] model of a locate configuration (any kind: homogeneous, layered, eikonal, nll_grids)."""
+    def field(self, station_km: Sequence[float], phase: str = "P") -> "TravelTimeField":
+        """The field of a station at station_km = (east, north, depth) km for phase "P" or "S"."""
+    @overload
+    def time(self, points: Sequence[float], station_km: Sequence[float] = ..., phase: str = ...) -> float: ...
+    @overload
+    def time(self, points: ArrayLike, station_km: Sequence[float] = ..., phase: str = ...) -> FloatArray:
+        """Travel times (s), shape (N,), from points (N, 3) km (a (3,) point gives a float).
+
+        ValueError for another shape or a point outside the model's domain."""
+    def time_and_gradient(
+        self, points: ArrayLike, station_km: Sequence[float] = ..., phase: str = ...
+    ) -> Tuple[Union[float, FloatArray], FloatArray]:
+        """Travel times (s), shape (N,), and gradients (s/km), shape (N, 3), at points (N, 3) km."""
+
+class TravelTimeField:
+    """The travel-time field of one station and one phase."""
+
+    def time(self, points: ArrayLike) -> Union[float, FloatArray]:
+        """Travel times (s) at points (N, 3) or (3,) km."""
+    def time_and_gradient(self, points: ArrayLike) -> Tuple[Union[float, FloatArray], FloatArray]:
+        """Travel times (s) and gradients (s/km) at points (N, 3) or (3,) km."""
+    def bounds(self) -> Optional[Tuple[List[float], List[float]]]:
+        """(min_km, max_km) of the field's domain; None when unbounded."""
+
+class Posterior:
+    """The posterior of one event; build it with :func:`eqnemix.posterior`."""
+
+    def __init__(
+        self,
+        event_json: str,
+        config: Optional[str] = ...,
+        config_text: Optional[str] = ...,
+        settings_json: Optional[str] = ...,
+        clusters_path: Optional[str] = ...,
+        clusters_json: Optional[str] = ...,
+        weights: Optional[Sequence[float]] = ...,
+        origin_lon_lat: Optional[Tuple[float, float]] = ...,
+        model: Optional[TravelTimeModel] = ...,
+    ) -> None: ...
+    @property
+    def dim(self) -> int:
+        """3 (east, north, depth km), or 4 with the origin time (s after reference_time)."""
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def reference_time(self) -> str:
+        """UTC (RFC 3339) instant pick times and the origin time count from."""
+    def bounds(self) -> Tuple[List[float], List[float]]:
+        """(lower, upper) of the support: the region box (km) [and origin-time window (s)]."""
+    def log_density(self, x: ArrayLike) -> Union[float, FloatArray]:
+        """Unnormalised log density at x, shape (dim,) -> float or (N, dim) -> (N,); -inf outside the support."""
+    def log_density_and_gradient(self, x: ArrayLike) -> Tuple[Union[float, FloatArray], FloatArray]:
+        """(log density, gradient with the shape of x); the gradient is NaN where the density is -inf."""
+
+def locate_json(
+    event_json: str,
+    config: Optional[str] = ...,
+    config_text: Optional[str] = ...,
+    settings_json: Optional[str] = ...,
+    clusters_path: Optional[str] = ...,
+    clusters_json: Optional[str] = ...,
+    weights: Optional[Sequence[float]] = ...,
+    origin_lon_lat: Optional[Tuple[float, float]] = ...,
+    model: Optional[TravelTimeModel] = ...,
+) -> Tuple[str, List[Tuple[FloatArray, FloatArray]]]:
+    """The <id>.json text of the located event and per chain (draws (n, dim), weights (n,))."""
+
+def sample_posterior(
+    posterior: Posterior,
+    kind: str,
+    settings_json: Optional[str] = ...,
+    n_chains: int = ...,
+    seed: int = ...,
+    inits: Optional[ArrayLike] = ...,
+) -> Dict[str, Any]: ...
+def sample_callable(
+    f: Callable[[FloatArray], Any],
+    dim: int,
+    kind: str,
+    inits: ArrayLike,
+    settings_json: Optional[str] = ...,
+    seed: int = ...,
+    gradient: bool = ...,
+) -> Dict[str, Any]: ...
+def sampler_kinds() -> List[Tuple[str, str]]: ...

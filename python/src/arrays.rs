@@ -1,0 +1,56 @@
+//! NumPy arrays in and out: shapes checked, errors as `ValueError`.
+
+use numpy::ndarray::{Array1, Array2, Array3};
+use numpy::{AllowTypeChange, IntoPyArray, PyArrayLikeDyn, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// Points given as `(dim,)` (one point) or `(N, dim)`.
+pub struct Points {
+    /// Row-major values, `n * dim`.
+    pub values: Vec<f64>,
+    /// Number of points.
+    pub n: usize,
+    /// The input was one point of shape `(dim,)`.
+    pub single: bool,
+}
+
+/// Read `array` as points of dimension `dim`; `what` names it in errors.
+pub fn points(array: &PyArrayLikeDyn<'_, f64, AllowTypeChange>, dim: usize, what: &str) -> PyResult<Points> {
+    let shape = array.shape().to_vec();
+    let (n, single) = match shape.as_slice() {
+        [d] if *d == dim => (1, true),
+        [n, d] if *d == dim => (*n, false),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "{what} must have shape ({dim},) or (N, {dim}); got shape {}",
+                shape_text(&shape)
+            )))
+        }
+    };
+    let values: Vec<f64> = array.as_array().iter().copied().collect();
+    Ok(Points { values, n, single })
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [d] => format!("({d},)"),
+        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// A 1-D array.
+pub fn vec1(py: Python<'_>, v: Vec<f64>) -> Py<PyAny> {
+    Array1::from_vec(v).into_pyarray(py).into_any().unbind()
+}
+
+/// A 2-D array of `rows` rows from row-major `v`.
+pub fn vec2(py: Python<'_>, v: Vec<f64>, rows: usize) -> Py<PyAny> {
+    let cols = if rows == 0 { 0 } else { v.len() / rows };
+    Array2::from_shape_vec((rows, cols), v).expect("row-major length").into_pyarray(py).into_any().unbind()
+}
+
+/// A 3-D array `(a, b, c)` from row-major `v`.
+pub fn vec3(py: Python<'_>, v: Vec<f64>, shape: (usize, usize, usize)) -> Py<PyAny> {
+    Array3::from_shape_vec(shape, v).expect("row-major length").into_pyarray(py).into_any().unbind()
+}
