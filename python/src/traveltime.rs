@@ -196,7 +196,7 @@ impl TravelTimeField {
         if p.single {
             return Ok((t[0].into_pyobject(py)?.into_any().unbind(), vec1(py, g)));
         }
-        Ok((vec1(py, t), vec2(py, g, p.n)))
+        Ok((vec1(py, t), vec2(py, g, p.n, 3)))
     }
 
     /// The box `(min_km, max_km)` outside which the field cannot answer; `None` if unbounded.

@@ -160,3 +160,9 @@ def test_eikonal_from_a_velocity_array():
         eqnemix.eikonal(bad, (0, 0, 0), (1, 1, 1), vp_vs=1.7)
     with pytest.raises(ValueError, match="differ in geometry|shape"):
         eqnemix.eikonal(vp, (0, 0, 0), (1, 1, 1), vs_km_s=np.ones((41, 41, 20)))
+
+
+def test_no_points_give_empty_arrays():
+    m = eqnemix.homogeneous(6.0, 3.5)
+    t, g = m.time_and_gradient(np.zeros((0, 3)))
+    assert t.shape == (0,) and g.shape == (0, 3)
