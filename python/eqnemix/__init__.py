@@ -41,6 +41,7 @@ __all__ = [
     "homogeneous",
     "layered",
     "travel_time_model",
+    "eikonal",
     "posterior",
     "locate",
     "sample",
@@ -66,6 +67,31 @@ def layered(layers: Iterable[Sequence[float]]) -> TravelTimeModel:
     exact first arrivals (direct and head waves), tabulated.
     """
     return TravelTimeModel.layered([(float(a), float(b), float(c)) for a, b, c in layers])
+
+
+def eikonal(
+    vp_km_s: Any,
+    origin_km: Sequence[float],
+    spacing_km: Sequence[float],
+    *,
+    vs_km_s: Any = None,
+    vp_vs: Optional[float] = None,
+) -> TravelTimeModel:
+    """A 3D eikonal model on a regular grid. ``vp_km_s``: P velocities
+    (km/s), a 3-D array ``(nx, ny, nz)`` along east, north, depth; node
+    ``(i, j, k)`` lies at ``origin_km + (i, j, k) * spacing_km`` (km). S
+    velocities from ``vs_km_s`` (same shape) or the constant ratio
+    ``vp_vs``. Each station's field is solved when first asked for (by
+    ``field()`` or ``time()``) and kept; outside the grid ``time`` raises
+    ValueError.
+    """
+    return TravelTimeModel.eikonal(
+        _np.asarray(vp_km_s, dtype=float),
+        tuple(float(v) for v in origin_km),
+        tuple(float(v) for v in spacing_km),
+        None if vs_km_s is None else _np.asarray(vs_km_s, dtype=float),
+        None if vp_vs is None else float(vp_vs),
+    )
 
 
 def travel_time_model(

@@ -27,6 +27,15 @@ class TravelTimeModel:
     def layered(layers: Sequence[Tuple[float, float, float]]) -> "TravelTimeModel":
         """Layered 1D model from rows (top_km, vp_km_s, vs_km_s), tops increasing; ValueError otherwise."""
     @staticmethod
+    def eikonal(
+        vp_km_s: ArrayLike,
+        origin_km: Sequence[float],
+        spacing_km: Sequence[float],
+        vs_km_s: Optional[ArrayLike] = None,
+        vp_vs: Optional[float] = None,
+    ) -> "TravelTimeModel":
+        """Eikonal model on a grid: vp_km_s (nx, ny, nz) km/s along east, north, depth; node (i, j, k) at origin_km + (i, j, k) * spacing_km."""
+    @staticmethod
     def from_config(
         config: Optional[str] = None, config_text: Optional[str] = None, settings_json: Optional[str] = None
     ) -> "TravelTimeModel":

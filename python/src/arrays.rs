@@ -44,9 +44,8 @@ pub fn vec1(py: Python<'_>, v: Vec<f64>) -> Py<PyAny> {
     Array1::from_vec(v).into_pyarray(py).into_any().unbind()
 }
 
-/// A 2-D array of `rows` rows from row-major `v`.
-pub fn vec2(py: Python<'_>, v: Vec<f64>, rows: usize) -> Py<PyAny> {
-    let cols = if rows == 0 { 0 } else { v.len() / rows };
+/// A 2-D array `(rows, cols)` from row-major `v` (`rows * cols` values).
+pub fn vec2(py: Python<'_>, v: Vec<f64>, rows: usize, cols: usize) -> Py<PyAny> {
     Array2::from_shape_vec((rows, cols), v).expect("row-major length").into_pyarray(py).into_any().unbind()
 }
 

@@ -391,7 +391,7 @@ impl Posterior {
         if p.single {
             return Ok((lp[0].into_pyobject(py)?.into_any().unbind(), vec1(py, g)));
         }
-        Ok((vec1(py, lp), vec2(py, g, p.n)))
+        Ok((vec1(py, lp), vec2(py, g, p.n, d)))
     }
 
     fn __repr__(&self) -> String {
@@ -428,7 +428,7 @@ pub fn locate_json(
         .map(|c| {
             let n = c.n_draws();
             let w = c.weights.clone().unwrap_or_else(|| vec![1.0 / n as f64; n]);
-            (vec2(py, c.values.clone(), n), vec1(py, w))
+            (vec2(py, c.values.clone(), n, c.dim), vec1(py, w))
         })
         .collect();
     Ok((json, chains))

@@ -54,6 +54,52 @@ impl TravelTimeModel {
         Ok(TravelTimeModel { model: Arc::new(m), description: format!("layered({n} layers)") })
     }
 
+    /// Eikonal model on a regular grid: `vp_km_s` a 3-D array `(nx, ny, nz)`
+    /// of P velocities (km/s) along east, north, depth, node `(i, j, k)` at
+    /// `origin_km + (i, j, k) * spacing_km`; S velocities from `vs_km_s`
+    /// (same shape) or the constant ratio `vp_vs`. Fields are solved per
+    /// station and phase when first asked for, then kept.
+    #[staticmethod]
+    #[pyo3(signature = (vp_km_s, origin_km, spacing_km, vs_km_s=None, vp_vs=None))]
+    fn eikonal(
+        vp_km_s: PyArrayLikeDyn<'_, f64, AllowTypeChange>,
+        origin_km: [f64; 3],
+        spacing_km: [f64; 3],
+        vs_km_s: Option<PyArrayLikeDyn<'_, f64, AllowTypeChange>>,
+        vp_vs: Option<f64>,
+    ) -> PyResult<Self> {
+        let grid = |a: &PyArrayLikeDyn<'_, f64, AllowTypeChange>, what: &str| -> PyResult<tt::Grid3<f64>> {
+            use numpy::PyUntypedArrayMethods;
+            let shape = a.shape().to_vec();
+            let [nx, ny, nz] = shape[..] else {
+                return Err(PyValueError::new_err(format!("{what} must be a 3-D array (nx, ny, nz); got shape {shape:?}")));
+            };
+            if nx < 2 || ny < 2 || nz < 2 {
+                return Err(PyValueError::new_err(format!("{what} needs at least 2 nodes along each axis; got shape {shape:?}")));
+            }
+            if !(origin_km.iter().all(|v| v.is_finite()) && spacing_km.iter().all(|v| v.is_finite() && *v > 0.0)) {
+                return Err(PyValueError::new_err(format!(
+                    "origin_km must be finite and spacing_km finite and > 0; got {origin_km:?} and {spacing_km:?}"
+                )));
+            }
+            // C order of (nx, ny, nz): z fastest, then y, then x, the
+            // grids' (NonLinLoc's) order.
+            Ok(tt::Grid3 {
+                geometry: tt::GridGeometry { n: [nx, ny, nz], origin_km, spacing_km },
+                data: a.as_array().iter().copied().collect(),
+            })
+        };
+        let vp = grid(&vp_km_s, "vp_km_s")?;
+        let m = match (vs_km_s, vp_vs) {
+            (Some(vs), None) => tt::EikonalModel::new(vp, grid(&vs, "vs_km_s")?),
+            (None, Some(r)) => tt::EikonalModel::from_vp_and_ratio(vp, r),
+            _ => return Err(PyValueError::new_err("give exactly one of vs_km_s (a grid) and vp_vs (a ratio)")),
+        }
+        .map_err(value_error)?;
+        let n = m.velocity(Phase::P).geometry.n;
+        Ok(TravelTimeModel { model: Arc::new(m), description: format!("eikonal(grid {}x{}x{})", n[0], n[1], n[2]) })
+    }
+
     /// The `[travel_time]` model of a configuration (a file, its text, or
     /// the defaults, with `settings_json` overriding keys): any kind the
     /// command line takes (homogeneous, layered, eikonal, nll_grids);
@@ -150,7 +196,7 @@ impl TravelTimeField {
         if p.single {
             return Ok((t[0].into_pyobject(py)?.into_any().unbind(), vec1(py, g)));
         }
-        Ok((vec1(py, t), vec2(py, g, p.n)))
+        Ok((vec1(py, t), vec2(py, g, p.n, 3)))
     }
 
     /// The box `(min_km, max_km)` outside which the field cannot answer; `None` if unbounded.

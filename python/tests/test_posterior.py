@@ -104,3 +104,25 @@ def test_bad_inputs_raise_value_error_with_the_library_messages(picks, stations,
         make(picks, stations, reference_time=3.0)
     with pytest.raises(ValueError, match=r"stations\['STA'\] must be"):
         make(picks, {"STA": (0.0, 0.0)})
+
+
+def test_locate_with_a_model_object_equals_the_configured_model(picks, stations):
+    args = dict(clusters=(MEANS, COVS), weights=[0.8, 0.1, 0.1], seed=2)
+    a = eqnemix.locate(picks, stations, settings=HOMOGENEOUS, **args)
+    b = eqnemix.locate(picks, stations, model=eqnemix.homogeneous(6.0, 3.5), **args)
+    for r in (a, b):
+        r.pop("draw_weights")
+        r["diagnostics"].pop("elapsed_s")
+    np.testing.assert_array_equal(np.concatenate(a.pop("draws")), np.concatenate(b.pop("draws")))
+    assert a == b
+    assert a["flags"]["untrustworthy"] is False
+
+
+def test_an_impossible_event_raises_locate_error(stations):
+    picks = [
+        {"station": "STA", "phase": "P", "time": 10.0, "sigma_s": 0.05},
+        {"station": "STA", "phase": "S", "time": 9.0, "sigma_s": 0.05},
+    ]
+    with pytest.raises(eqnemix.LocateError, match="the S pick must come after the P pick"):
+        eqnemix.locate(picks, stations, clusters=(MEANS, COVS), settings=HOMOGENEOUS)
+    assert issubclass(eqnemix.LocateError, RuntimeError)

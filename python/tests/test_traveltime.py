@@ -128,3 +128,41 @@ def test_models_from_a_configuration():
         e.time([[0.0, 0.0, 30.0]])
     with pytest.raises(ValueError, match="travel_time.model"):
         eqnemix.travel_time_model(settings={"travel_time": {"kind": "layered"}})
+
+
+def test_eikonal_from_a_velocity_array():
+    # A uniform 6 km/s grid: the solution is r / v up to discretisation error.
+    vp = np.full((41, 41, 21), 6.0)
+    m = eqnemix.eikonal(vp, origin_km=(-20, -20, 0), spacing_km=(1, 1, 1), vp_vs=6.0 / 3.5)
+    pts = RNG.uniform([-15, -15, 2], [15, 15, 15], size=(30, 3))
+    pts = pts[np.linalg.norm(pts, axis=1) > 5.0]
+    r = np.linalg.norm(pts, axis=1)
+    np.testing.assert_allclose(m.time(pts), r / 6.0, rtol=5e-3)
+    np.testing.assert_allclose(m.time(pts, phase="S"), r / 3.5, rtol=5e-3)
+    # A velocity increasing with depth (an (nx, ny, nz) array in C order)
+    # against the same model given with explicit S grids.
+    z = np.arange(21.0)
+    vp2 = np.broadcast_to(5.0 + 0.1 * z, (41, 41, 21))
+    a = eqnemix.eikonal(vp2, (-20, -20, 0), (1, 1, 1), vp_vs=1.75)
+    b = eqnemix.eikonal(vp2, (-20, -20, 0), (1, 1, 1), vs_km_s=vp2 / 1.75)
+    np.testing.assert_allclose(a.time(pts, phase="S"), b.time(pts, phase="S"), rtol=1e-9)
+    # Faster at depth: a deep point is reached sooner than at the constant top velocity.
+    assert a.time([0.0, 0.0, 15.0]) < 15.0 / 5.0
+    with pytest.raises(ValueError, match="must be a 3-D array"):
+        eqnemix.eikonal(np.ones((4, 4)), (0, 0, 0), (1, 1, 1), vp_vs=1.7)
+    with pytest.raises(ValueError, match="exactly one of"):
+        eqnemix.eikonal(vp, (0, 0, 0), (1, 1, 1))
+    with pytest.raises(ValueError, match="spacing_km"):
+        eqnemix.eikonal(vp, (0, 0, 0), (1, -1, 1), vp_vs=1.7)
+    bad = vp.copy()
+    bad[3, 4, 5] = -1.0
+    with pytest.raises(ValueError, match="P velocity grid"):
+        eqnemix.eikonal(bad, (0, 0, 0), (1, 1, 1), vp_vs=1.7)
+    with pytest.raises(ValueError, match="differ in geometry|shape"):
+        eqnemix.eikonal(vp, (0, 0, 0), (1, 1, 1), vs_km_s=np.ones((41, 41, 20)))
+
+
+def test_no_points_give_empty_arrays():
+    m = eqnemix.homogeneous(6.0, 3.5)
+    t, g = m.time_and_gradient(np.zeros((0, 3)))
+    assert t.shape == (0,) and g.shape == (0, 3)
