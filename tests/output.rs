@@ -21,6 +21,11 @@ use common::{TestModel, VP, VS};
 
 /// A located event: two clusters, one station's S-P, a grid posterior.
 fn summary(event_id: &str) -> LocationSummary {
+    summary_with(event_id, [-5.0, 2.0, 6.0])
+}
+
+/// [`summary`] with the second cluster's mean at `mean1_km`.
+fn summary_with(event_id: &str, mean1_km: [f64; 3]) -> LocationSummary {
     let cs = [
         ClusterGaussian {
             id: 0,
@@ -31,7 +36,7 @@ fn summary(event_id: &str) -> LocationSummary {
         ClusterGaussian {
             id: 1,
             n_events: 8,
-            mean_km: [-5.0, 2.0, 6.0],
+            mean_km: mean1_km,
             cov_km2: [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]],
         },
     ];
@@ -383,4 +388,35 @@ fn missing_geography_is_a_typed_error() {
     );
     let e = quakeml::to_quakeml_string(&[s], &Default::default()).unwrap_err();
     assert!(e.to_string().contains("ev5"), "{e}");
+}
+
+/// Issue 13: each QuakeML origin's time is the maximum-likelihood origin
+/// time at its own point (the preferred one the `.hyp`'s), not the
+/// posterior mean origin time of every mode together.
+#[test]
+fn quakeml_mode_origins_carry_their_own_origin_time() {
+    // The second cluster on the S-P shell too, across the station: two modes.
+    let s = summary_with("ev-modes", [-9.0, -5.0, 10.0]);
+    assert!(s.modes.len() >= 2, "{:?}", s.modes);
+    assert_eq!(s.modes[0].origin_time_utc, s.location_origin_time);
+    let text = quakeml::to_quakeml_string(std::slice::from_ref(&s), &quakeml::QuakeMlOptions::default()).unwrap();
+    let times: Vec<chrono::DateTime<Utc>> = text
+        .split("<origin ")
+        .skip(1)
+        .map(|o| {
+            let v = o.split("<value>").nth(1).unwrap().split("</value>").next().unwrap();
+            chrono::DateTime::parse_from_rfc3339(v).unwrap().with_timezone(&Utc)
+        })
+        .collect();
+    assert_eq!(times.len(), s.modes.len());
+    let mean_ot = s.origin_time.as_ref().unwrap().utc;
+    for (t, m) in times.iter().zip(&s.modes) {
+        let want = m.origin_time_utc.expect("picks give every mode an origin time");
+        assert!(eqnemix::picks::duration_s(*t - want).abs() < 1e-6, "{t} vs {want}");
+    }
+    // The modes' points differ, and so do their origin times (each one
+    // differs from the posterior mean by more than the written microsecond).
+    let ts: Vec<_> = s.modes.iter().map(|m| m.origin_time_utc.unwrap()).collect();
+    assert!(ts.windows(2).all(|w| eqnemix::picks::duration_s(w[1] - w[0]).abs() > 1e-3), "{ts:?}");
+    assert!(eqnemix::picks::duration_s(ts[1] - mean_ot).abs() > 1e-3, "{ts:?} vs mean {mean_ot}");
 }

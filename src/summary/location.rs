@@ -294,6 +294,11 @@ impl LocationSummary {
                 m.lon_lat_deg = Some([lon, lat]);
             }
         }
+        for m in &mut modes {
+            m.origin_time_utc = posterior
+                .origin_time_at(m.highest_density_km)
+                .and_then(|(t, _)| crate::picks::checked_utc_after(posterior.reference_time(), t));
+        }
         let location_km = modes[0].highest_density_km;
         let top = modes.iter().max_by(|a, b| a.log_density.total_cmp(&b.log_density)).expect("at least one mode");
         let (map_km, map_lp) = (top.highest_density_km, top.log_density);
