@@ -210,14 +210,28 @@ def test_quakeml_one_origin_per_posterior_mode(qml_events, summaries):
         assert len(ev.origins) == 1 + len(extra), (e, len(ev.origins), len(modes))
         n_multi += len(ev.origins) > 1
         assert ev.origins[0].resource_id == ev.preferred_origin_id, e
+        assert abs(ev.origins[0].time - utc(modes[0]["origin_time_utc"])) < 2e-6, e
         for o, m in zip(ev.origins[1:], extra):
             lon, lat = m["lon_lat_deg"]
             assert o.latitude == pytest.approx(lat, abs=1e-12), e
             assert o.longitude == pytest.approx(lon, abs=1e-12), e
             assert o.depth == pytest.approx(m["highest_density_km"][2] * 1e3, abs=1e-6), e
             assert o.depth_errors.uncertainty == pytest.approx(math.sqrt(m["cov_km2"][2][2]) * 1e3, rel=1e-9), e
+            # Its time is the maximum-likelihood origin time at its point.
+            assert abs(o.time - utc(m["origin_time_utc"])) < 2e-6, e
             assert not o.arrivals, e  # the arrivals belong to the preferred origin
             assert str(o.resource_id) != str(ev.preferred_origin_id), e
+        # Each origin is its own point: the mode regions are disjoint and
+        # each mode's highest-density point lies in its region (eqnemix
+        # used to refine a peakless region's point into a neighbour's peak,
+        # which gave two origins at one point).
+        pts = [(o.latitude, o.longitude, o.depth) for o in ev.origins]
+        for i in range(len(pts)):
+            for j in range(i):
+                dlat_km = (pts[i][0] - pts[j][0]) * KM_PER_DEG
+                dlon_km = (pts[i][1] - pts[j][1]) * KM_PER_DEG * math.cos(math.radians(pts[i][0]))
+                dz_km = (pts[i][2] - pts[j][2]) / 1e3
+                assert math.sqrt(dlat_km**2 + dlon_km**2 + dz_km**2) > 1e-3, (e, i, j, pts[i])
         # Modes are heaviest first.
         masses = [m["mass"] for m in modes]
         assert masses == sorted(masses, reverse=True), e
