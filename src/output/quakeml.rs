@@ -8,7 +8,7 @@
 //! standard deviation; an `originUncertainty` with the 68% epicentral
 //! ellipse (m) and the 68% confidence ellipsoid (m, deg); and the RMS
 //! residual and phase counts in `quality`. Each P and S pick is a `pick`
-//! (time, σ, `NET.STA` stream, phase hint) and the preferred origin holds
+//! (time, the pick's own σ without the model error, `NET.STA` stream, phase hint) and the preferred origin holds
 //! one `arrival` per pick with its residual (s) and weight at the headline
 //! location (the `.hyp`'s PHASE lines: origin time the maximum-likelihood
 //! one there, as the `.hyp`'s) and, when the stations are given
@@ -84,7 +84,7 @@ fn picks_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) {
 "#,
             id = pick_id(&auth, &s.event_id, i),
             time = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            sigma = ph.sigma_s,
+            sigma = ph.pick_sigma_s.unwrap_or(ph.sigma_s),
             net = escape(net),
             sta = escape(sta),
             phase = escape(ph.phase.as_str()),

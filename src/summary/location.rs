@@ -122,6 +122,11 @@ pub struct PhaseResidual {
     pub time_s: f64,
     /// Residual scale (s): pick and model error combined.
     pub sigma_s: f64,
+    /// The pick's own time error (s), without the model error: the `.hyp`
+    /// PHASE line's error and the QuakeML pick's time uncertainty, as
+    /// NonLinLoc writes its observation errors (`sigma_s` when unknown).
+    #[serde(default)]
+    pub pick_sigma_s: Option<f64>,
     /// Predicted travel time from the headline location (s).
     pub travel_time_s: f64,
     /// Observed - origin time - travel time (s), with the maximum-likelihood

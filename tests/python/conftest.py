@@ -2,7 +2,8 @@
 
 `tests/python/run.sh` locates a few events with `eqnemix locate` into a
 temporary folder and passes it as EQNEMIX_INTEROP_OUT, with the picks file
-it located (EQNEMIX_INTEROP_PICKS); these fixtures read what eqnemix wrote
+it located (EQNEMIX_INTEROP_PICKS) and the configuration
+(EQNEMIX_INTEROP_CONFIG); these fixtures read what eqnemix wrote
 there: per event `<id>.json` (the summary), `<id>.hyp` and `<id>.xml`, and
 `catalog.xml`.
 """
@@ -10,6 +11,7 @@ there: per event `<id>.json` (the summary), `<id>.hyp` and `<id>.xml`, and
 import csv
 import json
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,10 @@ def quakeml_xsd():
     path = Path(obspy.__file__).parent / "io" / "quakeml" / "data" / "QuakeML-1.2.xsd"
     assert path.is_file(), path
     return path
+
+
+@pytest.fixture(scope="session")
+def locate_config():
+    """The configuration `eqnemix locate` ran with (EQNEMIX_INTEROP_CONFIG)."""
+    with open(_env_path("EQNEMIX_INTEROP_CONFIG"), "rb") as f:
+        return tomllib.load(f)

@@ -38,14 +38,15 @@ trap 'rm -rf "$work"' EXIT
 # station, S-P only: posteriors with several modes), fixed seed.
 data="$repo/examples/data/ridgecrest_clc"
 head -n "$((n_events + 1))" "$data/picks.csv" > "$work/picks.csv"
+config="$repo/examples/data/config/locate_ridgecrest_clc.toml"
 "$EQNEMIX_BIN" locate --quiet \
-    --config "$repo/examples/data/config/locate_ridgecrest_clc.toml" \
+    --config "$config" \
     --picks "$work/picks.csv" \
     --probabilities "$data/probabilities.csv" \
     --clusters "$data/clusters_gaussian.json" \
     --out "$work/out"
 
 cd "$here"
-EQNEMIX_INTEROP_OUT="$work/out" EQNEMIX_INTEROP_PICKS="$work/picks.csv" \
+EQNEMIX_INTEROP_OUT="$work/out" EQNEMIX_INTEROP_PICKS="$work/picks.csv" EQNEMIX_INTEROP_CONFIG="$config" \
     "$venv/bin/python" -m pytest -p no:cacheprovider -q .
 echo "ObsPy interop tests: $(( $(date +%s) - start )) s (venv, locate and pytest)"

@@ -134,7 +134,7 @@ def test_hyp_arrivals_match_the_summary(hyp_events, summaries, out_dir):
             assert a.time_weight == pytest.approx(ph["weight"], abs=6e-5), e
             pick = picks[a.pick_id]
             assert abs(pick.time - t) < 1e-4, e
-            assert pick.time_errors.uncertainty == pytest.approx(ph["sigma_s"], rel=6e-3), e
+            assert pick.time_errors.uncertainty == pytest.approx(ph["pick_sigma_s"], rel=6e-3), e
         # The residual is observed - origin time - predicted travel time,
         # all three read back from the file.
         ot = ev.preferred_origin().time
@@ -160,6 +160,21 @@ def test_hyp_arrival_geometry_is_the_station(hyp_events, input_picks):
             # Grid azimuth against the geodesic back-azimuth: within the
             # meridian convergence over the distance (well under a degree).
             assert abs((a.azimuth - baz + 180.0) % 360.0 - 180.0) < 1.0, e
+
+
+def test_pick_errors_are_the_configured_pick_error(hyp_events, summaries, locate_config):
+    """The picks' time errors (`.hyp` PHASE, read by ObsPy) are the
+    configuration's pick error, without its model error, as NonLinLoc
+    writes its observation errors; the residual scale combines both."""
+    lik = locate_config["likelihood"]
+    pick_sigma, model_error = lik["default_pick_sigma_s"], lik["model_error_s"]
+    assert model_error > 0  # otherwise the two would coincide
+    for e, ev in hyp_events.items():
+        for p in ev.picks:
+            assert p.time_errors.uncertainty == pytest.approx(pick_sigma, rel=1e-6), e
+        for ph in summaries[e]["phases"]:
+            assert ph["pick_sigma_s"] == pytest.approx(pick_sigma, rel=1e-12), e
+            assert ph["sigma_s"] == pytest.approx(math.hypot(pick_sigma, model_error), rel=1e-12), e
 
 
 # ------------------------------------------------------------- QuakeML ----
@@ -250,7 +265,7 @@ def test_quakeml_picks_are_the_input_picks(qml_events, input_picks, summaries):
             assert abs(t - w) < 2e-6, (e, t, w)
         for p in ev.picks:
             assert (p.waveform_id.network_code, p.waveform_id.station_code) == (row["network"], row["station"]), e
-        sig = sorted((p["phase"], p["sigma_s"]) for p in summaries[e]["phases"])
+        sig = sorted((p["phase"], p["pick_sigma_s"]) for p in summaries[e]["phases"])
         assert sorted((p.phase_hint, p.time_errors.uncertainty) for p in ev.picks) == sig, e
 
 
