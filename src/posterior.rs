@@ -258,6 +258,7 @@ impl LocationPosterior {
                     phase: a.phase.to_string(),
                     time_s: a.time_s,
                     sigma_s: a.sigma_s,
+                    pick_sigma_s: Some(a.pick_sigma_s),
                     travel_time_s: tt,
                     residual_s: a.time_s - t0 - tt,
                     weight: w / mean_inv_var,

@@ -21,6 +21,12 @@ use common::{TestModel, VP, VS};
 
 /// A located event: two clusters, one station's S-P, a grid posterior.
 fn summary(event_id: &str) -> LocationSummary {
+    summary_with(event_id, [-5.0, 2.0, 6.0], &LikelihoodOptions::default())
+}
+
+/// [`summary`] with the second cluster's mean at `mean1_km` and the
+/// likelihood options `opts`.
+fn summary_with(event_id: &str, mean1_km: [f64; 3], opts: &LikelihoodOptions) -> LocationSummary {
     let cs = [
         ClusterGaussian {
             id: 0,
@@ -31,7 +37,7 @@ fn summary(event_id: &str) -> LocationSummary {
         ClusterGaussian {
             id: 1,
             n_events: 8,
-            mean_km: [-5.0, 2.0, 6.0],
+            mean_km: mean1_km,
             cov_km2: [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]],
         },
     ];
@@ -62,7 +68,7 @@ fn summary(event_id: &str) -> LocationSummary {
         prior,
         &picks,
         &TestModel,
-        &LikelihoodOptions::default(),
+        opts,
         region,
     )
     .unwrap();
@@ -383,4 +389,63 @@ fn missing_geography_is_a_typed_error() {
     );
     let e = quakeml::to_quakeml_string(&[s], &Default::default()).unwrap_err();
     assert!(e.to_string().contains("ev5"), "{e}");
+}
+
+/// Issue 13: each QuakeML origin's time is the maximum-likelihood origin
+/// time at its own point (the preferred one the `.hyp`'s), not the
+/// posterior mean origin time of every mode together.
+#[test]
+fn quakeml_mode_origins_carry_their_own_origin_time() {
+    // The second cluster on the S-P shell too, across the station: two modes.
+    let s = summary_with("ev-modes", [-9.0, -5.0, 10.0], &LikelihoodOptions::default());
+    assert!(s.modes.len() >= 2, "{:?}", s.modes);
+    assert_eq!(s.modes[0].origin_time_utc, s.location_origin_time);
+    let text = quakeml::to_quakeml_string(std::slice::from_ref(&s), &quakeml::QuakeMlOptions::default()).unwrap();
+    let times: Vec<chrono::DateTime<Utc>> = text
+        .split("<origin ")
+        .skip(1)
+        .map(|o| {
+            let v = o.split("<value>").nth(1).unwrap().split("</value>").next().unwrap();
+            chrono::DateTime::parse_from_rfc3339(v).unwrap().with_timezone(&Utc)
+        })
+        .collect();
+    assert_eq!(times.len(), s.modes.len());
+    let mean_ot = s.origin_time.as_ref().unwrap().utc;
+    for (t, m) in times.iter().zip(&s.modes) {
+        let want = m.origin_time_utc.expect("picks give every mode an origin time");
+        assert!(eqnemix::picks::duration_s(*t - want).abs() < 1e-6, "{t} vs {want}");
+    }
+    // The modes' points differ, and so do their origin times (each one
+    // differs from the posterior mean by more than the written microsecond).
+    let ts: Vec<_> = s.modes.iter().map(|m| m.origin_time_utc.unwrap()).collect();
+    assert!(ts.windows(2).all(|w| eqnemix::picks::duration_s(w[1] - w[0]).abs() > 1e-3), "{ts:?}");
+    assert!(eqnemix::picks::duration_s(ts[1] - mean_ot).abs() > 1e-3, "{ts:?} vs mean {mean_ot}");
+}
+
+/// Issue 13: the `.hyp` PHASE error and the QuakeML pick's time
+/// uncertainty are the pick's own (0.07 s), as NonLinLoc writes its
+/// observation errors, not the pick and model error combined; the weights
+/// and residual scale keep the combined one.
+#[test]
+fn pick_errors_are_the_picks_own_without_the_model_error() {
+    let opts = LikelihoodOptions { model_error_s: 0.1, ..Default::default() };
+    let s = summary_with("ev-err", [-5.0, 2.0, 6.0], &opts);
+    assert_eq!(s.phases.len(), 2);
+    for ph in &s.phases {
+        assert_eq!(ph.pick_sigma_s, Some(0.07));
+        assert!((ph.sigma_s - 0.07f64.hypot(0.1)).abs() < 1e-12, "{ph:?}");
+    }
+    let text = quakeml::to_quakeml_string(std::slice::from_ref(&s), &quakeml::QuakeMlOptions::default()).unwrap();
+    let picks: Vec<&str> = text.split("<pick ").skip(1).collect();
+    assert_eq!(picks.len(), 2);
+    for p in picks {
+        assert!(p.contains("<uncertainty>0.07</uncertainty>"), "{p}");
+    }
+    let hyp = eqnemix::output::hyp::to_hyp_string(&s).unwrap();
+    let lines: Vec<&str> = hyp.lines().filter(|l| l.starts_with("CI.CCC ")).collect();
+    assert_eq!(lines.len(), 2, "{hyp}");
+    for l in lines {
+        let t: Vec<&str> = l.split_whitespace().collect();
+        assert_eq!((t[9], t[10]), ("GAU", "7.00e-02"), "{l}");
+    }
 }

@@ -393,3 +393,37 @@ fn two_modes_are_reported_and_the_headline_is_the_heavier_peak() {
     // Cluster probabilities (responsibilities) agree with the mode masses here.
     assert!((s.cluster_probabilities[0] - s.modes[0].mass).abs() < 0.01);
 }
+
+/// Issue 13 (found by ObsPy reading the QuakeML: two origins at one point):
+/// a mode region without a peak of its own had its "highest-density point"
+/// at the neighbouring region's peak, because the refinement climbed out of
+/// the region. A broad cluster centred on a sharp one dominates only in a
+/// shell around it; that mode's highest point is on the shell's inner
+/// border (radius r where the two weighted densities are equal), inside its
+/// own region, not at the sharp cluster's peak.
+#[test]
+fn a_mode_without_a_peak_of_its_own_has_its_highest_point_in_its_region() {
+    let sharp = ClusterGaussian { id: 0, n_events: 7, mean_km: [0.0, 0.0, 25.0], cov_km2: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] };
+    let broad = ClusterGaussian { id: 1, n_events: 3, mean_km: [0.0, 0.0, 25.0], cov_km2: [[25.0, 0.0, 0.0], [0.0, 25.0, 0.0], [0.0, 0.0, 25.0]] };
+    let w = [0.7, 0.3];
+    let prior = ClusterPrior::new(&[sharp.clone(), broad], &w, &PriorOptions::default()).unwrap();
+    let post = LocationPosterior::prior_only(prior.clone(), RegionBox::new([-40.0, -40.0, 0.0], [40.0, 40.0, 60.0])).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut d = Draws::new(3);
+    for _ in 0..20_000 {
+        d.push(&prior.sample(&mut rng), DrawStats::default());
+    }
+    let s = LocationSummary::from_draws(&post, &[d], &SummaryOptions::default(), None).unwrap();
+    assert_eq!(s.modes.iter().map(|m| m.cluster).collect::<Vec<_>>(), [Some(0), Some(1)], "{:?}", s.modes);
+    // Equal weighted densities: 0.7 e^{-r²/2} = 0.3/125 e^{-r²/50}.
+    let r_border = ((0.7_f64 * 125.0 / 0.3).ln() / 0.48).sqrt();
+    let radius = |p: [f64; 3]| (p[0].powi(2) + p[1].powi(2) + (p[2] - 25.0).powi(2)).sqrt();
+    assert!(radius(s.modes[0].highest_density_km) < 1e-3, "{:?}", s.modes[0].highest_density_km);
+    let p1 = s.modes[1].highest_density_km;
+    assert_eq!(prior.dominant_cluster(p1), Some(1), "mode 1's point {p1:?} lies outside its region");
+    assert!((radius(p1) - r_border).abs() < 0.05, "radius {} vs border {r_border}", radius(p1));
+    assert!(s.modes[1].log_density < s.modes[0].log_density);
+    for m in &s.modes {
+        assert_eq!(eqnemix::summary::modes::region_label(&prior, &m.highest_density_point), m.cluster.unwrap());
+    }
+}

@@ -57,6 +57,10 @@ pub struct Arrival {
     pub time_s: f64,
     /// Residual scale (s), pick and model error combined.
     pub sigma_s: f64,
+    /// The pick's own time error (s), without the model error (what a
+    /// `.hyp` PHASE line and a QuakeML `pick` report); `sigma_s` unless
+    /// set by [`Arrival::with_pick_sigma`].
+    pub pick_sigma_s: f64,
 }
 
 impl Arrival {
@@ -74,7 +78,14 @@ impl Arrival {
             field,
             time_s,
             sigma_s,
+            pick_sigma_s: sigma_s,
         }
+    }
+
+    /// The same arrival with the pick's own time error `pick_sigma_s` (s).
+    pub fn with_pick_sigma(mut self, pick_sigma_s: f64) -> Self {
+        self.pick_sigma_s = pick_sigma_s;
+        self
     }
 }
 

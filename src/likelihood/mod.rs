@@ -335,13 +335,10 @@ impl Likelihood {
             for (pick, f, phase) in [(sp.p, &fp, Phase::P), (sp.s, &fs, Phase::S)] {
                 if let (Some(pk), Some(f)) = (pick, f) {
                     let sigma = (pk.sigma_s * pk.sigma_s + me2).sqrt();
-                    arrivals.push(absolute::Arrival::new(
-                        sp.station.code.clone(),
-                        phase,
-                        f.clone(),
-                        pk.time_s,
-                        sigma,
-                    ));
+                    arrivals.push(
+                        absolute::Arrival::new(sp.station.code.clone(), phase, f.clone(), pk.time_s, sigma)
+                            .with_pick_sigma(pk.sigma_s),
+                    );
                 }
             }
             if let (true, Some(b)) = (opts.back_azimuth, sp.back_azimuth) {

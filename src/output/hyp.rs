@@ -42,7 +42,8 @@
 //! follow NonLinLoc's definitions ([`super::station_geometry`]) when the
 //! stations are given, and are -1 otherwise. The PHASE block has one line
 //! per P or S pick ([`crate::summary::PhaseResidual`]): the observed time,
-//! its σ as NonLinLoc's `GAU` error, the travel time predicted from the
+//! the pick's own σ (without the model error, as NonLinLoc writes the
+//! observation's error) as NonLinLoc's `GAU` error, the travel time predicted from the
 //! HYPOCENTER, the residual with the maximum-likelihood origin time there,
 //! the relative weight `(1/σ²)/mean(1/σ²)`, the station's position (km,
 //! local frame; -1 when not given), its epicentral distance (km) and its
@@ -288,7 +289,7 @@ fn hyp_text(s: &LocationSummary, ctx: &HypContext) -> Result<String, OutputError
             token(&ph.phase),
             at.year(), at.month(), at.day(), at.hour(), at.minute(),
             psec,
-            c_exp(ph.sigma_s),
+            c_exp(ph.pick_sigma_s.unwrap_or(ph.sigma_s)),
             ph.travel_time_s,
             ph.residual_s,
             ph.weight,

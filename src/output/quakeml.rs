@@ -3,11 +3,12 @@
 //! preferred origin is the headline location, the highest-density point of
 //! the heaviest mode, and each lighter mode listed in the summary adds an
 //! origin `<event id>/mode<i>` at its own highest-density point. Each origin
-//! has a time, latitude/longitude (deg), depth (m, QuakeML's unit), each with its
+//! has a time (the maximum-likelihood origin time at its point),
+//! latitude/longitude (deg), depth (m, QuakeML's unit), each with its
 //! standard deviation; an `originUncertainty` with the 68% epicentral
 //! ellipse (m) and the 68% confidence ellipsoid (m, deg); and the RMS
 //! residual and phase counts in `quality`. Each P and S pick is a `pick`
-//! (time, σ, `NET.STA` stream, phase hint) and the preferred origin holds
+//! (time, the pick's own σ without the model error, `NET.STA` stream, phase hint) and the preferred origin holds
 //! one `arrival` per pick with its residual (s) and weight at the headline
 //! location (the `.hyp`'s PHASE lines: origin time the maximum-likelihood
 //! one there, as the `.hyp`'s) and, when the stations are given
@@ -83,7 +84,7 @@ fn picks_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) {
 "#,
             id = pick_id(&auth, &s.event_id, i),
             time = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            sigma = ph.sigma_s,
+            sigma = ph.pick_sigma_s.unwrap_or(ph.sigma_s),
             net = escape(net),
             sta = escape(sta),
             phase = escape(ph.phase.as_str()),
@@ -128,9 +129,11 @@ fn arrivals_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) {
 struct OriginXml<'a> {
     /// Resource id suffix (`<event id>` or `<event id>/mode<i>`).
     id: String,
-    /// Whether this is the preferred origin (it gets the arrivals and the
-    /// origin time at its point).
+    /// Whether this is the preferred origin (it gets the arrivals).
     preferred: bool,
+    /// The maximum-likelihood origin time at its point (the posterior
+    /// mean origin time when unknown).
+    time: Option<chrono::DateTime<chrono::Utc>>,
     lat_deg: f64,
     lon_deg: f64,
     depth_km: f64,
@@ -177,8 +180,7 @@ fn origin_xml(o: &mut String, s: &LocationSummary, origin: &OriginXml, opts: &Qu
           <associatedPhaseCount>{nph}</associatedPhaseCount>
           <usedPhaseCount>{nph}</usedPhaseCount>
 "#,
-        time = if origin.preferred { s.location_origin_time.unwrap_or(ot.utc) } else { ot.utc }
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        time = origin.time.unwrap_or(ot.utc).to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         tu = ot.sigma_s,
         lat = origin.lat_deg,
         lon = origin.lon_deg,
@@ -268,6 +270,7 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
         &OriginXml {
             id: s.event_id.clone(),
             preferred: true,
+            time: s.location_origin_time,
             lat_deg: geo.location_lat_deg,
             lon_deg: geo.location_lon_deg,
             depth_km: s.location_km[2],
@@ -293,6 +296,7 @@ fn event_xml(o: &mut String, s: &LocationSummary, opts: &QuakeMlOptions) -> Resu
             &OriginXml {
                 id: format!("{}/mode{i}", s.event_id),
                 preferred: false,
+                time: m.origin_time_utc,
                 lat_deg: lat,
                 lon_deg: lon,
                 depth_km: m.highest_density_km[2],

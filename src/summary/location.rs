@@ -122,6 +122,11 @@ pub struct PhaseResidual {
     pub time_s: f64,
     /// Residual scale (s): pick and model error combined.
     pub sigma_s: f64,
+    /// The pick's own time error (s), without the model error: the `.hyp`
+    /// PHASE line's error and the QuakeML pick's time uncertainty, as
+    /// NonLinLoc writes its observation errors (`sigma_s` when unknown).
+    #[serde(default)]
+    pub pick_sigma_s: Option<f64>,
     /// Predicted travel time from the headline location (s).
     pub travel_time_s: f64,
     /// Observed - origin time - travel time (s), with the maximum-likelihood
@@ -293,6 +298,11 @@ impl LocationSummary {
                 let (lon, lat) = f(m.highest_density_km[0], m.highest_density_km[1]);
                 m.lon_lat_deg = Some([lon, lat]);
             }
+        }
+        for m in &mut modes {
+            m.origin_time_utc = posterior
+                .origin_time_at(m.highest_density_km)
+                .and_then(|(t, _)| crate::picks::checked_utc_after(posterior.reference_time(), t));
         }
         let location_km = modes[0].highest_density_km;
         let top = modes.iter().max_by(|a, b| a.log_density.total_cmp(&b.log_density)).expect("at least one mode");

@@ -9,7 +9,7 @@ pub mod modes;
 
 pub use ellipsoid::{chi_square_quantile, Ellipse2D, Ellipsoid, EllipsoidAxis};
 pub use hdi::{hdi, hdi_levels};
-pub use modes::{maximise_density, PosteriorMode};
+pub use modes::{maximise_density, maximise_density_in_region, region_label, PosteriorMode};
 pub use location::{
     CoordinateHdi, Geographic, LocationSummary, OriginTimeEstimate, PhaseResidual, SummaryError,
     SummaryOptions,

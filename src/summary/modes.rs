@@ -18,7 +18,11 @@
 //! Every draw is labelled with its region; a region's **mass** is the
 //! weight of its draws, its **mean** and **covariance** those of its draws,
 //! and its **highest-density point** the best of its draws (by the
-//! posterior density) refined by Nelder-Mead ([`maximise_density`]).
+//! posterior density) refined by Nelder-Mead within the region
+//! ([`maximise_density_in_region`]): a region without a peak of its own
+//! (the background's, or a broad cluster's tail) has its highest point on
+//! its border, not at the peak of the neighbouring region the unconstrained
+//! climb would reach (two modes, and two QuakeML origins, at one point).
 //! A shell that cuts one cluster on two sides gives one region in two
 //! pieces: the region's mean can lie between them, while its
 //! highest-density point lies in the piece that holds the best draw (one
@@ -73,6 +77,11 @@ pub struct PosteriorMode {
     /// summary was given a projection.
     #[serde(default)]
     pub lon_lat_deg: Option<[f64; 2]>,
+    /// The maximum-likelihood origin time at the highest-density point
+    /// (UTC), when there are picks: the time of this mode's QuakeML origin
+    /// (the summary's `origin_time` is the posterior mean over every mode).
+    #[serde(default)]
+    pub origin_time_utc: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Weighted mean and covariance of `xs[i][..3]` over the indices `idx`
@@ -123,7 +132,7 @@ pub fn find_modes(posterior: &LocationPosterior, xs: &[&[f64]], ws: &[f64], lps:
         };
         let w2: f64 = idx.clone().map(|i| ws[i] * ws[i]).sum();
         let best = idx.clone().max_by(|&a, &b| lps[a].total_cmp(&lps[b])).expect("a region with mass has draws");
-        let (point, log_density) = maximise_density(posterior, xs[best], lps[best], refine_iters);
+        let (point, log_density) = maximise_density_in_region(posterior, xs[best], lps[best], refine_iters, Some(l));
         modes.push(PosteriorMode {
             cluster: (l < k).then_some(l),
             mass,
@@ -135,6 +144,7 @@ pub fn find_modes(posterior: &LocationPosterior, xs: &[&[f64]], ws: &[f64], lps:
             log_density,
             highest_density_point: point,
             lon_lat_deg: None,
+            origin_time_utc: None,
         });
     }
     modes.sort_by(|a, b| b.mass.total_cmp(&a.mass).then(a.cluster.cmp(&b.cluster)));
@@ -150,14 +160,24 @@ pub fn find_modes(posterior: &LocationPosterior, xs: &[&[f64]], ws: &[f64], lps:
 /// `-ln p(x | d)` for argmin (which minimises); `+inf` where the posterior
 /// vanishes (outside the region box or every travel-time domain), which
 /// Nelder-Mead treats as the worst vertex.
-struct NegativeLogPosterior<'a>(&'a LocationPosterior);
+/// With a region label, `+inf` also outside that mode region.
+struct NegativeLogPosterior<'a>(&'a LocationPosterior, Option<usize>);
+
+impl NegativeLogPosterior<'_> {
+    fn log_density(&self, x: &[f64]) -> f64 {
+        match self.1 {
+            Some(l) if region_label(self.0.prior(), x) != l => f64::NEG_INFINITY,
+            _ => self.0.log_density(x),
+        }
+    }
+}
 
 impl CostFunction for NegativeLogPosterior<'_> {
     type Param = Vec<f64>;
     type Output = f64;
 
     fn cost(&self, x: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        let lp = self.0.log_density(x);
+        let lp = self.log_density(x);
         Ok(if lp.is_finite() { -lp } else { f64::INFINITY })
     }
 }
@@ -171,15 +191,25 @@ impl CostFunction for NegativeLogPosterior<'_> {
 /// sampled origin time), turned inwards where a vertex would leave the
 /// support. Never returns a point worse than `x0`.
 pub fn maximise_density(posterior: &LocationPosterior, x0: &[f64], lp0: f64, max_iters: u64) -> (Vec<f64>, f64) {
+    maximise_density_in_region(posterior, x0, lp0, max_iters, None)
+}
+
+/// [`maximise_density`] kept inside the mode region `region` ([`region_label`]
+/// of the points; no constraint with `None`): every point outside counts as
+/// where the posterior vanishes, so the result is the highest point of the
+/// region reachable from `x0` (on its border when the density rises across
+/// it). `x0` should lie in the region.
+pub fn maximise_density_in_region(posterior: &LocationPosterior, x0: &[f64], lp0: f64, max_iters: u64, region: Option<usize>) -> (Vec<f64>, f64) {
     if max_iters == 0 || !lp0.is_finite() {
         return (x0.to_vec(), lp0);
     }
+    let cost = NegativeLogPosterior(posterior, region);
     let mut simplex = vec![x0.to_vec()];
     for a in 0..x0.len() {
         let h = if a < 3 { 0.25 } else { 0.05 };
         let mut v = x0.to_vec();
         v[a] += h;
-        if !posterior.log_density(&v).is_finite() {
+        if !cost.log_density(&v).is_finite() {
             v[a] = x0[a] - h;
         }
         simplex.push(v);
@@ -188,7 +218,7 @@ pub fn maximise_density(posterior: &LocationPosterior, x0: &[f64], lp0: f64, max
         Ok(s) => s,
         Err(_) => return (x0.to_vec(), lp0),
     };
-    let result = Executor::new(NegativeLogPosterior(posterior), solver)
+    let result = Executor::new(cost, solver)
         .configure(|state| state.max_iters(max_iters))
         .run();
     match result {
