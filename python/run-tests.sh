@@ -14,6 +14,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
+. "$repo/scripts/python_env.sh"
 # Small disk use: no incremental caches. (No debug info comes from the
 # profiles of both Cargo.toml files; a CARGO_PROFILE_DEV_DEBUG override here
 # would change the profile's fingerprint and rebuild the eqnemix binary
@@ -22,15 +23,8 @@ export CARGO_INCREMENTAL=0
 venv="${EQNEMIX_PY_VENV:-$CARGO_TARGET_DIR/python-venv}"
 
 start=$(date +%s)
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-test.txt"
-
-if [ -z "${EQNEMIX_BIN:-}" ]; then
-    (cd "$repo" && cargo build --quiet --bin eqnemix)
-    export EQNEMIX_BIN="$CARGO_TARGET_DIR/debug/eqnemix"
-fi
+make_venv "$venv" "$here/requirements-test.txt"
+ensure_eqnemix_bin "$repo"
 
 (cd "$here" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --quiet)
 

@@ -18,19 +18,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
+. "$repo/scripts/python_env.sh"
 venv="${EQNEMIX_INTEROP_VENV:-$CARGO_TARGET_DIR/interop-venv}"
 n_events="${EQNEMIX_INTEROP_EVENTS:-4}"
 
 start=$(date +%s)
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-
-if [ -z "${EQNEMIX_BIN:-}" ]; then
-    (cd "$repo" && cargo build --quiet --bin eqnemix)
-    EQNEMIX_BIN="$CARGO_TARGET_DIR/debug/eqnemix"
-fi
+make_venv "$venv" "$here/requirements.txt"
+ensure_eqnemix_bin "$repo"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/eqnemix-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
