@@ -40,7 +40,18 @@ config="$repo/examples/data/config/locate_ridgecrest_clc.toml"
     --clusters "$data/clusters_gaussian.json" \
     --out "$work/out"
 
+# The same events with NUTS (chains per mode region) for the ArviZ check of
+# the draws file; the model path made absolute for the config's new folder.
+sed "s|\.\./ridgecrest_clc/|$data/|" "$config" > "$work/nuts.toml"
+printf '\n[sampler]\nkind = "nuts"\n' >> "$work/nuts.toml"
+"$EQNEMIX_BIN" locate --quiet \
+    --config "$work/nuts.toml" \
+    --picks "$work/picks.csv" \
+    --probabilities "$data/probabilities.csv" \
+    --clusters "$data/clusters_gaussian.json" \
+    --out "$work/out_nuts"
+
 cd "$here"
-EQNEMIX_INTEROP_OUT="$work/out" EQNEMIX_INTEROP_PICKS="$work/picks.csv" EQNEMIX_INTEROP_CONFIG="$config" \
+EQNEMIX_INTEROP_NUTS_OUT="$work/out_nuts" EQNEMIX_INTEROP_OUT="$work/out" EQNEMIX_INTEROP_PICKS="$work/picks.csv" EQNEMIX_INTEROP_CONFIG="$config" \
     "$venv/bin/python" -m pytest -p no:cacheprovider -q .
 echo "ObsPy interop tests: $(( $(date +%s) - start )) s (venv, locate and pytest)"
