@@ -4,13 +4,22 @@
 //! from `eqnemix-data/` next to the executable.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+/// Held while a binary is copied and while a child is spawned. A child
+/// forked by one test while another test's copy still has its file open for
+/// writing inherits that descriptor until it execs, and executing the copy
+/// then fails with "Text file busy" (ETXTBSY): the tests run on parallel
+/// threads of this process, so the copy and the fork must not overlap.
+static EXEC_LOCK: Mutex<()> = Mutex::new(());
 
 /// The binary copied into `dir/bin/`, as an installation would place it.
 fn copied_binary(dir: &Path) -> std::path::PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let exe = bin.join("eqnemix");
+    let _guard = EXEC_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     std::fs::copy(env!("CARGO_BIN_EXE_eqnemix"), &exe).unwrap();
     exe
 }
@@ -21,7 +30,12 @@ fn run(exe: &Path, cwd: &Path, envs: &[(&str, &Path)], args: &[&str]) -> (bool, 
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = {
+        let _guard = EXEC_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        cmd.spawn().unwrap()
+    };
+    let out = child.wait_with_output().unwrap();
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

@@ -410,6 +410,11 @@ pub fn write_event_files(
         let p = dir.join(format!("{stem}_draws.csv"));
         write_bytes(&p, draws_csv(loc).as_bytes()).map_err(|e| e.to_string())?;
         written.push(p);
+        for (m, doc) in super::arviz_json::arviz_documents(loc) {
+            let p = dir.join(format!("{stem}_mode{m}.arviz.json"));
+            write_bytes(&p, doc.as_bytes()).map_err(|e| e.to_string())?;
+            written.push(p);
+        }
     }
     Ok(written)
 }

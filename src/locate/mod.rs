@@ -4,6 +4,7 @@
 //! ([`inputs`]), the check that the search region lies inside the travel
 //! times ([`domain_check`]) and many events in parallel ([`batch`]).
 
+pub mod arviz_json;
 pub mod batch;
 pub mod contraction;
 pub mod domain_check;

@@ -45,8 +45,7 @@ def read_chains(path):
 
 
 def test_arviz_recomputes_rhat_and_ess_per_mode_region(nuts_out):
-    docs = sorted(nuts_out.glob("*.json"))
-    docs = [p for p in docs if p.name != "catalog.json"]
+    docs = [p for p in sorted(nuts_out.glob("*.json")) if not p.name.endswith(".arviz.json") and p.name != "catalog.json"]
     assert docs, f"no events in {nuts_out}"
     checked = 0
     for doc_path in docs:
@@ -75,3 +74,35 @@ def test_arviz_recomputes_rhat_and_ess_per_mode_region(nuts_out):
             assert tail == pytest.approx(m["min_ess_tail"], rel=1e-6), (doc_path.stem, m)
             checked += 1
     assert checked >= 2, "too few mode regions checked"
+
+
+def test_arviz_opens_the_mode_files_directly(nuts_out):
+    """`<id>_mode<m>.arviz.json` is read by `az.from_json` with no glue, and
+    ArviZ's numbers on it equal eqnemix's for that mode region."""
+    docs = [p for p in sorted(nuts_out.glob("*.json")) if not p.name.endswith(".arviz.json") and p.name != "catalog.json"]
+    opened = 0
+    for doc_path in docs:
+        doc = json.loads(doc_path.read_text())
+        modes = doc["diagnostics"]["modes"]
+        chains = read_chains(nuts_out / f"{doc_path.stem}_draws.csv")
+        first = 0
+        for m, mode in enumerate(modes):
+            ids = range(first, first + mode["n_chains"])
+            first += mode["n_chains"]
+            path = nuts_out / f"{doc_path.stem}_mode{m}.arviz.json"
+            assert path.is_file(), f"no ArviZ file for mode {m} of {doc_path.stem}"
+            idata = az.from_json(str(path))
+            post = idata.posterior
+            assert post.sizes["chain"] == mode["n_chains"]
+            for k in COORDS:
+                want = np.array([chains[i][k] for i in ids])
+                np.testing.assert_array_equal(post[k].values, want)
+            rhat = max(float(az.rhat(post)[k]) for k in COORDS)
+            assert rhat == pytest.approx(mode["max_rhat"], rel=1e-9, abs=1e-12)
+            stats = idata.sample_stats
+            assert int(stats["diverging"].sum()) == sum(sum(chains[i]["divergent"]) for i in ids)
+            np.testing.assert_array_equal(stats["tree_depth"].values, np.array([chains[i]["tree_depth"] for i in ids]))
+            assert "energy" in stats and "lp" in stats
+            assert idata.posterior.attrs["mode"] == m and idata.posterior.attrs["sampler"] == "nuts"
+            opened += 1
+    assert opened >= 2
