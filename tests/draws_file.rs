@@ -64,3 +64,38 @@ fn multimodal_draws_keep_their_chains_and_statistics() {
     assert_eq!(grads, d.chains.iter().map(|c| c.n_grad_evals).sum::<u64>());
     assert!(pop.stats.iter().all(|s| s.tree_depth.is_some() && s.energy.is_some()), "NUTS statistics in the file");
 }
+
+/// The ArviZ documents of the same run: one per mode region, `[chain][draw]`
+/// arrays of the region's chains, NUTS statistics, eqnemix's R-hat in the
+/// attributes.
+#[test]
+fn arviz_documents_hold_each_mode_regions_chains() {
+    use eqnemix::locate::arviz_json::arviz_documents;
+    let region = SyntheticRegion::standard().unwrap();
+    let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
+    let lik = LikelihoodOptions { back_azimuth: false, ..Default::default() };
+    let post = region.posterior(&ev, &lik, &PriorOptions::default()).unwrap();
+    let opts = LocateOptions { seed: 3, ..Default::default() };
+    let loc = locate_event(&post, &eqnemix::config::nuts_sampler(), &opts).unwrap();
+    let docs = arviz_documents(&loc);
+    let modes = &loc.diagnostics.modes;
+    assert_eq!(docs.iter().map(|(m, _)| *m).collect::<Vec<_>>(), (0..modes.len()).collect::<Vec<_>>());
+    let mut chain = 0;
+    for (m, text) in &docs {
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        let east = doc["posterior"]["east_km"].as_array().unwrap();
+        assert_eq!(east.len(), opts.n_chains, "mode {m}");
+        for c in east {
+            assert_eq!(c.as_array().unwrap().len(), loc.diagnostics.chains[chain].n_draws, "mode {m}, chain {chain}");
+            chain += 1;
+        }
+        for stat in ["lp", "diverging", "tree_depth", "energy", "acceptance_rate", "step_size", "n_steps"] {
+            assert_eq!(doc["sample_stats"][stat].as_array().map(Vec::len), Some(opts.n_chains), "{stat}");
+        }
+        assert_eq!(doc["posterior_attrs"]["eqnemix_max_rhat"].as_f64(), Some(modes[*m].max_rhat));
+    }
+    assert_eq!(chain, loc.diagnostics.chains.len());
+    // The default (importance) sampler's weighted population gets none.
+    let loc = locate_event(&post, &eqnemix::config::default_sampler(), &opts).unwrap();
+    assert!(arviz_documents(&loc).is_empty());
+}
