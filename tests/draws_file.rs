@@ -18,15 +18,19 @@ use eqnemix::synthetic_region::SyntheticRegion;
 const STREAM: u64 = 11;
 const BIMODAL_EVENT: usize = 10;
 
-#[test]
-fn multimodal_draws_keep_their_chains_and_statistics() {
+/// The bimodal event's posterior and the options of every run here.
+fn bimodal_posterior() -> (eqnemix::posterior::LocationPosterior, LocateOptions) {
     let region = SyntheticRegion::standard().unwrap();
     let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
     let lik = LikelihoodOptions { back_azimuth: false, ..Default::default() };
     let post = region.posterior(&ev, &lik, &PriorOptions::default()).unwrap();
-    let nuts = eqnemix::config::nuts_sampler();
-    let opts = LocateOptions { seed: 3, ..Default::default() };
-    let loc = locate_event(&post, &nuts, &opts).unwrap();
+    (post, LocateOptions { seed: 3, ..Default::default() })
+}
+
+#[test]
+fn multimodal_draws_keep_their_chains_and_statistics() {
+    let (post, opts) = bimodal_posterior();
+    let loc = locate_event(&post, &eqnemix::config::nuts_sampler(), &opts).unwrap();
     let d = &loc.diagnostics;
     assert_eq!(d.modes.len(), 2, "not a two-mode run: {:?}", d.modes);
     let nc = opts.n_chains;
@@ -71,11 +75,7 @@ fn multimodal_draws_keep_their_chains_and_statistics() {
 #[test]
 fn arviz_documents_hold_each_mode_regions_chains() {
     use eqnemix::locate::arviz_json::arviz_documents;
-    let region = SyntheticRegion::standard().unwrap();
-    let ev = region.draw_event(BIMODAL_EVENT, STREAM).unwrap();
-    let lik = LikelihoodOptions { back_azimuth: false, ..Default::default() };
-    let post = region.posterior(&ev, &lik, &PriorOptions::default()).unwrap();
-    let opts = LocateOptions { seed: 3, ..Default::default() };
+    let (post, opts) = bimodal_posterior();
     let loc = locate_event(&post, &eqnemix::config::nuts_sampler(), &opts).unwrap();
     let docs = arviz_documents(&loc);
     let modes = &loc.diagnostics.modes;
