@@ -207,6 +207,16 @@ fn run_peers(python: &Path, problem: Problem, geometry: &GridGeometry) -> Vec<(S
         .collect()
 }
 
+/// A peer's error over eqnemix's `ours`, as the table prints it: none when
+/// ours is at rounding level (the homogeneous medium).
+fn error_ratio(peer: f64, ours: f64) -> String {
+    if ours > 1e-9 {
+        format!("{:.1}", peer / ours)
+    } else {
+        ">1e6".to_string()
+    }
+}
+
 /// Mean CPU cost (ns) of `f` over `points`, best of 3 passes.
 fn eval_cost(points: &[[f64; 3]], f: impl Fn([f64; 3]) -> f64) -> f64 {
     let mut best = f64::INFINITY;
@@ -293,8 +303,7 @@ fn main() {
             for name in ["pykonal", "skfmm"] {
                 match peer_results.iter().find(|(p, _)| p == name).map(|(_, r)| r) {
                     Some(Ok((s, e))) => {
-                        // Our homogeneous error is at rounding level: no ratio.
-                        let e_ratio = if err > 1e-9 { format!("{:.1}", e / err) } else { ">1e6".to_string() };
+                        let e_ratio = error_ratio(*e, err);
                         row += &format!(" | {:>9.3} {:>9.2e} {:>7.2} {:>7}", s, e, s / seconds, e_ratio)
                     }
                     Some(Err(why)) => {
@@ -309,7 +318,7 @@ fn main() {
                 match nlloc_run::run_grid2time(g2t, &work, geometry, &|p| problem.velocity(p[2]), SOURCE) {
                     Ok((times, s)) => {
                         let (e, e_all) = max_errors(problem, &geometry, |ix, iy, iz| times[geometry.index(ix, iy, iz)]);
-                        let e_ratio = if err > 1e-9 { format!("{:.1}", e / err) } else { ">1e6".to_string() };
+                        let e_ratio = error_ratio(e, err);
                         row += &format!(" | {:>9.3} {:>9.2e} {:>9.2e} {:>7.2} {:>7}", s, e, e_all, s / seconds, e_ratio);
                     }
                     Err(why) => {

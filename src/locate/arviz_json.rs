@@ -20,40 +20,19 @@
 //! JSON rather than NetCDF: ArviZ reads it with no extra library, and
 //! `serde_json` writes it; nothing here is hand-written but the layout.
 
-use super::event::{EventLocation, COORDINATE_NAMES};
+use super::event::{chain_ranges, EventLocation, COORDINATE_NAMES};
 use eqnemix_samplers::{DrawStats, Draws};
 use serde_json::{json, Map, Value};
+use std::ops::Range;
 
-/// One sampler chain: population `pop` of `loc.chains`, draws `start..start + len`.
-struct ChainSlice {
-    pop: usize,
-    start: usize,
-    len: usize,
-}
-
-/// The sampler's chains of `loc` in order ([`EventLocation::chain_lengths`]).
-fn sampler_chains(loc: &EventLocation) -> Vec<ChainSlice> {
-    let mut out = Vec::new();
-    for (pop, c) in loc.chains.iter().enumerate() {
-        let own = vec![c.n_draws()];
-        let lengths = loc.chain_lengths.get(pop).filter(|l| l.iter().sum::<usize>() == c.n_draws()).unwrap_or(&own);
-        let mut start = 0;
-        for &len in lengths {
-            out.push(ChainSlice { pop, start, len });
-            start += len;
-        }
-    }
-    out
-}
-
-/// `[chain][draw]` of `f` over the chains `group`.
-fn per_chain(chains: &[Draws], group: &[ChainSlice], f: impl Fn(&[f64], &DrawStats) -> Value) -> Value {
+/// `[chain][draw]` of `f` over the chains `group` (`(population, draws)`).
+fn per_chain(chains: &[Draws], group: &[(usize, Range<usize>)], f: impl Fn(&[f64], &DrawStats) -> Value) -> Value {
     Value::Array(
         group
             .iter()
-            .map(|g| {
-                let d = &chains[g.pop];
-                Value::Array((g.start..g.start + g.len).map(|i| f(&d.values[i * d.dim..(i + 1) * d.dim], &d.stats[i])).collect())
+            .map(|(pop, range)| {
+                let d = &chains[*pop];
+                Value::Array(range.clone().map(|i| f(d.draw(i), &d.stats[i])).collect())
             })
             .collect(),
     )
@@ -64,43 +43,40 @@ fn per_chain(chains: &[Draws], group: &[ChainSlice], f: impl Fn(&[f64], &DrawSta
 /// without chains per mode region (module doc).
 pub fn arviz_documents(loc: &EventLocation) -> Vec<(usize, String)> {
     let modes = &loc.diagnostics.modes;
-    let chains = sampler_chains(loc);
+    let chains = chain_ranges(&loc.chains, &loc.chain_lengths);
     if modes.is_empty() || modes.iter().any(|m| m.n_chains < 2) || chains.len() != modes.iter().map(|m| m.n_chains).sum::<usize>() {
         return Vec::new();
     }
     let dim = loc.chains.first().map_or(3, |c| c.dim);
+    // ArviZ's name of each optional statistic and how to read it.
+    let optional: [(&str, fn(&DrawStats) -> Option<Value>); 5] = [
+        ("tree_depth", |s| s.tree_depth.map(Value::from)),
+        ("energy", |s| s.energy.map(Value::from)),
+        ("acceptance_rate", |s| s.accept_prob.map(Value::from)),
+        ("step_size", |s| s.step_size.map(Value::from)),
+        ("n_steps", |s| s.n_grad_evals.map(Value::from)),
+    ];
     let mut out = Vec::new();
     let mut first = 0;
     for (m, mode) in modes.iter().enumerate() {
         let group = &chains[first..first + mode.n_chains];
         first += mode.n_chains;
-        if group[0].len == 0 || group.iter().any(|g| g.len != group[0].len) {
+        let len = group[0].1.len();
+        if len == 0 || group.iter().any(|(_, r)| r.len() != len) {
             continue;
         }
         let mut posterior = Map::new();
         for (a, name) in COORDINATE_NAMES.iter().enumerate().take(dim) {
             posterior.insert(name.to_string(), per_chain(&loc.chains, group, |x, _| json!(x[a])));
         }
-        let all = |f: &dyn Fn(&DrawStats) -> bool| {
-            group.iter().all(|g| loc.chains[g.pop].stats[g.start..g.start + g.len].iter().all(f))
-        };
         let mut stats = Map::new();
         stats.insert("lp".into(), per_chain(&loc.chains, group, |_, s| json!(s.log_density)));
         stats.insert("diverging".into(), per_chain(&loc.chains, group, |_, s| json!(s.divergent)));
-        if all(&|s| s.tree_depth.is_some()) {
-            stats.insert("tree_depth".into(), per_chain(&loc.chains, group, |_, s| json!(s.tree_depth)));
-        }
-        if all(&|s| s.energy.is_some()) {
-            stats.insert("energy".into(), per_chain(&loc.chains, group, |_, s| json!(s.energy)));
-        }
-        if all(&|s| s.accept_prob.is_some()) {
-            stats.insert("acceptance_rate".into(), per_chain(&loc.chains, group, |_, s| json!(s.accept_prob)));
-        }
-        if all(&|s| s.step_size.is_some()) {
-            stats.insert("step_size".into(), per_chain(&loc.chains, group, |_, s| json!(s.step_size)));
-        }
-        if all(&|s| s.n_grad_evals.is_some()) {
-            stats.insert("n_steps".into(), per_chain(&loc.chains, group, |_, s| json!(s.n_grad_evals)));
+        for (name, get) in optional {
+            let everywhere = group.iter().all(|(pop, r)| loc.chains[*pop].stats[r.clone()].iter().all(|s| get(s).is_some()));
+            if everywhere {
+                stats.insert(name.into(), per_chain(&loc.chains, group, |_, s| get(s).unwrap_or(Value::Null)));
+            }
         }
         let attrs = json!({
             "event_id": loc.event_id,

@@ -243,23 +243,12 @@ pub fn chains_csv_with_lengths(chains: &[eqnemix_samplers::Draws], lengths: &[Ve
     }
     s.push_str(",log_density,weight,population,accept_prob,step_size,tree_depth,n_grad_evals,divergent,energy\n");
     let opt = |v: Option<String>| v.unwrap_or_default();
-    let mut chain = 0usize;
-    for (pi, c) in chains.iter().enumerate() {
+    for (chain, (pi, range)) in super::event::chain_ranges(chains, lengths).into_iter().enumerate() {
+        let c = &chains[pi];
         let n = c.n_draws();
-        let own = [n];
-        let segments: &[usize] = match lengths.get(pi) {
-            Some(l) if l.iter().sum::<usize>() == n => l,
-            _ => &own,
-        };
-        let mut seg = 0;
-        let mut start = 0;
-        for (i, x) in c.iter().enumerate() {
-            while seg + 1 < segments.len() && i >= start + segments[seg] {
-                start += segments[seg];
-                seg += 1;
-            }
-            let _ = write!(s, "{},{}", chain + seg, i - start);
-            for v in x {
+        for i in range.clone() {
+            let _ = write!(s, "{chain},{}", i - range.start);
+            for v in c.draw(i) {
                 let _ = write!(s, ",{v}");
             }
             let w = c.weights.as_ref().map_or(1.0 / n as f64, |w| w[i]);
@@ -276,7 +265,6 @@ pub fn chains_csv_with_lengths(chains: &[eqnemix_samplers::Draws], lengths: &[Ve
                 opt(st.energy.map(|v| v.to_string())),
             );
         }
-        chain += segments.len();
     }
     s
 }

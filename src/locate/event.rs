@@ -229,25 +229,27 @@ pub struct EventLocation {
     pub chain_lengths: Vec<Vec<usize>>,
 }
 
-/// [`EventLocation::chain_lengths`] of a run: the raw chains' lengths when
-/// `chains` is their concatenation (a merged multimodal run), else each
-/// population's own length.
-fn chain_lengths(chains: &[Draws], raw: &[Draws]) -> Vec<Vec<usize>> {
-    let merged = chains.len() == 1 && raw.len() > 1 && {
-        let all = &chains[0];
-        let mut at = 0;
-        raw.iter().all(|c| {
-            let n = c.values.len();
-            let same = all.dim == c.dim && all.values.get(at..at + n) == Some(&c.values[..]);
-            at += n;
-            same
-        }) && at == all.values.len()
-    };
-    if merged {
-        vec![raw.iter().map(Draws::n_draws).collect()]
-    } else {
-        chains.iter().map(|c| vec![c.n_draws()]).collect()
+/// The sampler's chains in `chains`, in order: `(population, draw range in
+/// it)`, where population `p` holds chains of the lengths `lengths[p]` one
+/// after the other (one chain when `lengths[p]` is missing or does not add
+/// up to the population's size). Chain `i` of the result is chain `i` of
+/// `<id>_draws.csv`.
+pub fn chain_ranges(chains: &[Draws], lengths: &[Vec<usize>]) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    for (pop, c) in chains.iter().enumerate() {
+        let n = c.n_draws();
+        let own = [n];
+        let segments: &[usize] = match lengths.get(pop) {
+            Some(l) if l.iter().sum::<usize>() == n => l,
+            _ => &own,
+        };
+        let mut start = 0;
+        for &len in segments {
+            out.push((pop, start..start + len));
+            start += len;
+        }
     }
+    out
 }
 
 /// Locate one event: sample `posterior` with `sampler`, then summarise and
@@ -557,7 +559,7 @@ pub fn locate_event(
         },
         summary,
         flags,
-        chain_lengths: chain_lengths(&run.chains, &run.raw_chains),
+        chain_lengths: run.chain_lengths,
         chains: run.chains,
     })
 }
@@ -569,6 +571,9 @@ pub(super) struct Sampled {
     pub(super) chains: Vec<Draws>,
     /// Every chain as the sampler returned it (for the per-chain statistics).
     pub(super) raw_chains: Vec<Draws>,
+    /// Per entry of `chains`, the lengths of the sampler's chains it holds
+    /// ([`EventLocation::chain_lengths`]).
+    pub(super) chain_lengths: Vec<Vec<usize>>,
     pub(super) table: Option<Summary>,
     pub(super) max_rhat: f64,
     pub(super) min_ess_bulk: f64,
@@ -599,6 +604,7 @@ impl Sampled {
             None => (f64::NAN, f64::NAN, f64::NAN, Vec::new()),
         };
         Sampled {
+            chain_lengths: chains.iter().map(|c| vec![c.n_draws()]).collect(),
             chains,
             raw_chains: raw,
             table,

@@ -237,6 +237,8 @@ impl Pilot {
         let combined = |f: &dyn Fn(&ModeRun) -> f64| 1.0 / modes.iter().zip(&m).map(|(r, w)| w * w / f(r)).sum::<f64>();
         Sampled {
             chains: vec![merged],
+            // The merged population is the chains one after the other.
+            chain_lengths: vec![chains.iter().map(Draws::n_draws).collect()],
             raw_chains: chains,
             table: None,
             max_rhat: nan_aware_max(modes.iter().map(|r| r.max_rhat)),

@@ -215,9 +215,8 @@ pub fn read_draws_file(path: &Path) -> Result<DrawsFile, String> {
     let (chain_col, ld_col, w_col, x_cols) = (cols[0], cols[2], cols[3], &cols[4..]);
     let dim = coords.len();
     let population_col = col("population");
-    let stat = |n: &str| col(n);
     let (acc, step, depth, grads, div, energy) =
-        (stat("accept_prob"), stat("step_size"), stat("tree_depth"), stat("n_grad_evals"), stat("divergent"), stat("energy"));
+        (col("accept_prob"), col("step_size"), col("tree_depth"), col("n_grad_evals"), col("divergent"), col("energy"));
     let mut pops: Vec<(Draws, Vec<f64>, Vec<usize>)> = Vec::new();
     let mut last_chain = None;
     for (line, row) in r.records().enumerate() {
