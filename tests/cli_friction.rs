@@ -134,6 +134,27 @@ fn run_with_a_missing_mseed_dir_is_an_error_naming_key_and_path() {
     assert!(!out.join("sample").exists());
 }
 
+/// `run --set KEY=VALUE` reaches the configuration: a set key is used (here
+/// a missing folder is named through the overridden key), a bad value or an
+/// unknown key is an error naming the key, and nothing is written.
+#[test]
+fn run_set_overrides_a_key_and_bad_overrides_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("run.toml");
+    std::fs::write(&cfg, "[run]\nmseed_dir = \"no_such_mseed\"\n").unwrap();
+    let out = dir.path().join("out");
+    let run = |set: &str| eqnemix().arg("run").arg(&cfg).arg("--out").arg(&out).arg("--quiet").args(["--set", set]).output().unwrap();
+    let o = run("run.mseed_dir=other_missing_dir");
+    assert!(!o.status.success() && text(&o.stderr).contains("other_missing_dir"), "{}", text(&o.stderr));
+    let o = run("pipeline.picker.mc_dropout_passes=1");
+    assert!(!o.status.success() && text(&o.stderr).contains("pipeline.picker.mc_dropout_passes"), "{}", text(&o.stderr));
+    let o = run("pipeline.picker.no_such_key=3");
+    assert!(!o.status.success() && text(&o.stderr).contains("no_such_key"), "{}", text(&o.stderr));
+    let o = run("missing_equals_sign");
+    assert!(!o.status.success() && text(&o.stderr).contains("KEY=VALUE"), "{}", text(&o.stderr));
+    assert!(!out.exists(), "nothing may be written");
+}
+
 fn config_check(dir: &Path, toml: &str) -> String {
     let p = dir.join("c.toml");
     std::fs::write(&p, toml).unwrap();

@@ -72,6 +72,18 @@ fn pick_mc_dropout_fills_the_uncertainty_columns_reproducibly() {
     let d_unc: f64 = with_p[col("detection_uncertainty")].parse().unwrap();
     assert!(p_unc > 0.0 && p_unc < 0.5, "p_uncertainty {p_unc}");
     assert!((0.0..0.5).contains(&d_unc), "detection_uncertainty {d_unc}");
+    // The time sigma is the spread of the passes' P picks (at least one
+    // sample), not the peak width the run without dropout writes.
+    let p_time: f64 = with_p[col("p_time_uncertainty_s")].parse().unwrap();
+    assert!((0.01..0.5).contains(&p_time), "p_time_uncertainty_s {p_time}");
+    let plain = dir.path().join("plain.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_eqnemix")).args(["pick", mseed.to_str().unwrap(), "-o", plain.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let plain = std::fs::read_to_string(plain).unwrap();
+    let mut reader = csv::Reader::from_reader(plain.as_bytes());
+    let row = reader.records().map(|r| r.unwrap()).find(|r| !r[col("p_arrival_time")].is_empty()).expect("a P pick");
+    let width: f64 = row[col("p_time_uncertainty_s")].parse().unwrap();
+    assert_ne!(width, p_time, "Monte-Carlo time sigma {p_time} equals the peak width {width}");
     // One pass is refused with a clear message.
     let out = Command::new(env!("CARGO_BIN_EXE_eqnemix"))
         .args(["pick", mseed.to_str().unwrap(), "--mc-dropout", "1", "-o", dir.path().join("c.csv").to_str().unwrap()])

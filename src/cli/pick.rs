@@ -46,8 +46,13 @@
 //! With `--mc-dropout N` the Monte-Carlo-dropout model runs N passes per
 //! window (the original's `estimate_uncertainty`): picks come from the mean
 //! traces (per window with `--merge per-window`) and the `*_uncertainty`
-//! columns hold the standard deviations (of the window the detection was
-//! kept from).
+//! columns hold the standard deviations of the probabilities (of the window
+//! the detection was kept from). The time-uncertainty columns
+//! (`p_time_uncertainty_s`, `s_time_uncertainty_s`, the pick sigmas
+//! `eqnemix locate` reads) then hold the standard deviation of the pick time
+//! over the passes, each pass picked on its own
+//! ([`eqnemix_models::eqtransformer::pick_time_spread`]), instead of the
+//! width of the mean probability peak: N more network passes per detection.
 //!
 //! ```text
 //! eqnemix pick day.mseed --station XX.SYN -o picks.csv
@@ -525,7 +530,12 @@ impl PickArgs {
             let prediction = model
                 .predict_continuous_mc(&data, config, mc_args.mc_dropout, mc_args.seed)
                 .context("running EQTransformer with Monte-Carlo dropout")?;
-            let d = prediction.detections(&config.picker).into_iter().map(|(d, u)| (d, Some(u))).collect();
+            let d = model
+                .mc_detections(&prediction, &data, &config.picker, mc_args.seed)
+                .context("Monte-Carlo-dropout pick-time spreads")?
+                .into_iter()
+                .map(|(d, u)| (d, Some(u)))
+                .collect();
             (d, prediction.mean.window_starts.len())
         } else {
             let prediction = model.predict_continuous(&data, config).context("running EQTransformer")?;

@@ -1,7 +1,7 @@
 //! `eqnemix run`: the whole pipeline (see [`crate::pipeline`]).
 //!
 //! ```text
-//! eqnemix run [CONFIG.toml] [--out DIR] [--quiet] [--resume]
+//! eqnemix run [CONFIG.toml] [--out DIR] [--quiet] [--resume] [--set KEY=VALUE ...]
 //! ```
 //!
 //! Without a configuration it runs the sample configuration
@@ -43,6 +43,11 @@ pub struct RunArgs {
     /// rest and write the whole catalog and report.
     #[arg(long)]
     pub resume: bool,
+    /// Override a configuration key: `--set KEY=VALUE`, KEY dotted as in the
+    /// file (e.g. `--set pipeline.picker.mc_dropout_passes=20`, `--set
+    /// sampler.kind=nuts`), VALUE a TOML value or a string; repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<crate::config::overrides::Override>,
     /// For tests: cancel the run, as Ctrl-C does, once this many events
     /// have been located (or have failed) by this run.
     #[arg(long, hide = true, value_name = "N")]
@@ -54,10 +59,11 @@ impl RunArgs {
     /// ([`crate::cancel::Interrupted`]).
     pub fn run(self, cancel: &crate::cancel::Cancellation) -> Result<()> {
         let cfg = match &self.config {
-            Some(p) => RunPipelineConfig::from_file(p).with_context(|| format!("configuration {}", p.display()))?,
+            Some(p) => RunPipelineConfig::from_file_with(p, &self.overrides).with_context(|| format!("configuration {}", p.display()))?,
             None => {
                 let path = crate::pipeline::sample::sample_config()?;
-                RunPipelineConfig::from_file(&path).with_context(|| format!("the built-in sample configuration {}", path.display()))?
+                RunPipelineConfig::from_file_with(&path, &self.overrides)
+                    .with_context(|| format!("the built-in sample configuration {}", path.display()))?
             }
         };
         let budget = super::memory_budget(cfg.locate.limits.memory_gb)?;

@@ -242,6 +242,11 @@ s_threshold = 0.1
 # Timing error (s) of the picks beyond their probability peaks' widths,
 # added in quadrature to each pick's sigma.
 error_s = 0.0
+# Monte-Carlo dropout passes per window (0: off). When on, each pick's
+# sigma is the spread of the pick times over the passes instead of the peak
+# width. On real records that spread is far too small (README, "Pick sigmas
+# on real records"), so it is off by default.
+mc_dropout_passes = 0
 
 # The synthetic data written when generate_if_missing applies.
 [pipeline.synthetic]

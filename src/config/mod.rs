@@ -21,6 +21,7 @@
 
 mod example;
 pub mod likelihood;
+pub mod overrides;
 pub mod pipeline;
 pub mod resources;
 pub mod samplers;

@@ -99,12 +99,25 @@ pub struct PickerSection {
     /// makes in the run (or of an EQTransformer CSV given as `picks`);
     /// `>= 0`.
     pub error_s: f64,
+    /// Monte-Carlo dropout passes per window (0: off, the default; else at
+    /// least 2): EQTransformer runs its dropout model this many times per
+    /// window (masks from the run's `seed`), picks from the mean traces, and
+    /// takes each pick's sigma from the spread of the pick times over the
+    /// passes instead of the width of the probability peak (`eqnemix pick
+    /// --mc-dropout`). `error_s` is still added in quadrature.
+    pub mc_dropout_passes: usize,
 }
 
 impl Default for PickerSection {
     fn default() -> Self {
         let p = eqnemix_models::eqtransformer::PickerConfig::default();
-        PickerSection { detection_threshold: p.detection_threshold, p_threshold: p.p_threshold, s_threshold: p.s_threshold, error_s: 0.0 }
+        PickerSection {
+            detection_threshold: p.detection_threshold,
+            p_threshold: p.p_threshold,
+            s_threshold: p.s_threshold,
+            error_s: 0.0,
+            mc_dropout_passes: 0,
+        }
     }
 }
 
@@ -118,6 +131,9 @@ impl PickerSection {
         }
         if !(self.error_s.is_finite() && self.error_s >= 0.0) {
             return Err(invalid("pipeline.picker.error_s", format!("must be finite and >= 0 (is {})", self.error_s)));
+        }
+        if self.mc_dropout_passes == 1 {
+            return Err(invalid("pipeline.picker.mc_dropout_passes", "must be 0 (off) or at least 2 (a spread needs two passes)".to_string()));
         }
         Ok(())
     }

@@ -36,10 +36,20 @@ impl RunPipelineConfig {
 
     /// Read a configuration file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let locate = LocateConfig::from_file(path)?;
+        Self::from_file_with(path, &[])
+    }
+
+    /// Read a configuration file and apply `--set` overrides
+    /// ([`crate::config::overrides`]).
+    pub fn from_file_with(path: &Path, overrides: &[crate::config::overrides::Override]) -> Result<Self, ConfigError> {
+        let locate = LocateConfig::from_file_with(path, overrides)?;
         let base = path.parent().map(PathBuf::from).unwrap_or_default();
         let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
-        Ok(RunPipelineConfig { locate, base_dir: base, source: path.display().to_string() })
+        let mut source = path.display().to_string();
+        for o in overrides {
+            source.push_str(&format!(" --set {o}"));
+        }
+        Ok(RunPipelineConfig { locate, base_dir: base, source })
     }
 
     /// Parse `text` (named `path` in errors); relative paths resolve against `base_dir`.
@@ -77,6 +87,9 @@ mod tests {
         let c = parse("[pipeline]\nwindow_before_p_s = 1.5\n").unwrap();
         assert_eq!(c.pipeline().window_before_p_s.seconds(), [1.5]);
         assert_eq!(c.pipeline().picker.error_s, 0.0);
+        assert_eq!(c.pipeline().picker.mc_dropout_passes, 0, "Monte-Carlo dropout is off by default");
+        let c = parse("[pipeline.picker]\nmc_dropout_passes = 20\n").unwrap();
+        assert_eq!(c.pipeline().picker.mc_dropout_passes, 20);
     }
 
     #[test]
@@ -99,6 +112,7 @@ mod tests {
             ("[pipeline]\nwindow_before_p_s = []\n", "pipeline.window_before_p_s"),
             ("[pipeline.picker]\ns_threshold = 0.0\n", "pipeline.picker.s_threshold"),
             ("[pipeline.picker]\nerror_s = -1.0\n", "pipeline.picker.error_s"),
+            ("[pipeline.picker]\nmc_dropout_passes = 1\n", "pipeline.picker.mc_dropout_passes"),
             ("[pipeline.synthetic]\nduration_hours = 0.0\n", "pipeline.synthetic.duration_hours"),
             ("[run]\nn_clusters = 0\n", "run.n_clusters"),
         ] {

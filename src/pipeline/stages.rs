@@ -270,11 +270,17 @@ pub fn stage_pick(
             (args.detection_threshold, args.p_threshold, args.s_threshold) = (picker.detection_threshold, picker.p_threshold, picker.s_threshold);
             // P polarisation back-azimuths only when the likelihood uses them
             args.back_azimuth = cfg.locate.likelihood.back_azimuth;
-            args.run_on(records, &McDropoutArgs::default()).context("EQTransformer picking")?;
+            let mc = McDropoutArgs { mc_dropout: picker.mc_dropout_passes, seed: cfg.locate.seed };
+            args.run_on(records, &mc).context("EQTransformer picking")?;
             let mut events = read_eqtransformer_picks(&file, projection, stations, sigma)?;
             let err = picker.error_s;
             add_picker_error(&mut events, err);
-            let how = if err > 0.0 { format!(" (pick sigma: peak width and {err} s picker error in quadrature)") } else { String::new() };
+            let width = if mc.mc_dropout > 0 {
+                format!("spread of the pick times over {} Monte-Carlo-dropout passes", mc.mc_dropout)
+            } else {
+                "peak width".to_string()
+            };
+            let how = if err > 0.0 { format!(" (pick sigma: {width} and {err} s picker error in quadrature)") } else { format!(" (pick sigma: {width})") };
             (events, file, format!("EQTransformer on the continuous records{how}"), true)
         }
         Some(PicksInput { events, source, converted: Some(bytes), .. }) => {

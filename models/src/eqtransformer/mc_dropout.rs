@@ -210,6 +210,12 @@ pub struct McUncertainty {
     pub p: Option<f32>,
     /// Standard deviation of the S probability at the S pick.
     pub s: Option<f32>,
+    /// Standard deviation (s) of the P pick time over the passes
+    /// ([`super::pick_spread`]); `None` without a P pick or until
+    /// [`EqTransformer::mc_detections`] / the chunked picker measured it.
+    pub p_time_s: Option<f32>,
+    /// Standard deviation (s) of the S pick time over the passes.
+    pub s_time_s: Option<f32>,
 }
 
 impl ContinuousMcPrediction {
@@ -259,5 +265,74 @@ pub(super) fn uncertainty(detection_std: &[f32], p_std: &[f32], s_std: &[f32], o
         detection: round3(mean as f32),
         p: d.p.map(|p| round3(p_std[p.sample - offset])),
         s: d.s.map(|s| round3(s_std[s.sample - offset])),
+        p_time_s: None,
+        s_time_s: None,
+    }
+}
+
+/// The [`WINDOW_SAMPLES`] samples of `data` from `start`, zero-padded past
+/// its end (as the windows of [`EqTransformer::predict_continuous`]).
+#[cfg(feature = "onnx")]
+fn window_at(data: &[[f32; 3]], start: usize) -> std::borrow::Cow<'_, [[f32; 3]]> {
+    let end = start + WINDOW_SAMPLES;
+    if end <= data.len() {
+        std::borrow::Cow::Borrowed(&data[start..end])
+    } else {
+        let mut w = data[start.min(data.len())..].to_vec();
+        w.resize(WINDOW_SAMPLES, [0.0; 3]);
+        std::borrow::Cow::Owned(w)
+    }
+}
+
+#[cfg(feature = "onnx")]
+impl EqTransformer {
+    /// The detections of `prediction` (made by
+    /// [`EqTransformer::predict_continuous_mc`] on `data` with `seed`) as
+    /// [`ContinuousMcPrediction::detections`], each with its pick-time
+    /// spreads measured ([`super::pick_spread`]): in the window it was taken
+    /// from ([`Merge::PerWindow`]), or each pick in the window where it lies
+    /// nearest the centre (merged traces).
+    pub fn mc_detections(
+        &mut self,
+        prediction: &ContinuousMcPrediction,
+        data: &[[f32; 3]],
+        config: &PickerConfig,
+        seed: u64,
+    ) -> Result<Vec<(Detection, McUncertainty)>, EqtError> {
+        let mean = &prediction.mean;
+        let starts = &mean.window_starts;
+        let passes = prediction.passes;
+        let shift = |d: &Detection, by: usize| {
+            let at = |p: Option<super::picker::Pick>| p.map(|p| super::picker::Pick { sample: p.sample - by, ..p });
+            Detection { start: d.start.saturating_sub(by), end: d.end.saturating_sub(by), p: at(d.p), s: at(d.s), ..d.clone() }
+        };
+        match mean.merge {
+            Merge::PerWindow => per_window_detections(&mean.windows, starts, mean.detection.len(), config)
+                .into_iter()
+                .map(|(k, d)| {
+                    let std = &prediction.window_std[k];
+                    let mut u = uncertainty(&std.detection, &std.p, &std.s, starts[k], &d);
+                    let spread = self.pick_time_spread(&window_at(data, starts[k]), k, passes, seed, &shift(&d, starts[k]))?;
+                    (u.p_time_s, u.s_time_s) = (spread.p_s, spread.s_s);
+                    Ok((d, u))
+                })
+                .collect(),
+            Merge::Mean | Merge::Max => mean
+                .detections(config)
+                .into_iter()
+                .map(|d| {
+                    let mut u = prediction.uncertainty(&d);
+                    let phases = [(d.p, Detection { s: None, ..d.clone() }), (d.s, Detection { p: None, ..d.clone() })];
+                    let mut times = [None, None];
+                    for (slot, (pick, alone)) in times.iter_mut().zip(phases) {
+                        let Some(k) = pick.and_then(|p| super::pick_spread::central_window(starts, p.sample)) else { continue };
+                        let spread = self.pick_time_spread(&window_at(data, starts[k]), k, passes, seed, &shift(&alone, starts[k]))?;
+                        *slot = spread.p_s.or(spread.s_s);
+                    }
+                    [u.p_time_s, u.s_time_s] = times;
+                    Ok((d, u))
+                })
+                .collect(),
+        }
     }
 }

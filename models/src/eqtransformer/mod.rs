@@ -19,7 +19,9 @@
 //! - [`EqTransformer::predict_mc`], [`EqTransformer::predict_continuous_mc`]:
 //!   Monte-Carlo dropout (the original's `estimate_uncertainty`) with the
 //!   model [`EqTransformer::bundled_mc_model_path`], dropout masks drawn
-//!   from a seed.
+//!   from a seed; [`EqTransformer::mc_detections`] and the chunked picker
+//!   also give each pick a time sigma from where the passes put it
+//!   ([`pick_time_spread`]).
 //!
 //! The bundled model ([`EqTransformer::bundled_model_path`]) is the original
 //! pretrained network with its Monte-Carlo dropout layers switched off
@@ -41,6 +43,7 @@ mod error;
 mod mc_dropout;
 mod model;
 mod normalize;
+mod pick_spread;
 mod picker;
 mod results;
 mod segment;
@@ -48,6 +51,7 @@ mod sliding;
 
 pub use error::EqtError;
 pub use mc_dropout::{dropout_mask_values, ContinuousMcPrediction, McUncertainty, McWindowPrediction};
+pub use pick_spread::{central_window, pick_time_spread, spread_of_picks, PickTimeSpread, MIN_SPREAD_S, SEARCH_HALF_WIDTH_S};
 #[cfg(feature = "onnx")]
 pub use model::EqTransformer;
 #[cfg(not(feature = "onnx"))]

@@ -7,7 +7,9 @@
 //! probability); they stay empty here unless a caller sets them. Two columns
 //! are appended: `p_time_uncertainty_s` and `s_time_uncertainty_s`, the timing
 //! uncertainty in seconds from the width of the probability peak
-//! ([`peak_sigma_samples`](super::peak_sigma_samples)).
+//! ([`peak_sigma_samples`](super::peak_sigma_samples)), or, with
+//! Monte-Carlo dropout, the spread of the pick times over the passes
+//! ([`pick_time_spread`](super::pick_time_spread)).
 
 use std::io::Write;
 use std::path::Path;
@@ -136,11 +138,21 @@ impl PredictionRow {
         }
     }
 
-    /// Fills the original's uncertainty columns (Monte-Carlo dropout).
+    /// Fills the original's uncertainty columns (Monte-Carlo dropout) and,
+    /// where measured, the time-uncertainty columns with the pick-time
+    /// spreads.
     pub fn with_mc_uncertainty(mut self, u: &McUncertainty) -> Self {
         self.detection_uncertainty = Some(u.detection);
         self.p_uncertainty = u.p;
         self.s_uncertainty = u.s;
+        // The pick-time sigmas from where the passes put the picks replace
+        // the peak widths when they were measured.
+        if let Some(t) = u.p_time_s {
+            self.p_time_uncertainty_s = Some(t as f64);
+        }
+        if let Some(t) = u.s_time_s {
+            self.s_time_uncertainty_s = Some(t as f64);
+        }
         self
     }
 

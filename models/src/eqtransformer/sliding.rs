@@ -432,10 +432,15 @@ impl ChunkedPicker {
             };
             for (k, (w, std)) in (g0..g1).zip(predictions) {
                 let start = self.starts[k];
-                for d in extract_detections(&w.detection, &w.p, &w.s, &self.picker) {
-                    let Some(d) = shift_detection(d, start, self.n_samples) else { continue };
+                for local in extract_detections(&w.detection, &w.p, &w.s, &self.picker) {
+                    let Some(d) = shift_detection(local.clone(), start, self.n_samples) else { continue };
                     if self.reported.keep(d.start) {
-                        let u = std.as_ref().map(|s| uncertainty(&s.detection, &s.p, &s.s, start, &d));
+                        let mut u = std.as_ref().map(|s| uncertainty(&s.detection, &s.p, &s.s, start, &d));
+                        if let (Some(u), Some((passes, seed))) = (u.as_mut(), self.mc) {
+                            let spread = model.pick_time_spread(windows[k - g0], k, passes, seed, &local)?;
+                            // (a pick in the zero padding past the data was dropped)
+                            (u.p_time_s, u.s_time_s) = (spread.p_s.filter(|_| d.p.is_some()), spread.s_s.filter(|_| d.s.is_some()));
+                        }
                         out.push((d, u));
                     }
                 }
