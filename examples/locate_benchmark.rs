@@ -45,6 +45,16 @@
 //!   and runs to the maximum tree depth (1023 leapfrog steps) on nearly
 //!   every draw, and the index c rarely changes cluster.
 //!
+//! * **nutpie** (`--nutpie`, `scripts/bench/marginal_nutpie.py`): PyMC's
+//!   Rust NUTS on a numba-compiled model, on eqnemix's OWN model (cluster
+//!   index marginalised, 3 dimensions; S-P trilinear in the same table), 4
+//!   chains on one core, 1000 tuning draws, draws raised until the bulk ESS
+//!   target; compilation reported apart. Its cluster probabilities are
+//!   Rao-Blackwellised responsibilities, comparable with eqnemix's.
+//! * **importance sized to the ESS target**: the default sampler with its
+//!   Kish ESS target and batch set to `--min-ess` instead of its own
+//!   (larger) target: the cost of exactly the ESS asked for.
+//!
 //! Times are CPU times (of the one worker thread, `clock_gettime`; of the
 //! Python process, `time.process_time`), because the development machine
 //! is shared and wall times there measure the other jobs too; wall times
@@ -65,8 +75,10 @@
 //! ```text
 //! python3 -m venv /work/venvs/pymc
 //! /work/venvs/pymc/bin/pip install -r scripts/bench/requirements-pymc.txt
-//! nice -n 10 cargo run --release --example locate_benchmark -- --python /work/venvs/pymc/bin/python
+//! nice -n 10 cargo run --release --example locate_benchmark -- --python /work/venvs/pymc/bin/python --nutpie
 //! ```
+//!
+//! (`--no-pymc` leaves out the slow original-formulation row.)
 //!
 //! Options: `--event N` (index of the synthetic event, 2), `--seed N` (event
 //! stream, 11), `--min-ess X` (1000), `--repeats N` (5), `--spacing KM`
@@ -84,6 +96,7 @@ use eqnemix::posterior::LocationPosterior;
 use eqnemix::prior::PriorOptions;
 use eqnemix::samplers::any::SamplerConfig;
 use eqnemix::samplers::diagnostics::Summary;
+use eqnemix::samplers::importance::ImportanceConfig;
 use eqnemix::samplers::nuts::NutsConfig;
 use eqnemix::samplers::transform::{Bounds, BoxTransform};
 use eqnemix::samplers::{run_chains, Draws};
@@ -126,6 +139,13 @@ struct Args {
     /// CPU budget of the whole PyMC process (minutes).
     #[arg(long, default_value_t = 20.0)]
     pymc_budget_min: f64,
+    /// Also run nutpie (PyMC's Rust NUTS, numba-compiled) on eqnemix's own
+    /// model (`scripts/bench/marginal_nutpie.py`; needs `--python` with nutpie).
+    #[arg(long)]
+    nutpie: bool,
+    /// Skip the PyMC original-formulation row (e.g. to run nutpie alone).
+    #[arg(long)]
+    no_pymc: bool,
 }
 
 /// The synthetic region with a sixth cluster (K = 6 as in the original)
@@ -227,11 +247,12 @@ fn median_locate_times(
 /// the median of `a.repeats` timed runs.
 fn measure_default(
     post_of: &(dyn Fn() -> anyhow::Result<LocationPosterior> + Sync),
+    sampler: &SamplerConfig,
     a: &Args,
     pool: &rayon::ThreadPool,
 ) -> anyhow::Result<Measured> {
     let opts = LocateOptions { seed: a.seed, ..Default::default() };
-    let sampler = eqnemix::config::default_sampler();
+    let sampler = sampler.clone();
     let loc = pool.install(|| -> anyhow::Result<EventLocation> { Ok(locate_event(&post_of()?, &sampler, &opts)?) })?;
     let (time_s, cpu_s) = median_locate_times(post_of, &sampler, &opts, a.repeats, pool)?;
     Ok(Measured { loc, draws_per_chain: 0, time_s, cpu_s })
@@ -295,7 +316,10 @@ fn write_sp_table(r: &SyntheticRegion, h: f64, path: &Path) -> anyhow::Result<([
     Ok((lo, [h; 3], n))
 }
 
-fn run_pymc(py: &str, r: &SyntheticRegion, ev: &SyntheticEvent, a: &Args) -> anyhow::Result<serde_json::Value> {
+/// Runs the Python peer `script` (in `scripts/bench/`) on the event's
+/// problem (JSON: weights, cluster Gaussians, S-P, the S-P table, sampling
+/// settings) and returns the JSON it prints.
+fn run_peer(py: &str, script: &str, r: &SyntheticRegion, ev: &SyntheticEvent, a: &Args) -> anyhow::Result<serde_json::Value> {
     let dir = tempfile::tempdir()?;
     let table = dir.path().join("sp_table.f64");
     let (origin, spacing, n) = write_sp_table(r, a.table_spacing, &table)?;
@@ -323,11 +347,11 @@ fn run_pymc(py: &str, r: &SyntheticRegion, ev: &SyntheticEvent, a: &Args) -> any
     std::fs::write(&pj, prob.to_string())?;
     // One core for PyMC as for eqnemix: no BLAS / OpenMP worker threads.
     let out = Command::new(py)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/bench/original_pymc.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench").join(script))
         .arg(&pj)
-        .envs(["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"].map(|k| (k, "1")))
+        .envs(["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"].map(|k| (k, "1")))
         .output()?;
-    anyhow::ensure!(out.status.success(), "PyMC peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
@@ -353,7 +377,15 @@ fn main() -> anyhow::Result<()> {
         a.min_ess
     );
 
-    let default_layered = measure_default(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &a, &pool)?;
+    let default_layered = measure_default(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &eqnemix::config::default_sampler(), &a, &pool)?;
+    // The default sampler sized to the ESS target instead of its own
+    // (Kish ESS `--min-ess`, drawn in batches of that size).
+    let sized = SamplerConfig::Importance(ImportanceConfig {
+        target_ess: a.min_ess,
+        batch: a.min_ess.ceil() as usize,
+        ..ImportanceConfig::default()
+    });
+    let sized_layered = measure_default(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &sized, &a, &pool)?;
     let layered = measure(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &a, &pool)?;
     let chains_only = measure_chains(
         &region.posterior(&ev, &opts, &PriorOptions::default())?,
@@ -377,8 +409,13 @@ fn main() -> anyhow::Result<()> {
     )?;
 
     let peer = match &a.python {
-        Some(py) => Some(run_pymc(py, &region, &ev, &a)?),
-        None => None,
+        Some(py) if !a.no_pymc => Some(run_peer(py, "original_pymc.py", &region, &ev, &a)?),
+        _ => None,
+    };
+    let nutpie = match (&a.python, a.nutpie) {
+        (Some(py), true) => Some(run_peer(py, "marginal_nutpie.py", &region, &ev, &a)?),
+        (None, true) => anyhow::bail!("--nutpie needs --python (a venv with pymc and nutpie)"),
+        _ => None,
     };
 
     println!();
@@ -388,7 +425,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!("|{:-<38}|{:->12}|{:->12}|{:->13}|{:->14}|{:->11}|{:->12}|{:-<26}|", "", "", "", "", "", "", "", "");
     let ms = |v: f64| format!("{:.1} ms", 1e3 * v);
-    let sec = |v: f64| format!("{:.2} s", v);
+    let sec = |v: f64| if v.is_finite() { format!("{v:.2} s") } else { "-".to_string() };
     #[allow(clippy::too_many_arguments)]
     fn line(what: &str, cpu: &str, wall: &str, draws: &str, ess: &str, rhat: &str, rate: &str, mean: &str) {
         println!(
@@ -408,17 +445,17 @@ fn main() -> anyhow::Result<()> {
             &fmt3(m.loc.summary.mean_km),
         );
     };
-    {
-        let d = &default_layered.loc.diagnostics;
+    for (what, m) in [("eqnemix default (importance), layered", &default_layered), ("  importance sized to the ESS target", &sized_layered)] {
+        let d = &m.loc.diagnostics;
         line(
-            "eqnemix default (importance), layered",
-            &ms(default_layered.cpu_s),
-            &ms(default_layered.time_s),
+            what,
+            &ms(m.cpu_s),
+            &ms(m.time_s),
             "-",
             &format!("{:.0}", d.min_ess_bulk),
             "-",
-            &format!("{:.0}", d.min_ess_bulk / default_layered.cpu_s),
-            &fmt3(default_layered.loc.summary.mean_km),
+            &format!("{:.0}", d.min_ess_bulk / m.cpu_s),
+            &fmt3(m.loc.summary.mean_km),
         );
     }
     row("eqnemix NUTS, layered", &layered);
@@ -446,45 +483,56 @@ fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(v) = &peer {
-        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    // Peer figures that could not be measured print as "-", never NaN.
+    let clean = |x: f64, decimals: usize| if x.is_finite() { format!("{x:.decimals$}") } else { "-".to_string() };
+    let peer_summary = |v: &serde_json::Value| {
         let ess = nums(v, "ess_bulk");
-        let min_ess = ess.iter().copied().fold(f64::INFINITY, f64::min);
-        let max_rhat = nums(v, "rhat").into_iter().fold(f64::NEG_INFINITY, f64::max);
-        let mean = nums(v, "mean_km");
+        let min_ess = if ess.len() == 3 { ess.iter().copied().fold(f64::INFINITY, f64::min) } else { f64::NAN };
+        let rhat = nums(v, "rhat");
+        let max_rhat = if rhat.len() == 3 { rhat.into_iter().fold(f64::NEG_INFINITY, f64::max) } else { f64::NAN };
+        (ess, min_ess, max_rhat, nums(v, "mean_km"))
+    };
+    // A peer's sampling row and its compilation row.
+    let peer_rows = |what: &str, compile_what: &str, v: &serde_json::Value, rate_decimals: usize| {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let (_, min_ess, max_rhat, mean) = peer_summary(v);
         let cpu = f("sampling_cpu_s");
         line(
-            &format!("PyMC original ({} dims), sampling", v["dims"]),
+            what,
             &sec(cpu),
             &sec(f("sampling_s")),
-            &v["draws_per_chain"].to_string(),
-            &format!("{min_ess:.0}"),
-            &format!("{max_rhat:.3}"),
-            &format!("{:.2}", min_ess / cpu),
+            &v["draws_per_chain"].as_u64().map_or("-".to_string(), |d| d.to_string()),
+            &clean(min_ess, 0),
+            &clean(max_rhat, 3),
+            &clean(min_ess / cpu, rate_decimals),
             &if mean.len() == 3 { fmt3([mean[0], mean[1], mean[2]]) } else { "-".into() },
         );
-        line(
-            "  PyMC model build + compile",
-            &sec(f("compile_cpu_s")),
-            &sec(f("compile_s")),
-            "-",
-            "-",
-            "-",
-            "-",
-            &format!("{} run(s), {:.0} CPU s in all", v["rounds"], f("process_cpu_s")),
-        );
+        line(compile_what, &sec(f("compile_cpu_s")), &sec(f("compile_s")), "-", "-", "-", "-", &format!("{} run(s), {:.0} CPU s in all", v["rounds"], f("process_cpu_s")));
+    };
+    if let Some(v) = &nutpie {
+        peer_rows("nutpie, eqnemix's model (3 dims)", "  nutpie model build + numba compile", v, 0);
+    }
+    if let Some(v) = &peer {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let (ess, min_ess, _, mean) = peer_summary(v);
+        let cpu = f("sampling_cpu_s");
+        peer_rows(&format!("PyMC original ({} dims), sampling", v["dims"]), "  PyMC model build + compile", v, 2);
         println!();
-        println!(
-            "PyMC NUTS (why it is slow): mean tree depth {:.2} ({:.0}% of draws at the maximum, 10), {:.0} leapfrog steps per draw, step size {:.4}, {} divergences, {:.0} µs of sampling CPU per leapfrog step, {:.0} CPU ms per draw and chain; the cluster index c changes in {:.1}% of draws",
-            f("mean_tree_depth"),
-            100.0 * f("max_tree_depth_share"),
-            f("mean_leapfrog_steps"),
-            f("step_size"),
-            v["divergences"],
-            f("cpu_us_per_leapfrog"),
-            1e3 * f("cpu_s_per_iteration"),
-            100.0 * f("c_switch_rate"),
-        );
+        // No finished run (the budget ended the first): nothing to explain or compare.
+        let finished = cpu.is_finite();
+        if finished {
+            println!(
+                "PyMC NUTS (why it is slow): mean tree depth {:.2} ({:.0}% of draws at the maximum, 10), {:.0} leapfrog steps per draw, step size {:.4}, {} divergences, {:.0} µs of sampling CPU per leapfrog step, {:.0} CPU ms per draw and chain; the cluster index c changes in {:.1}% of draws",
+                f("mean_tree_depth"),
+                100.0 * f("max_tree_depth_share"),
+                f("mean_leapfrog_steps"),
+                f("step_size"),
+                v["divergences"],
+                f("cpu_us_per_leapfrog"),
+                1e3 * f("cpu_s_per_iteration"),
+                100.0 * f("c_switch_rate"),
+            );
+        }
         let ours = layered.loc.diagnostics.min_ess_bulk / layered.cpu_s;
         let status = v["status"].as_str().unwrap_or("?");
         if !min_ess.is_finite() {
@@ -516,29 +564,69 @@ fn main() -> anyhow::Result<()> {
                 ms(layered.cpu_s)
             );
         }
-        println!("same event, same prior, both posteriors (mean ± sd, km; cluster probabilities):");
-        let s = &layered.loc.summary;
-        println!(
-            "  eqnemix layered: {}; [{}]",
-            mean_sd(&s.mean_km, &s.std_km),
-            probs(&s.cluster_probabilities)
-        );
-        let sd = nums(v, "sd_km");
-        let mcse: Vec<String> = sd.iter().zip(&ess).map(|(s, e)| format!("{:.2}", s / e.sqrt())).collect();
-        println!(
-            "  PyMC original:   {}; [{}] (Monte Carlo error of PyMC's mean: {} km)",
-            mean_sd(&mean, &sd),
-            probs(&nums(v, "cluster_probabilities")),
-            mcse.join(", ")
-        );
+        if finished {
+            println!("same event, same prior, both posteriors (mean ± sd, km; cluster probabilities):");
+            let s = &layered.loc.summary;
+            println!(
+                "  eqnemix layered: {}; [{}]",
+                mean_sd(&s.mean_km, &s.std_km),
+                probs(&s.cluster_probabilities)
+            );
+            let sd = nums(v, "sd_km");
+            let mcse: Vec<String> = sd.iter().zip(&ess).map(|(s, e)| format!("{:.2}", s / e.sqrt())).collect();
+            println!(
+                "  PyMC original:   {}; [{}] (Monte Carlo error of PyMC's mean: {} km)",
+                mean_sd(&mean, &sd),
+                probs(&nums(v, "cluster_probabilities")),
+                mcse.join(", ")
+            );
+        }
     } else {
         println!(
             "cluster probabilities, eqnemix (layered): [{}]",
             probs(&layered.loc.summary.cluster_probabilities)
         );
     }
-    let target = 0.05;
-    for (what, m) in [("default (importance)", &default_layered), ("NUTS", &layered)] {
+    if let Some(v) = &nutpie {
+        let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let (_, min_ess, _, mean) = peer_summary(v);
+        let theirs = min_ess / f("sampling_cpu_s");
+        let d = &default_layered.loc.diagnostics;
+        let ours_default = d.min_ess_bulk / default_layered.cpu_s;
+        let ours_nuts = layered.loc.diagnostics.min_ess_bulk / layered.cpu_s;
+        println!();
+        println!(
+            "nutpie: {} divergences, mean tree depth {}, {} leapfrog steps per draw; status {} (nutpie {}, PyMC {})",
+            v["divergences"],
+            clean(f("mean_tree_depth"), 2),
+            clean(f("mean_leapfrog_steps"), 1),
+            v["status"].as_str().unwrap_or("?"),
+            v["nutpie"].as_str().unwrap_or("?"),
+            v["pymc"].as_str().unwrap_or("?")
+        );
+        let ours_sized = sized_layered.loc.diagnostics.min_ess_bulk / sized_layered.cpu_s;
+        println!(
+            "RATIO nutpie (ESS per CPU second, its sampling only, compilation left out): eqnemix default / nutpie = {}x; sized to the target / nutpie = {}x; eqnemix NUTS (whole locate_event) / nutpie = {}x",
+            clean(ours_default / theirs, 1),
+            clean(ours_sized / theirs, 1),
+            clean(ours_nuts / theirs, 1)
+        );
+        let sd = nums(v, "sd_km");
+        println!("same model, both posteriors (mean ± sd, km; cluster probabilities):");
+        let s = &default_layered.loc.summary;
+        println!("  eqnemix default: {}; [{}]", mean_sd(&s.mean_km, &s.std_km), probs(&s.cluster_probabilities));
+        let theirs_p = nums(v, "cluster_probabilities");
+        println!("  nutpie:          {}; [{}]", mean_sd(&mean, &sd), probs(&theirs_p));
+        // A mode NUTS never visits shows as cluster mass that differs by far
+        // more than either side's Monte Carlo error (a few 0.01).
+        let worst = theirs_p.iter().zip(&s.cluster_probabilities).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        println!(
+            "  largest cluster-probability difference: {worst:.2}{}",
+            if worst > 0.05 { " (nutpie's chains did not find every mode: its ESS is of a different, wrong posterior)" } else { "" }
+        );
+    }
+    let target = 0.01;
+    for (what, m) in [("default (importance)", &default_layered), ("importance sized to the ESS target", &sized_layered), ("NUTS", &layered)] {
         println!(
             "eqnemix {what}, layered: {} CPU time per event {} the {:.0} ms target; flags: {:?}",
             ms(m.cpu_s),

@@ -29,6 +29,7 @@
 use anyhow::{Context, Result};
 use clap::Parser as _;
 use eqnemix::polarisation_real::{load_records, RealRecord};
+use eqnemix::synthetic_region::median;
 use eqnemix_models::eqtransformer::{ContinuousConfig, EqTransformer, McUncertainty};
 use eqnemix_models::waveform::PreprocessOptions;
 use std::path::PathBuf;
@@ -59,30 +60,17 @@ type Scored = Vec<(f64, f64)>;
 const Z68: f64 = 1.0;
 const Z90: f64 = 1.6448536269514722;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 fn row(name: &str, phase: &str, of: usize, s: &Scored) {
     let n = s.len();
     let share = |z: f64| s.iter().filter(|(e, sd)| e.abs() <= z * sd).count() as f64 / n.max(1) as f64;
     let rms = (s.iter().map(|(e, _)| e * e).sum::<f64>() / n.max(1) as f64).sqrt();
     println!(
         "| {name} | {phase} | {n} of {of} | {rms:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {:.2} |",
-        median(s.iter().map(|(e, _)| e.abs()).collect()),
-        median(s.iter().map(|(_, sd)| *sd).collect()),
+        median(&s.iter().map(|(e, _)| e.abs()).collect::<Vec<_>>()),
+        median(&s.iter().map(|(_, sd)| *sd).collect::<Vec<_>>()),
         share(Z68),
         share(Z90),
-        median(s.iter().map(|(e, sd)| e.abs() / sd).collect()),
+        median(&s.iter().map(|(e, sd)| e.abs() / sd).collect::<Vec<_>>()),
     );
 }
 
