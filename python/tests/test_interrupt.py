@@ -25,8 +25,12 @@ GUARD_S = 120
 
 CHILD = textwrap.dedent(
     """
+    import signal
     import sys
     import numpy as np
+    # Python's own SIGINT handler even where the parent left SIGINT ignored
+    # (a background job of a non-interactive shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import eqnemix
     sys.path.insert(0, {tests!r})
     from conftest import COVS, HOMOGENEOUS, MEANS, SOURCE, VP, VS
