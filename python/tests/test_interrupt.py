@@ -3,12 +3,13 @@ to Python with KeyboardInterrupt (raised by Python's own handler, seen by
 the polling of eqnemix's wait loop, which cancels the run through
 eqnemix's cancel flag).
 
-No timing: the child prints "started" (for a callable density from inside
-the density, so the sampler is running), the parent then sends SIGINT and
-waits for the child's verdict. Where the signal lands before the run has
-entered the library (possible for the posterior paths, which print just
-before the call), the child reports "early" and starts again; the parent
-signals again. Timeouts only guard against a hang.
+No timing: a helper thread of the child prints "started" once the main
+thread is inside the extension call (its innermost Python frame is the
+wrapper's line calling `_eqnemix`); the parent then sends SIGINT and waits
+for the child's verdict. Should the signal still land in Python code
+before the run (the line's argument evaluation), the child reports
+"early" and starts again; the parent signals again. Timeouts only guard
+against a hang.
 """
 
 import os
@@ -25,13 +26,16 @@ GUARD_S = 120
 
 CHILD = textwrap.dedent(
     """
+    import linecache
     import signal
     import sys
+    import threading
+    import time
     import numpy as np
+    import eqnemix
     # Python's own SIGINT handler even where the parent left SIGINT ignored
     # (a background job of a non-interactive shell).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    import eqnemix
     sys.path.insert(0, {tests!r})
     from conftest import COVS, HOMOGENEOUS, MEANS, SOURCE, VP, VS
 
@@ -40,26 +44,31 @@ CHILD = textwrap.dedent(
     picks = [{{"station": "STA", "phase": "P", "time": r / VP, "sigma_s": 0.05}},
              {{"station": "STA", "phase": "S", "time": r / VS, "sigma_s": 0.05}}]
     stations = {{"STA": (0.0, 0.0, 0.0)}}
-    said = False
+    main = threading.get_ident()
+
+    def announce():
+        # "started" once the main thread waits inside the extension: its
+        # innermost Python frame is eqnemix's wrapper on the line calling
+        # _eqnemix (this thread runs then because the call released the GIL).
+        while True:
+            f = sys._current_frames().get(main)
+            if f is not None and f.f_code.co_filename == eqnemix.__file__ and "_eqnemix." in linecache.getline(f.f_code.co_filename, f.f_lineno):
+                print("started", flush=True)
+                return
+            time.sleep(0.001)
 
     def logp(x):
-        global said
-        if not said:
-            said = True
-            print("started", flush=True)
         return -0.5 * float(x @ x), -x
 
+    post = eqnemix.posterior(picks, stations, clusters=(MEANS, COVS), settings=HOMOGENEOUS)
     for attempt in range(50):
-        said = False
+        threading.Thread(target=announce, daemon=True).start()
         try:
             if kind == "callable":
                 eqnemix.sample(logp, "nuts", dim=3, n_chains=2, n_warmup=10**9, n_draws=10)
             elif kind == "posterior":
-                post = eqnemix.posterior(picks, stations, clusters=(MEANS, COVS), settings=HOMOGENEOUS)
-                print("started", flush=True)
                 eqnemix.sample(post, "nuts", n_chains=2, n_warmup=10**9, n_draws=10)
             else:
-                print("started", flush=True)
                 eqnemix.locate(picks, stations, clusters=(MEANS, COVS), settings=HOMOGENEOUS,
                                sampler="nuts", sampler_settings={{"n_warmup": 10**9, "n_draws": 10}})
             print("finished", flush=True)
@@ -68,6 +77,7 @@ CHILD = textwrap.dedent(
             if getattr(e, "eqnemix_interrupted", False):
                 print("interrupted", flush=True)
                 sys.exit(0)
+            # The signal came before the call had entered the extension.
             print("early", flush=True)
     sys.exit(2)
     """
