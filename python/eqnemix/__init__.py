@@ -17,19 +17,21 @@ input is checked first.
 
 Ctrl-C: ``sample`` and ``locate`` run with the GIL released and look at
 Python's signals every 20 ms; SIGINT stops the run (NUTS, HMC and
-Metropolis at their next iteration, the location between its stages,
-population samplers at the end of their run) and raises
+Metropolis at their next iteration, ``locate`` inside its sampler or
+between its stages, population samplers at the end of their run) and raises
 ``KeyboardInterrupt`` (with ``eqnemix_interrupted = True``); nothing is
 returned.
 
-Copies: NumPy inputs that are C-contiguous float64 arrays (points of
-``time``/``time_and_gradient``/``log_density``, draws of ``convergence``)
-are read in place; other dtypes, lists and strided or Fortran-ordered
-arrays are converted once. Copied on purpose: initial points (small),
-eikonal velocity grids (the model keeps its own grid), picks and settings
-(records, through the library's own readers). Results are new arrays the
-library hands over without a further copy (draws of ``locate`` move into
-NumPy).
+Copies: NumPy inputs that are C-contiguous float64 arrays (the points
+of ``time``, ``time_and_gradient``, ``log_density`` and
+``log_density_and_gradient``) are read in place; other dtypes, lists and
+strided or Fortran-ordered arrays are converted once. Copied on purpose:
+initial points (small), each coordinate of ``convergence``'s draws
+(strided in the array), eikonal velocity grids (the model keeps its own
+grid), picks and settings (records, through the library's own readers).
+Results: the draws of ``locate`` move into NumPy without a copy; those of
+``sample`` are copied once, chain by chain, into one ``(chain, draw,
+dim)`` array.
 
 >>> import eqnemix
 >>> m = eqnemix.homogeneous(vp_km_s=6.0, vs_km_s=3.5)
@@ -408,8 +410,8 @@ def convergence(draws: Any) -> Dict[str, _np.ndarray]:
     draws), as Vehtari et al. (2021) define them and as ``eqnemix locate``
     reports them. ArviZ's ``az.rhat(method="rank")`` and ``az.ess(method=
     "bulk"/"tail")`` give the same numbers for the same draws. Every chain
-    must have the same number of draws (no NaN padding). A C-contiguous
-    float64 array is read in place."""
+    must have the same number of draws (no NaN padding). Each
+    coordinate's chains are gathered once (strided in the array)."""
     if isinstance(draws, Mapping):
         draws = draws["draws"]
     a = _np.asarray(draws, dtype=float)

@@ -208,9 +208,9 @@ pub fn sample_callable<'py>(
 
 /// Convergence numbers of draws `(chain, draw, dim)`, per coordinate:
 /// rank-normalised split R-hat and bulk / tail ESS (Vehtari et al. 2021),
-/// the functions `eqnemix locate` reports in its diagnostics. The draws are
-/// read in place (a C-contiguous float64 array is not copied as a whole;
-/// each coordinate's chains are gathered once).
+/// the functions `eqnemix locate` reports in its diagnostics. Each
+/// coordinate's chains are gathered once from the array (they are strided
+/// in a `(chain, draw, dim)` array), then the GIL is released.
 #[pyfunction]
 pub fn convergence<'py>(py: Python<'py>, draws: numpy::PyReadonlyArray3<'py, f64>) -> PyResult<Bound<'py, PyDict>> {
     use eqnemix::samplers::diagnostics::{ess_bulk, ess_tail, rhat};
@@ -219,14 +219,20 @@ pub fn convergence<'py>(py: Python<'py>, draws: numpy::PyReadonlyArray3<'py, f64
     if c == 0 || n == 0 || dim == 0 {
         return Err(PyValueError::new_err(format!("draws must have shape (chain, draw, dim) with none empty; got ({c}, {n}, {dim})")));
     }
-    let (mut r, mut bulk, mut tail) = (Vec::with_capacity(dim), Vec::with_capacity(dim), Vec::with_capacity(dim));
-    for k in 0..dim {
-        let chains: Vec<Vec<f64>> = (0..c).map(|i| a.slice(numpy::ndarray::s![i, .., k]).to_vec()).collect();
-        let s: Vec<&[f64]> = chains.iter().map(|v| v.as_slice()).collect();
-        r.push(rhat(&s));
-        bulk.push(ess_bulk(&s));
-        tail.push(ess_tail(&s));
-    }
+    // Each coordinate's chains gathered (strided in the array), then the
+    // numbers computed without the GIL.
+    let per_dim: Vec<Vec<Vec<f64>>> =
+        (0..dim).map(|k| (0..c).map(|i| a.slice(numpy::ndarray::s![i, .., k]).to_vec()).collect()).collect();
+    let (r, bulk, tail) = py.detach(|| {
+        let (mut r, mut bulk, mut tail) = (Vec::with_capacity(dim), Vec::with_capacity(dim), Vec::with_capacity(dim));
+        for chains in &per_dim {
+            let s: Vec<&[f64]> = chains.iter().map(|v| v.as_slice()).collect();
+            r.push(rhat(&s));
+            bulk.push(ess_bulk(&s));
+            tail.push(ess_tail(&s));
+        }
+        (r, bulk, tail)
+    });
     let out = PyDict::new(py);
     out.set_item("rhat", crate::arrays::vec1(py, r))?;
     out.set_item("ess_bulk", crate::arrays::vec1(py, bulk))?;
