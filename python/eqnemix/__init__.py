@@ -15,6 +15,24 @@ same text the command line prints); an event that cannot be located raises
 ``RuntimeError``. No Rust panic crosses into Python on bad input: every
 input is checked first.
 
+Ctrl-C: ``sample`` and ``locate`` run with the GIL released and look at
+Python's signals every 20 ms; SIGINT stops the run (NUTS, HMC and
+Metropolis at their next iteration, ``locate`` inside its sampler or
+between its stages, population samplers at the end of their run) and raises
+``KeyboardInterrupt`` (with ``eqnemix_interrupted = True``); nothing is
+returned.
+
+Copies: NumPy inputs that are C-contiguous float64 arrays (the points
+of ``time``, ``time_and_gradient``, ``log_density`` and
+``log_density_and_gradient``) are read in place; other dtypes, lists and
+strided or Fortran-ordered arrays are converted once. Copied on purpose:
+initial points (small), each coordinate of ``convergence``'s draws
+(strided in the array), eikonal velocity grids (the model keeps its own
+grid), picks and settings (records, through the library's own readers).
+Results: the draws of ``locate`` move into NumPy without a copy; those of
+``sample`` are copied once, chain by chain, into one ``(chain, draw,
+dim)`` array.
+
 >>> import eqnemix
 >>> m = eqnemix.homogeneous(vp_km_s=6.0, vs_km_s=3.5)
 >>> float(m.time([[30.0, 40.0, 0.0]], station_km=(0, 0, 0), phase="P")[0])
@@ -31,11 +49,13 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as _np
 
 from . import _eqnemix
-from ._eqnemix import LocateError, Posterior, TravelTimeField, TravelTimeModel, __version__
+from ._eqnemix import LocateError, Posterior, SyntheticRegion, TravelTimeField, TravelTimeModel, __version__, study_locate
 
 __all__ = [
     "LocateError",
     "Posterior",
+    "SyntheticRegion",
+    "study_locate",
     "TravelTimeField",
     "TravelTimeModel",
     "homogeneous",
@@ -47,6 +67,7 @@ __all__ = [
     "sample",
     "sampler_kinds",
     "to_inference_data",
+    "convergence",
     "__version__",
 ]
 
@@ -381,14 +402,54 @@ def sample(
     return _eqnemix.sample_callable(density, int(dim), sampler, inits, s, int(seed), bool(gradient))
 
 
-def to_inference_data(result: Mapping[str, Any], var_name: str = "x"):
+def convergence(draws: Any) -> Dict[str, _np.ndarray]:
+    """Convergence numbers of draws ``(chain, draw, dim)`` (or the result
+    of :func:`sample`), one per coordinate: ``rhat`` (rank-normalised split
+    R-hat, the larger of bulk and tail; dimensionless, > 1.01 signals
+    trouble), ``ess_bulk`` and ``ess_tail`` (effective sample sizes, in
+    draws), as Vehtari et al. (2021) define them and as ``eqnemix locate``
+    reports them. ArviZ's ``az.rhat(method="rank")`` and ``az.ess(method=
+    "bulk"/"tail")`` give the same numbers for the same draws. Every chain
+    must have the same number of draws (no NaN padding). Each
+    coordinate's chains are gathered once (strided in the array)."""
+    if isinstance(draws, Mapping):
+        draws = draws["draws"]
+    a = _np.asarray(draws, dtype=float)
+    if a.ndim != 3:
+        raise ValueError(f"draws must have shape (chain, draw, dim); got shape {a.shape}")
+    return _eqnemix.convergence(a)
+
+
+def to_inference_data(result: Mapping[str, Any], var_name: str = "x", coords: Optional[Sequence[str]] = None):
     """The result of :func:`sample` as an ``arviz.InferenceData`` (needs
-    arviz): ``posterior[var_name]`` with dims (chain, draw, dim) and the
-    statistics in ``sample_stats`` under ArviZ's names (lp, acceptance_rate,
-    step_size, tree_depth, n_steps, diverging, energy). Weighted draws
-    (population samplers) are not reweighted: resample them first."""
+    arviz) in one call: ``posterior[var_name]`` with dims ``("chain",
+    "draw", var_name + "_dim")`` (coordinate labels ``coords``, e.g.
+    ``["east_km", "north_km", "depth_km"]``; default 0..dim-1) and the
+    per-draw statistics in ``sample_stats`` under ArviZ's names: ``lp``
+    (log density), ``acceptance_rate``, ``step_size``, ``tree_depth``,
+    ``n_steps`` (gradient evaluations), ``diverging`` (bool), ``energy``;
+    a statistic the sampler does not produce (all NaN) is left out.
+    Weighted draws (population samplers) are not reweighted: resample them
+    first (their weights are in ``result["weights"]``)."""
     import arviz as az  # noqa: PLC0415
 
     names = {"log_density": "lp", "accept_prob": "acceptance_rate", "step_size": "step_size", "tree_depth": "tree_depth", "n_grad_evals": "n_steps", "divergent": "diverging", "energy": "energy"}
-    stats = {names[k]: v for k, v in result["stats"].items() if k in names}
-    return az.from_dict(posterior={var_name: result["draws"]}, sample_stats=stats)
+    stats = {}
+    for k, v in result["stats"].items():
+        if k not in names:
+            continue
+        v = _np.asarray(v)
+        if v.dtype.kind == "f" and _np.all(_np.isnan(v)):
+            continue
+        stats[names[k]] = v
+    draws = _np.asarray(result["draws"])
+    dim_name = f"{var_name}_dim"
+    labels = list(coords) if coords is not None else list(range(draws.shape[-1]))
+    if len(labels) != draws.shape[-1]:
+        raise ValueError(f"coords has {len(labels)} labels for dim = {draws.shape[-1]}")
+    return az.from_dict(
+        posterior={var_name: draws},
+        sample_stats=stats,
+        coords={dim_name: labels},
+        dims={var_name: [dim_name]},
+    )

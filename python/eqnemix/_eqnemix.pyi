@@ -125,3 +125,54 @@ def sample_callable(
     gradient: bool = ...,
 ) -> Dict[str, Any]: ...
 def sampler_kinds() -> List[Tuple[str, str]]: ...
+def convergence(draws: npt.NDArray[np.float64]) -> Dict[str, FloatArray]:
+    """Per coordinate of draws (chain, draw, dim): rank-normalised split R-hat, bulk and tail ESS (draws)."""
+    ...
+
+class SyntheticRegion:
+    """The standard synthetic region of the Rust studies: station SYN at the
+    origin, five cluster Gaussians, a four-layer crust (Vp 4.8/5.6/6.3/6.8
+    km/s, tops 0/2/6/18 km, Vp/Vs 1.75), box 120 x 120 x 30 km (depth 0-30),
+    pick sigma 0.05 s, back-azimuth sigma 8 deg."""
+
+    def __init__(self) -> None: ...
+    def layers(self) -> List[Tuple[float, float, float]]:
+        """Rows (top_km, vp_km_s, vs_km_s)."""
+        ...
+    def clusters(self) -> List[Tuple[List[float], List[List[float]]]]:
+        """(mean_km (3,), cov_km2 (3, 3)) per cluster, in id order."""
+        ...
+    @property
+    def station(self) -> Tuple[str, List[float]]:
+        """(code, (east_km, north_km, depth_km))."""
+        ...
+    @property
+    def bounds(self) -> Tuple[List[float], List[float]]:
+        """The region box (min, max), km."""
+        ...
+    def event(self, index: int, seed: int, pick_sigma_s: Optional[float] = None) -> Dict[str, Any]:
+        """Event index of stream seed: id, true_km, cluster, probabilities,
+        reference_time (RFC 3339), picks (records; P/S time in s after
+        reference_time, sigma_s in s; BAZ back_azimuth_deg and
+        sigma_back_azimuth_deg in degrees)."""
+        ...
+    def posterior(
+        self,
+        index: int,
+        seed: int,
+        pick_sigma_s: Optional[float] = None,
+        model: Optional[TravelTimeModel] = None,
+        temperature: float = 1.0,
+    ) -> Tuple[Posterior, Dict[str, Any]]:
+        """(posterior, event): S-P + back-azimuth likelihood, the clusters
+        weighted by the event's probabilities at prior temperature, located
+        with model (default the region's crust)."""
+        ...
+
+def study_locate(
+    posterior: Posterior, sampler: str, n_chains: int, seed: int, truth_km: Optional[Sequence[float]] = None
+) -> Dict[str, Any]:
+    """The studies' locator with a preset sampler (smc, nuts, octree,
+    importance): mean_km, area90_km2 (km^2) and, with truth_km,
+    epicentral_error_km (km) and in_hpd90 (bool)."""
+    ...

@@ -4,11 +4,13 @@ use numpy::ndarray::{Array1, Array2, Array3};
 use numpy::{AllowTypeChange, IntoPyArray, PyArrayLikeDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use std::borrow::Cow;
 
 /// Points given as `(dim,)` (one point) or `(N, dim)`.
-pub struct Points {
-    /// Row-major values, `n * dim`.
-    pub values: Vec<f64>,
+pub struct Points<'a> {
+    /// Row-major values, `n * dim`: the NumPy array's own memory when it
+    /// is a C-contiguous float64 array (no copy), else a converted copy.
+    pub values: Cow<'a, [f64]>,
     /// Number of points.
     pub n: usize,
     /// The input was one point of shape `(dim,)`.
@@ -16,7 +18,10 @@ pub struct Points {
 }
 
 /// Read `array` as points of dimension `dim`; `what` names it in errors.
-pub fn points(array: &PyArrayLikeDyn<'_, f64, AllowTypeChange>, dim: usize, what: &str) -> PyResult<Points> {
+/// A C-contiguous float64 array is read in place; anything else (another
+/// dtype, a list, a strided or Fortran-ordered view) was converted by
+/// `PyArrayLike` or is gathered here into one row-major copy.
+pub fn points<'a>(array: &'a PyArrayLikeDyn<'_, f64, AllowTypeChange>, dim: usize, what: &str) -> PyResult<Points<'a>> {
     let shape = array.shape().to_vec();
     let (n, single) = match shape.as_slice() {
         [d] if *d == dim => (1, true),
@@ -28,7 +33,11 @@ pub fn points(array: &PyArrayLikeDyn<'_, f64, AllowTypeChange>, dim: usize, what
             )))
         }
     };
-    let values: Vec<f64> = array.as_array().iter().copied().collect();
+    let view = array.as_array();
+    let values = match view.to_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(view.iter().copied().collect()),
+    };
     Ok(Points { values, n, single })
 }
 

@@ -17,8 +17,10 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod density;
+mod interrupt;
 mod locate;
 mod sample;
+mod synthetic;
 mod traveltime;
 
 pyo3::create_exception!(
@@ -37,6 +39,9 @@ fn _eqnemix(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample::sample_posterior, m)?)?;
     m.add_function(wrap_pyfunction!(sample::sample_callable, m)?)?;
     m.add_function(wrap_pyfunction!(sample::sampler_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(sample::convergence, m)?)?;
+    m.add_class::<synthetic::SyntheticRegion>()?;
+    m.add_function(wrap_pyfunction!(synthetic::study_locate, m)?)?;
     m.add("LocateError", m.py().get_type::<LocateError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -418,17 +418,17 @@ pub fn locate_json(
 ) -> PyResult<(String, Vec<(Py<PyAny>, Py<PyAny>)>)> {
     let model = model.map(|m| m.model.clone());
     let s = setup(event_json, config, config_text, settings_json, clusters_path, clusters_json, weights, origin_lon_lat, model)?;
-    let loc = py
-        .detach(|| s.batch().locate(&s.picks))
+    let loc = crate::interrupt::run(py, |c| s.batch().locate_with(&s.picks, Some(c)))?
         .map_err(|f| crate::LocateError::new_err(format!("event {}: {}", f.event_id, f.reason)))?;
     let json = serde_json::to_string(&loc).map_err(value_error)?;
+    // The draws move into the NumPy arrays (no copy).
     let chains = loc
         .chains
-        .iter()
+        .into_iter()
         .map(|c| {
             let n = c.n_draws();
-            let w = c.weights.clone().unwrap_or_else(|| vec![1.0 / n as f64; n]);
-            (vec2(py, c.values.clone(), n, c.dim), vec1(py, w))
+            let w = c.weights.unwrap_or_else(|| vec![1.0 / n as f64; n]);
+            (vec2(py, c.values, n, c.dim), vec1(py, w))
         })
         .collect();
     Ok((json, chains))

@@ -5,7 +5,7 @@ use crate::arrays::{points, vec3};
 use crate::density::PyDensity;
 use crate::locate::{value_error, Posterior};
 use eqnemix::samplers::any::SamplerConfig;
-use eqnemix::samplers::{run_chains, Draws, GradLogDensity, LogDensity};
+use eqnemix::samplers::{run_chains_observed, Draws, GradLogDensity, LogDensity};
 use numpy::ndarray::Array2;
 use numpy::{AllowTypeChange, IntoPyArray, PyArrayLikeDyn};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -60,14 +60,16 @@ fn inits(array: Option<PyArrayLikeDyn<'_, f64, AllowTypeChange>>, n_chains: usiz
     Ok(Some(rows))
 }
 
-fn run(sampler: &SamplerConfig, density: &dyn GradLogDensity, inits: &[Vec<f64>], seed: u64) -> Result<Vec<Draws>, String> {
+/// Run the chains, each watching `cancel` (set on Ctrl-C, see
+/// [`crate::interrupt`]).
+fn run(sampler: &SamplerConfig, density: &dyn GradLogDensity, inits: &[Vec<f64>], seed: u64, cancel: &eqnemix::cancel::Cancellation) -> Result<Vec<Draws>, String> {
     for x in inits {
         eqnemix::samplers::check_init(density, x).map_err(|e| e.to_string())?;
     }
     let s = sampler.build();
     // A population sampler runs once (from the first point).
     let inits = if sampler.is_population() { &inits[..1] } else { inits };
-    run_chains(s.as_ref(), density, inits, seed).map_err(|e| e.to_string())
+    run_chains_observed(s.as_ref(), density, inits, seed, |_| cancel.clone()).map_err(|e| e.to_string())
 }
 
 /// The result dictionary: draws `(chain, draw, dim)` (chains of unequal
@@ -161,7 +163,7 @@ pub fn sample_posterior<'py>(
             post.initial_points(n_chains, &mut rng)
         }
     };
-    let chains = py.detach(|| run(&sampler, post, &inits, seed)).map_err(PyRuntimeError::new_err)?;
+    let chains = crate::interrupt::run(py, |c| run(&sampler, post, &inits, seed, c))?.map_err(PyRuntimeError::new_err)?;
     result(py, sampler.kind(), &chains, dim)
 }
 
@@ -196,10 +198,44 @@ pub fn sample_callable<'py>(
         return Err(PyValueError::new_err("inits: at least one initial point is needed"));
     }
     let density = PyDensity { f, dim, gradient, error: Mutex::new(None) };
-    let out = py.detach(|| run(&sampler, &density, &inits, seed));
+    let out = crate::interrupt::run(py, |c| run(&sampler, &density, &inits, seed, c))?;
     if let Some(e) = density.take_error() {
         return Err(e);
     }
     let chains = out.map_err(PyRuntimeError::new_err)?;
     result(py, sampler.kind(), &chains, dim)
+}
+
+/// Convergence numbers of draws `(chain, draw, dim)`, per coordinate:
+/// rank-normalised split R-hat and bulk / tail ESS (Vehtari et al. 2021),
+/// the functions `eqnemix locate` reports in its diagnostics. Each
+/// coordinate's chains are gathered once from the array (they are strided
+/// in a `(chain, draw, dim)` array), then the GIL is released.
+#[pyfunction]
+pub fn convergence<'py>(py: Python<'py>, draws: numpy::PyReadonlyArray3<'py, f64>) -> PyResult<Bound<'py, PyDict>> {
+    use eqnemix::samplers::diagnostics::{ess_bulk, ess_tail, rhat};
+    let a = draws.as_array();
+    let (c, n, dim) = a.dim();
+    if c == 0 || n == 0 || dim == 0 {
+        return Err(PyValueError::new_err(format!("draws must have shape (chain, draw, dim) with none empty; got ({c}, {n}, {dim})")));
+    }
+    // Each coordinate's chains gathered (strided in the array), then the
+    // numbers computed without the GIL.
+    let per_dim: Vec<Vec<Vec<f64>>> =
+        (0..dim).map(|k| (0..c).map(|i| a.slice(numpy::ndarray::s![i, .., k]).to_vec()).collect()).collect();
+    let (r, bulk, tail) = py.detach(|| {
+        let (mut r, mut bulk, mut tail) = (Vec::with_capacity(dim), Vec::with_capacity(dim), Vec::with_capacity(dim));
+        for chains in &per_dim {
+            let s: Vec<&[f64]> = chains.iter().map(|v| v.as_slice()).collect();
+            r.push(rhat(&s));
+            bulk.push(ess_bulk(&s));
+            tail.push(ess_tail(&s));
+        }
+        (r, bulk, tail)
+    });
+    let out = PyDict::new(py);
+    out.set_item("rhat", crate::arrays::vec1(py, r))?;
+    out.set_item("ess_bulk", crate::arrays::vec1(py, bulk))?;
+    out.set_item("ess_tail", crate::arrays::vec1(py, tail))?;
+    Ok(out)
 }
