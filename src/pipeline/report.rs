@@ -240,7 +240,7 @@ impl RunReport {
             };
             let _ = writeln!(
                 s,
-                "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {} | {} | {:.3} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
+                "| {} | {:.2} | {:.2} | {:.2} | {:.2}/{:.2}/{:.2} | {} | {} | {} | {:.0}/{:.0} | {} | {:.2} | {:.2} | {} | {} | {} |",
                 e.event_id,
                 e.location_km[0],
                 e.location_km[1],
@@ -250,7 +250,8 @@ impl RunReport {
                 e.std_km[2],
                 e.prior_weights.iter().map(|w| format!("{w:.2}")).collect::<Vec<_>>().join(" "),
                 e.noise_prob.map_or("-".to_string(), |p| format!("{p:.3}")),
-                e.max_rhat,
+                // No R-hat without chains (importance, oct-tree): "-", not NaN.
+                if e.max_rhat.is_finite() { format!("{:.3}", e.max_rhat) } else { "-".to_string() },
                 e.min_ess_bulk,
                 e.min_ess_tail,
                 e.n_divergent,

@@ -67,6 +67,29 @@ impl EqTransformer {
     }
 
     /// Unreachable (no model can exist).
+    pub fn mc_detections(
+        &mut self,
+        _prediction: &ContinuousMcPrediction,
+        _data: &[[f32; 3]],
+        _config: &super::picker::PickerConfig,
+        _seed: u64,
+    ) -> Result<Vec<(Detection, McUncertainty)>, EqtError> {
+        match self.never {}
+    }
+
+    /// Unreachable (no model can exist).
+    pub fn pick_time_spread(
+        &mut self,
+        _window: &[[f32; 3]],
+        _window_index: usize,
+        _passes: usize,
+        _seed: u64,
+        _d: &Detection,
+    ) -> Result<super::pick_spread::PickTimeSpread, EqtError> {
+        match self.never {}
+    }
+
+    /// Unreachable (no model can exist).
     pub fn predict(&mut self, _windows: &[&[[f32; 3]]]) -> Result<Vec<WindowPrediction>, EqtError> {
         match self.never {}
     }
