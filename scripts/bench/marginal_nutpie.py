@@ -35,13 +35,13 @@ deviation (km), cluster probabilities, divergences, mean tree depth, and
 measured are null, never NaN.
 """
 import json
-import logging
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
+
+from locate_problem import read_problem
 
 
 def finite_or_none(v):
@@ -51,22 +51,16 @@ def finite_or_none(v):
 
 def main():
     cpu_start = time.process_time()
-    with open(sys.argv[1]) as f:
-        prob = json.load(f)
-    warnings.filterwarnings("ignore")
-    logging.getLogger("pymc").setLevel(logging.ERROR)
+    pr = read_problem(sys.argv[1])
+    prob = pr.prob
     import arviz as az
     import nutpie
     import pymc as pm
     import pytensor.tensor as pt
 
-    w = np.asarray(prob["weights"], dtype=float)
-    mus = np.asarray(prob["means"], dtype=float)
-    covs = np.asarray(prob["covs"], dtype=float)
-    n = [int(v) for v in prob["table_n"]]
-    table = np.fromfile(prob["table_path"], dtype="<f8").reshape(n)
-    origin = np.asarray(prob["table_origin_km"], dtype=float)
-    spacing = np.asarray(prob["table_spacing_km"], dtype=float)
+    w, mus, covs = pr.w, pr.mus, pr.covs
+    n = [int(v) for v in pr.n]
+    table, origin, spacing = pr.table, pr.origin, pr.spacing
     keep = w > 0
     logw = np.log(w[keep])
     mus_k, covs_k = mus[keep], covs[keep]

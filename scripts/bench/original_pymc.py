@@ -60,12 +60,12 @@ leapfrog steps, final step size, divergences, CPU time per leapfrog step,
 how often c changes between draws).
 """
 import json
-import logging
 import sys
 import time
-import warnings
 
 import numpy as np
+
+from locate_problem import read_problem
 
 
 class BudgetExceeded(Exception):
@@ -74,22 +74,15 @@ class BudgetExceeded(Exception):
 
 def main():
     cpu_start = time.process_time()
-    with open(sys.argv[1]) as f:
-        prob = json.load(f)
-    warnings.filterwarnings("ignore")
-    logging.getLogger("pymc").setLevel(logging.ERROR)
+    pr = read_problem(sys.argv[1])
+    prob = pr.prob
     import arviz as az
     import pymc as pm
     import pytensor.tensor as pt
 
-    w = np.asarray(prob["weights"], dtype=float)
-    mus = np.asarray(prob["means"], dtype=float)
-    covs = np.asarray(prob["covs"], dtype=float)
+    w, mus, covs = pr.w, pr.mus, pr.covs
     k = len(w)
-    n = np.asarray(prob["table_n"], dtype=int)
-    origin = np.asarray(prob["table_origin_km"], dtype=float)
-    h = np.asarray(prob["table_spacing_km"], dtype=float)
-    table = np.fromfile(prob["table_path"], dtype="<f8").reshape(tuple(n))
+    n, origin, h, table = pr.n, pr.origin, pr.spacing, pr.table
     sp_obs = float(prob["sp_obs"])
     sigma = float(prob["sigma"])
     chains = int(prob["chains"])
