@@ -71,7 +71,7 @@ fn load_data(args: &Args) -> anyhow::Result<Vec<[f32; 3]>> {
     }
     let three = stream.select_station_3c("XX", "SYN1", None).context("selecting XX.SYN1")?;
     let ready = three.preprocess(&PreprocessOptions::default()).context("pre-processing")?;
-    let one: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+    let one: Vec<[f32; 3]> = ready.to_enz_f32();
     Ok(one.iter().copied().cycle().take(one.len() * args.repeat).collect())
 }
 

@@ -242,9 +242,9 @@ fn median_locate_times(
     Ok((wall[wall.len() / 2], cpu[cpu.len() / 2]))
 }
 
-/// The default location sampler (adaptive importance sampling, sized by its
-/// own Kish ESS target: nothing to raise) through `locate_event` on `pool`:
-/// the median of `a.repeats` timed runs.
+/// An importance `sampler` (adaptive importance sampling, sized by its own
+/// Kish ESS target: nothing to raise) through `locate_event` on `pool`: the
+/// median of `a.repeats` timed runs.
 fn measure_default(
     post_of: &(dyn Fn() -> anyhow::Result<LocationPosterior> + Sync),
     sampler: &SamplerConfig,
@@ -252,9 +252,8 @@ fn measure_default(
     pool: &rayon::ThreadPool,
 ) -> anyhow::Result<Measured> {
     let opts = LocateOptions { seed: a.seed, ..Default::default() };
-    let sampler = sampler.clone();
-    let loc = pool.install(|| -> anyhow::Result<EventLocation> { Ok(locate_event(&post_of()?, &sampler, &opts)?) })?;
-    let (time_s, cpu_s) = median_locate_times(post_of, &sampler, &opts, a.repeats, pool)?;
+    let loc = pool.install(|| -> anyhow::Result<EventLocation> { Ok(locate_event(&post_of()?, sampler, &opts)?) })?;
+    let (time_s, cpu_s) = median_locate_times(post_of, sampler, &opts, a.repeats, pool)?;
     Ok(Measured { loc, draws_per_chain: 0, time_s, cpu_s })
 }
 
@@ -377,7 +376,8 @@ fn main() -> anyhow::Result<()> {
         a.min_ess
     );
 
-    let default_layered = measure_default(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &eqnemix::config::default_sampler(), &a, &pool)?;
+    let layered_posterior = || Ok(region.posterior(&ev, &opts, &PriorOptions::default())?);
+    let default_layered = measure_default(&layered_posterior, &eqnemix::config::default_sampler(), &a, &pool)?;
     // The default sampler sized to the ESS target instead of its own
     // (Kish ESS `--min-ess`, drawn in batches of that size).
     let sized = SamplerConfig::Importance(ImportanceConfig {
@@ -385,8 +385,8 @@ fn main() -> anyhow::Result<()> {
         batch: a.min_ess.ceil() as usize,
         ..ImportanceConfig::default()
     });
-    let sized_layered = measure_default(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &sized, &a, &pool)?;
-    let layered = measure(&|| Ok(region.posterior(&ev, &opts, &PriorOptions::default())?), &a, &pool)?;
+    let sized_layered = measure_default(&layered_posterior, &sized, &a, &pool)?;
+    let layered = measure(&layered_posterior, &a, &pool)?;
     let chains_only = measure_chains(
         &region.posterior(&ev, &opts, &PriorOptions::default())?,
         &a,

@@ -28,6 +28,7 @@
 
 use anyhow::{Context, Result};
 use clap::Parser as _;
+use eqnemix::pipeline::pick_accuracy::Z_90;
 use eqnemix::polarisation_real::{load_records, RealRecord};
 use eqnemix::synthetic_region::median;
 use eqnemix_models::eqtransformer::{ContinuousConfig, EqTransformer, McUncertainty};
@@ -56,9 +57,9 @@ struct Args {
 /// One scored pick: error (s) and sigma (s).
 type Scored = Vec<(f64, f64)>;
 
-/// Z of the central 68.27% and 90% intervals of a normal.
+/// Half-width of the central 68.27% interval of a normal, in sigmas (the
+/// 90% one is the run report's [`Z_90`]).
 const Z68: f64 = 1.0;
-const Z90: f64 = 1.6448536269514722;
 
 fn row(name: &str, phase: &str, of: usize, s: &Scored) {
     let n = s.len();
@@ -69,7 +70,7 @@ fn row(name: &str, phase: &str, of: usize, s: &Scored) {
         median(&s.iter().map(|(e, _)| e.abs()).collect::<Vec<_>>()),
         median(&s.iter().map(|(_, sd)| *sd).collect::<Vec<_>>()),
         share(Z68),
-        share(Z90),
+        share(Z_90),
         median(&s.iter().map(|(e, sd)| e.abs() / sd).collect::<Vec<_>>()),
     );
 }
@@ -78,7 +79,7 @@ fn row(name: &str, phase: &str, of: usize, s: &Scored) {
 fn network_input(r: &RealRecord) -> Result<(Vec<[f32; 3]>, chrono::DateTime<chrono::Utc>)> {
     let duration_s = r.three.len() as f64 / r.three.sampling_rate;
     let ready = r.three.preprocess(&PreprocessOptions::eqtransformer(duration_s)).with_context(|| r.file.clone())?;
-    Ok(((0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect(), ready.start))
+    Ok((ready.to_enz_f32(), ready.start))
 }
 
 fn main() -> Result<()> {

@@ -131,7 +131,7 @@ fn chunked_picks_equal_the_whole_record_picks_on_the_sample() {
     let three = Stream::new(traces).select_station_3c("XX", "SYN1", None).unwrap();
     let opts = PreprocessOptions::eqtransformer(three.len() as f64 / three.sampling_rate);
     let ready = three.preprocess(&opts).unwrap();
-    let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+    let data: Vec<[f32; 3]> = ready.to_enz_f32();
     let whole = model.predict_continuous(&data, &config).unwrap().detections(&picker);
     // chunked
     let limits = ReadLimits::default();

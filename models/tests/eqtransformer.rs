@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use eqnemix_models::eqtransformer::{
-    extract_detections, ChunkedPicker, ContinuousConfig, EqTransformer, EqtError, Merge, PickerConfig, WindowPrediction, MIN_SPREAD_S,
+    extract_detections, pick_time_spread, ChunkedPicker, ContinuousConfig, EqTransformer, EqtError, Merge, PickerConfig, WindowPrediction, MIN_SPREAD_S,
     WINDOW_SAMPLES,
 };
 use serde_json::Value;
@@ -155,15 +155,22 @@ fn onnx_picks_are_within_0_1_s_of_the_original() {
     }
 }
 
+/// The two reference windows of the CER record (starts 0 and 1099 samples)
+/// and the 70.99 s record they were cut from, stitched back together.
+fn cer_record(refs: &[Reference]) -> (&Reference, &Reference, Vec<[f32; 3]>) {
+    let a = refs.iter().find(|r| r.name == "CER_2005-07-23+0").unwrap();
+    let b = refs.iter().find(|r| r.name == "CER_2005-07-23+1099").unwrap();
+    let mut record = a.input.clone();
+    record.extend_from_slice(&b.input[WINDOW_SAMPLES - 1099..]);
+    (a, b, record)
+}
+
 #[test]
 fn continuous_prediction_finds_the_event_of_a_longer_record() {
     // Stitch the two CER windows (starts 0 and 1099 samples of the same
     // record) back into the 70.99 s record they were cut from.
     let (_, refs) = reference();
-    let a = refs.iter().find(|r| r.name.ends_with("+0") && r.name.starts_with("CER")).unwrap();
-    let b = refs.iter().find(|r| r.name.ends_with("+1099")).unwrap();
-    let mut record = a.input.clone();
-    record.extend_from_slice(&b.input[WINDOW_SAMPLES - 1099..]);
+    let (a, b, record) = cer_record(&refs);
     assert_eq!(&record[1099..1099 + WINDOW_SAMPLES], b.input.as_slice());
     for merge in Merge::ALL {
         let config = ContinuousConfig { merge, ..ContinuousConfig::default() };
@@ -190,10 +197,7 @@ fn continuous_prediction_finds_the_event_of_a_longer_record() {
 #[test]
 fn per_window_reports_the_original_detection_that_the_mean_dilutes() {
     let (_, refs) = reference();
-    let a = refs.iter().find(|r| r.name == "CER_2005-07-23+0").unwrap();
-    let b = refs.iter().find(|r| r.name.ends_with("+1099")).unwrap();
-    let mut record = a.input.clone();
-    record.extend_from_slice(&b.input[WINDOW_SAMPLES - 1099..]);
+    let (a, b, record) = cer_record(&refs);
     let mut pred = model().lock().unwrap().predict_continuous(&record, &ContinuousConfig { merge: Merge::Mean, ..ContinuousConfig::default() }).unwrap();
     let picker = PickerConfig::default();
     let mean = pred.detections(&picker);
@@ -230,7 +234,7 @@ fn per_window_finds_the_known_events_of_the_sample_record() {
     }
     let three = Stream::new(traces).select_station_3c("XX", "SYN1", None).unwrap();
     let ready = three.preprocess(&PreprocessOptions::eqtransformer(three.len() as f64 / three.sampling_rate)).unwrap();
-    let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+    let data: Vec<[f32; 3]> = ready.to_enz_f32();
     // True P and S samples from the catalog.
     let text = std::fs::read_to_string(dir.join("catalog.csv")).unwrap();
     let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(text.as_bytes());
@@ -422,10 +426,7 @@ fn mc_dropout_mean_and_spread() {
 fn mc_pick_time_spread_on_a_real_record() {
     const N: usize = 12;
     let (_, refs) = reference();
-    let a = refs.iter().find(|r| r.name == "CER_2005-07-23+0").unwrap();
-    let b = refs.iter().find(|r| r.name.ends_with("+1099")).unwrap();
-    let mut record = a.input.clone();
-    record.extend_from_slice(&b.input[WINDOW_SAMPLES - 1099..]);
+    let (_, _, record) = cer_record(&refs);
     let config = ContinuousConfig::default();
     let mut m = mc_model().lock().unwrap();
     let pred = m.predict_continuous_mc(&record, &config, N, 3).unwrap();
@@ -437,7 +438,8 @@ fn mc_pick_time_spread_on_a_real_record() {
         assert!(v >= MIN_SPREAD_S as f32 && v < 0.3, "pick-time sigma {v} s");
     }
     // Direct, on the window the detection came from (window 0, frame = record).
-    let direct = m.pick_time_spread(&record[..WINDOW_SAMPLES], 0, N, 3, d).unwrap();
+    let passes = m.mc_passes(&record[..WINDOW_SAMPLES], 0, N, 3).unwrap();
+    let direct = pick_time_spread(&passes, d.p.map(|p| p.sample), d.s.map(|s| s.sample));
     assert_eq!((direct.p_s, direct.s_s), (u.p_time_s, u.s_time_s));
     // Reproducible from the seed.
     let again = m.mc_detections(&pred, &record, &config.picker, 3).unwrap();

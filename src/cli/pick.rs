@@ -525,7 +525,7 @@ impl PickArgs {
         let duration_s = three.len() as f64 / three.sampling_rate;
         let options = PreprocessOptions::eqtransformer(duration_s);
         let ready = three.preprocess(&options).context("pre-processing the waveforms")?;
-        let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+        let data: Vec<[f32; 3]> = ready.to_enz_f32();
         let (detections, n_windows): (Vec<(Detection, Option<McUncertainty>)>, usize) = if mc_args.mc_dropout > 0 {
             let prediction = model
                 .predict_continuous_mc(&data, config, mc_args.mc_dropout, mc_args.seed)

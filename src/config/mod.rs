@@ -447,12 +447,7 @@ fn line_column(text: &str, pos: usize) -> (usize, usize) {
 impl LocateConfig {
     /// Read and validate a configuration file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_toml_str(&text, path)
+        Self::from_file_with(path, &[])
     }
 
     /// Parse and validate TOML `text`; `path` names it in errors.

@@ -71,11 +71,12 @@ impl LocateConfig {
     /// checked again (module docs).
     pub fn from_file_with(path: impl AsRef<Path>, overrides: &[Override]) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let cfg = Self::from_file(path)?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        // The file as given first, so that its own errors keep their lines.
+        let cfg = Self::from_toml_str(&text, path)?;
         if overrides.is_empty() {
             return Ok(cfg);
         }
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         Self::from_toml_str_with(&text, path, overrides)
     }
 

@@ -34,6 +34,10 @@ use super::model::EqTransformer;
 use super::model::{DropoutMask, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{round3, Detection, PickerConfig};
 use super::sliding::{merge_traces, per_window_detections, run_windows, ContinuousConfig, ContinuousPrediction, Merge};
+#[cfg(feature = "onnx")]
+use super::pick_spread::{central_window, pick_time_spread};
+#[cfg(feature = "onnx")]
+use super::sliding::padded_to_window;
 
 /// Mean and standard deviation over the Monte-Carlo passes of one window.
 #[derive(Debug, Clone, PartialEq)]
@@ -270,20 +274,6 @@ pub(super) fn uncertainty(detection_std: &[f32], p_std: &[f32], s_std: &[f32], o
     }
 }
 
-/// The [`WINDOW_SAMPLES`] samples of `data` from `start`, zero-padded past
-/// its end (as the windows of [`EqTransformer::predict_continuous`]).
-#[cfg(feature = "onnx")]
-fn window_at(data: &[[f32; 3]], start: usize) -> std::borrow::Cow<'_, [[f32; 3]]> {
-    let end = start + WINDOW_SAMPLES;
-    if end <= data.len() {
-        std::borrow::Cow::Borrowed(&data[start..end])
-    } else {
-        let mut w = data[start.min(data.len())..].to_vec();
-        w.resize(WINDOW_SAMPLES, [0.0; 3]);
-        std::borrow::Cow::Owned(w)
-    }
-}
-
 #[cfg(feature = "onnx")]
 impl EqTransformer {
     /// The detections of `prediction` (made by
@@ -301,18 +291,17 @@ impl EqTransformer {
     ) -> Result<Vec<(Detection, McUncertainty)>, EqtError> {
         let mean = &prediction.mean;
         let starts = &mean.window_starts;
-        let passes = prediction.passes;
-        let shift = |d: &Detection, by: usize| {
-            let at = |p: Option<super::picker::Pick>| p.map(|p| super::picker::Pick { sample: p.sample - by, ..p });
-            Detection { start: d.start.saturating_sub(by), end: d.end.saturating_sub(by), p: at(d.p), s: at(d.s), ..d.clone() }
-        };
+        let full = padded_to_window(data);
+        // The passes of window `k` (module docs of `pick_spread`).
+        let mut passes_of = |k: usize| self.mc_passes(&full[starts[k]..starts[k] + WINDOW_SAMPLES], k, prediction.passes, seed);
         match mean.merge {
             Merge::PerWindow => per_window_detections(&mean.windows, starts, mean.detection.len(), config)
                 .into_iter()
                 .map(|(k, d)| {
                     let std = &prediction.window_std[k];
                     let mut u = uncertainty(&std.detection, &std.p, &std.s, starts[k], &d);
-                    let spread = self.pick_time_spread(&window_at(data, starts[k]), k, passes, seed, &shift(&d, starts[k]))?;
+                    let at = |p: Option<super::picker::Pick>| p.map(|p| p.sample - starts[k]);
+                    let spread = pick_time_spread(&passes_of(k)?, at(d.p), at(d.s));
                     (u.p_time_s, u.s_time_s) = (spread.p_s, spread.s_s);
                     Ok((d, u))
                 })
@@ -322,14 +311,15 @@ impl EqTransformer {
                 .into_iter()
                 .map(|d| {
                     let mut u = prediction.uncertainty(&d);
-                    let phases = [(d.p, Detection { s: None, ..d.clone() }), (d.s, Detection { p: None, ..d.clone() })];
-                    let mut times = [None, None];
-                    for (slot, (pick, alone)) in times.iter_mut().zip(phases) {
-                        let Some(k) = pick.and_then(|p| super::pick_spread::central_window(starts, p.sample)) else { continue };
-                        let spread = self.pick_time_spread(&window_at(data, starts[k]), k, passes, seed, &shift(&alone, starts[k]))?;
-                        *slot = spread.p_s.or(spread.s_s);
-                    }
-                    [u.p_time_s, u.s_time_s] = times;
+                    // Each pick alone, in the window where it is most central.
+                    let mut spread_in_central_window = |pick: Option<super::picker::Pick>, is_p: bool| -> Result<Option<f32>, EqtError> {
+                        let Some((p, k)) = pick.and_then(|p| central_window(starts, p.sample).map(|k| (p, k))) else { return Ok(None) };
+                        let at = Some(p.sample - starts[k]);
+                        let passes = passes_of(k)?;
+                        Ok(if is_p { pick_time_spread(&passes, at, None).p_s } else { pick_time_spread(&passes, None, at).s_s })
+                    };
+                    u.p_time_s = spread_in_central_window(d.p, true)?;
+                    u.s_time_s = spread_in_central_window(d.s, false)?;
                     Ok((d, u))
                 })
                 .collect(),

@@ -20,7 +20,6 @@
 //! N per window for the mean traces.
 
 use super::model::{WindowPrediction, SAMPLING_RATE_HZ, WINDOW_SAMPLES};
-use super::picker::Detection;
 
 /// Half-width (s) of the span around the mean-trace pick in which each
 /// pass's pick is sought: wider than EQTransformer's timing errors on real
@@ -75,11 +74,10 @@ pub fn spread_of_picks<'a>(traces: impl IntoIterator<Item = &'a [f32]>, span: (u
     var.sqrt().max(MIN_SPREAD_S) as f32
 }
 
-/// The spreads of detection `d` (samples of the window's frame) from the
-/// passes' predictions of its window.
-pub fn pick_time_spread(passes: &[WindowPrediction], d: &Detection) -> PickTimeSpread {
-    let p = d.p.map(|p| p.sample);
-    let s = d.s.map(|s| s.sample);
+/// The spreads of a detection's P and S picks at samples `p` and `s` of
+/// its window's frame (`None`: no such pick) from the passes' predictions
+/// of that window.
+pub fn pick_time_spread(passes: &[WindowPrediction], p: Option<usize>, s: Option<usize>) -> PickTimeSpread {
     PickTimeSpread {
         p_s: p.map(|p| spread_of_picks(passes.iter().map(|w| w.p.as_slice()), search_span(p, s))),
         s_s: s.map(|s| spread_of_picks(passes.iter().map(|w| w.s.as_slice()), search_span(s, p))),
@@ -101,35 +99,23 @@ pub fn central_window(starts: &[usize], sample: usize) -> Option<usize> {
 
 #[cfg(feature = "onnx")]
 impl super::model::EqTransformer {
-    /// Pick-time spreads of detection `d` (samples of the window's frame)
-    /// from `passes` passes of the Monte-Carlo-dropout model on `window`
-    /// ([`WINDOW_SAMPLES`] samples), whose masks are those of window number
-    /// `window_index` under `seed` (module docs).
-    pub fn pick_time_spread(
-        &mut self,
-        window: &[[f32; 3]],
-        window_index: usize,
-        passes: usize,
-        seed: u64,
-        d: &Detection,
-    ) -> Result<PickTimeSpread, super::EqtError> {
-        if d.p.is_none() && d.s.is_none() {
-            return Ok(PickTimeSpread::default());
-        }
+    /// The predictions of `passes` passes of the Monte-Carlo-dropout model
+    /// on `window` ([`WINDOW_SAMPLES`] samples), pass `i` with the masks of
+    /// pass `i` of window number `window_index` under `seed` (those the
+    /// window's mean traces were made with; module docs): the input of
+    /// [`pick_time_spread`].
+    pub fn mc_passes(&mut self, window: &[[f32; 3]], window_index: usize, passes: usize, seed: u64) -> Result<Vec<WindowPrediction>, super::EqtError> {
         if self.masks.is_empty() {
             return Err(super::EqtError::NotMonteCarlo { path: self.path().to_path_buf() });
         }
-        // The same window once per pass, pass `w` with the masks of pass `w`.
         let copies: Vec<&[[f32; 3]]> = vec![window; passes];
-        let out = self.predict_with_masks(&copies, |pass, mask, m| super::mc_dropout::dropout_mask_values(seed, window_index as u64, pass, m, mask))?;
-        Ok(pick_time_spread(&out, d))
+        self.predict_with_masks(&copies, |pass, mask, m| super::mc_dropout::dropout_mask_values(seed, window_index as u64, pass, m, mask))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eqtransformer::picker::Pick;
 
     fn trace_with_peak(at: usize) -> Vec<f32> {
         (0..WINDOW_SAMPLES).map(|i| (-((i as f64 - at as f64) / 10.0).powi(2)).exp() as f32).collect()
@@ -172,17 +158,14 @@ mod tests {
             .iter()
             .map(|&(p, s)| WindowPrediction { detection: vec![0.0; WINDOW_SAMPLES], p: trace_with_peak(p), s: trace_with_peak(s) })
             .collect();
-        let pick = |sample| Pick { sample, probability: 0.9, sigma_samples: 3.0 };
-        let d = Detection { start: 900, end: 1800, probability: 0.9, p: Some(pick(1005)), s: Some(pick(1510)) };
-        let got = pick_time_spread(&passes, &d);
+        let got = pick_time_spread(&passes, Some(1005), Some(1510));
         let std3 = |a: f64, b: f64, c: f64| {
             let m = (a + b + c) / 3.0;
             (((a - m).powi(2) + (b - m).powi(2) + (c - m).powi(2)) / 3.0).sqrt()
         };
         assert!((got.p_s.unwrap() as f64 - std3(10.0, 10.2, 10.0)).abs() < 1e-5);
         assert!((got.s_s.unwrap() as f64 - std3(15.0, 15.0, 15.4)).abs() < 1e-5);
-        let p_only = Detection { s: None, ..d };
-        assert!(pick_time_spread(&passes, &p_only).s_s.is_none());
+        assert!(pick_time_spread(&passes, Some(1005), None).s_s.is_none());
     }
 
     #[test]

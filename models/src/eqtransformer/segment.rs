@@ -91,7 +91,7 @@ impl EqTransformer {
             let raw_range = pre.raw_range(ext.clone());
             let raw = archive.read(segment, raw_range.clone())?;
             let ready = pre.process(&raw, raw_range.start, ext.clone())?;
-            let data: Vec<[f32; 3]> = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+            let data: Vec<[f32; 3]> = ready.to_enz_f32();
             drop(ready);
             let found = picker.run_chunk(self, &data, ext.start)?;
             n_chunks += 1;

@@ -44,6 +44,8 @@ use serde::{Deserialize, Serialize};
 use super::error::EqtError;
 use super::mc_dropout::{uncertainty, McUncertainty};
 #[cfg(feature = "onnx")]
+use super::pick_spread::pick_time_spread;
+#[cfg(feature = "onnx")]
 use super::model::EqTransformer;
 use super::model::{check_finite, WindowPrediction, WINDOW_SAMPLES};
 use super::picker::{extract_detections, Detection, PickerConfig};
@@ -409,13 +411,7 @@ impl ChunkedPicker {
         let local = &data[range.start - offset..range.end - offset];
         check_finite(local, || format!("continuous data from sample {}", range.start))?;
         // Data shorter than one window: zero-pad the end (as predict_continuous).
-        let padded: Vec<[f32; 3]>;
-        let full: &[[f32; 3]] = if self.n_samples < WINDOW_SAMPLES {
-            padded = local.iter().copied().chain(std::iter::repeat([0.0; 3])).take(WINDOW_SAMPLES).collect();
-            &padded
-        } else {
-            local
-        };
+        let full = padded_to_window(local);
         let k0 = self.next;
         let k1 = (k0 + self.windows_per_chunk).min(self.starts.len());
         let mut out = Vec::new();
@@ -432,12 +428,14 @@ impl ChunkedPicker {
             };
             for (k, (w, std)) in (g0..g1).zip(predictions) {
                 let start = self.starts[k];
-                for local in extract_detections(&w.detection, &w.p, &w.s, &self.picker) {
-                    let Some(d) = shift_detection(local.clone(), start, self.n_samples) else { continue };
+                for in_window in extract_detections(&w.detection, &w.p, &w.s, &self.picker) {
+                    // The window's own picks (some may lie in the zero padding).
+                    let (local_p, local_s) = (in_window.p.map(|p| p.sample), in_window.s.map(|s| s.sample));
+                    let Some(d) = shift_detection(in_window, start, self.n_samples) else { continue };
                     if self.reported.keep(d.start) {
                         let mut u = std.as_ref().map(|s| uncertainty(&s.detection, &s.p, &s.s, start, &d));
                         if let (Some(u), Some((passes, seed))) = (u.as_mut(), self.mc) {
-                            let spread = model.pick_time_spread(windows[k - g0], k, passes, seed, &local)?;
+                            let spread = pick_time_spread(&model.mc_passes(windows[k - g0], k, passes, seed)?, local_p, local_s);
                             // (a pick in the zero padding past the data was dropped)
                             (u.p_time_s, u.s_time_s) = (spread.p_s.filter(|_| d.p.is_some()), spread.s_s.filter(|_| d.s.is_some()));
                         }
@@ -448,6 +446,18 @@ impl ChunkedPicker {
         }
         self.next = k1;
         Ok(out)
+    }
+}
+
+/// `data`, zero-padded at the end to one window when it is shorter (the
+/// windows of continuous data shorter than 60 s).
+pub(super) fn padded_to_window(data: &[[f32; 3]]) -> std::borrow::Cow<'_, [[f32; 3]]> {
+    if data.len() >= WINDOW_SAMPLES {
+        std::borrow::Cow::Borrowed(data)
+    } else {
+        let mut padded = data.to_vec();
+        padded.resize(WINDOW_SAMPLES, [0.0; 3]);
+        std::borrow::Cow::Owned(padded)
     }
 }
 
@@ -469,13 +479,7 @@ pub(super) fn run_windows<const K: usize>(
     }
     let starts = window_starts(n, config.step_samples());
     // Data shorter than one window: zero-pad the end.
-    let padded: Vec<[f32; 3]>;
-    let full: &[[f32; 3]] = if n < WINDOW_SAMPLES {
-        padded = data.iter().copied().chain(std::iter::repeat([0.0; 3])).take(WINDOW_SAMPLES).collect();
-        &padded
-    } else {
-        data
-    };
+    let full = padded_to_window(data);
     let mut out = Vec::with_capacity(starts.len());
     // Run in groups so the network's batches stay bounded on long records.
     let group = 256;

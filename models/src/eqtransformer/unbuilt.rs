@@ -78,14 +78,7 @@ impl EqTransformer {
     }
 
     /// Unreachable (no model can exist).
-    pub fn pick_time_spread(
-        &mut self,
-        _window: &[[f32; 3]],
-        _window_index: usize,
-        _passes: usize,
-        _seed: u64,
-        _d: &Detection,
-    ) -> Result<super::pick_spread::PickTimeSpread, EqtError> {
+    pub fn mc_passes(&mut self, _window: &[[f32; 3]], _window_index: usize, _passes: usize, _seed: u64) -> Result<Vec<WindowPrediction>, EqtError> {
         match self.never {}
     }
 

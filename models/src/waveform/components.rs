@@ -30,6 +30,11 @@ impl ThreeComponent {
     pub fn is_empty(&self) -> bool {
         self.z.is_empty()
     }
+    /// The samples as the networks take them: `[E, N, Z]` per sample, f32
+    /// (EQTransformer's and ConvNetQuake's channel order).
+    pub fn to_enz_f32(&self) -> Vec<[f32; 3]> {
+        (0..self.len()).map(|i| [self.e[i] as f32, self.n[i] as f32, self.z[i] as f32]).collect()
+    }
     /// Time of sample `i`.
     pub fn time_of(&self, i: usize) -> DateTime<Utc> {
         add_seconds(self.start, i as f64 / self.sampling_rate)

@@ -85,7 +85,7 @@ pub fn load_continuous(files: &[PathBuf], station: Option<&str>) -> anyhow::Resu
 /// 1-45 Hz band-pass, 100 Hz.
 pub fn continuous_from(three: &ThreeComponent) -> anyhow::Result<Continuous> {
     let ready = three.preprocess(&PreprocessOptions::default()).context("pre-processing the waveforms")?;
-    let data = (0..ready.len()).map(|i| [ready.e[i] as f32, ready.n[i] as f32, ready.z[i] as f32]).collect();
+    let data = ready.to_enz_f32();
     Ok(Continuous { station: ready.station.clone(), channels: ready.channels.clone(), start: ready.start, data })
 }
 
