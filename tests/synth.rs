@@ -103,6 +103,7 @@ fn p_onsets_are_at_the_travel_times_of_the_velocity_model() {
 }
 
 #[test]
+#[ignore = "issue 12: the generator now adds scattered P coda on the horizontals and free-surface P motion, so a 0.3 s covariance no longer gives the back-azimuth within 5 deg (nor do real records); rework with the regenerated sample"]
 fn p_polarisation_gives_the_true_back_azimuth() {
     let data = synthesize(&small_config(12)).unwrap();
     let s = station(&data);
@@ -252,6 +253,7 @@ fn bad_configurations_are_errors() {
 
 /// The shipped sample data set is exactly what its README's command produces.
 #[test]
+#[ignore = "issue 12: the generator's physics changed; examples/data/sample is regenerated (with the run config, tests and figures that depend on it) in a following commit"]
 fn shipped_sample_matches_its_regenerating_command() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
     let cfg = SynthConfig {

@@ -77,7 +77,8 @@ pub struct SynthConfig {
     pub q_s: f64,
     /// Sensor gain (counts per m/s of ground velocity).
     pub gain_counts_per_m_s: f64,
-    /// RMS of the background noise in the 0.5-20 Hz band (counts), before the
+    /// RMS of the site noise (counts): red noise above 0.5 Hz whose velocity
+    /// PSD falls as f^-2 above 1 Hz (see `background_noise`), before the
     /// (stronger, 0.1-0.35 Hz) microseism is added.
     pub noise_rms_counts: f64,
     /// RMS of the microseism (counts).

@@ -1,21 +1,28 @@
 //! The synthetic data generator: a region with one (or more) three-component
 //! stations and K clusters of sources, a layered velocity model, and
 //! continuous 100 Hz records with local earthquakes in them: P and S
-//! arrivals at the travel times of the travel-time crate, P polarised along
-//! the ray (back-azimuth and incidence from the travel-time gradient), S on
-//! the transverse (SH) and SV directions, Brune pulses with corner
-//! frequencies from magnitude, 1/R amplitudes, exponential codas, and
-//! coloured background noise plus microseism. Output: one miniSEED file
-//! per component, the true catalog (same columns as
-//! `examples/data/catalog`, plus the true picks and back-azimuths), and a
-//! picks file for every station. Deterministic from the seed.
+//! arrivals at the travel times of the travel-time crate; Brune
+//! omega-square pulses with magnitude-dependent corner frequencies and a
+//! causal t* attenuation filter ([`source`]); P, SV and SH amplitudes from a
+//! random double couple at the ray's take-off angle ([`radiation`]); surface
+//! motion from the free-surface coefficients at the ray's incidence
+//! ([`free_surface`]: P up and away, SV radial and vertical, SH doubled);
+//! scattered P and S codas with the spectrum of their direct waves and
+//! exponential decay ([`coda`]); coloured background noise plus
+//! microseism. Output: one miniSEED file per component, the true catalog
+//! (same columns as `examples/data/catalog`, plus the true picks and
+//! back-azimuths), and a picks file for every station. Deterministic from
+//! the seed.
 //!
 //! Coordinates: local km about the first station (x east, y north, z depth
 //! positive down); times UTC; back-azimuth in degrees clockwise from north
 //! (from the station towards the source).
 
+pub mod coda;
 pub mod config;
+pub mod free_surface;
 pub mod output;
+pub mod radiation;
 pub mod source;
 
 pub use config::{ClusterSpec, StationSpec, SynthConfig};
@@ -31,9 +38,26 @@ use crate::models::waveform::preprocess::butterworth_sections;
 use crate::models::waveform::stream::add_seconds;
 use crate::models::waveform::{Stream, Trace, TraceId};
 use crate::traveltime::{Layered1D, Phase, Station, TravelTimeField, TravelTimeModel};
-use source::{
-    brune_corner_hz, coda_duration_s, seismic_moment_nm, BrunePulse, RADIATION_P, RADIATION_S,
-};
+use radiation::DoubleCouple;
+use source::{brune_corner_hz, coda_duration_s, omega0_m_s, seismic_moment_nm, Pulse};
+
+/// RMS of the scattered P coda just after its rise, relative to the direct P peak.
+pub const P_CODA_LEVEL: f64 = 0.2;
+/// RMS of the scattered S coda just after its rise, relative to the direct S peak.
+pub const S_CODA_LEVEL: f64 = 0.25;
+
+/// A sampled pulse (first sample = onset) at fractional sample `x` after the
+/// onset, linearly interpolated; 0 before the onset and after the end.
+fn pulse_at(samples: &[f64], x: f64) -> f64 {
+    if x < 0.0 {
+        return 0.0;
+    }
+    let i = x.floor() as usize;
+    let f = x - i as f64;
+    let a = samples.get(i).copied().unwrap_or(0.0);
+    let b = samples.get(i + 1).copied().unwrap_or(0.0);
+    a + f * (b - a)
+}
 
 /// Errors of the generator.
 #[derive(Debug, thiserror::Error)]
@@ -147,9 +171,18 @@ fn rms(x: &[f64]) -> f64 {
     (x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64).sqrt()
 }
 
-/// Coloured noise: white noise through a 0.5 Hz high-pass and a 20 Hz
-/// low-pass (order 2), scaled to `site_rms`, plus white noise band-passed to
-/// 0.1-0.35 Hz scaled to `micro_rms` (the ocean microseism).
+/// Corner (Hz) of the one-pole low-pass that shapes the site noise: above
+/// it the velocity PSD falls as f^-2, i.e. a flat acceleration PSD, the
+/// shape of Peterson's (1993) NLNM and NHNM between 1 and 10 Hz.
+pub const SITE_NOISE_CORNER_HZ: f64 = 1.0;
+
+/// Background noise: white noise through a one-pole low-pass at
+/// [`SITE_NOISE_CORNER_HZ`] and a 0.5 Hz high-pass (order 2), scaled to
+/// `site_rms`, plus white noise band-passed to 0.1-0.35 Hz scaled to
+/// `micro_rms` (the secondary ocean microseism). With the defaults (6 and
+/// 30 counts at 3·10⁸ counts per m/s) the acceleration PSD is about -140 dB
+/// (re 1 (m/s²)²/Hz) at 1-10 Hz and -130 dB at the microseism peak: between
+/// the NLNM and NHNM, near their mid-level.
 fn background_noise(
     rng: &mut ChaCha8Rng,
     n: usize,
@@ -158,10 +191,13 @@ fn background_noise(
     micro_rms: f64,
 ) -> Vec<f64> {
     let mut site = gaussian_noise(rng, n);
-    for s in butterworth_sections(1, 0.5, fs, true)
-        .iter()
-        .chain(butterworth_sections(2, 20.0_f64.min(0.4 * fs), fs, false).iter())
-    {
+    let a = (-2.0 * std::f64::consts::PI * SITE_NOISE_CORNER_HZ / fs).exp();
+    let mut y = 0.0;
+    for v in site.iter_mut() {
+        y = a * y + (1.0 - a) * *v;
+        *v = y;
+    }
+    for s in butterworth_sections(2, 0.5, fs, true).iter() {
         s.run(&mut site);
     }
     let mut micro = gaussian_noise(rng, n);
@@ -179,20 +215,6 @@ fn background_noise(
         .zip(&micro)
         .map(|(s, m)| a * s + b * m)
         .collect()
-}
-
-/// Band-limited unit-RMS random signal for codas.
-fn coda_noise(rng: &mut ChaCha8Rng, n: usize, fs: f64, high_hz: f64) -> Vec<f64> {
-    let mut x = gaussian_noise(rng, n);
-    for s in butterworth_sections(2, 1.0, fs, true)
-        .iter()
-        .chain(butterworth_sections(2, high_hz.clamp(2.0, 0.4 * fs), fs, false).iter())
-    {
-        s.run(&mut x);
-    }
-    let r = rms(&x).max(1e-300);
-    x.iter_mut().for_each(|v| *v /= r);
-    x
 }
 
 /// Draw the events and build the records (in memory).
@@ -279,15 +301,14 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
         let um: f64 = rng.gen_range(0.0..1.0);
         let span = 1.0 - 10f64.powf(-cfg.b_value * (cfg.magnitude_max - cfg.magnitude_min));
         let mag = cfg.magnitude_min - (1.0 - um * span).log10() / cfg.b_value;
-        let pol_p: f64 = if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
-        let pol_s: f64 = if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
-        let phi: f64 = rng.gen_range(0.0..std::f64::consts::TAU);
+        let mechanism = DoubleCouple::random(&mut rng);
         let id = format!("ev{ei:04}");
         let origin_time = add_seconds(cfg.start_time, t_origin);
         let (lon, lat) = proj.to_lonlat(x[0], x[1]);
 
         let m0 = seismic_moment_nm(mag);
-        let fc_s = brune_corner_hz(m0, cfg.stress_drop_mpa, v_at(x[2], Phase::S));
+        let (vp_src, vs_src) = (v_at(x[2], Phase::P), v_at(x[2], Phase::S));
+        let fc_s = brune_corner_hz(m0, cfg.stress_drop_mpa, vs_src);
         let fc_p = 1.5 * fc_s;
         let coda_tau = (coda_duration_s(mag) / 5.0).min(30.0);
         let mut arrivals = Vec::with_capacity(stations.len());
@@ -311,42 +332,37 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             let hyp = (epi * epi + (x[2] - st.position_km[2]).powi(2)).sqrt();
             let back_azimuth = de.atan2(dn);
             let zst = st.position_km[2];
-            let inc = |g: [f64; 3], v: f64| {
-                ((g[0] * g[0] + g[1] * g[1]).sqrt() * v)
-                    .clamp(0.0, 1.0)
-                    .asin()
-            };
-            let inc_p = inc(gp, v_at(zst, Phase::P));
-            let inc_s = inc(gs, v_at(zst, Phase::S));
-            let pulse_p = BrunePulse::far_field(
-                m0,
-                RADIATION_P,
-                v_at(x[2], Phase::P),
-                hyp,
-                fc_p,
-                tp / cfg.q_p,
-            );
-            let pulse_s = BrunePulse::far_field(
-                m0,
-                RADIATION_S,
-                v_at(x[2], Phase::S),
-                hyp,
-                fc_s,
-                ts / cfg.q_s,
-            );
+            let (alpha, beta) = (v_at(zst, Phase::P), v_at(zst, Phase::S));
+            let (site_a, site_b) = (free_surface::SITE_VP_KM_S, free_surface::SITE_VS_KM_S);
+            // ray parameter (s/km): horizontal travel-time gradient
+            let slowness_h = |g: [f64; 3]| (g[0] * g[0] + g[1] * g[1]).sqrt();
+            let inc = |g: [f64; 3], v: f64| (slowness_h(g) * v).clamp(0.0, 1.0).asin();
+            let inc_p = inc(gp, alpha);
+            let inc_s = inc(gs, beta);
+            // take-off from the downward vertical: the ray leaves along -grad T
+            let takeoff = |g: [f64; 3], v: f64| (-g[2] * v).clamp(-1.0, 1.0).acos();
+            let azimuth = back_azimuth + std::f64::consts::PI; // source towards station
+            let (rad_p, _, _) = mechanism.smoothed(takeoff(gp, vp_src), azimuth);
+            let (_, rad_sv, rad_sh) = mechanism.smoothed(takeoff(gs, vs_src), azimuth);
+            let pulse_p = Pulse::synthesise(omega0_m_s(m0, 1.0, vp_src, hyp), fc_p, tp / cfg.q_p, fs);
+            let pulse_s = Pulse::synthesise(omega0_m_s(m0, 1.0, vs_src, hyp), fc_s, ts / cfg.q_s, fs);
             let gain = cfg.gain_counts_per_m_s;
-            let (dir_p, _, _) = polarisation_vectors(back_azimuth, inc_p);
-            let (_, sv, sh) = polarisation_vectors(back_azimuth, inc_s);
-            let (c, s) = (phi.cos(), phi.sin());
+            // surface motion (Z up, N, E) per unit pulse, radiation included
+            let (sb, cb) = back_azimuth.sin_cos();
+            let mp = free_surface::p_incident(slowness_h(gp), site_a, site_b);
+            let dir_p = [rad_p * mp.vertical, -rad_p * mp.radial * cb, -rad_p * mp.radial * sb];
+            let ms = free_surface::sv_incident(slowness_h(gs), site_a, site_b);
+            let (_, _, sh) = polarisation_vectors(back_azimuth, inc_s);
             let dir_s = [
-                c * sh[0] + s * sv[0],
-                c * sh[1] + s * sv[1],
-                c * sh[2] + s * sv[2],
+                rad_sv * ms.vertical,
+                rad_sv * ms.radial * cb + rad_sh * free_surface::SH_FACTOR * sh[1],
+                rad_sv * ms.radial * sb + rad_sh * free_surface::SH_FACTOR * sh[2],
             ];
+            let norm3 = |v: [f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
             let tp_abs = t_origin + tp;
             let ts_abs = t_origin + ts;
-            let p_peak = pulse_p.peak_m_s() * gain;
-            let s_peak = pulse_s.peak_m_s() * gain;
+            let p_peak = pulse_p.peak_m_s() * gain * norm3(dir_p);
+            let s_peak = pulse_s.peak_m_s() * gain * norm3(dir_s);
 
             // one coda RNG per event and station
             let mut crng = ChaCha8Rng::seed_from_u64(sub_seed(cfg.seed, 3, ei as u64, si as u64));
@@ -370,45 +386,28 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
                 continue;
             }
             let len = k1 - k0;
-            let coda: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda_noise(&mut crng, len, fs, 1.5 * pulse_s.corner_hz))
-                .collect();
+            let ks = ((ts_abs * fs).ceil().max(0.0) as usize).clamp(k0, k1);
+            // Codas (RMS levels relative to the direct peaks; peaks about 3x):
+            // scattered P, mostly vertical; scattered S on all components.
             let coda_p: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda_noise(&mut crng, len, fs, 1.5 * pulse_p.corner_hz))
+                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, P_CODA_LEVEL * p_peak, coda_tau))
                 .collect();
+            let coda_s: Vec<Vec<f64>> = (0..3)
+                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, S_CODA_LEVEL * s_peak, coda_tau))
+                .collect();
+            let wp = [1.0, 0.6, 0.6];
+            let ws = [0.6, 1.0, 1.0];
             let tr = &mut traces[si];
             for (j, kk) in (k0..k1).enumerate() {
                 let t = kk as f64 / fs;
-                let taup = t - tp_abs;
-                let taus = t - ts_abs;
-                let vp = pol_p * pulse_p.velocity(taup) * gain;
-                let vs = if taus > 0.0 {
-                    pol_s * pulse_s.velocity(taus) * gain
-                } else {
-                    0.0
-                };
-                // Codas build up over `CODA_RISE_S` after each onset, so the
-                // first motion is the direct pulse. P coda: scattered P at
-                // 8 % of the P peak, mostly vertical; S coda: 15 % of the S
-                // peak on all components (RMS levels; peaks about 3x); both
-                // decay exponentially.
-                const CODA_RISE_S: f64 = 1.5;
-                let ramp = |tau: f64| {
-                    if tau <= 0.0 {
-                        0.0
-                    } else {
-                        (tau / CODA_RISE_S).min(1.0).powi(2)
-                    }
-                };
-                let env_p = 0.08 * p_peak * ramp(taup) * (-taup / coda_tau).exp();
-                let env_s = 0.15 * s_peak * ramp(taus) * (-taus.max(0.0) / coda_tau).exp();
-                let wp = [1.0, 0.5, 0.5];
-                let ws = [0.7, 1.0, 1.0];
+                let vp = pulse_at(&pulse_p.samples, (t - tp_abs) * fs) * gain;
+                let vs = pulse_at(&pulse_s.samples, (t - ts_abs) * fs) * gain;
                 for c3 in 0..3 {
-                    tr[c3][kk] += vp * dir_p[c3]
-                        + vs * dir_s[c3]
-                        + env_p * wp[c3] * coda_p[c3][j]
-                        + env_s * ws[c3] * coda[c3][j];
+                    let mut v = vp * dir_p[c3] + vs * dir_s[c3] + wp[c3] * coda_p[c3][j];
+                    if kk >= ks {
+                        v += ws[c3] * coda_s[c3][kk - ks];
+                    }
+                    tr[c3][kk] += v;
                 }
             }
             arrivals.push(arrival);
