@@ -39,12 +39,14 @@ use crate::models::waveform::stream::add_seconds;
 use crate::models::waveform::{Stream, Trace, TraceId};
 use crate::traveltime::{Layered1D, Phase, Station, TravelTimeField, TravelTimeModel};
 use radiation::DoubleCouple;
-use source::{brune_corner_hz, coda_duration_s, omega0_m_s, seismic_moment_nm, Pulse};
+use source::{brune_corner_hz, omega0_m_s, seismic_moment_nm, Pulse};
 
 /// RMS of the scattered P coda just after its rise, relative to the direct P peak.
-pub const P_CODA_LEVEL: f64 = 0.2;
+pub const P_CODA_LEVEL: f64 = 0.12;
 /// RMS of the scattered S coda just after its rise, relative to the direct S peak.
-pub const S_CODA_LEVEL: f64 = 0.25;
+pub const S_CODA_LEVEL: f64 = 0.15;
+/// Longest coda (s after the S arrival) the generator writes.
+pub const CODA_MAX_S: f64 = 300.0;
 
 /// A sampled pulse (first sample = onset) at fractional sample `x` after the
 /// onset, linearly interpolated; 0 before the onset and after the end.
@@ -310,7 +312,6 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
         let (vp_src, vs_src) = (v_at(x[2], Phase::P), v_at(x[2], Phase::S));
         let fc_s = brune_corner_hz(m0, cfg.stress_drop_mpa, vs_src);
         let fc_p = 1.5 * fc_s;
-        let coda_tau = (coda_duration_s(mag) / 5.0).min(30.0);
         let mut arrivals = Vec::with_capacity(stations.len());
         for (si, st) in stations.iter().enumerate() {
             let err = |message: String| SynthError::Arrival {
@@ -367,7 +368,15 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             // one coda RNG per event and station
             let mut crng = ChaCha8Rng::seed_from_u64(sub_seed(cfg.seed, 3, ei as u64, si as u64));
             let k0 = (tp_abs * fs).ceil().max(0.0) as usize;
-            let coda_end = ts_abs + 7.0 * coda_tau;
+            // codas decay with lapse time; they end where they sink to a
+            // tenth of the background noise (at most CODA_MAX_S after S)
+            let env_p = coda::CodaEnvelope::after(tp);
+            let env_s = coda::CodaEnvelope::after(ts);
+            let floor = 0.1 * cfg.noise_rms_counts.max(1.0);
+            let coda_end = ts_abs
+                + env_s
+                    .duration_s(S_CODA_LEVEL * s_peak, floor, CODA_MAX_S)
+                    .max(env_p.duration_s(P_CODA_LEVEL * p_peak, floor, CODA_MAX_S + ts - tp) - (ts - tp));
             let k1 = ((coda_end * fs).ceil() as usize).min(n_samples);
             let arrival = Arrival {
                 station: st.code.clone(),
@@ -390,10 +399,10 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             // Codas (RMS levels relative to the direct peaks; peaks about 3x):
             // scattered P, mostly vertical; scattered S on all components.
             let coda_p: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, P_CODA_LEVEL * p_peak, coda_tau))
+                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, P_CODA_LEVEL * p_peak, &env_p))
                 .collect();
             let coda_s: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, S_CODA_LEVEL * s_peak, coda_tau))
+                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, S_CODA_LEVEL * s_peak, &env_s))
                 .collect();
             let wp = [1.0, 0.6, 0.6];
             let ws = [0.6, 1.0, 1.0];

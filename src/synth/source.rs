@@ -31,12 +31,6 @@ pub fn brune_corner_hz(m0: f64, stress_drop_mpa: f64, beta_km_s: f64) -> f64 {
     0.4906 * beta_km_s * 1000.0 * (stress_drop_mpa * 1e6 / m0).cbrt()
 }
 
-/// Coda duration (s) from magnitude (duration-magnitude relation
-/// `M = 2 log10(D) - 0.87`, as used for southern California duration magnitudes).
-pub fn coda_duration_s(mw: f64) -> f64 {
-    10f64.powf((mw + 0.87) / 2.0)
-}
-
 /// Long-period displacement level (m s) of the far-field spectrum at
 /// hypocentral distance `r_km` for moment `m0` (N m), radiation coefficient
 /// `rad` and phase velocity at the source `v_src_km_s`
