@@ -346,14 +346,14 @@ fn waveforms_start_picks_classifies_and_locates_a_slice_of_the_records() {
     let times: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
         lines.map(|l| l.split(',').collect::<Vec<_>>()).map(|f| (f[ip].parse().unwrap(), f[is].parse().unwrap())).collect();
     let n_true = times.iter().filter(|t| (t.1 - t0).num_seconds() < seconds as i64 - 30).count();
-    // EQTransformer gives both P and S for only part of the events (with the
-    // sample's thresholds 37 of 48 in the whole sample); require at least
-    // half of the slice's truths matched, every detection located, and the
-    // truths found covered at the nominal rate (same binomial tolerance as
-    // above).
+    // EQTransformer, at its own thresholds, gives both P and S for 46 of the
+    // 48 events of the whole sample (examples/data/sample/README.md);
+    // require 4 in 5 of the slice's truths matched, every detection located,
+    // and the truths found covered at the nominal rate (same binomial
+    // tolerance as above).
     let cov = &r["coverage"];
     let (n, inside) = (cov["n"].as_u64().unwrap() as usize, cov["inside"].as_u64().unwrap() as usize);
-    assert!(2 * n >= n_true && n <= n_true, "{n} of {n_true} true events detected and located:\n{stdout}");
+    assert!(5 * n >= 4 * n_true && n <= n_true, "{n} of {n_true} true events detected and located:\n{stdout}");
     assert_eq!(r["n_located"], r["n_detections"]);
     assert!(binomial_cdf(inside, n, 0.95) >= 1e-3, "only {inside} of {n} truths inside their 95% regions");
     // The report compares every detection's picks with the true arrivals
@@ -362,11 +362,17 @@ fn waveforms_start_picks_classifies_and_locates_a_slice_of_the_records() {
     let in_records = times.iter().filter(|t| (t.0 - t0).num_milliseconds() < (seconds * 1000.0) as i64).count();
     assert_eq!((pa["n_true"].as_u64().unwrap() as usize, r["n_true_events"].as_u64().unwrap() as usize), (in_records, in_records), "{pa}");
     assert_eq!(pa["n_with_p_and_s"].as_u64().unwrap() as usize, n, "{pa}");
-    assert!(pa["p_error"]["n"].as_u64().unwrap() as usize >= n && pa["s_minus_p_error"]["rms_s"].as_f64().unwrap() < 3.0, "{pa}");
-    // Picks a second off but ConvNetQuake's windows over its training leads
-    // and the picks' stated timing error: most truths lie within 10 km of
-    // the posterior mean (36 of the 37 of the whole sample); require 3 in 4.
-    let errors: Vec<f64> = r["events"].as_array().unwrap().iter().filter_map(|e| e["truth"]["error_km"].as_f64()).collect();
+    // The picks are as good as on real records (whole sample: P RMS 0.14 s,
+    // S-P RMS 0.13 s): S-P within 0.3 s RMS.
+    assert!(pa["p_error"]["n"].as_u64().unwrap() as usize >= n && pa["s_minus_p_error"]["rms_s"].as_f64().unwrap() < 0.3, "{pa}");
+    // With picks that good and no added picker error, the picks, not the
+    // prior, place the events: most located events are not prior-dominated
+    // (0 of 48 on the whole sample), and most truths lie within 10 km of
+    // the headline location (require 3 in 4).
+    let events = r["events"].as_array().unwrap();
+    let prior_dominated = events.iter().filter(|e| e["prior_dominated"] == true).count();
+    assert!(2 * prior_dominated < events.len(), "{prior_dominated} of {} located events prior-dominated", events.len());
+    let errors: Vec<f64> = events.iter().filter_map(|e| e["truth"]["error_km"].as_f64()).collect();
     let close = errors.iter().filter(|&&e| e < 10.0).count();
     assert!(4 * close >= 3 * errors.len(), "only {close} of {} truths within 10 km: {errors:?}", errors.len());
 }

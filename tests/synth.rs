@@ -102,8 +102,13 @@ fn p_onsets_are_at_the_travel_times_of_the_velocity_model() {
     assert!(checked >= 6, "only {checked} high-SNR events checked");
 }
 
+/// The direct P wave moves along the ray's azimuth: over its first 0.1 s,
+/// before the scattered P coda has risen (it rises over 0.5 s to 12 % of
+/// the direct peak, `coda::CODA_RISE_S`, `P_CODA_LEVEL`), the horizontal
+/// motion of strong events points to the source within 5 degrees. (Later in
+/// the P window the coda spoils it, as on real records:
+/// tests/polarisation.rs.)
 #[test]
-#[ignore = "issue 12: the generator now adds scattered P coda on the horizontals and free-surface P motion, so a 0.3 s covariance no longer gives the back-azimuth within 5 deg (nor do real records); rework with the regenerated sample"]
 fn p_polarisation_gives_the_true_back_azimuth() {
     let data = synthesize(&small_config(12)).unwrap();
     let s = station(&data);
@@ -115,7 +120,7 @@ fn p_polarisation_gives_the_true_back_azimuth() {
         if ev.arrivals[0].p_peak_counts / noise < 50.0 {
             continue;
         }
-        let w = k0..k0 + 30; // 0.3 s after P
+        let w = k0..k0 + 10; // 0.1 s after P
         let (mut cnn, mut cee, mut cne, mut czn, mut cze) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for i in w {
             cnn += s.n[i] * s.n[i];
@@ -253,7 +258,6 @@ fn bad_configurations_are_errors() {
 
 /// The shipped sample data set is exactly what its README's command produces.
 #[test]
-#[ignore = "issue 12: the generator's physics changed; examples/data/sample is regenerated (with the run config, tests and figures that depend on it) in a following commit"]
 fn shipped_sample_matches_its_regenerating_command() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/sample");
     let cfg = SynthConfig {

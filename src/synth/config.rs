@@ -83,6 +83,11 @@ pub struct SynthConfig {
     pub noise_rms_counts: f64,
     /// RMS of the microseism (counts).
     pub microseism_rms_counts: f64,
+    /// Factor on the scattered P and S codas (1: the generator's levels,
+    /// `P_CODA_LEVEL` and `S_CODA_LEVEL` of the direct peaks; 0: direct
+    /// waves and noise only, e.g. to test an estimator against the noise
+    /// alone).
+    pub coda_scale: f64,
     /// miniSEED sample encoding.
     pub encoding: MseedEncoding,
 }
@@ -141,6 +146,7 @@ impl Default for SynthConfig {
             gain_counts_per_m_s: 3.0e8,
             noise_rms_counts: 6.0,
             microseism_rms_counts: 30.0,
+            coda_scale: 1.0,
             encoding: MseedEncoding::Steim2,
         }
     }
@@ -174,6 +180,9 @@ impl SynthConfig {
             .any(|v| v.is_nan() || *v < 0.0)
         {
             return Err("noise_rms_counts and microseism_rms_counts must be >= 0".into());
+        }
+        if !(self.coda_scale.is_finite() && self.coda_scale >= 0.0) {
+            return Err(format!("coda_scale must be >= 0, got {}", self.coda_scale));
         }
         if self.magnitude_min.is_nan()
             || self.magnitude_max.is_nan()

@@ -369,14 +369,18 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             let mut crng = ChaCha8Rng::seed_from_u64(sub_seed(cfg.seed, 3, ei as u64, si as u64));
             let k0 = (tp_abs * fs).ceil().max(0.0) as usize;
             // codas decay with lapse time; they end where they sink to a
-            // tenth of the background noise (at most CODA_MAX_S after S)
+            // tenth of the background noise (at most CODA_MAX_S after S),
+            // and never before the direct pulses have ended
             let env_p = coda::CodaEnvelope::after(tp);
             let env_s = coda::CodaEnvelope::after(ts);
             let floor = 0.1 * cfg.noise_rms_counts.max(1.0);
+            let s_p = ts - tp;
             let coda_end = ts_abs
                 + env_s
-                    .duration_s(S_CODA_LEVEL * s_peak, floor, CODA_MAX_S)
-                    .max(env_p.duration_s(P_CODA_LEVEL * p_peak, floor, CODA_MAX_S + ts - tp) - (ts - tp));
+                    .duration_s(cfg.coda_scale * S_CODA_LEVEL * s_peak, floor, CODA_MAX_S)
+                    .max(env_p.duration_s(cfg.coda_scale * P_CODA_LEVEL * p_peak, floor, CODA_MAX_S + s_p) - s_p)
+                    .max(pulse_s.samples.len() as f64 / fs)
+                    .max(pulse_p.samples.len() as f64 / fs - s_p);
             let k1 = ((coda_end * fs).ceil() as usize).min(n_samples);
             let arrival = Arrival {
                 station: st.code.clone(),
@@ -399,10 +403,10 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             // Codas (RMS levels relative to the direct peaks; peaks about 3x):
             // scattered P, mostly vertical; scattered S on all components.
             let coda_p: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, P_CODA_LEVEL * p_peak, &env_p))
+                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, cfg.coda_scale * P_CODA_LEVEL * p_peak, &env_p))
                 .collect();
             let coda_s: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, S_CODA_LEVEL * s_peak, &env_s))
+                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, cfg.coda_scale * S_CODA_LEVEL * s_peak, &env_s))
                 .collect();
             let wp = [1.0, 0.6, 0.6];
             let ws = [0.6, 1.0, 1.0];
