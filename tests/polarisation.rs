@@ -77,7 +77,11 @@ fn summary(z: &[f64], sigmas: &mut [f64], label: &str) -> (f64, f64, f64) {
 /// hold on them as on real records: no event beyond 3.5 sigma, the sigmas
 /// not too small (rms of error/sigma at most 1.2) and the measurement
 /// informative (median absolute error at most 15 degrees, the target on
-/// real records at SNR >= 20 dB).
+/// real records at SNR >= 20 dB). The calibrated sigmas are conservative
+/// here (rms of error/sigma 0.20, median sigma 27 degrees, median error
+/// 2.9 degrees on these 48 events): their model error (misoriented
+/// sensors, tilt, dipping layers, fitted on real records) is absent from
+/// the generator, so there is no lower bound.
 #[test]
 fn synthetic_events_back_azimuths_within_their_calibrated_sigma() {
     let (mut z, mut sigmas) = measure(21, 1.0, 1.0, &PolarisationWindow::default());
@@ -92,8 +96,16 @@ fn synthetic_events_back_azimuths_within_their_calibrated_sigma() {
     assert!(z.len() >= 36, "only {} of 48 events past the quality gates", z.len());
     assert!(worst < 3.5, "an event is {worst:.2} sigma off");
     assert!(sd <= 1.2, "claimed sigmas too small: rms(error/sigma) = {sd:.2}");
-    assert!(sd >= 0.2, "claimed sigmas uselessly large: rms(error/sigma) = {sd:.2}");
     assert!(median_err <= 15.0, "median |error| {median_err:.1} deg (median sigma {median_sigma:.1})");
+    // As on real records (median |error|/sigma 6.8 there before the
+    // calibration), the noise alone explains little of the scatter: the
+    // noise-only sigma is several times too small on these records.
+    let (mut z, mut sigmas) = measure(21, 1.0, 1.0, &PolarisationWindow::noise_only());
+    let (z2, s2) = measure(24, 1.0, 1.0, &PolarisationWindow::noise_only());
+    z.extend(z2);
+    sigmas.extend(s2);
+    let (sd_noise, _, _) = summary(&z, &mut sigmas, "default noise and codas, noise-only sigma");
+    assert!(sd_noise > 3.0, "the noise-only sigma describes these records (rms(error/sigma) = {sd_noise:.2}): the generator lost its coda");
 }
 
 /// Without codas (`coda_scale = 0`), at 10x the default noise and without
