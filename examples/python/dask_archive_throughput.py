@@ -10,8 +10,9 @@ output folder and prints:
 - events/s and station-days/s (wall),
 - CPU s: of the workers and their children (``eqnemix pick``), from
   ``os.times()`` on every worker before and after, plus the client's;
-  and the tasks' own split: ``eqnemix pick`` children CPU and
-  ``eqnemix.locate`` CPU (summed over the result files).
+  and the tasks' own split, summed over the result files: ``eqnemix
+  pick`` CPU and wall time (CPU above wall: ONNX Runtime's threads) and
+  ``eqnemix.locate`` CPU.
 
 Locating runs with ``RAYON_NUM_THREADS=1`` (one thread per worker);
 ``eqnemix pick`` is a child process whose ONNX Runtime session uses its
@@ -54,10 +55,11 @@ def cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def task_cpu(out: pathlib.Path):
-    pick = sum(json.loads(f.read_text())["cpu_s"] for f in out.glob("picks/*/*.json"))
+def task_times(out: pathlib.Path):
+    """Sums over the result files: (pick CPU, pick wall, locate CPU) in s."""
+    picks = [json.loads(f.read_text()) for f in out.glob("picks/*/*.json")]
     loc = sum(json.loads(f.read_text())["cpu_s"] for f in out.glob("events/*/*.json"))
-    return pick, loc
+    return sum(p["cpu_s"] for p in picks), sum(p["wall_s"] for p in picks), loc
 
 
 def main() -> int:
@@ -68,6 +70,7 @@ def main() -> int:
     ap.add_argument("--hours", type=float, default=1.0, help="hours of record per station-day")
     ap.add_argument("--events", type=int, default=12, help="events per day")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--events-per-task", type=int, default=1, help="events per locate task (eqnemix.archive.run)")
     ap.add_argument("--work", help="folder for the archive and outputs (default: a temporary one)")
     a = ap.parse_args()
     from distributed import Client, LocalCluster  # noqa: PLC0415
@@ -84,7 +87,7 @@ def main() -> int:
     if p.returncode != 0:
         print(p.stdout + p.stderr, file=sys.stderr)
         return 1
-    print(f"{'workers':>7} {'wall s':>7} {'events':>6} {'ev/s':>6} {'st-days/s':>9} {'CPU s':>7} {'pick CPU s':>10} {'locate CPU s':>12}")
+    print(f"{'workers':>7} {'wall s':>7} {'events':>6} {'ev/s':>6} {'st-days/s':>9} {'CPU s':>7} {'pick CPU s':>10} {'pick wall s':>11} {'locate CPU s':>12}")
     catalogs = []
     for n in a.workers:
         out = work / f"out-{n}"
@@ -92,15 +95,15 @@ def main() -> int:
             client.run(cpu_s)  # workers up and importable before the clock
             before = client.run(cpu_s)
             c0, t0 = cpu_s(), time.perf_counter()
-            rep = ar.run(work / "archive", out, clusters=clusters, client=client, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, progress=False)
+            rep = ar.run(work / "archive", out, clusters=clusters, client=client, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, events_per_task=a.events_per_task, progress=False)
             wall = time.perf_counter() - t0
             after = client.run(cpu_s)
             cpu = sum(after[k] - before[k] for k in after) + cpu_s() - c0
         if rep.failures:
             print(rep.failures, file=sys.stderr)
             return 1
-        pick_cpu, loc_cpu = task_cpu(out)
-        print(f"{n:>7} {wall:>7.1f} {rep.n_events:>6} {rep.n_events / wall:>6.2f} {rep.n_station_days / wall:>9.3f} {cpu:>7.1f} {pick_cpu:>10.1f} {loc_cpu:>12.1f}")
+        pick_cpu, pick_wall, loc_cpu = task_times(out)
+        print(f"{n:>7} {wall:>7.1f} {rep.n_events:>6} {rep.n_events / wall:>6.2f} {rep.n_station_days / wall:>9.3f} {cpu:>7.1f} {pick_cpu:>10.1f} {pick_wall:>11.1f} {loc_cpu:>12.1f}")
         catalogs.append(rep.catalog.read_text())
     if len(set(catalogs)) > 1:
         print("the catalogs differ between worker counts", file=sys.stderr)

@@ -85,6 +85,10 @@ CATALOG_COLUMNS = [
     "message",
 ]
 
+# Result files are readable by everyone as ordinary files would be (mkstemp
+# creates them 0600).
+_FILE_MODE = 0o644
+
 _MSEED = re.compile(r"^([^.]+)\.([^.]+)\.([^.]*)\.([^.]+)(\..*)?$")
 
 
@@ -246,6 +250,7 @@ def _write_json_atomic(path: Path, doc: Mapping[str, Any]) -> None:
             json.dump(doc, f, allow_nan=True)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -404,6 +409,13 @@ def locate_event_task(event: Dict[str, Any], out: str, locate_kwargs: Mapping[st
     return result
 
 
+def locate_events_task(events: Sequence[Dict[str, Any]], out: str, locate_kwargs: Mapping[str, Any], run_id: str) -> List[Dict[str, Any]]:
+    """Task: :func:`locate_event_task` of each event in turn (one result
+    file each); fewer, longer tasks for the scheduler (``events_per_task``
+    of :func:`run`)."""
+    return [locate_event_task(ev, out, locate_kwargs, run_id) for ev in events]
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -436,6 +448,7 @@ def write_catalog(path: PathLike, rows: Iterable[Mapping[str, Any]]) -> Path:
             w.writeheader()
             for r in sorted(rows, key=lambda r: r["event_id"]):
                 w.writerow({k: r.get(k, "") for k in CATALOG_COLUMNS})
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -462,6 +475,7 @@ def run(
     pick_error_s: float = 0.0,
     eqnemix_bin: Optional[PathLike] = None,
     station_days: Optional[Sequence[StationDay]] = None,
+    events_per_task: int = 1,
     progress: bool = True,
 ) -> RunReport:
     """Pick every station-day of ``archive`` and locate every event, on the
@@ -480,6 +494,11 @@ def run(
     eqnemix_bin: the ``eqnemix`` binary (default :func:`find_eqnemix_bin`);
         every worker runs this path, so on a cluster it must exist there too.
     station_days: a subset of :func:`scan` (default all).
+    events_per_task: events located by one Dask task (default 1: a task
+        per event). Each task costs the scheduler about a millisecond;
+        with many workers and events of tens of milliseconds, batches of
+        tens keep the scheduler from becoming the bottleneck. Results and
+        the catalog do not depend on it.
     progress: tqdm bars for station-days and events (on stderr).
 
     Restartable: tasks whose result file exists are not submitted (and a
@@ -487,6 +506,9 @@ def run(
     A failed task is reported in ``failures`` and leaves no file. Events of
     ``catalog.csv`` come from the result files (this run's and earlier
     ones')."""
+    if int(events_per_task) < 1:
+        raise ValueError(f"events_per_task must be >= 1; got {events_per_task}")
+    events_per_task = int(events_per_task)
     t_start = time.perf_counter()
     root = Path(archive)
     out = Path(out)
@@ -569,7 +591,7 @@ def run(
                 for ev in split_done(events_from(res)):
                     took_event(locate_event_task(ev, os.fspath(out), locate_kwargs, run_id))
         else:
-            _run_dask(client, todo_picks, todo_events, os.fspath(out), exe, list(pick_args), locate_kwargs, run_id, events_from, split_done, took_pick, took_event, failures, bars)
+            _run_dask(client, todo_picks, todo_events, os.fspath(out), exe, list(pick_args), locate_kwargs, run_id, events_per_task, events_from, split_done, took_pick, took_event, failures, bars)
     finally:
         bars.close()
     catalog = write_catalog(out / "catalog.csv", rows.values())
@@ -584,10 +606,10 @@ def run(
     )
 
 
-def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwargs, run_id, events_from, split_done, took_pick, took_event, failures, bars) -> None:
-    """Submit the pick tasks, and each event's locate task as soon as its
-    station-day's picks are in (picking and locating overlap); collect
-    results as they complete."""
+def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwargs, run_id, events_per_task, events_from, split_done, took_pick, took_event, failures, bars) -> None:
+    """Submit the pick tasks, and the locate tasks of a station-day's events
+    (``events_per_task`` per task) as soon as its picks are in (picking and
+    locating overlap); collect results as they complete."""
     from distributed import as_completed  # noqa: PLC0415
 
     kw = locate_kwargs
@@ -595,9 +617,10 @@ def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwarg
 
     def submit_events(events):
         fs = []
-        for ev in events:
-            f = client.submit(locate_event_task, ev, out, kw, run_id, key=f"locate-{ev['event_id']}-{run_id}", pure=False)
-            kinds[f.key] = ("locate", ev["event_id"])
+        for i in range(0, len(events), events_per_task):
+            batch = events[i : i + events_per_task]
+            f = client.submit(locate_events_task, batch, out, kw, run_id, key=f"locate-{batch[0]['event_id']}-{run_id}", pure=False)
+            kinds[f.key] = ("locate", ",".join(ev["event_id"] for ev in batch))
             fs.append(f)
         return fs
 
@@ -617,7 +640,8 @@ def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwarg
             if kind == "pick":
                 bars.pick_done()
             else:
-                bars.event_done()
+                for _ in key.split(","):
+                    bars.event_done()
             continue
         finally:
             f.release()
@@ -626,7 +650,8 @@ def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwarg
             for g in submit_events(split_done(events_from(res))):
                 ac.add(g)
         else:
-            took_event(res)
+            for r in res:
+                took_event(r)
 
 
 class _Bars:
@@ -677,6 +702,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--pick-error-s", type=float, default=0.0, help="s added in quadrature to each pick sigma")
     ap.add_argument("--pick-arg", action="append", default=[], help="argument passed to eqnemix pick (repeat), e.g. --pick-arg=--P-threshold --pick-arg=0.05")
+    ap.add_argument("--events-per-task", type=int, default=1, help="events located by one Dask task (tens for many workers)")
     ap.add_argument("--eqnemix-bin", help="eqnemix binary (default $EQNEMIX_BIN or eqnemix on the PATH)")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://scheduler:8786")
@@ -695,7 +721,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         rep = run(
             a.archive, a.out, clusters=a.clusters, client=client, config=a.config, seed=a.seed,
-            pick_args=a.pick_arg, pick_error_s=a.pick_error_s, eqnemix_bin=a.eqnemix_bin, progress=not a.no_progress,
+            pick_args=a.pick_arg, pick_error_s=a.pick_error_s, eqnemix_bin=a.eqnemix_bin, events_per_task=a.events_per_task,
+            progress=not a.no_progress,
         )
     finally:
         if client is not None:
