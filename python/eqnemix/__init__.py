@@ -33,6 +33,10 @@ Results: the draws of ``locate`` move into NumPy without a copy; those of
 ``sample`` are copied once, chain by chain, into one ``(chain, draw,
 dim)`` array.
 
+Archives: ``eqnemix.archive`` picks (the ``eqnemix pick`` binary) and
+locates over many stations and days on Dask, restartably (install the
+``archive`` extra: dask[distributed], tqdm).
+
 >>> import eqnemix
 >>> m = eqnemix.homogeneous(vp_km_s=6.0, vs_km_s=3.5)
 >>> float(m.time([[30.0, 40.0, 0.0]], station_km=(0, 0, 0), phase="P")[0])

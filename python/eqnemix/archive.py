@@ -28,6 +28,7 @@ Archive layout (what :func:`generate_archive` writes, and what
     OUT/picks/<day>/<NET.STA.LOC>.json   one per station-day: the detections
     OUT/events/<day>/<event id>.json     one per event: its catalog row
     OUT/catalog.csv                      every event, sorted by event id
+    OUT/settings.json                    the settings the results were made with
 
 Each event is located from its own station (single-station location,
 eqnemix's subject); detections of one earthquake at several stations are
@@ -503,6 +504,8 @@ def run(
 
     Restartable: tasks whose result file exists are not submitted (and a
     task finding its file returns it); only missing results are computed.
+    An output folder made with other settings (picking arguments, clusters,
+    weights, configuration) is refused with ArchiveError.
     A failed task is reported in ``failures`` and leaves no file. Events of
     ``catalog.csv`` come from the result files (this run's and earlier
     ones')."""
@@ -526,6 +529,7 @@ def run(
         "sampler": sampler,
         "sampler_settings": None if sampler_settings is None else dict(sampler_settings),
     }
+    _check_settings(out, pick_args, pick_error_s, locate_kwargs)
     # Station positions in the clusters' frame (km; depth = -elevation).
     stations_km: Dict[str, Dict[str, List[float]]] = {}
     for day in sorted({sd.day for sd in sds}):
@@ -555,6 +559,11 @@ def run(
     todo_picks = []
     pending_events: List[Dict[str, Any]] = []
     for sd in sds:
+        if sd.station not in stations_km[sd.day]:
+            # Its events could not be placed: not picked, reported.
+            failures.append((sd.key, f"station {sd.station} is in no stations.csv ({root / 'stations.csv'} or {root / sd.day / 'stations.csv'})"))
+            bars.pick_done()
+            continue
         done = _read_json(pick_result_path(out, sd))
         if done is None:
             todo_picks.append(sd)
@@ -604,6 +613,28 @@ def run(
         wall_s=time.perf_counter() - t_start,
         **counts,
     )
+
+
+def _check_settings(out: Path, pick_args: Sequence[str], pick_error_s: float, locate_kwargs: Mapping[str, Any]) -> None:
+    """Results are reused only under the settings that made them:
+    ``OUT/settings.json`` records the picking arguments and the location
+    settings (with the configuration file's text) of the first run; a
+    later run with others is refused (ArchiveError) instead of mixing
+    results of two configurations in one catalog."""
+    doc = {"pick_args": list(pick_args), "pick_error_s": float(pick_error_s), "locate": dict(locate_kwargs)}
+    cfg = locate_kwargs.get("config")
+    doc["config_text"] = Path(cfg).read_text() if cfg else None
+    doc = json.loads(json.dumps(doc, sort_keys=True))
+    path = out / "settings.json"
+    before = _read_json(path)
+    if before is None:
+        _write_json_atomic(path, doc)
+    elif before != doc:
+        changed = sorted(k for k in set(doc) | set(before) if doc.get(k) != before.get(k))
+        raise ArchiveError(
+            f"{out} holds results made with other settings ({', '.join(changed)} differ from {path}); "
+            "use a new output folder, or delete this one to start again"
+        )
 
 
 def _run_dask(client, todo_picks, todo_events, out, exe, pick_args, locate_kwargs, run_id, events_per_task, events_from, split_done, took_pick, took_event, failures, bars) -> None:

@@ -124,7 +124,13 @@ def test_dask_run_matches_the_serial_run_and_a_rerun_redoes_nothing(inputs, tmp_
 
 def test_the_catalog_holds_the_true_events_and_the_command_line_continues_a_run(inputs, tmp_path):
     base, _, clusters, exe = inputs
-    rep = go(inputs, tmp_path / "serial", None)
+    # SETTINGS as a configuration file, for the command line below.
+    cfg = tmp_path / "locate.toml"
+    cfg.write_text(
+        f'[travel_time]\nkind = "layered"\nmodel = "{SETTINGS["travel_time"]["model"]}"\n'
+        "[travel_time.table]\nmax_distance_km = 150.0\ndepth_max_km = 40.0\n[likelihood]\nmodel_error_s = 0.1\n"
+    )
+    rep = ar.run(base / "archive", tmp_path / "serial", clusters=clusters, config=cfg, seed=1, pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, progress=False)
     rows = read_catalog(rep.catalog)
     assert [r["status"] for r in rows] == ["located"] * len(rows)
     # Each detection's P is within 2 s of a true P arrival at its station
@@ -144,6 +150,7 @@ def test_the_catalog_holds_the_true_events_and_the_command_line_continues_a_run(
     # The command line on the finished output: nothing left to do.
     p = subprocess.run(
         [sys.executable, "-m", "eqnemix.archive", str(base / "archive"), "--out", str(tmp_path / "serial"), "--clusters", str(clusters),
+         "--config", str(cfg), "--seed", "1", "--pick-error-s", "0.7", *(f"--pick-arg={a}" for a in PICK_ARGS),
          "--eqnemix-bin", exe, "--no-progress"],
         capture_output=True, text=True,
     )
@@ -160,6 +167,10 @@ def test_bad_input_raises_clear_errors(inputs, tmp_path):
         ar.scan(tmp_path / "empty")
     with pytest.raises(ar.ArchiveError, match="does not exist"):
         ar.find_eqnemix_bin(tmp_path / "no-binary")
+    # Results made with other settings are not reused.
+    go(inputs, tmp_path / "first", None)
+    with pytest.raises(ar.ArchiveError, match=r"other settings \(pick_error_s differ"):
+        ar.run(base / "archive", tmp_path / "first", clusters=clusters, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, eqnemix_bin=exe, progress=False)
     with pytest.raises(ValueError, match="events_per_task"):
         go(inputs, tmp_path / "out", None, events_per_task=0)
     (tmp_path / "c.json").write_text("{}")
@@ -177,3 +188,8 @@ def test_a_failing_station_day_is_reported_and_leaves_no_result(inputs, tmp_path
     assert [k for k, _ in rep.failures] == ["2019-07-06/XX.BAD.00"]
     assert "eqnemix pick failed" in rep.failures[0][1]
     assert not list((tmp_path / "out").glob("picks/*/*.json"))
+    # A station without coordinates: reported, not picked.
+    (arch / "stations.csv").write_text("network,station,location,channels,latitude,longitude,elevation_m\n")
+    rep = ar.run(tmp_path / "archive", tmp_path / "out", clusters=clusters, eqnemix_bin=exe, settings=SETTINGS, progress=False)
+    assert rep.failures == [("2019-07-06/XX.BAD.00", rep.failures[0][1])]
+    assert "is in no stations.csv" in rep.failures[0][1]
