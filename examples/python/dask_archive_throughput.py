@@ -62,6 +62,25 @@ def task_times(out: pathlib.Path):
     return sum(p["cpu_s"] for p in picks), sum(p["wall_s"] for p in picks), loc
 
 
+def _noop(i: int) -> int:
+    return i
+
+
+def noop_rate(client, n: int):
+    """Submit ``n`` empty tasks one by one and collect them with
+    ``as_completed``, as eqnemix.archive does: (tasks per second of wall
+    time, CPU s of this process, which holds the LocalCluster's
+    scheduler)."""
+    from distributed import as_completed  # noqa: PLC0415
+
+    c0, t0 = cpu_s(), time.perf_counter()
+    fs = [client.submit(_noop, i, pure=False) for i in range(n)]
+    for f in as_completed(fs):
+        f.result()
+        f.release()
+    return n / (time.perf_counter() - t0), cpu_s() - c0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=os.environ.get("EQNEMIX_BIN"), help="eqnemix binary")
@@ -71,6 +90,7 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=12, help="events per day")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--events-per-task", type=int, default=1, help="events per locate task (eqnemix.archive.run)")
+    ap.add_argument("--noop-tasks", type=int, default=0, help="also time this many empty tasks submitted and collected as the run does (the scheduler's own rate)")
     ap.add_argument("--work", help="folder for the archive and outputs (default: a temporary one)")
     a = ap.parse_args()
     from distributed import Client, LocalCluster  # noqa: PLC0415
@@ -105,6 +125,13 @@ def main() -> int:
         pick_cpu, pick_wall, loc_cpu = task_times(out)
         print(f"{n:>7} {wall:>7.1f} {rep.n_events:>6} {rep.n_events / wall:>6.2f} {rep.n_station_days / wall:>9.3f} {cpu:>7.1f} {pick_cpu:>10.1f} {pick_wall:>11.1f} {loc_cpu:>12.1f}")
         catalogs.append(rep.catalog.read_text())
+    if a.noop_tasks:
+        with LocalCluster(n_workers=max(a.workers), threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+            client.run(cpu_s)
+            c0, t0 = cpu_s(), time.perf_counter()
+            rate, sched_cpu = noop_rate(client, a.noop_tasks)
+            print(f"{a.noop_tasks} empty tasks on {max(a.workers)} workers: {rate:.0f} tasks/s, "
+                  f"{1000 * sched_cpu / a.noop_tasks:.2f} ms CPU per task in the client and scheduler process")
     if len(set(catalogs)) > 1:
         print("the catalogs differ between worker counts", file=sys.stderr)
         return 1
