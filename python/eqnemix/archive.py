@@ -529,6 +529,9 @@ def run(
         "sampler": sampler,
         "sampler_settings": None if sampler_settings is None else dict(sampler_settings),
     }
+    # A bad configuration fails here, once, with the library's message
+    # (ValueError), not in every locate task.
+    eqnemix.travel_time_model(locate_kwargs["config"], settings=locate_kwargs["settings"])
     _check_settings(out, pick_args, pick_error_s, locate_kwargs)
     # Station positions in the clusters' frame (km; depth = -elevation).
     stations_km: Dict[str, Dict[str, List[float]]] = {}
@@ -587,18 +590,25 @@ def run(
     todo_events = split_done(pending_events)
     try:
         if client is None:
-            for ev in todo_events:
-                took_event(locate_event_task(ev, os.fspath(out), locate_kwargs, run_id))
+
+            def locate_serially(events):
+                for ev in events:
+                    try:
+                        took_event(locate_event_task(ev, os.fspath(out), locate_kwargs, run_id))
+                    except Exception as e:  # noqa: BLE001 - reported per task, as on Dask
+                        failures.append((ev["event_id"], f"{type(e).__name__}: {e}"))
+                        bars.event_done()
+
+            locate_serially(todo_events)
             for sd in todo_picks:
                 try:
                     res = pick_station_day(sd, os.fspath(out), exe, list(pick_args), run_id)
-                except ArchiveError as e:
-                    failures.append((sd.key, str(e)))
+                except Exception as e:  # noqa: BLE001 - reported per task, as on Dask
+                    failures.append((sd.key, f"{type(e).__name__}: {e}"))
                     bars.pick_done()
                     continue
                 took_pick(res)
-                for ev in split_done(events_from(res)):
-                    took_event(locate_event_task(ev, os.fspath(out), locate_kwargs, run_id))
+                locate_serially(split_done(events_from(res)))
         else:
             _run_dask(client, todo_picks, todo_events, os.fspath(out), exe, list(pick_args), locate_kwargs, run_id, events_per_task, events_from, split_done, took_pick, took_event, failures, bars)
     finally:

@@ -171,6 +171,10 @@ def test_bad_input_raises_clear_errors(inputs, tmp_path):
     go(inputs, tmp_path / "first", None)
     with pytest.raises(ar.ArchiveError, match=r"other settings \(pick_error_s differ"):
         ar.run(base / "archive", tmp_path / "first", clusters=clusters, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, eqnemix_bin=exe, progress=False)
+    # A bad configuration: the library's ValueError before any task runs.
+    with pytest.raises(ValueError, match="vp_km_s"):
+        ar.run(base / "archive", tmp_path / "bad", clusters=clusters, settings={"travel_time": {"kind": "homogeneous", "vp_km_s": -1.0}}, eqnemix_bin=exe, progress=False)
+    assert not (tmp_path / "bad" / "picks").exists()
     with pytest.raises(ValueError, match="events_per_task"):
         go(inputs, tmp_path / "out", None, events_per_task=0)
     (tmp_path / "c.json").write_text("{}")
@@ -186,7 +190,7 @@ def test_a_failing_station_day_is_reported_and_leaves_no_result(inputs, tmp_path
     (arch / "stations.csv").write_text("network,station,location,channels,latitude,longitude,elevation_m\nXX,BAD,00,HHZ,35.7,-117.6,0\n")
     rep = ar.run(tmp_path / "archive", tmp_path / "out", clusters=clusters, eqnemix_bin=exe, settings=SETTINGS, progress=False)
     assert [k for k, _ in rep.failures] == ["2019-07-06/XX.BAD.00"]
-    assert "eqnemix pick failed" in rep.failures[0][1]
+    assert "ArchiveError: 2019-07-06/XX.BAD.00: eqnemix pick failed" in rep.failures[0][1]
     assert not list((tmp_path / "out").glob("picks/*/*.json"))
     # A station without coordinates: reported, not picked.
     (arch / "stations.csv").write_text("network,station,location,channels,latitude,longitude,elevation_m\n")
