@@ -457,11 +457,17 @@ def to_inference_data(
     normalised weights as ``sample_stats["weight"]`` (ArviZ's summaries
     ignore them: weight them yourself). Unweighted results pass through
     unchanged either way. ValueError for another ``weights`` or weights
-    that are negative, not finite or sum to zero."""
+    that are negative, not finite or sum to zero.
+
+    A :func:`locate` result is taken too: its weighted draws (all chains
+    pooled, as their weights carry the modes' masses) become one chain,
+    resampled or carried as above, with no ``sample_stats``."""
     import arviz as az  # noqa: PLC0415
 
     if weights not in ("resample", "carry"):
         raise ValueError(f"weights must be 'resample' or 'carry'; got {weights!r}")
+    if "stats" not in result and "draw_weights" in result:
+        result = _pooled_locate_draws(result)
     names = {"log_density": "lp", "accept_prob": "acceptance_rate", "step_size": "step_size", "tree_depth": "tree_depth", "n_grad_evals": "n_steps", "divergent": "diverging", "energy": "energy"}
     stats = {}
     for k, v in result["stats"].items():
@@ -498,6 +504,18 @@ def to_inference_data(
     )
     idata.posterior.attrs.update(attrs)
     return idata
+
+
+def _pooled_locate_draws(result: Mapping[str, Any]) -> Dict[str, Any]:
+    """The draws of a :func:`locate` result (weighted, their weights
+    normalised over all its chains: the masses of the modes are in them) as
+    one weighted chain in the layout of :func:`sample`, without
+    statistics."""
+    chains = [_np.asarray(c, dtype=float) for c in result["draws"]]
+    ws = [_np.asarray(w, dtype=float) for w in result["draw_weights"]]
+    if not chains or len(chains) != len(ws) or any(c.ndim != 2 or len(c) != len(w) for c, w in zip(chains, ws)):
+        raise ValueError("a locate result needs draws (n, dim) and draw_weights (n,) per chain")
+    return {"draws": _np.concatenate(chains)[None], "weights": _np.concatenate(ws)[None], "stats": {}}
 
 
 def _normalised_weights(w: _np.ndarray, shape: Tuple[int, int]) -> _np.ndarray:

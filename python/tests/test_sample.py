@@ -220,3 +220,23 @@ def test_to_inference_data_resamples_weighted_draws_so_arviz_summaries_are_weigh
     # Unweighted results pass through unchanged.
     nuts = eqnemix.sample(post, "nuts", n_chains=2, seed=5, n_warmup=100, n_draws=100)
     np.testing.assert_array_equal(eqnemix.to_inference_data(nuts).posterior["x"].values, nuts["draws"])
+
+
+def test_to_inference_data_of_a_locate_result_pools_its_weighted_draws(picks, stations):
+    import arviz as az
+
+    from conftest import COVS, HOMOGENEOUS, MEANS
+
+    res = eqnemix.locate(picks, stations, clusters=(MEANS, COVS), weights=[0.8, 0.1, 0.1], settings=HOMOGENEOUS, seed=1)
+    x, w = np.concatenate(res["draws"]), np.concatenate(res["draw_weights"])
+    w = w / w.sum()
+    idata = eqnemix.to_inference_data(res, coords=["east_km", "north_km", "depth_km"])
+    assert idata.posterior["x"].shape == (1, len(x), 3)
+    mean = (w[:, None] * x).sum(axis=0)
+    sd = np.sqrt((w[:, None] * (x - mean) ** 2).sum(axis=0))
+    got = az.summary(idata, kind="stats")["mean"].to_numpy()
+    assert np.all(np.abs(got - mean) <= 4 * sd * np.sqrt(np.sum(w * w)) + 0.01), (got, mean)
+    carried = eqnemix.to_inference_data(res, weights="carry")
+    np.testing.assert_allclose(carried.sample_stats["weight"].values[0], w)
+    with pytest.raises(ValueError, match="draw_weights"):
+        eqnemix.to_inference_data({"draws": [x], "draw_weights": [w[:-1]]})
