@@ -15,7 +15,7 @@ same text the command line prints); an event that cannot be located raises
 ``RuntimeError``. No Rust panic crosses into Python on bad input: every
 input is checked first.
 
-Ctrl-C: ``sample`` and ``locate`` run with the GIL released and look at
+Ctrl-C: ``sample``, ``locate`` and ``study_locate`` run with the GIL released and look at
 Python's signals every 20 ms; SIGINT stops the run (NUTS, HMC and
 Metropolis at their next iteration, ``locate`` inside its sampler or
 between its stages, population samplers at the end of their run) and raises
@@ -32,6 +32,10 @@ grid), picks and settings (records, through the library's own readers).
 Results: the draws of ``locate`` move into NumPy without a copy; those of
 ``sample`` are copied once, chain by chain, into one ``(chain, draw,
 dim)`` array.
+
+Archives: ``eqnemix.archive`` picks (the ``eqnemix pick`` binary) and
+locates over many stations and days on Dask, restartably (install the
+``archive`` extra: dask[distributed], tqdm).
 
 >>> import eqnemix
 >>> m = eqnemix.homogeneous(vp_km_s=6.0, vs_km_s=3.5)
@@ -68,6 +72,7 @@ __all__ = [
     "sampler_kinds",
     "to_inference_data",
     "convergence",
+    "local_km",
     "__version__",
 ]
 
@@ -420,7 +425,14 @@ def convergence(draws: Any) -> Dict[str, _np.ndarray]:
     return _eqnemix.convergence(a)
 
 
-def to_inference_data(result: Mapping[str, Any], var_name: str = "x", coords: Optional[Sequence[str]] = None):
+def to_inference_data(
+    result: Mapping[str, Any],
+    var_name: str = "x",
+    coords: Optional[Sequence[str]] = None,
+    *,
+    weights: str = "resample",
+    seed: int = 0,
+):
     """The result of :func:`sample` as an ``arviz.InferenceData`` (needs
     arviz) in one call: ``posterior[var_name]`` with dims ``("chain",
     "draw", var_name + "_dim")`` (coordinate labels ``coords``, e.g.
@@ -429,10 +441,33 @@ def to_inference_data(result: Mapping[str, Any], var_name: str = "x", coords: Op
     (log density), ``acceptance_rate``, ``step_size``, ``tree_depth``,
     ``n_steps`` (gradient evaluations), ``diverging`` (bool), ``energy``;
     a statistic the sampler does not produce (all NaN) is left out.
-    Weighted draws (population samplers) are not reweighted: resample them
-    first (their weights are in ``result["weights"]``)."""
+
+    Weighted draws (``result["weights"]`` not None: the population
+    samplers importance, smc, octree) are not equally likely, while ArviZ's
+    summaries (``az.summary``, ``az.hdi``, plots) count every draw once. So
+    by default (``weights="resample"``) each chain is resampled: as many
+    draws as it has, picked by systematic resampling on its normalised
+    weights and put in random order (seeded by ``seed``), each statistic
+    following its draw. Means, quantiles and HDIs in ArviZ then estimate
+    the weighted posterior; ArviZ's ESS counts the resampled draws, which
+    repeat draws of large weight (the weights' own effective sample size,
+    ``1 / sum(w**2)``, is the figure of merit; it is in
+    ``posterior.attrs["weights_ess"]``, one per chain).
+    ``weights="carry"`` keeps the draws as they are and carries the
+    normalised weights as ``sample_stats["weight"]`` (ArviZ's summaries
+    ignore them: weight them yourself). Unweighted results pass through
+    unchanged either way. ValueError for another ``weights`` or weights
+    that are negative, not finite or sum to zero.
+
+    A :func:`locate` result is taken too: its weighted draws (all chains
+    pooled, as their weights carry the modes' masses) become one chain,
+    resampled or carried as above, with no ``sample_stats``."""
     import arviz as az  # noqa: PLC0415
 
+    if weights not in ("resample", "carry"):
+        raise ValueError(f"weights must be 'resample' or 'carry'; got {weights!r}")
+    if "stats" not in result and "draw_weights" in result:
+        result = _pooled_locate_draws(result)
     names = {"log_density": "lp", "accept_prob": "acceptance_rate", "step_size": "step_size", "tree_depth": "tree_depth", "n_grad_evals": "n_steps", "divergent": "diverging", "energy": "energy"}
     stats = {}
     for k, v in result["stats"].items():
@@ -447,9 +482,84 @@ def to_inference_data(result: Mapping[str, Any], var_name: str = "x", coords: Op
     labels = list(coords) if coords is not None else list(range(draws.shape[-1]))
     if len(labels) != draws.shape[-1]:
         raise ValueError(f"coords has {len(labels)} labels for dim = {draws.shape[-1]}")
-    return az.from_dict(
+    attrs: Dict[str, Any] = {}
+    w = result.get("weights")
+    if w is not None:
+        w = _normalised_weights(_np.asarray(w, dtype=float), draws.shape[:2])
+        attrs["weights_ess"] = [float(1.0 / _np.sum(wc * wc)) for wc in w]
+        if weights == "carry":
+            stats["weight"] = w
+            attrs["weights"] = "carried in sample_stats.weight (not applied by ArviZ's summaries)"
+        else:
+            idx = _resample_indices(w, seed)
+            rows = _np.arange(draws.shape[0])[:, None]
+            draws = draws[rows, idx]
+            stats = {k: _np.asarray(v)[rows, idx] for k, v in stats.items()}
+            attrs["weights"] = f"resampled (systematic, in random order, seed {int(seed)})"
+    idata = az.from_dict(
         posterior={var_name: draws},
         sample_stats=stats,
         coords={dim_name: labels},
         dims={var_name: [dim_name]},
     )
+    idata.posterior.attrs.update(attrs)
+    return idata
+
+
+def _pooled_locate_draws(result: Mapping[str, Any]) -> Dict[str, Any]:
+    """The draws of a :func:`locate` result (weighted, their weights
+    normalised over all its chains: the masses of the modes are in them) as
+    one weighted chain in the layout of :func:`sample`, without
+    statistics."""
+    chains = [_np.asarray(c, dtype=float) for c in result["draws"]]
+    ws = [_np.asarray(w, dtype=float) for w in result["draw_weights"]]
+    if not chains or len(chains) != len(ws) or any(c.ndim != 2 or len(c) != len(w) for c, w in zip(chains, ws)):
+        raise ValueError("a locate result needs draws (n, dim) and draw_weights (n,) per chain")
+    return {"draws": _np.concatenate(chains)[None], "weights": _np.concatenate(ws)[None], "stats": {}}
+
+
+def _normalised_weights(w: _np.ndarray, shape: Tuple[int, int]) -> _np.ndarray:
+    """Weights ``(chain, draw)`` normalised per chain; NaN (padding of a
+    shorter chain) counts as 0."""
+    if w.shape != tuple(shape):
+        raise ValueError(f"weights must have shape (chain, draw) = {tuple(shape)}; got shape {w.shape}")
+    w = _np.where(_np.isnan(w), 0.0, w)
+    if not _np.all(_np.isfinite(w)) or _np.any(w < 0):
+        raise ValueError("weights must be finite and >= 0")
+    total = w.sum(axis=1, keepdims=True)
+    if _np.any(total <= 0):
+        raise ValueError("the weights of a chain sum to zero")
+    return w / total
+
+
+def _resample_indices(w: _np.ndarray, seed: int) -> _np.ndarray:
+    """Per chain, ``n`` indices drawn by systematic resampling on the
+    weights ``w`` (normalised per chain), then shuffled: duplicates spread
+    over the chain instead of sitting next to each other (which ArviZ's
+    autocorrelation-based ESS would read as a sticky chain)."""
+    rng = _np.random.default_rng(int(seed))
+    c, n = w.shape
+    out = _np.empty((c, n), dtype=_np.intp)
+    for i in range(c):
+        cdf = _np.cumsum(w[i])
+        cdf[-1] = 1.0
+        u = (rng.random() + _np.arange(n)) / n
+        out[i] = rng.permutation(_np.searchsorted(cdf, u, side="right"))
+    return out
+
+
+def local_km(lon_deg: Any, lat_deg: Any, origin_lon_lat: Tuple[float, float]) -> _np.ndarray:
+    """``(east_km, north_km)`` (km) of longitudes and latitudes (degrees,
+    WGS84) in the local frame about ``origin_lon_lat`` (degrees): the
+    azimuthal equidistant projection ``eqnemix locate`` uses for stations,
+    clusters and the frame of ``clusters_gaussian.json``. Returns shape
+    ``(N, 2)`` (``(2,)`` for scalars). ValueError for an invalid origin or
+    a non-finite position."""
+    lon = _np.asarray(lon_deg, dtype=float)
+    lat = _np.asarray(lat_deg, dtype=float)
+    if lon.shape != lat.shape or lon.ndim > 1:
+        raise ValueError(f"lon_deg and lat_deg must be numbers or 1-D arrays of one shape; got {lon.shape} and {lat.shape}")
+    if len(origin_lon_lat) != 2:
+        raise ValueError("origin_lon_lat must be (lon_deg, lat_deg)")
+    out = _np.asarray(_eqnemix.local_km(_np.atleast_1d(lon).tolist(), _np.atleast_1d(lat).tolist(), (float(origin_lon_lat[0]), float(origin_lon_lat[1]))), dtype=float)
+    return out[0] if lon.ndim == 0 else out.reshape(-1, 2)

@@ -169,10 +169,15 @@ class SyntheticRegion:
         with model (default the region's crust)."""
         ...
 
+def local_km(lon_deg: Sequence[float], lat_deg: Sequence[float], origin_lon_lat: Tuple[float, float]) -> List[Tuple[float, float]]:
+    """(east_km, north_km) of each (lon_deg, lat_deg) (degrees) about origin_lon_lat (degrees); ValueError for bad input."""
+    ...
+
 def study_locate(
     posterior: Posterior, sampler: str, n_chains: int, seed: int, truth_km: Optional[Sequence[float]] = None
 ) -> Dict[str, Any]:
     """The studies' locator with a preset sampler (smc, nuts, octree,
     importance): mean_km, area90_km2 (km^2) and, with truth_km,
-    epicentral_error_km (km) and in_hpd90 (bool)."""
+    epicentral_error_km (km) and in_hpd90 (bool). Ctrl-C raises
+    KeyboardInterrupt (with eqnemix_interrupted = True)."""
     ...

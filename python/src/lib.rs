@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 
 mod arrays;
 mod density;
+mod geo;
 mod interrupt;
 mod locate;
 mod sample;
@@ -40,6 +41,7 @@ fn _eqnemix(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample::sample_callable, m)?)?;
     m.add_function(wrap_pyfunction!(sample::sampler_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(sample::convergence, m)?)?;
+    m.add_function(wrap_pyfunction!(geo::local_km, m)?)?;
     m.add_class::<synthetic::SyntheticRegion>()?;
     m.add_function(wrap_pyfunction!(synthetic::study_locate, m)?)?;
     m.add("LocateError", m.py().get_type::<LocateError>())?;

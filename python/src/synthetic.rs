@@ -7,6 +7,8 @@
 use crate::locate::{value_error, Posterior};
 use crate::traveltime::TravelTimeModel;
 use eqnemix::likelihood::LikelihoodOptions;
+use eqnemix::locate::{locate_event, LocateOptions};
+use eqnemix::summary::SummaryOptions;
 use eqnemix::prior::PriorOptions;
 use eqnemix::synthetic_region as sr;
 use pyo3::prelude::*;
@@ -141,7 +143,8 @@ fn event_dict<'py>(py: Python<'py>, e: &sr::SyntheticEvent) -> PyResult<Bound<'p
 /// its scores against `truth_km` when given: posterior mean (km), area of
 /// the 90 % epicentral ellipse (km^2, NaN without one), epicentral error
 /// of the mean (km), whether the truth lies in the 90 % highest-density
-/// region of the draws.
+/// region of the draws. Ctrl-C stops the run with `KeyboardInterrupt`,
+/// as in `sample` (see `interrupt`).
 #[pyfunction]
 #[pyo3(signature = (posterior, sampler, n_chains, seed, truth_km=None))]
 pub fn study_locate<'py>(
@@ -158,13 +161,23 @@ pub fn study_locate<'py>(
         return Err(value_error("n_chains must be > 0"));
     }
     let post = &posterior.posterior;
-    let (loc, hpd) = py
-        .detach(|| {
-            let loc = sr::locate_with(post, &cfg, n_chains, seed)?;
-            let hpd = truth_km.map(|t| sr::in_hpd_region(post, &loc.chains, t, 0.9));
-            Ok::<_, sr::SyntheticError>((loc, hpd))
-        })
-        .map_err(|e| crate::LocateError::new_err(e.to_string()))?;
+    // Off the calling thread with Python's signals polled (Ctrl-C raises
+    // KeyboardInterrupt, see `interrupt`): the options of
+    // `synthetic_region::locate_with` plus the cancel flag, which stops the
+    // sampler at its next iteration (population samplers between stages).
+    let (loc, hpd) = crate::interrupt::run(py, |c| {
+        let options = LocateOptions {
+            n_chains,
+            seed,
+            summary: SummaryOptions { map_refine_steps: 0, max_draws_for_averages: 2000, ..Default::default() },
+            cancel: Some(c.clone()),
+            ..Default::default()
+        };
+        let loc = locate_event(post, &cfg, &options).map_err(|e| e.to_string())?;
+        let hpd = truth_km.map(|t| sr::in_hpd_region(post, &loc.chains, t, 0.9));
+        Ok::<_, String>((loc, hpd))
+    })?
+    .map_err(crate::LocateError::new_err)?;
     let d = PyDict::new(py);
     d.set_item("mean_km", loc.summary.mean_km.to_vec())?;
     let area = loc.summary.epicentral_ellipse(0.9).map_or(f64::NAN, |e| std::f64::consts::PI * e.semi_major_km * e.semi_minor_km);

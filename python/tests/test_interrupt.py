@@ -1,5 +1,6 @@
-"""Ctrl-C from Python: SIGINT during a long sample() or locate() returns
-to Python with KeyboardInterrupt (raised by Python's own handler, seen by
+"""Ctrl-C from Python: SIGINT during a long sample(), locate() or
+study_locate() returns to Python with KeyboardInterrupt (raised by
+Python's own handler, seen by
 the polling of eqnemix's wait loop, which cancels the run through
 eqnemix's cancel flag).
 
@@ -51,8 +52,11 @@ CHILD = textwrap.dedent(
         # innermost Python frame is eqnemix's wrapper on the line calling
         # _eqnemix (this thread runs then because the call released the GIL).
         while True:
+            # (study_locate is the extension's own function: there the
+            # innermost frame is this script's line calling it.)
             f = sys._current_frames().get(main)
-            if f is not None and f.f_code.co_filename == eqnemix.__file__ and "_eqnemix." in linecache.getline(f.f_code.co_filename, f.f_lineno):
+            line = "" if f is None else linecache.getline(f.f_code.co_filename, f.f_lineno)
+            if f is not None and ((f.f_code.co_filename == eqnemix.__file__ and "_eqnemix." in line) or "eqnemix.study_locate(" in line):
                 print("started", flush=True)
                 return
             time.sleep(0.001)
@@ -61,11 +65,15 @@ CHILD = textwrap.dedent(
         return -0.5 * float(x @ x), -x
 
     post = eqnemix.posterior(picks, stations, clusters=(MEANS, COVS), settings=HOMOGENEOUS)
+    study_post, _ = eqnemix.SyntheticRegion().posterior(0, 1)
     for attempt in range(50):
         threading.Thread(target=announce, daemon=True).start()
         try:
             if kind == "callable":
                 eqnemix.sample(logp, "nuts", dim=3, n_chains=2, n_warmup=10**9, n_draws=10)
+            elif kind == "study":
+                # NUTS from 2000 chains per mode region: minutes unless stopped.
+                eqnemix.study_locate(study_post, "nuts", 2000, 1)
             elif kind == "posterior":
                 eqnemix.sample(post, "nuts", n_chains=2, n_warmup=10**9, n_draws=10)
             else:
@@ -84,7 +92,7 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("kind", ["callable", "posterior", "locate"])
+@pytest.mark.parametrize("kind", ["callable", "posterior", "locate", "study"])
 def test_sigint_stops_a_long_run_with_keyboard_interrupt(tmp_path, kind):
     script = tmp_path / "child.py"
     script.write_text(CHILD.format(tests=os.path.dirname(os.path.abspath(__file__))))

@@ -172,3 +172,71 @@ def test_to_inference_data_of_a_posterior_with_coordinate_labels(picks, stations
         eqnemix.to_inference_data(res, coords=["a", "b"])
     with pytest.raises(ValueError, match=r"shape \(chain, draw, dim\)"):
         eqnemix.convergence(np.zeros((3, 4)))
+
+
+def test_to_inference_data_resamples_weighted_draws_so_arviz_summaries_are_weighted(picks, stations):
+    import arviz as az
+
+    from conftest import COVS, HOMOGENEOUS, MEANS
+
+    post = eqnemix.posterior(picks, stations, clusters=(MEANS, COVS), weights=[0.8, 0.1, 0.1], settings=HOMOGENEOUS)
+    res = eqnemix.sample(post, "importance", seed=5)
+    w = res["weights"][0]
+    x = res["draws"][0]
+    weighted_mean = (w[:, None] * x).sum(axis=0)
+    weighted_sd = np.sqrt((w[:, None] * (x - weighted_mean) ** 2).sum(axis=0))
+    kish = 1.0 / np.sum(w * w)
+
+    idata = eqnemix.to_inference_data(res, coords=["east_km", "north_km", "depth_km"], seed=1)
+    r = idata.posterior["x"].values
+    assert r.shape == res["draws"].shape
+    # Every resampled draw is one of the sampler's draws, its statistics with it.
+    rows = {tuple(v): i for i, v in enumerate(x)}
+    picked = np.array([rows[tuple(v)] for v in r[0]])
+    np.testing.assert_array_equal(idata.sample_stats["lp"].values[0], res["stats"]["log_density"][0][picked])
+    # Systematic resampling: each draw is picked floor(n w) or ceil(n w) times.
+    n = len(w)
+    counts = np.bincount(picked, minlength=n)
+    assert np.all(counts >= np.floor(n * w) - 1e-9) and np.all(counts <= np.ceil(n * w) + 1e-9)
+    # ArviZ's summary now estimates the weighted posterior mean (within
+    # 4 Monte-Carlo standard errors of the weighted mean).
+    summary = az.summary(idata, kind="stats")
+    got = summary["mean"].to_numpy()
+    assert np.all(np.abs(got - weighted_mean) <= 4 * weighted_sd / np.sqrt(kish) + 0.01), (got, weighted_mean)
+    assert idata.posterior.attrs["weights_ess"] == [pytest.approx(kish)]
+    # Same seed, same resample.
+    again = eqnemix.to_inference_data(res, seed=1)
+    np.testing.assert_array_equal(again.posterior["x"].values, r)
+
+    # weights="carry": the draws as they are, the weights alongside.
+    carried = eqnemix.to_inference_data(res, weights="carry")
+    np.testing.assert_array_equal(carried.posterior["x"].values, res["draws"])
+    np.testing.assert_allclose(carried.sample_stats["weight"].values, res["weights"])
+    with pytest.raises(ValueError, match="'resample' or 'carry'"):
+        eqnemix.to_inference_data(res, weights="ignore")
+    bad = dict(res, weights=-res["weights"])
+    with pytest.raises(ValueError, match=">= 0"):
+        eqnemix.to_inference_data(bad)
+    # Unweighted results pass through unchanged.
+    nuts = eqnemix.sample(post, "nuts", n_chains=2, seed=5, n_warmup=100, n_draws=100)
+    np.testing.assert_array_equal(eqnemix.to_inference_data(nuts).posterior["x"].values, nuts["draws"])
+
+
+def test_to_inference_data_of_a_locate_result_pools_its_weighted_draws(picks, stations):
+    import arviz as az
+
+    from conftest import COVS, HOMOGENEOUS, MEANS
+
+    res = eqnemix.locate(picks, stations, clusters=(MEANS, COVS), weights=[0.8, 0.1, 0.1], settings=HOMOGENEOUS, seed=1)
+    x, w = np.concatenate(res["draws"]), np.concatenate(res["draw_weights"])
+    w = w / w.sum()
+    idata = eqnemix.to_inference_data(res, coords=["east_km", "north_km", "depth_km"])
+    assert idata.posterior["x"].shape == (1, len(x), 3)
+    mean = (w[:, None] * x).sum(axis=0)
+    sd = np.sqrt((w[:, None] * (x - mean) ** 2).sum(axis=0))
+    got = az.summary(idata, kind="stats")["mean"].to_numpy()
+    assert np.all(np.abs(got - mean) <= 4 * sd * np.sqrt(np.sum(w * w)) + 0.01), (got, mean)
+    carried = eqnemix.to_inference_data(res, weights="carry")
+    np.testing.assert_allclose(carried.sample_stats["weight"].values[0], w)
+    with pytest.raises(ValueError, match="draw_weights"):
+        eqnemix.to_inference_data({"draws": [x], "draw_weights": [w[:-1]]})
