@@ -222,8 +222,9 @@ fn per_window_reports_the_original_detection_that_the_mean_dilutes() {
 /// (`examples/data/sample`), preprocessed as `eqnemix pick`, with the
 /// original's thresholds: the per-window rule finds at least as many of the
 /// known events as mean merging, never reports two detections that start
-/// within 2 s, and (as measured when this test was written: 37 of 48 events
-/// per window, 36 with the mean) finds most of them.
+/// within 2 s, and finds nearly all of them (the sample regenerated on
+/// 2026-12-06 with the realistic generator: 48 of 48 events per window and
+/// with the mean; the previous sample: 37 and 36).
 #[test]
 fn per_window_finds_the_known_events_of_the_sample_record() {
     use eqnemix_models::waveform::{read_mseed, PreprocessOptions, Stream};
@@ -266,7 +267,7 @@ fn per_window_finds_the_known_events_of_the_sample_record() {
     let (n_mean, n_window) = (found(&mean), found(&per_window));
     eprintln!("sample record: per window {} detections, {n_window} of 48 known events; mean {} detections, {n_mean}", per_window.len(), mean.len());
     assert!(n_window >= n_mean, "per window {n_window} < mean {n_mean}");
-    assert!(n_window >= 34, "per window found {n_window} of 48");
+    assert!(n_window >= 45, "per window found {n_window} of 48");
     for pair in per_window.windows(2) {
         assert!(pair[1].start >= pair[0].start + 200, "two detections within 2 s: {pair:?}");
     }
