@@ -38,15 +38,9 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")  # before any worker starts
 
 from eqnemix import archive as ar  # noqa: E402
 
-PICK_ARGS = ["--detection-threshold", "0.1", "--P-threshold", "0.05", "--S-threshold", "0.05"]
-SETTINGS = {
-    "travel_time": {
-        "kind": "layered",
-        "model": str(REPO / "examples" / "data" / "velocity" / "ridgecrest_1d.toml"),
-        "table": {"max_distance_km": 150.0, "depth_max_km": 40.0},
-    },
-    "likelihood": {"model_error_s": 0.1},
-}
+# EQTransformer's own thresholds and no added pick error, as the sample
+# configuration (examples/data/config/run_sample.toml, [pipeline.picker]).
+SETTINGS = ar.layered_settings(REPO / "examples" / "data" / "velocity" / "ridgecrest_1d.toml")
 
 
 def cpu_s() -> float:
@@ -115,7 +109,7 @@ def main() -> int:
             client.run(cpu_s)  # workers up and importable before the clock
             before = client.run(cpu_s)
             c0, t0 = cpu_s(), time.perf_counter()
-            rep = ar.run(work / "archive", out, clusters=clusters, client=client, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, events_per_task=a.events_per_task, progress=False)
+            rep = ar.run(work / "archive", out, clusters=clusters, client=client, settings=SETTINGS, seed=1, eqnemix_bin=exe, events_per_task=a.events_per_task, progress=False)
             wall = time.perf_counter() - t0
             after = client.run(cpu_s)
             cpu = sum(after[k] - before[k] for k in after) + cpu_s() - c0

@@ -60,7 +60,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import eqnemix
 
@@ -238,17 +238,40 @@ def generate_archive(
     return scan(root)
 
 
+def layered_settings(
+    velocity_toml: PathLike,
+    model_error_s: float = 0.1,
+    max_distance_km: float = 150.0,
+    depth_max_km: float = 40.0,
+) -> Dict[str, Any]:
+    """The ``settings`` of :func:`run` for a layered 1-D velocity model
+    (a TOML file as ``examples/data/velocity/ridgecrest_1d.toml``): its
+    travel-time table up to ``max_distance_km`` (km) epicentral distance
+    and ``depth_max_km`` (km) depth, and the travel-time model error
+    ``model_error_s`` (s) of the likelihood. The sample configuration's
+    values are the defaults."""
+    return {
+        "travel_time": {
+            "kind": "layered",
+            "model": str(Path(velocity_toml)),
+            "table": {"max_distance_km": float(max_distance_km), "depth_max_km": float(depth_max_km)},
+        },
+        "likelihood": {"model_error_s": float(model_error_s)},
+    }
+
+
 # ---------------------------------------------------------------- results
 
 
-def _write_json_atomic(path: Path, doc: Mapping[str, Any]) -> None:
-    """Write ``doc`` to ``path`` through a temporary file in the same folder
-    and ``os.replace``: readers see the whole file or none."""
+def _write_atomic(path: Path, write: Callable[[Any], None], suffix: str, newline: Optional[str] = None) -> None:
+    """Call ``write(f)`` on a temporary file in ``path``'s folder, then
+    ``os.replace`` it onto ``path``: readers see the whole file or none,
+    and a failure leaves no temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, allow_nan=True)
+        with os.fdopen(fd, "w", newline=newline) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, _FILE_MODE)
@@ -259,6 +282,11 @@ def _write_json_atomic(path: Path, doc: Mapping[str, Any]) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_json_atomic(path: Path, doc: Mapping[str, Any]) -> None:
+    """Write ``doc`` as JSON to ``path`` atomically (:func:`_write_atomic`)."""
+    _write_atomic(path, lambda f: json.dump(doc, f, allow_nan=True), ".json")
 
 
 def _read_json(path: Path) -> Optional[Dict[str, Any]]:
@@ -441,22 +469,14 @@ def write_catalog(path: PathLike, rows: Iterable[Mapping[str, Any]]) -> Path:
     """``rows`` sorted by event id into the CSV ``path`` (columns
     :data:`CATALOG_COLUMNS`), written atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=CATALOG_COLUMNS)
-            w.writeheader()
-            for r in sorted(rows, key=lambda r: r["event_id"]):
-                w.writerow({k: r.get(k, "") for k in CATALOG_COLUMNS})
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+
+    def write(f: Any) -> None:
+        w = csv.DictWriter(f, fieldnames=CATALOG_COLUMNS)
+        w.writeheader()
+        for r in sorted(rows, key=lambda r: r["event_id"]):
+            w.writerow({k: r.get(k, "") for k in CATALOG_COLUMNS})
+
+    _write_atomic(path, write, ".csv", newline="")
     return path
 
 

@@ -16,18 +16,9 @@ import eqnemix
 from eqnemix import archive as ar
 from test_cli_parity import REPO, eqnemix_binary
 
-# Thresholds and the extra pick error of the sample configuration
-# (examples/data/config/run_sample.toml, [pipeline.picker]): EQTransformer's
-# outputs on the synthetic pulses are low.
-PICK_ARGS = ["--detection-threshold", "0.1", "--P-threshold", "0.05", "--S-threshold", "0.05"]
-SETTINGS = {
-    "travel_time": {
-        "kind": "layered",
-        "model": str(REPO / "examples" / "data" / "velocity" / "ridgecrest_1d.toml"),
-        "table": {"max_distance_km": 150.0, "depth_max_km": 40.0},
-    },
-    "likelihood": {"model_error_s": 0.1},
-}
+# EQTransformer's own thresholds and no added pick error, as the sample
+# configuration (examples/data/config/run_sample.toml, [pipeline.picker]).
+SETTINGS = ar.layered_settings(REPO / "examples" / "data" / "velocity" / "ridgecrest_1d.toml")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +61,7 @@ def go(inputs, out, client, **kw):
     base, _, clusters, exe = inputs
     return ar.run(
         base / "archive", out, clusters=clusters, client=client, settings=SETTINGS, seed=1,
-        pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, progress=True, **kw,
+        eqnemix_bin=exe, progress=True, **kw,
     )
 
 
@@ -130,27 +121,31 @@ def test_the_catalog_holds_the_true_events_and_the_command_line_continues_a_run(
         f'[travel_time]\nkind = "layered"\nmodel = "{SETTINGS["travel_time"]["model"]}"\n'
         "[travel_time.table]\nmax_distance_km = 150.0\ndepth_max_km = 40.0\n[likelihood]\nmodel_error_s = 0.1\n"
     )
-    rep = ar.run(base / "archive", tmp_path / "serial", clusters=clusters, config=cfg, seed=1, pick_args=PICK_ARGS, pick_error_s=0.7, eqnemix_bin=exe, progress=False)
+    rep = ar.run(base / "archive", tmp_path / "serial", clusters=clusters, config=cfg, seed=1, eqnemix_bin=exe, progress=False)
     rows = read_catalog(rep.catalog)
     assert [r["status"] for r in rows] == ["located"] * len(rows)
-    # Each detection's P is within 2 s of a true P arrival at its station
-    # (EQTransformer on the synthetic pulses: on time or about 1 s late).
+    # Nearly every detection's P is within 0.5 s of a true P arrival at its
+    # station (EQTransformer on the generator's records: P RMS 0.07-0.15 s;
+    # a few detections start in a coda, 8-28 s after an S, as with the
+    # original's per-window rule: examples/data/sample/README.md).
     truth = {}
     for day in ("2019-07-06", "2019-07-07"):
         with open(base / "archive" / day / "picks.csv", newline="") as f:
             for t in csv.DictReader(f):
                 if t["phase"] == "P":
                     truth.setdefault(f"{t['network']}.{t['station']}.00", []).append(datetime.fromisoformat(t["time"].replace("Z", "+00:00")))
+    on_time = 0
     for r in rows:
         p = datetime.fromisoformat(r["p_time"].replace("Z", "+00:00"))
-        assert min(abs((p - t).total_seconds()) for t in truth[r["station"]]) < 2.0, r
+        on_time += min(abs((p - t).total_seconds()) for t in truth[r["station"]]) < 0.5
         assert -117.6 - 1 < float(r["longitude"]) < -117.6 + 1 and 35.7 - 1 < float(r["latitude"]) < 35.7 + 1
         assert -5 < float(r["depth_km"]) < 40
         assert 0 < float(r["cluster_probability"]) <= 1
+    assert 5 * on_time >= 4 * len(rows), f"only {on_time} of {len(rows)} located events have a P within 0.5 s of a true P"
     # The command line on the finished output: nothing left to do.
     p = subprocess.run(
         [sys.executable, "-m", "eqnemix.archive", str(base / "archive"), "--out", str(tmp_path / "serial"), "--clusters", str(clusters),
-         "--config", str(cfg), "--seed", "1", "--pick-error-s", "0.7", *(f"--pick-arg={a}" for a in PICK_ARGS),
+         "--config", str(cfg), "--seed", "1",
          "--eqnemix-bin", exe, "--no-progress"],
         capture_output=True, text=True,
     )
@@ -170,7 +165,7 @@ def test_bad_input_raises_clear_errors(inputs, tmp_path):
     # Results made with other settings are not reused.
     go(inputs, tmp_path / "first", None)
     with pytest.raises(ar.ArchiveError, match=r"other settings \(pick_error_s differ"):
-        ar.run(base / "archive", tmp_path / "first", clusters=clusters, settings=SETTINGS, seed=1, pick_args=PICK_ARGS, eqnemix_bin=exe, progress=False)
+        ar.run(base / "archive", tmp_path / "first", clusters=clusters, settings=SETTINGS, seed=1, pick_error_s=0.5, eqnemix_bin=exe, progress=False)
     # A bad configuration: the library's ValueError before any task runs.
     with pytest.raises(ValueError, match="vp_km_s"):
         ar.run(base / "archive", tmp_path / "bad", clusters=clusters, settings={"travel_time": {"kind": "homogeneous", "vp_km_s": -1.0}}, eqnemix_bin=exe, progress=False)

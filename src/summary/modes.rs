@@ -135,7 +135,9 @@ pub fn find_modes(posterior: &LocationPosterior, xs: &[&[f64]], ws: &[f64], lps:
         let (point, log_density) = maximise_density_in_region(posterior, xs[best], lps[best], refine_iters, Some(l));
         modes.push(PosteriorMode {
             cluster: (l < k).then_some(l),
-            mass,
+            // a share of weights normalised to 1: rounding in their sum
+            // must not make it exceed 1 (1 + 4e-16 was seen)
+            mass: mass.min(1.0),
             n_draws: idx.count(),
             weights_ess: mass * mass / w2,
             mean_km,
