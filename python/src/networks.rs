@@ -31,7 +31,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, SecondsFormat, Utc};
 use eqnemix::models::convnetquake::{window_starts as cnq_window_starts, ClassifiedWindow, CnqError, ConvNetQuake, WINDOW_SAMPLES as CNQ_WINDOW_SAMPLES};
 use eqnemix::models::eqtransformer::{ContinuousConfig, EqTransformer, EqtError, Merge, PickerConfig, PredictionRow, StationInfo, PREDICTION_COLUMNS};
-use eqnemix::models::waveform::{PreprocessOptions, Stream, ThreeComponent, Trace, TraceId};
+use eqnemix::models::waveform::stream::seconds_between;
+use eqnemix::models::waveform::{PreprocessOptions, Stream, ThreeComponent, Trace, TraceId, DEFAULT_MAX_GAP_S};
 use eqnemix::models::RuntimeError;
 use numpy::{AllowTypeChange, PyArrayLike1};
 use pyo3::exceptions::{PyImportError, PyOSError, PyRuntimeError, PyValueError};
@@ -185,6 +186,27 @@ impl Waveforms {
                 return Err(PyValueError::new_err(format!("trace {id} holds no samples")));
             }
             out.push(Trace::new(TraceId::new(net, sta, loc, cha), start, *rate, data));
+        }
+        // Gaps are filled by linear interpolation: a long one (a mis-dated
+        // trace, days of missing data) would fill memory. `eqnemix pick`
+        // splits the records there; here the caller picks the pieces.
+        let mut order: Vec<&Trace> = out.iter().collect();
+        order.sort_by(|a, b| (&a.id, a.start).cmp(&(&b.id, b.start)));
+        for w in order.windows(2) {
+            if w[0].id == w[1].id {
+                let gap = seconds_between(w[0].end(), w[1].start);
+                if gap > DEFAULT_MAX_GAP_S {
+                    return Err(PyValueError::new_err(format!(
+                        "trace {}.{}.{}.{}: a gap of {gap:.1} s from {} to {} (longer than {DEFAULT_MAX_GAP_S} s, which eqnemix pick would split at): pick the two pieces separately",
+                        w[1].id.network,
+                        w[1].id.station,
+                        w[1].id.location,
+                        w[1].id.channel,
+                        rfc3339(w[0].end()),
+                        rfc3339(w[1].start)
+                    )));
+                }
+            }
         }
         let stream = Stream::new(out);
         let (net, sta, loc) = match station {

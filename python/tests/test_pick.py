@@ -268,3 +268,11 @@ def test_the_readme_pick_example_runs(monkeypatch):
     assert "p_arrival_time" in out.getvalue()
     assert len(scope["picks"]) > 10
     assert (scope["probs"]["noise_prob"] <= 0.5).all() and len(scope["probs"]) > 0
+
+
+def test_a_long_gap_in_a_stream_is_refused_before_anything_is_filled(head):
+    k = len(head["z"]) // 2
+    late = dt.datetime(2219, 7, 6)  # a mis-dated trace: centuries of interpolation
+    traces = fake_stream(head).traces + [FakeTrace("HHZ", head["z"][:k], late)]
+    with pytest.raises(ValueError, match=r"trace XX.SYN1.00.HHZ: a gap of .* s from 2019-07-06T00:19:59.990000Z to 2219-07-06T00:00:00.000000Z .*pick the two pieces separately"):
+        eqnemix.pick(FakeStream(traces))
