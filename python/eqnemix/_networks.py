@@ -262,7 +262,12 @@ def pick(
     Errors: ``ValueError`` for bad waveforms or settings (the command
     line's messages), ``OSError`` for a missing model file, ``ImportError``
     when ONNX Runtime cannot be loaded (install ``onnxruntime``),
-    ``RuntimeError`` if the network fails.
+    ``MemoryError`` (the command's message, before anything is allocated)
+    when the record read whole would need more than the memory limit
+    (``EQNEMIX_MEMORY_LIMIT_GB``, else the machine's memory), ``RuntimeError``
+    if the network fails. The record is pre-processed and predicted whole;
+    for days of data at once, use ``eqnemix pick`` (bounded memory) or
+    pick pieces of the record.
     """
     w = waveforms(stream, z=z, n=n, e=e, sampling_rate=sampling_rate, starttime=starttime, station=station)
     _use_onnxruntime_package()

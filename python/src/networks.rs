@@ -35,7 +35,7 @@ use eqnemix::models::waveform::stream::seconds_between;
 use eqnemix::models::waveform::{PreprocessOptions, Stream, ThreeComponent, Trace, TraceId, DEFAULT_MAX_GAP_S};
 use eqnemix::models::RuntimeError;
 use numpy::{AllowTypeChange, PyArrayLike1};
-use pyo3::exceptions::{PyImportError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyImportError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -371,6 +371,21 @@ fn guarded<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult
     })
 }
 
+/// The memory check of `eqnemix pick` / `eqnemix classify` on a record read
+/// whole ([`eqnemix::cli::pick::whole_record_bytes`] against the limit of
+/// `EQNEMIX_MEMORY_LIMIT_GB` or the machine's memory), before anything is
+/// allocated: `MemoryError` with the command's message instead of an abort.
+fn check_memory(three: &ThreeComponent, doing: &str) -> PyResult<()> {
+    let budget = eqnemix::cli::memory_budget(None).map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    let duration_s = three.len() as f64 / three.sampling_rate;
+    budget
+        .check(
+            format!("{doing} {} whole ({:.1} h at {} Hz)", if three.station.is_empty() { "the waveforms" } else { &three.station }, duration_s / 3600.0, three.sampling_rate),
+            eqnemix::cli::pick::whole_record_bytes(duration_s, three.sampling_rate),
+        )
+        .map_err(|e| PyMemoryError::new_err(e.to_string()))
+}
+
 fn opt_f32(py: Python<'_>, v: Option<f32>) -> Py<PyAny> {
     v.map(|x| x as f64).into_pyobject(py).expect("float").unbind()
 }
@@ -445,6 +460,7 @@ pub fn pick_waveforms<'py>(
         return Err(PyValueError::new_err("batch_size must be at least 1 (windows per network batch)"));
     }
     let three = &waveforms.three;
+    check_memory(three, "picking")?;
     let mut id = three.station.split('.');
     let station = StationInfo {
         file_name: waveforms.source.clone(),
@@ -504,6 +520,7 @@ pub fn classify_waveforms<'py>(
         return Err(PyValueError::new_err("max_noise_prob is NaN (a probability; 1 keeps every window)"));
     }
     let three = &waveforms.three;
+    check_memory(three, "classifying")?;
     let rows = guarded(py, || -> Result<Vec<ClassifiedWindow>, NetError> {
         let p = model.clone().unwrap_or_else(ConvNetQuake::bundled_model_path);
         let loaded = match n_clusters {

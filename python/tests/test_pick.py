@@ -276,3 +276,10 @@ def test_a_long_gap_in_a_stream_is_refused_before_anything_is_filled(head):
     traces = fake_stream(head).traces + [FakeTrace("HHZ", head["z"][:k], late)]
     with pytest.raises(ValueError, match=r"trace XX.SYN1.00.HHZ: a gap of .* s from 2019-07-06T00:19:59.990000Z to 2219-07-06T00:00:00.000000Z .*pick the two pieces separately"):
         eqnemix.pick(FakeStream(traces))
+
+
+def test_a_record_over_the_memory_limit_is_a_memory_error_with_the_cli_message(head, monkeypatch):
+    monkeypatch.setenv("EQNEMIX_MEMORY_LIMIT_GB", "0.01")
+    for run_network, doing in ((eqnemix.pick, "picking"), (eqnemix.classify, "classifying")):
+        with pytest.raises(MemoryError, match=rf"{doing} the waveforms whole \(0.3 h at 100 Hz\) needs .*; the memory limit is"):
+            run_network(**head)
