@@ -283,3 +283,26 @@ def test_a_record_over_the_memory_limit_is_a_memory_error_with_the_cli_message(h
     for run_network, doing in ((eqnemix.pick, "picking"), (eqnemix.classify, "classifying")):
         with pytest.raises(MemoryError, match=rf"{doing} the waveforms whole \(0.3 h at 100 Hz\) needs .*; the memory limit is"):
             run_network(**head)
+
+
+class FakeUTCDateTime:
+    """ObsPy's UTCDateTime as eqnemix reads it: its .datetime (naive, UTC)."""
+
+    def __init__(self, *args):
+        self.datetime = dt.datetime(*args)
+
+
+def test_start_times_in_every_accepted_form(head):
+    forms = [
+        "2019-07-06T02:00:00+02:00",
+        dt.datetime(2019, 7, 6),
+        dt.datetime(2019, 7, 6, 2, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        np.datetime64("2019-07-06T00:00:00"),
+        FakeUTCDateTime(2019, 7, 6),
+    ]
+    for t in forms:
+        w = eqnemix.waveforms(z=head["z"], n=head["n"], e=head["e"], sampling_rate=100.0, starttime=t)
+        assert w.starttime == "2019-07-06T00:00:00.000000Z", t
+    traces = [FakeTrace(c, head[k], FakeUTCDateTime(2019, 7, 6)) for c, k in zip(("HHZ", "HHN", "HHE"), "zne")]
+    assert eqnemix.waveforms(FakeStream(traces)).starttime == "2019-07-06T00:00:00.000000Z"
+    assert eqnemix._eqnemix.networks_built()
