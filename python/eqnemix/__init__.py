@@ -33,6 +33,14 @@ Results: the draws of ``locate`` move into NumPy without a copy; those of
 ``sample`` are copied once, chain by chain, into one ``(chain, draw,
 dim)`` array.
 
+Waveforms: ``pick`` (EQTransformer detections and P/S picks, the rows of
+``eqnemix pick``) and ``classify`` (ConvNetQuake cluster probabilities per
+10 s window, the rows of ``eqnemix classify``) take an ObsPy ``Stream``,
+NumPy arrays with ``sampling_rate`` (Hz) and ``starttime``, or what
+``read_mseed`` reads, and return records (a pandas ``DataFrame`` when
+pandas is installed). They need ONNX Runtime at call time: the
+``onnxruntime`` package from PyPI (``ImportError`` naming it otherwise).
+
 Archives: ``eqnemix.archive`` picks (the ``eqnemix pick`` binary) and
 locates over many stations and days on Dask, restartably (install the
 ``archive`` extra: dask[distributed], tqdm).
@@ -53,7 +61,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as _np
 
 from . import _eqnemix
-from ._eqnemix import LocateError, Posterior, SyntheticRegion, TravelTimeField, TravelTimeModel, __version__, study_locate
+from ._eqnemix import LocateError, Posterior, SyntheticRegion, TravelTimeField, TravelTimeModel, Waveforms, __version__, study_locate
+from ._networks import CLASSIFY_COLUMNS, PREDICTION_COLUMNS, classify, pick, read_mseed, waveforms
 
 __all__ = [
     "LocateError",
@@ -73,6 +82,13 @@ __all__ = [
     "to_inference_data",
     "convergence",
     "local_km",
+    "pick",
+    "classify",
+    "read_mseed",
+    "waveforms",
+    "Waveforms",
+    "PREDICTION_COLUMNS",
+    "CLASSIFY_COLUMNS",
     "__version__",
 ]
 

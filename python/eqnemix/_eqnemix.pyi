@@ -181,3 +181,97 @@ def study_locate(
     epicentral_error_km (km) and in_hpd90 (bool). Ctrl-C raises
     KeyboardInterrupt (with eqnemix_interrupted = True)."""
     ...
+
+# --- EQTransformer / ConvNetQuake on waveforms (eqnemix.pick, eqnemix.classify) ---
+
+class Waveforms:
+    """Three components of one station (Z, N, E), as the networks read
+    them; build it with eqnemix.waveforms or eqnemix.read_mseed."""
+
+    @staticmethod
+    def from_arrays(
+        z: ArrayLike,
+        n: ArrayLike,
+        e: ArrayLike,
+        sampling_rate: float,
+        starttime: str,
+        station: str = "",
+        channels: Optional[Tuple[str, str, str]] = None,
+    ) -> "Waveforms":
+        """Vertical z, north n, east e (1-D, equal lengths, finite samples,
+        any unit), sampling_rate in Hz (> 0), starttime RFC 3339 (UTC) of the
+        first sample; ValueError otherwise."""
+    @staticmethod
+    def from_traces(
+        traces: Sequence[Tuple[str, str, str, str, str, float, ArrayLike]],
+        station: Optional[str] = None,
+    ) -> "Waveforms":
+        """Traces (network, station, location, channel, starttime RFC 3339,
+        sampling_rate Hz, data): the station's Z, N/1, E/2 channels as
+        `eqnemix pick` selects them, gaps filled by linear interpolation;
+        station "NET.STA[.LOC]" when the traces hold several."""
+    @staticmethod
+    def read_mseed(paths: Sequence[str], station: Optional[str] = None) -> "Waveforms":
+        """miniSEED files read as `eqnemix pick` reads them (one station)."""
+    @property
+    def z(self) -> FloatArray:
+        """Vertical component (a copy)."""
+    @property
+    def n(self) -> FloatArray:
+        """North component (a copy)."""
+    @property
+    def e(self) -> FloatArray:
+        """East component (a copy)."""
+    @property
+    def sampling_rate(self) -> float:
+        """Samples per second (Hz)."""
+    @property
+    def starttime(self) -> str:
+        """Time of the first sample, RFC 3339 (UTC, microseconds)."""
+    @property
+    def station(self) -> str:
+        """NET.STA.LOC."""
+    @property
+    def channels(self) -> Tuple[str, str, str]:
+        """Channel codes of Z, N, E."""
+    @property
+    def source(self) -> str:
+        """The files read (';'-joined); empty for arrays and streams."""
+    def __len__(self) -> int: ...
+
+def pick_waveforms(
+    waveforms: Waveforms,
+    detection_threshold: float = 0.3,
+    p_threshold: float = 0.1,
+    s_threshold: float = 0.1,
+    overlap: float = 0.3,
+    batch_size: int = 32,
+    model: Optional[str] = None,
+    merge: str = "per-window",
+) -> List[Dict[str, Any]]:
+    """EQTransformer as `eqnemix pick`: one dict per detection with the
+    columns of X_prediction_results.csv (times RFC 3339 UTC, probabilities
+    in [0, 1], SNR in dB, time uncertainties in s, None where empty).
+    ImportError without ONNX Runtime."""
+    ...
+
+def classify_waveforms(
+    waveforms: Waveforms,
+    window_step: float = 10.0,
+    max_noise_prob: float = 1.0,
+    n_clusters: Optional[int] = None,
+    model: Optional[str] = None,
+) -> List[Dict[str, Any]]:
+    """ConvNetQuake as `eqnemix classify`: per 10 s window every
+    window_step s, start_time and end_time (RFC 3339 UTC), clusters_prob
+    (K probabilities without noise, sum 1), noise_prob. ImportError without
+    ONNX Runtime."""
+    ...
+
+def prediction_columns() -> List[str]:
+    """The columns of `eqnemix pick`'s X_prediction_results.csv."""
+    ...
+
+def networks_built() -> bool:
+    """True when the extension was built with the cargo feature `networks`."""
+    ...

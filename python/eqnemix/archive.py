@@ -9,10 +9,10 @@ file renamed into place, so a file is either complete or absent); a task
 whose file exists is not run again, so an interrupted or failed run is
 continued by running the same command again.
 
-Why the binary for picking: the Python package is built without the
-neural networks (no ONNX Runtime in the wheel, nothing to provision at
-install time), and ``eqnemix pick`` already reads any length of record in
-bounded memory, splits it at gaps and writes EQTransformer's CSV. A
+Why the binary for picking rather than :func:`eqnemix.pick` (which
+pre-processes and predicts a record whole): ``eqnemix pick`` reads any
+length of record in bounded memory, splits it at gaps and writes
+EQTransformer's CSV, and the workers' Python needs no ``onnxruntime``. A
 station-day costs one process start and one ONNX session load (a fraction
 of a second) against seconds of network inference per day of 100 Hz data.
 

@@ -11,6 +11,10 @@
 //! (`ValueError` for bad input, `eqnemix.LocateError` when an event cannot
 //! be located, `RuntimeError` when a sampler fails).
 //!
+//! EQTransformer picking and ConvNetQuake classification on waveforms
+//! ([`networks`]) need the cargo feature `networks` (default) and ONNX
+//! Runtime at run time (the `onnxruntime` package from PyPI).
+//!
 //! Units: km (east, north, depth positive down), s, km/s.
 
 use pyo3::prelude::*;
@@ -20,6 +24,7 @@ mod density;
 mod geo;
 mod interrupt;
 mod locate;
+mod networks;
 mod sample;
 mod synthetic;
 mod traveltime;
@@ -44,6 +49,11 @@ fn _eqnemix(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(geo::local_km, m)?)?;
     m.add_class::<synthetic::SyntheticRegion>()?;
     m.add_function(wrap_pyfunction!(synthetic::study_locate, m)?)?;
+    m.add_class::<networks::Waveforms>()?;
+    m.add_function(wrap_pyfunction!(networks::pick_waveforms, m)?)?;
+    m.add_function(wrap_pyfunction!(networks::classify_waveforms, m)?)?;
+    m.add_function(wrap_pyfunction!(networks::prediction_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(networks::networks_built, m)?)?;
     m.add("LocateError", m.py().get_type::<LocateError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
