@@ -53,8 +53,8 @@
 //! same velocity) `T0` is the answer and `tau = 1` is returned without a
 //! march.
 
-mod heap;
 mod model;
+mod queue;
 mod solver;
 
 pub use model::EikonalModel;
@@ -183,6 +183,15 @@ pub(crate) fn solve_checked(
             p(geometry.len(), geometry.len());
         }
         return Ok(TimeGrid::from_tau(geometry, vec![1.0; geometry.len()], source_km, 1.0 / first));
+    }
+    // The march indexes its padded grid (two ghost layers a side) with u32.
+    let padded = solver::padded_len(geometry.n);
+    if padded >= u32::MAX as usize {
+        return Err(TravelTimeError::InvalidModel(format!(
+            "velocity grid: {} nodes with the solver's ghost layers, more than its limit of {}",
+            padded,
+            u32::MAX - 1
+        )));
     }
     let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))

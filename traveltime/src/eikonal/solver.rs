@@ -27,24 +27,54 @@
 //! is replaced by the first-order one ([`upwind_root`]). Without these the
 //! quadratic extrapolation across an unresolved contrast gave negative
 //! times on tiny grids (`tests/eikonal_small_grids.rs`).
+//!
+//! ## Layout (for speed)
+//!
+//! Everything the update reads about a node (time, factor, slowness,
+//! state) sits in one 24-byte [`Cell`], so a neighbour costs one cache
+//! line rather than one per array; on the 401×401×81 benchmark grid the
+//! separate velocity, state and time arrays made three cache misses per
+//! update the largest cost. The cell array has [`PAD`] ghost layers on every
+//! side (never accepted, never updated), so the update reads both
+//! neighbours and the second upwind node along each axis without bounds
+//! tests. Trial nodes wait in a binary heap with lazy deletion: a node is
+//! pushed again whenever its time improves and the stale copies, popped
+//! after the node was accepted, are skipped. This needs no position index
+//! (a random write per sift step into an array as large as the grid),
+//! which the heap with decrease-key paid in cache misses.
 
-use super::heap::NodeHeap;
 use super::EikonalOptions;
 use crate::Grid3;
+use super::queue::TimeQueue;
 
-const FAR: u8 = 0;
-const TRIAL: u8 = 1;
-const KNOWN: u8 = 2;
+/// Ghost layers on each side of the grid: two, for the second upwind node.
+const PAD: usize = 2;
+
+/// Cell state bits: `KNOWN`, accepted (its time is final and is used by its
+/// neighbours); `FROZEN`, not to be updated (accepted, a ghost, or outside
+/// the region being marched).
+const KNOWN: u8 = 1;
+const FROZEN: u8 = 2;
+
+/// Width of the queue's time buckets, as a fraction of `h_min·s_min`.
+const BUCKET_FRACTION: f64 = 0.0078125;
 
 /// How often (accepted nodes) the progress callback is called.
 const PROGRESS_EVERY: usize = 1 << 16;
 
-/// Time `t` (s) and factor `tau = t / T0` of one node.
+/// One node: time `t` (s), factor `tau = t / T0`, slowness (s/km; `f32`,
+/// an input rounding of 6e-8 relative, far below the scheme's error) and
+/// state bits, in 24 bytes.
 #[derive(Clone, Copy)]
 struct Cell {
     t: f64,
     tau: f64,
+    slowness: f32,
+    state: u8,
 }
+
+/// A ghost (or not yet computed) cell.
+const GHOST: Cell = Cell { t: f64::INFINITY, tau: f64::INFINITY, slowness: 0.0, state: FROZEN };
 
 /// One axis' contribution to the quadratic: `D = a·tau - b` (second order
 /// where the stencil allowed it), with its first-order form `a1, b1` and
@@ -70,7 +100,10 @@ impl AxisTerm {
     }
 }
 
-struct Marcher<'a> {
+/// The marching state. Node coordinates `q` are in the padded grid
+/// (`q = node + PAD`).
+struct Marcher {
+    /// Padded node counts and strides (z fastest).
     n: [usize; 3],
     stride: [usize; 3],
     origin: [f64; 3],
@@ -78,23 +111,26 @@ struct Marcher<'a> {
     inv_spacing: [f64; 3],
     source: [f64; 3],
     source_slowness: f64,
-    velocity: &'a [f64],
     second_order: bool,
-    /// Time `T` (s) and factor `tau` of every node, side by side so that
-    /// one cache line serves both.
     cells: Vec<Cell>,
-    state: Vec<u8>,
-    heap: NodeHeap,
+    /// Trial nodes by time (padded indices), earliest first.
+    heap: TimeQueue,
     /// Nodes within this distance (km) of the source keep their
     /// straight-ray initial times.
     init_radius: f64,
-    /// The region (inclusive node ranges) the march may enter.
+    /// The source box (inclusive padded coordinates).
     lo: [usize; 3],
     hi: [usize; 3],
 }
 
+/// Padded node count of `velocity`'s grid (the solver's memory, in cells).
+pub(crate) fn padded_len(n: [usize; 3]) -> usize {
+    n.iter().map(|&k| k + 2 * PAD).product()
+}
+
 /// March from `source` (km, inside the grid) through the checked `velocity`
-/// grid; returns `tau = T / T0` at every node.
+/// grid (whose [`padded_len`] is below `u32::MAX`); returns `tau = T / T0`
+/// at every node.
 pub(crate) fn fast_march(
     velocity: &Grid3<f64>,
     source: [f64; 3],
@@ -104,43 +140,75 @@ pub(crate) fn fast_march(
 ) -> Vec<f32> {
     let g = velocity.geometry;
     let total = g.len();
+    let n = g.n.map(|k| k + 2 * PAD);
+    let stride = [n[1] * n[2], n[2], 1];
+    let inv_spacing = g.spacing_km.map(|h| 1.0 / h);
+    // The source box, in padded coordinates.
+    let half = box_half_width(velocity, source, opts);
+    let mut lo = [0; 3];
+    let mut hi = [0; 3];
+    for k in 0..3 {
+        let c = ((source[k] - g.origin_km[k]) * inv_spacing[k]).round().max(0.0) as usize;
+        lo[k] = c.saturating_sub(half[k]) + PAD;
+        hi[k] = (c + half[k]).min(g.n[k] - 1) + PAD;
+    }
+    // 1. March inside the source box only: the rest is frozen meanwhile.
+    let mut cells = huge_page_vec(n[0] * n[1] * n[2], GHOST);
+    let (mut s_min, mut s_max) = (f64::INFINITY, 0.0f64);
+    for ix in 0..g.n[0] {
+        for iy in 0..g.n[1] {
+            let src = g.index(ix, iy, 0);
+            let dst = (ix + PAD) * stride[0] + (iy + PAD) * stride[1] + PAD;
+            let in_xy = (lo[0]..=hi[0]).contains(&(ix + PAD)) && (lo[1]..=hi[1]).contains(&(iy + PAD));
+            for (iz, (cell, v)) in cells[dst..dst + g.n[2]].iter_mut().zip(&velocity.data[src..src + g.n[2]]).enumerate() {
+                let inside = in_xy && (lo[2]..=hi[2]).contains(&(iz + PAD));
+                let slowness = 1.0 / v;
+                (s_min, s_max) = (s_min.min(slowness), s_max.max(slowness));
+                *cell = Cell { slowness: slowness as f32, state: if inside { 0 } else { FROZEN }, ..GHOST };
+            }
+        }
+    }
     let mut m = Marcher {
-        n: g.n,
-        stride: [g.n[1] * g.n[2], g.n[2], 1],
+        n,
+        stride,
         origin: g.origin_km,
         spacing: g.spacing_km,
-        inv_spacing: g.spacing_km.map(|h| 1.0 / h),
+        inv_spacing,
         source,
         source_slowness,
-        velocity: &velocity.data,
         second_order: opts.second_order,
-        cells: vec![Cell { t: f64::INFINITY, tau: f64::INFINITY }; total],
-        state: vec![FAR; total],
-        heap: NodeHeap::new(total),
+        cells,
+        // Buckets of an eighth of the time a wave takes across the smallest
+        // spacing at the fastest velocity (a few buckets span the band);
+        // the latest time is at most the slowest straight path.
+        heap: TimeQueue::new(
+            BUCKET_FRACTION * g.spacing_km.iter().cloned().fold(f64::INFINITY, f64::min) * s_min,
+            s_max * (0..3).map(|k| (g.n[k] - 1) as f64 * g.spacing_km[k]).sum::<f64>(),
+        ),
         init_radius: 0.0,
-        lo: [0; 3],
-        hi: [g.n[0] - 1, g.n[1] - 1, g.n[2] - 1],
+        lo,
+        hi,
     };
-    // 1. March inside the source box only.
-    let half = box_half_width(velocity, source, opts);
-    for k in 0..3 {
-        let c = ((source[k] - g.origin_km[k]) * m.inv_spacing[k]).round().max(0.0) as usize;
-        m.lo[k] = c.saturating_sub(half[k]);
-        m.hi[k] = (c + half[k]).min(g.n[k] - 1);
-    }
     let mut accepted = m.initialise(opts.source_radius_nodes);
     accepted = m.march(accepted, total, progress);
     // 2. Converge the box with factored Godunov sweeps (see `polish_box`).
     m.polish_box(opts.max_sweep_iterations);
     // 3. March the rest of the grid from the box.
-    let (lo, hi) = (m.lo, m.hi);
-    m.lo = [0; 3];
-    m.hi = [g.n[0] - 1, g.n[1] - 1, g.n[2] - 1];
+    for ix in PAD..n[0] - PAD {
+        for iy in PAD..n[1] - PAD {
+            let row = ix * stride[0] + iy * stride[1];
+            for cell in &mut m.cells[row + PAD..row + n[2] - PAD] {
+                if cell.state == FROZEN {
+                    cell.state = 0;
+                }
+            }
+        }
+    }
     for ix in lo[0]..=hi[0] {
         for iy in lo[1]..=hi[1] {
             for iz in lo[2]..=hi[2] {
                 if ix == lo[0] || ix == hi[0] || iy == lo[1] || iy == hi[1] || iz == lo[2] || iz == hi[2] {
-                    m.update_neighbours(ix * m.stride[0] + iy * m.stride[1] + iz);
+                    m.update_neighbours(ix * stride[0] + iy * stride[1] + iz);
                 }
             }
         }
@@ -150,14 +218,64 @@ pub(crate) fn fast_march(
     if let Some(p) = progress {
         p(total, total);
     }
-    m.cells.iter().map(|c| c.tau as f32).collect()
+    let mut tau = Vec::with_capacity(total);
+    for ix in PAD..n[0] - PAD {
+        for iy in PAD..n[1] - PAD {
+            let row = ix * stride[0] + iy * stride[1];
+            tau.extend(m.cells[row + PAD..row + n[2] - PAD].iter().map(|c| c.tau as f32));
+        }
+    }
+    tau
 }
 
-impl Marcher<'_> {
+#[cfg(target_os = "linux")]
+extern "C" {
+    /// `madvise(2)` of the C library (declared here rather than taking the
+    /// `libc` crate for one call).
+    fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+}
+
+/// `MADV_HUGEPAGE` of Linux (the same on every architecture).
+#[cfg(target_os = "linux")]
+const MADV_HUGEPAGE: i32 = 14;
+
+/// `len` copies of `value` in memory backed by transparent huge pages where
+/// the kernel offers them on request (Linux `madvise`). The march reads the
+/// grid around a wavefront that spans the whole x-y extent, so on large
+/// grids nearly every x-neighbour is on another 4 KiB page: with 2 MiB
+/// pages the TLB covers the band, which halved the march on 401×401×81.
+fn huge_page_vec<T: Copy>(len: usize, value: T) -> Vec<T> {
+    let mut v: Vec<T> = Vec::with_capacity(len);
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = v.as_ptr() as usize;
+        let bytes = len * std::mem::size_of::<T>();
+        let aligned = start.next_multiple_of(PAGE);
+        if bytes >= 1 << 22 && start + bytes > aligned + PAGE {
+            let usable = (start + bytes - aligned) / PAGE * PAGE;
+            // SAFETY: the range lies inside the allocation `v` owns and is
+            // page aligned; MADV_HUGEPAGE only changes how the kernel backs
+            // it (a failure leaves ordinary pages, so the result is ignored).
+            unsafe {
+                madvise(aligned as *mut std::ffi::c_void, usable, MADV_HUGEPAGE);
+            }
+        }
+    }
+    v.resize(len, value);
+    v
+}
+
+impl Marcher {
     /// Accept queued nodes in increasing time until the heap is empty.
     fn march(&mut self, mut accepted: usize, total: usize, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> usize {
         while let Some((_, idx)) = self.heap.pop() {
-            self.state[idx] = KNOWN;
+            let idx = idx as usize;
+            let cell = &mut self.cells[idx];
+            if cell.state & KNOWN != 0 {
+                continue; // a stale copy: the node was accepted at its later, smaller time
+            }
+            cell.state = KNOWN | FROZEN;
             accepted += 1;
             if accepted % PROGRESS_EVERY == 0 {
                 if let Some(p) = progress {
@@ -169,24 +287,25 @@ impl Marcher<'_> {
         accepted
     }
 
+    /// Padded coordinates of the padded index `idx` (below `u32::MAX`:
+    /// 32-bit division is the cheaper one).
     #[inline]
     fn node(&self, idx: usize) -> [usize; 3] {
-        let iz = idx % self.n[2];
-        let rest = idx / self.n[2];
-        [rest / self.n[1], rest % self.n[1], iz]
+        let idx = idx as u32;
+        let (n1, n2) = (self.n[1] as u32, self.n[2] as u32);
+        let rest = idx / n2;
+        [(rest / n1) as usize, (rest % n1) as usize, (idx % n2) as usize]
     }
 
+    /// Offset (km) of the node at padded coordinates `q` from the source.
     #[inline]
-    fn offset_from_source(&self, node: [usize; 3]) -> [f64; 3] {
-        [
-            self.origin[0] + node[0] as f64 * self.spacing[0] - self.source[0],
-            self.origin[1] + node[1] as f64 * self.spacing[1] - self.source[1],
-            self.origin[2] + node[2] as f64 * self.spacing[2] - self.source[2],
-        ]
+    fn offset_from_source(&self, q: [usize; 3]) -> [f64; 3] {
+        std::array::from_fn(|a| self.origin[a] + (q[a] - PAD) as f64 * self.spacing[a] - self.source[a])
     }
 
-    /// Accept the nodes within `radius_nodes` spacings of the source with
-    /// straight-ray times, then queue their neighbours. Returns the count.
+    /// Accept the nodes of the source box within `radius_nodes` spacings of
+    /// the source with straight-ray times, then queue their neighbours.
+    /// Returns the count.
     fn initialise(&mut self, radius_nodes: f64) -> usize {
         let hmax = self.spacing.iter().cloned().fold(0.0, f64::max);
         let radius = radius_nodes * hmax;
@@ -196,8 +315,8 @@ impl Marcher<'_> {
         for k in 0..3 {
             let u_lo = ((self.source[k] - radius - self.origin[k]) * self.inv_spacing[k]).ceil();
             let u_hi = ((self.source[k] + radius - self.origin[k]) * self.inv_spacing[k]).floor();
-            lo[k] = (u_lo.max(0.0) as usize).max(self.lo[k]);
-            hi[k] = (u_hi.max(0.0) as usize).min(self.hi[k]);
+            lo[k] = (u_lo.max(0.0) as usize + PAD).max(self.lo[k]);
+            hi[k] = (u_hi.max(0.0) as usize + PAD).min(self.hi[k]);
         }
         let mut ball = Vec::new();
         for ix in lo[0]..=hi[0] {
@@ -207,11 +326,12 @@ impl Marcher<'_> {
                     let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
                     if r <= radius {
                         let idx = ix * self.stride[0] + iy * self.stride[1] + iz;
-                        let mean_slowness = 0.5 * (self.source_slowness + 1.0 / self.velocity[idx]);
+                        let cell = &mut self.cells[idx];
+                        let mean_slowness = 0.5 * (self.source_slowness + cell.slowness as f64);
                         let t0 = self.source_slowness * r;
-                        self.cells[idx].t = r * mean_slowness;
-                        self.cells[idx].tau = if t0 > 0.0 { self.cells[idx].t / t0 } else { 1.0 };
-                        self.state[idx] = KNOWN;
+                        cell.t = r * mean_slowness;
+                        cell.tau = if t0 > 0.0 { cell.t / t0 } else { 1.0 };
+                        cell.state = KNOWN | FROZEN;
                         ball.push(idx);
                     }
                 }
@@ -223,97 +343,104 @@ impl Marcher<'_> {
         ball.len()
     }
 
-    /// Recompute the non-accepted face neighbours of the node `idx`.
+    /// Recompute the face neighbours of the node `idx` that are not frozen.
     #[inline]
     fn update_neighbours(&mut self, idx: usize) {
-        let node = self.node(idx);
+        let q = self.node(idx);
         for a in 0..3 {
-            if node[a] > self.lo[a] {
-                let mut nb = node;
-                nb[a] -= 1;
-                self.update(idx - self.stride[a], nb);
-            }
-            if node[a] < self.hi[a] {
-                let mut nb = node;
-                nb[a] += 1;
-                self.update(idx + self.stride[a], nb);
-            }
+            let s = self.stride[a];
+            let mut nb = q;
+            nb[a] -= 1;
+            self.update(idx - s, nb);
+            nb[a] += 2;
+            self.update(idx + s, nb);
         }
     }
 
-    /// Solve the local discrete eikonal equation at `idx` from its accepted
-    /// neighbours; queue the node if its time improved.
-    fn update(&mut self, idx: usize, node: [usize; 3]) {
-        if self.state[idx] == KNOWN {
+    /// Solve the local discrete eikonal equation at `idx` (padded
+    /// coordinates `q`) from its accepted neighbours; queue the node if its
+    /// time improved.
+    #[inline]
+    fn update(&mut self, idx: usize, q: [usize; 3]) {
+        let here = self.cells[idx];
+        if here.state & FROZEN != 0 {
             return;
         }
-        let d = self.offset_from_source(node);
+        let d = self.offset_from_source(q);
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         let t0 = self.source_slowness * r;
-        let slowness = 1.0 / self.velocity[idx];
+        let slowness = here.slowness as f64;
         // Unit direction scaled by the source slowness: ∇T0.
-        let grad_t0 = if r > 0.0 { d.map(|c| c * self.source_slowness / r) } else { [0.0; 3] };
+        let grad_t0 = if r > 0.0 {
+            let k = self.source_slowness / r;
+            d.map(|c| c * k)
+        } else {
+            [0.0; 3]
+        };
 
+        // One term per axis, in fixed slots: an axis without a neighbour
+        // gets the zero term (a = b = 0), which adds nothing to the
+        // quadratic and passes every causality test, so the common case
+        // runs without data-dependent branches on the neighbour pattern.
         let mut terms = [AxisTerm::default(); 3];
-        let mut count = 0usize;
-        for a in 0..3 {
+        let mut any = false;
+        for (a, term) in terms.iter_mut().enumerate() {
             let s = self.stride[a];
-            let below = (node[a] > 0 && self.state[idx - s] == KNOWN).then(|| idx - s);
-            let above = (node[a] + 1 < self.n[a] && self.state[idx + s] == KNOWN).then(|| idx + s);
+            let (below, above) = (&self.cells[idx - s], &self.cells[idx + s]);
+            let t_below = if below.state & KNOWN != 0 { below.t } else { f64::INFINITY };
+            let t_above = if above.state & KNOWN != 0 { above.t } else { f64::INFINITY };
+            let from_below = t_below <= t_above;
+            let t_up = if from_below { t_below } else { t_above };
+            if t_up == f64::INFINITY {
+                // No accepted neighbour: the node is (discretely) a
+                // local minimum along this axis. Where the cone T0 is
+                // itself flat at the grid scale there (|∂T0/∂x_a| <=
+                // s0·h/r, e.g. just off a plane through an off-node
+                // source) keep its known part `tau·∂T0/∂x_a` rather
+                // than taking the derivative as zero; this is the
+                // factored estimate with ∂tau/∂x_a ~ 0.
+                if grad_t0[a].abs() * r <= self.source_slowness * self.spacing[a] {
+                    *term = AxisTerm::first_order(grad_t0[a].abs(), 0.0, f64::INFINITY);
+                    any = true;
+                }
+                continue;
+            }
+            any = true;
             // (neighbour, d): d = +1 when the neighbour is below (i - e_a).
-            let (nb, dir) = match (below, above) {
-                (Some(b), Some(u)) => {
-                    if self.cells[b].t <= self.cells[u].t {
-                        (b, 1.0)
-                    } else {
-                        (u, -1.0)
-                    }
-                }
-                (Some(b), None) => (b, 1.0),
-                (None, Some(u)) => (u, -1.0),
-                (None, None) => {
-                    // No accepted neighbour: the node is (discretely) a
-                    // local minimum along this axis. Where the cone T0 is
-                    // itself flat at the grid scale there (|∂T0/∂x_a| <=
-                    // s0·h/r, e.g. just off a plane through an off-node
-                    // source) keep its known part `tau·∂T0/∂x_a` rather
-                    // than taking the derivative as zero; this is the
-                    // factored estimate with ∂tau/∂x_a ~ 0.
-                    if grad_t0[a].abs() * r <= self.source_slowness * self.spacing[a] {
-                        terms[count] = AxisTerm::first_order(grad_t0[a].abs(), 0.0, f64::INFINITY);
-                        count += 1;
-                    }
-                    continue;
-                }
-            };
-            // Second upwind neighbour, two nodes away on the same side.
-            let second = if !self.second_order {
-                None
-            } else if dir > 0.0 {
-                (node[a] >= 2).then(|| nb - s)
-            } else {
-                (node[a] + 2 < self.n[a]).then(|| nb + s)
-            };
-            let second = second.filter(|&nn| {
-                self.state[nn] == KNOWN
-                    && self.cells[nn].t <= self.cells[nb].t
-                    && tau_resolved(&self.cells[nb], &self.cells[nn])
-            });
-            let q = t0 * self.inv_spacing[a];
-            terms[count] = axis_term(dir * grad_t0[a], q, &self.cells[nb], second.map(|nn| &self.cells[nn]));
-            count += 1;
+            let (nb, nn, dir) = if from_below { (idx - s, idx - 2 * s, 1.0) } else { (idx + s, idx + 2 * s, -1.0) };
+            let (nb_cell, nn_cell) = (&self.cells[nb], &self.cells[nn]);
+            // Second upwind node, two nodes away on the same side (a ghost
+            // when outside the grid: never known).
+            let second = self.second_order
+                && nn_cell.state & KNOWN != 0
+                && nn_cell.t <= nb_cell.t
+                && tau_resolved(nb_cell, nn_cell);
+            let qa = t0 * self.inv_spacing[a];
+            *term = axis_term(dir * grad_t0[a], qa, nb_cell, second.then_some(nn_cell));
         }
-        if count == 0 {
+        if !any {
             return;
         }
-        let new_tau = upwind_root(&mut terms[..count], slowness, t0);
-        let Some(new_tau) = new_tau else { return };
+        let Some(new_tau) = fast_root(&terms, slowness, t0).or_else(|| {
+            // Rare: some axis is not causal, or the second-order root is
+            // not an upwind time; the general path (subsets of axes,
+            // first-order fallback) on the axes that have a term.
+            let mut used = [AxisTerm::default(); 3];
+            let mut count = 0;
+            for t in terms.iter().filter(|t| t.a != 0.0 || t.b != 0.0) {
+                used[count] = *t;
+                count += 1;
+            }
+            upwind_root(&mut used[..count], slowness, t0)
+        }) else {
+            return;
+        };
         let new_t = t0 * new_tau;
-        if new_t < self.cells[idx].t {
-            self.cells[idx].t = new_t;
-            self.cells[idx].tau = new_tau;
-            self.state[idx] = TRIAL;
-            self.heap.push_or_decrease(idx, new_t);
+        if new_t < here.t {
+            let cell = &mut self.cells[idx];
+            cell.t = new_t;
+            cell.tau = new_tau;
+            self.heap.push(new_t, idx as u32);
         }
     }
 }
@@ -361,7 +488,7 @@ fn box_half_width(velocity: &Grid3<f64>, source: [f64; 3], opts: &EikonalOptions
     })
 }
 
-impl Marcher<'_> {
+impl Marcher {
     /// Gauss-Seidel sweeps over the source box in the 8 axis orders until
     /// `tau` changes by less than 1e-12 (or `max_iterations` rounds of 8).
     fn polish_box(&mut self, max_iterations: usize) {
@@ -403,7 +530,7 @@ impl Marcher<'_> {
             return None;
         }
         let t0 = self.source_slowness * r;
-        let slowness = 1.0 / self.velocity[idx];
+        let slowness = self.cells[idx].slowness as f64;
         let grad_t0 = d.map(|c| c * self.source_slowness / r);
         let mut sides = [[None::<AxisTerm>; 2]; 3];
         for a in 0..3 {
@@ -476,6 +603,33 @@ fn axis_term(dir_grad_t0: f64, q: f64, nb: &Cell, nn: Option<&Cell>) -> AxisTerm
         Some(nn) => AxisTerm { a: dir_grad_t0 + 1.5 * q, b: (2.0 * nb.tau - 0.5 * nn.tau) * q, a1, b1, t_up: nb.t },
         None => AxisTerm { a: a1, b: b1, a1, b1, t_up: nb.t },
     }
+}
+
+/// The common case of [`upwind_root`], without branches on the data: the
+/// larger root of the quadratic over the three axis slots (zero terms for
+/// axes without a neighbour) when every axis is causal and the time is an
+/// upwind one; `None` sends the caller to [`upwind_root`], which then
+/// returns the same value as this would have, or handles the other cases.
+#[inline]
+fn fast_root(terms: &[AxisTerm; 3], slowness: f64, t0: f64) -> Option<f64> {
+    let (mut aa, mut ab, mut bb) = (0.0, 0.0, 0.0);
+    for t in terms {
+        aa += t.a * t.a;
+        ab += t.a * t.b;
+        bb += t.b * t.b;
+    }
+    let disc = ab * ab - aa * (bb - slowness * slowness);
+    let tau = (ab + disc.max(0.0).sqrt()) / aa;
+    let tol = 1e-12 * slowness;
+    let mut causal = aa > 0.0 && disc >= 0.0;
+    let mut earliest = f64::INFINITY;
+    for t in terms {
+        let d = t.a * tau - t.b;
+        causal &= d >= -tol;
+        earliest = if d > tol { earliest.min(t.t_up) } else { earliest };
+    }
+    let upwind = tau.is_finite() && tau > 0.0 && (earliest == f64::INFINITY || t0 * tau >= earliest);
+    (causal && upwind).then_some(tau)
 }
 
 /// [`best_causal_root`] of `terms`, kept only when it is an upwind time:
