@@ -78,7 +78,8 @@ pub struct EikonalOptions {
     /// (default 24; the box is `2·sqrt(v·h/|∇v|)` wide when that is smaller).
     pub source_box_nodes: usize,
     /// Most rounds of 8 sweeps over the source box (default 20; the sweeps
-    /// stop earlier once `tau` changes by less than 1e-12).
+    /// stop earlier once `tau` changes by less than 1e-8, below the `f32`
+    /// rounding of the stored `tau`).
     pub max_sweep_iterations: usize,
 }
 

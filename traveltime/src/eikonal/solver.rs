@@ -30,11 +30,12 @@
 //!
 //! ## Layout (for speed)
 //!
-//! Everything the update reads about a node (time, factor, slowness,
-//! state) sits in one 24-byte [`Cell`], so a neighbour costs one cache
-//! line rather than one per array; on the 401×401×81 benchmark grid the
-//! separate velocity, state and time arrays made three cache misses per
-//! update the largest cost. The cell array has [`PAD`] ghost layers on every
+//! The march is bound by cache misses on the cells around the wavefront.
+//! What the update reads about a node's values (time, factor, slowness)
+//! sits in one 24-byte [`Cell`], so a neighbour costs one cache line
+//! rather than one per array, and the state is a separate byte per node
+//! (the tests "is this neighbour accepted?" and "may this node change?"
+//! come first and mostly hit the cache: 1 byte against 24 per node). The cell array has [`PAD`] ghost layers on every
 //! side (never accepted, never updated), so the update reads both
 //! neighbours and the second upwind node along each axis without bounds
 //! tests. Trial nodes wait in a binary heap with lazy deletion: a node is
@@ -56,25 +57,36 @@ const PAD: usize = 2;
 const KNOWN: u8 = 1;
 const FROZEN: u8 = 2;
 
+/// The source-box sweeps stop once no `tau` changes by more than this in a
+/// round of 8: below the `f32` rounding of the stored `tau` (6e-8), so the
+/// field returned is the converged one. (1e-12 took 5 to 6 rounds on the
+/// benchmark grids instead of 4, each change about 1000 times smaller.)
+const SWEEP_TOLERANCE: f64 = 1e-8;
+
 /// Width of the queue's time buckets, as a fraction of `h_min·s_min`.
 const BUCKET_FRACTION: f64 = 0.0078125;
 
 /// How often (accepted nodes) the progress callback is called.
 const PROGRESS_EVERY: usize = 1 << 16;
 
-/// One node: time `t` (s), factor `tau = t / T0`, slowness (s/km; `f32`,
-/// an input rounding of 6e-8 relative, far below the scheme's error) and
-/// state bits, in 24 bytes.
+/// One node in 16 bytes: the factor `tau = T / T0` (the unknown, `f64`),
+/// and in `f32` the time `t = T0·tau` (s) and the slowness (s/km).
+///
+/// `t` serves only to compare nodes (which side is upwind, whether the
+/// second node is monotone, whether a solution is later than its upwind
+/// neighbours): a rounding of 6e-8 relative moves none of these decisions
+/// except exact near-ties. A node's own improvement test compares `tau`
+/// (same `T0`). The slowness in `f32` is an input rounding of 6e-8
+/// relative, far below the scheme's error.
 #[derive(Clone, Copy)]
 struct Cell {
-    t: f64,
     tau: f64,
+    t: f32,
     slowness: f32,
-    state: u8,
 }
 
 /// A ghost (or not yet computed) cell.
-const GHOST: Cell = Cell { t: f64::INFINITY, tau: f64::INFINITY, slowness: 0.0, state: FROZEN };
+const GHOST: Cell = Cell { tau: f64::INFINITY, t: f32::INFINITY, slowness: 0.0 };
 
 /// One axis' contribution to the quadratic: `D = a·tau - b` (second order
 /// where the stencil allowed it), with its first-order form `a1, b1` and
@@ -113,6 +125,8 @@ struct Marcher {
     source_slowness: f64,
     second_order: bool,
     cells: Vec<Cell>,
+    /// State bits of every (padded) node.
+    state: Vec<u8>,
     /// Trial nodes by time (padded indices), earliest first.
     heap: TimeQueue,
     /// Nodes within this distance (km) of the source keep their
@@ -154,6 +168,7 @@ pub(crate) fn fast_march(
     }
     // 1. March inside the source box only: the rest is frozen meanwhile.
     let mut cells = huge_page_vec(n[0] * n[1] * n[2], GHOST);
+    let mut state = huge_page_vec(n[0] * n[1] * n[2], FROZEN);
     let (mut s_min, mut s_max) = (f64::INFINITY, 0.0f64);
     for ix in 0..g.n[0] {
         for iy in 0..g.n[1] {
@@ -161,10 +176,12 @@ pub(crate) fn fast_march(
             let dst = (ix + PAD) * stride[0] + (iy + PAD) * stride[1] + PAD;
             let in_xy = (lo[0]..=hi[0]).contains(&(ix + PAD)) && (lo[1]..=hi[1]).contains(&(iy + PAD));
             for (iz, (cell, v)) in cells[dst..dst + g.n[2]].iter_mut().zip(&velocity.data[src..src + g.n[2]]).enumerate() {
-                let inside = in_xy && (lo[2]..=hi[2]).contains(&(iz + PAD));
                 let slowness = 1.0 / v;
                 (s_min, s_max) = (s_min.min(slowness), s_max.max(slowness));
-                *cell = Cell { slowness: slowness as f32, state: if inside { 0 } else { FROZEN }, ..GHOST };
+                *cell = Cell { slowness: slowness as f32, ..GHOST };
+                if in_xy && (lo[2]..=hi[2]).contains(&(iz + PAD)) {
+                    state[dst + iz] = 0;
+                }
             }
         }
     }
@@ -178,9 +195,11 @@ pub(crate) fn fast_march(
         source_slowness,
         second_order: opts.second_order,
         cells,
-        // Buckets of an eighth of the time a wave takes across the smallest
-        // spacing at the fastest velocity (a few buckets span the band);
-        // the latest time is at most the slowest straight path.
+        state,
+        // Buckets of 1/128 of the time a wave takes across the smallest
+        // spacing at the fastest velocity (a few hundred entries each on
+        // the benchmark grids); the latest time is at most the slowest
+        // staircase path.
         heap: TimeQueue::new(
             BUCKET_FRACTION * g.spacing_km.iter().cloned().fold(f64::INFINITY, f64::min) * s_min,
             s_max * (0..3).map(|k| (g.n[k] - 1) as f64 * g.spacing_km[k]).sum::<f64>(),
@@ -197,9 +216,9 @@ pub(crate) fn fast_march(
     for ix in PAD..n[0] - PAD {
         for iy in PAD..n[1] - PAD {
             let row = ix * stride[0] + iy * stride[1];
-            for cell in &mut m.cells[row + PAD..row + n[2] - PAD] {
-                if cell.state == FROZEN {
-                    cell.state = 0;
+            for state in &mut m.state[row + PAD..row + n[2] - PAD] {
+                if *state == FROZEN {
+                    *state = 0;
                 }
             }
         }
@@ -271,11 +290,10 @@ impl Marcher {
     fn march(&mut self, mut accepted: usize, total: usize, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> usize {
         while let Some((_, idx)) = self.heap.pop() {
             let idx = idx as usize;
-            let cell = &mut self.cells[idx];
-            if cell.state & KNOWN != 0 {
+            if self.state[idx] & KNOWN != 0 {
                 continue; // a stale copy: the node was accepted at its later, smaller time
             }
-            cell.state = KNOWN | FROZEN;
+            self.state[idx] = KNOWN | FROZEN;
             accepted += 1;
             if accepted % PROGRESS_EVERY == 0 {
                 if let Some(p) = progress {
@@ -329,9 +347,10 @@ impl Marcher {
                         let cell = &mut self.cells[idx];
                         let mean_slowness = 0.5 * (self.source_slowness + cell.slowness as f64);
                         let t0 = self.source_slowness * r;
-                        cell.t = r * mean_slowness;
-                        cell.tau = if t0 > 0.0 { cell.t / t0 } else { 1.0 };
-                        cell.state = KNOWN | FROZEN;
+                        let t = r * mean_slowness;
+                        cell.t = t as f32;
+                        cell.tau = if t0 > 0.0 { t / t0 } else { 1.0 };
+                        self.state[idx] = KNOWN | FROZEN;
                         ball.push(idx);
                     }
                 }
@@ -362,10 +381,10 @@ impl Marcher {
     /// time improved.
     #[inline]
     fn update(&mut self, idx: usize, q: [usize; 3]) {
-        let here = self.cells[idx];
-        if here.state & FROZEN != 0 {
+        if self.state[idx] & FROZEN != 0 {
             return;
         }
+        let here = self.cells[idx];
         let d = self.offset_from_source(q);
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         let t0 = self.source_slowness * r;
@@ -386,12 +405,11 @@ impl Marcher {
         let mut any = false;
         for (a, term) in terms.iter_mut().enumerate() {
             let s = self.stride[a];
-            let (below, above) = (&self.cells[idx - s], &self.cells[idx + s]);
-            let t_below = if below.state & KNOWN != 0 { below.t } else { f64::INFINITY };
-            let t_above = if above.state & KNOWN != 0 { above.t } else { f64::INFINITY };
+            let t_below = if self.state[idx - s] & KNOWN != 0 { self.cells[idx - s].t } else { f32::INFINITY };
+            let t_above = if self.state[idx + s] & KNOWN != 0 { self.cells[idx + s].t } else { f32::INFINITY };
             let from_below = t_below <= t_above;
             let t_up = if from_below { t_below } else { t_above };
-            if t_up == f64::INFINITY {
+            if t_up == f32::INFINITY {
                 // No accepted neighbour: the node is (discretely) a
                 // local minimum along this axis. Where the cone T0 is
                 // itself flat at the grid scale there (|∂T0/∂x_a| <=
@@ -412,7 +430,7 @@ impl Marcher {
             // Second upwind node, two nodes away on the same side (a ghost
             // when outside the grid: never known).
             let second = self.second_order
-                && nn_cell.state & KNOWN != 0
+                && self.state[nn] & KNOWN != 0
                 && nn_cell.t <= nb_cell.t
                 && tau_resolved(nb_cell, nn_cell);
             let qa = t0 * self.inv_spacing[a];
@@ -436,9 +454,9 @@ impl Marcher {
             return;
         };
         let new_t = t0 * new_tau;
-        if new_t < here.t {
+        if new_tau < here.tau {
             let cell = &mut self.cells[idx];
-            cell.t = new_t;
+            cell.t = new_t as f32;
             cell.tau = new_tau;
             self.heap.push(new_t, idx as u32);
         }
@@ -490,7 +508,8 @@ fn box_half_width(velocity: &Grid3<f64>, source: [f64; 3], opts: &EikonalOptions
 
 impl Marcher {
     /// Gauss-Seidel sweeps over the source box in the 8 axis orders until
-    /// `tau` changes by less than 1e-12 (or `max_iterations` rounds of 8).
+    /// `tau` changes by less than [`SWEEP_TOLERANCE`] (or `max_iterations`
+    /// rounds of 8).
     fn polish_box(&mut self, max_iterations: usize) {
         let (lo, hi) = (self.lo, self.hi);
         for _ in 0..max_iterations {
@@ -507,13 +526,13 @@ impl Marcher {
                             if let Some((tau, t)) = self.godunov_update(idx, [ix, iy, iz]) {
                                 change = change.max((tau - self.cells[idx].tau).abs());
                                 self.cells[idx].tau = tau;
-                                self.cells[idx].t = t;
+                                self.cells[idx].t = t as f32;
                             }
                         }
                     }
                 }
             }
-            if change < 1e-12 {
+            if change < SWEEP_TOLERANCE {
                 break;
             }
         }
@@ -532,47 +551,54 @@ impl Marcher {
         let t0 = self.source_slowness * r;
         let slowness = self.cells[idx].slowness as f64;
         let grad_t0 = d.map(|c| c * self.source_slowness / r);
-        let mut sides = [[None::<AxisTerm>; 2]; 3];
-        for a in 0..3 {
+        // The two one-sided terms of each axis (a missing side, outside the
+        // box, never wins: its `D` is -inf).
+        let none = AxisTerm { b: f64::INFINITY, ..AxisTerm::default() };
+        let mut sides = [[none; 2]; 3];
+        for (a, axis) in sides.iter_mut().enumerate() {
             let s = self.stride[a];
             let q = t0 * self.inv_spacing[a];
-            for (side, dir) in [(0usize, 1.0f64), (1, -1.0)] {
-                let (nb, nn) = if dir > 0.0 {
-                    if node[a] <= self.lo[a] {
-                        continue;
-                    }
-                    (idx - s, (node[a] >= self.lo[a] + 2).then(|| idx - 2 * s))
-                } else {
-                    if node[a] >= self.hi[a] {
-                        continue;
-                    }
-                    (idx + s, (node[a] + 2 <= self.hi[a]).then(|| idx + 2 * s))
-                };
-                let nn = nn.filter(|&nn| self.second_order && tau_resolved(&self.cells[nb], &self.cells[nn]));
-                sides[a][side] = Some(axis_term(dir * grad_t0[a], q, &self.cells[nb], nn.map(|nn| &self.cells[nn])));
+            if node[a] > self.lo[a] {
+                let nn = (self.second_order && node[a] >= self.lo[a] + 2 && tau_resolved(&self.cells[idx - s], &self.cells[idx - 2 * s]))
+                    .then(|| &self.cells[idx - 2 * s]);
+                axis[0] = axis_term(grad_t0[a], q, &self.cells[idx - s], nn);
+            }
+            if node[a] < self.hi[a] {
+                let nn = (self.second_order && node[a] + 2 <= self.hi[a] && tau_resolved(&self.cells[idx + s], &self.cells[idx + 2 * s]))
+                    .then(|| &self.cells[idx + 2 * s]);
+                axis[1] = axis_term(-grad_t0[a], q, &self.cells[idx + s], nn);
             }
         }
         let mut tau = self.cells[idx].tau;
         // Choose the sides at the current estimate, solve, choose again.
         for _ in 0..2 {
+            // Per axis the side with the larger positive D (the later side
+            // on a tie), else the zero term (the axis is left out).
             let mut terms = [AxisTerm::default(); 3];
-            let mut count = 0;
-            for axis in &sides {
-                let best = axis
-                    .iter()
-                    .flatten()
-                    .map(|t| (t.a * tau - t.b, *t))
-                    .filter(|(d, _)| *d > 0.0)
-                    .max_by(|x, y| x.0.total_cmp(&y.0));
-                if let Some((_, t)) = best {
-                    terms[count] = t;
-                    count += 1;
+            let mut any = false;
+            for (term, [below, above]) in terms.iter_mut().zip(&sides) {
+                let (d_below, d_above) = (below.a * tau - below.b, above.a * tau - above.b);
+                let (best, d) = if d_above >= d_below { (above, d_above) } else { (below, d_below) };
+                if d > 0.0 {
+                    *term = *best;
+                    any = true;
                 }
             }
-            if count == 0 {
+            if !any {
                 return None;
             }
-            tau = upwind_root(&mut terms[..count], slowness, t0)?;
+            tau = match fast_root(&terms, slowness, t0) {
+                Some(tau) => tau,
+                None => {
+                    let mut used = [AxisTerm::default(); 3];
+                    let mut count = 0;
+                    for t in terms.iter().filter(|t| t.a != 0.0 || t.b != 0.0) {
+                        used[count] = *t;
+                        count += 1;
+                    }
+                    upwind_root(&mut used[..count], slowness, t0)?
+                }
+            };
         }
         Some((tau, t0 * tau))
     }
@@ -600,8 +626,8 @@ fn tau_resolved(nb: &Cell, nn: &Cell) -> bool {
 fn axis_term(dir_grad_t0: f64, q: f64, nb: &Cell, nn: Option<&Cell>) -> AxisTerm {
     let (a1, b1) = (dir_grad_t0 + q, nb.tau * q);
     match nn {
-        Some(nn) => AxisTerm { a: dir_grad_t0 + 1.5 * q, b: (2.0 * nb.tau - 0.5 * nn.tau) * q, a1, b1, t_up: nb.t },
-        None => AxisTerm { a: a1, b: b1, a1, b1, t_up: nb.t },
+        Some(nn) => AxisTerm { a: dir_grad_t0 + 1.5 * q, b: (2.0 * nb.tau - 0.5 * nn.tau) * q, a1, b1, t_up: nb.t as f64 },
+        None => AxisTerm { a: a1, b: b1, a1, b1, t_up: nb.t as f64 },
     }
 }
 
