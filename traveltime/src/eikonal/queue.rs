@@ -60,6 +60,21 @@ impl TimeQueue {
         }
     }
 
+    /// The node that [`TimeQueue::pop`] would return now, if it is at hand
+    /// (in the current bucket).
+    #[inline]
+    pub(crate) fn peek_node(&self) -> Option<u32> {
+        self.heap.peek().map(|e| e.0 .1)
+    }
+
+    /// The nodes that are likely to follow [`TimeQueue::peek_node`] (the
+    /// two children of the heap's root, one of which is the second
+    /// earliest of the bucket).
+    #[inline]
+    pub(crate) fn next_nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.heap.as_slice().iter().skip(1).take(2).map(|e| e.0 .1)
+    }
+
     /// Remove and return the earliest `(time bits, node)`.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<(u64, u32)> {
