@@ -3,58 +3,72 @@
 //!
 //! Hand-written because no crate offers this two-level structure: times
 //! are cut into buckets of a fixed width (s); nodes of future buckets are
-//! appended to that bucket's list (O(1), no ordering), and only the
-//! current bucket is ordered, in a small binary heap (std's) that fits in
-//! the cache. A node whose time falls in the current bucket or before it
-//! goes straight into that heap, so nodes still leave in exact time order
-//! (ties by node index). A node is pushed again whenever its time
-//! improves; the caller skips the stale copies (lazy deletion), so no
-//! position index is kept. One binary heap over the whole band (50 000 to
-//! 500 000 entries on the benchmark grids) spent most of the march in
-//! cache misses while sifting.
+//! appended to that bucket's list (O(1), no ordering). A bucket is sorted
+//! once when the march reaches it (a sequential sort in the cache rather
+//! than a heap's scattered sifts) and consumed from its end. A node whose
+//! time falls in the current bucket or before it goes into a small side
+//! heap (std's), and each pop takes the earlier of the two heads, so nodes
+//! leave in exact time order (ties by node index). A node is pushed again
+//! whenever its time improves; the caller skips the stale copies (lazy
+//! deletion), so no position index is kept. One binary heap over the
+//! whole band (50 000 to 500 000 entries on the benchmark grids) spent
+//! most of the march in cache misses while sifting.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Most buckets: the width grows when the expected time span would need more.
-const MAX_BUCKETS: f64 = 65536.0;
+const MAX_BUCKETS: f64 = 4194304.0;
 
 /// An entry: the bits of a non-negative time (s; they order as the numbers
 /// do) and a node index.
-type Entry = Reverse<(u64, u32)>;
+type Entry = (u64, u32);
 
 pub(crate) struct TimeQueue {
     /// Buckets per second.
     inv_width: f64,
-    /// Index of the bucket in `heap`.
+    /// Index of the current bucket.
     current: usize,
-    /// Entries of the current bucket (and any earlier time).
-    heap: BinaryHeap<Entry>,
+    /// The current bucket's entries as it was entered, sorted latest first
+    /// (the earliest is popped from the end).
+    sorted: Vec<Entry>,
+    /// Entries pushed since into the current bucket (or before it).
+    side: BinaryHeap<Reverse<Entry>>,
     /// Unordered entries of the later buckets, by bucket index.
     later: VecDeque<Vec<Entry>>,
+    /// Emptied bucket vectors, kept for their allocation.
+    spare: Vec<Vec<Entry>>,
 }
 
 impl TimeQueue {
     /// A queue with buckets `width` seconds wide, widened when the times up
-    /// to `max_time` (s, an estimate) would need more than 65 536 buckets.
+    /// to `max_time` (s, an estimate) would need more than 2^22 buckets.
     pub(crate) fn new(width: f64, max_time: f64) -> Self {
         let width = width.max(max_time / MAX_BUCKETS);
         let inv_width = if width > 0.0 && width.is_finite() { 1.0 / width } else { 0.0 };
-        TimeQueue { inv_width, current: 0, heap: BinaryHeap::new(), later: VecDeque::new() }
+        TimeQueue {
+            inv_width,
+            current: 0,
+            sorted: Vec::new(),
+            side: BinaryHeap::new(),
+            later: VecDeque::new(),
+            spare: Vec::new(),
+        }
     }
 
     /// Queue `node` at `time` (s, finite and non-negative).
     #[inline]
     pub(crate) fn push(&mut self, time: f64, node: u32) {
-        let entry = Reverse((time.to_bits(), node));
+        let entry = (time.to_bits(), node);
         // `as` saturates, so a huge time only lands in a far bucket.
         let bucket = (time * self.inv_width) as usize;
         if bucket <= self.current {
-            self.heap.push(entry);
+            self.side.push(Reverse(entry));
         } else {
             let k = bucket - self.current - 1;
             if k >= self.later.len() {
-                self.later.resize_with(k + 1, Vec::new);
+                let spare = &mut self.spare;
+                self.later.resize_with(k + 1, || spare.pop().unwrap_or_default());
             }
             self.later[k].push(entry);
         }
@@ -64,31 +78,39 @@ impl TimeQueue {
     /// (in the current bucket).
     #[inline]
     pub(crate) fn peek_node(&self) -> Option<u32> {
-        self.heap.peek().map(|e| e.0 .1)
+        match (self.sorted.last(), self.side.peek()) {
+            (Some(a), Some(Reverse(b))) => Some(if a <= b { a.1 } else { b.1 }),
+            (Some(a), None) => Some(a.1),
+            (None, Some(Reverse(b))) => Some(b.1),
+            (None, None) => None,
+        }
     }
 
-    /// The nodes that are likely to follow [`TimeQueue::peek_node`] (the
-    /// two children of the heap's root, one of which is the second
-    /// earliest of the bucket).
+    /// Nodes likely to follow [`TimeQueue::peek_node`]: the next two of
+    /// the sorted bucket.
     #[inline]
     pub(crate) fn next_nodes(&self) -> impl Iterator<Item = u32> + '_ {
-        self.heap.as_slice().iter().skip(1).take(2).map(|e| e.0 .1)
+        self.sorted.iter().rev().skip(1).take(2).map(|e| e.1)
     }
 
     /// Remove and return the earliest `(time bits, node)`.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<(u64, u32)> {
         loop {
-            if let Some(Reverse(entry)) = self.heap.pop() {
-                return Some(entry);
+            match (self.sorted.last(), self.side.peek()) {
+                (Some(a), Some(Reverse(b))) => {
+                    return if a <= b { self.sorted.pop() } else { self.side.pop().map(|r| r.0) };
+                }
+                (Some(_), None) => return self.sorted.pop(),
+                (None, Some(_)) => return self.side.pop().map(|r| r.0),
+                (None, None) => {}
             }
-            if self.later.is_empty() {
-                return None;
-            }
-            // Advance to the next bucket: `later[0]` becomes the heap.
+            // Advance to the next bucket: sort it, latest first.
+            let next = self.later.pop_front()?;
             self.current += 1;
-            let next = self.later.pop_front().unwrap_or_default();
-            self.heap = BinaryHeap::from(next);
+            let done = std::mem::replace(&mut self.sorted, next);
+            self.spare.push(done);
+            self.sorted.sort_unstable_by(|x, y| y.cmp(x));
         }
     }
 }

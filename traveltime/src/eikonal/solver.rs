@@ -64,7 +64,7 @@ const FROZEN: u8 = 2;
 const SWEEP_TOLERANCE: f64 = 1e-8;
 
 /// Width of the queue's time buckets, as a fraction of `h_min·s_min`.
-const BUCKET_FRACTION: f64 = 0.0078125;
+const BUCKET_FRACTION: f64 = 0.001953125;
 
 /// How often (accepted nodes) the progress callback is called.
 const PROGRESS_EVERY: usize = 1 << 16;
