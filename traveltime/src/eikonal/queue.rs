@@ -74,23 +74,12 @@ impl TimeQueue {
         }
     }
 
-    /// The node that [`TimeQueue::pop`] would return now, if it is at hand
-    /// (in the current bucket).
+    /// The node `ahead` places after the next in the current bucket's sorted
+    /// order (stale copies and later pushes aside: a guess of what the march
+    /// will accept soon, for prefetching).
     #[inline]
-    pub(crate) fn peek_node(&self) -> Option<u32> {
-        match (self.sorted.last(), self.side.peek()) {
-            (Some(a), Some(Reverse(b))) => Some(if a <= b { a.1 } else { b.1 }),
-            (Some(a), None) => Some(a.1),
-            (None, Some(Reverse(b))) => Some(b.1),
-            (None, None) => None,
-        }
-    }
-
-    /// Nodes likely to follow [`TimeQueue::peek_node`]: the next two of
-    /// the sorted bucket.
-    #[inline]
-    pub(crate) fn next_nodes(&self) -> impl Iterator<Item = u32> + '_ {
-        self.sorted.iter().rev().skip(1).take(2).map(|e| e.1)
+    pub(crate) fn upcoming(&self, ahead: usize) -> Option<u32> {
+        self.sorted.len().checked_sub(ahead + 1).map(|i| self.sorted[i].1)
     }
 
     /// Remove and return the earliest `(time bits, node)`.

@@ -63,8 +63,12 @@ const FROZEN: u8 = 2;
 /// benchmark grids instead of 4, each change about 1000 times smaller.)
 const SWEEP_TOLERANCE: f64 = 1e-8;
 
+/// How many nodes ahead of the one being accepted the march prefetches
+/// (about the memory latency over the time to accept a node).
+const PREFETCH_AHEAD: usize = 1;
+
 /// Width of the queue's time buckets, as a fraction of `h_min·s_min`.
-const BUCKET_FRACTION: f64 = 0.001953125;
+const BUCKET_FRACTION: f64 = 0.0078125;
 
 /// How often (accepted nodes) the progress callback is called.
 const PROGRESS_EVERY: usize = 1 << 16;
@@ -294,10 +298,7 @@ impl Marcher {
                 continue; // a stale copy: the node was accepted at its later, smaller time
             }
             self.state[idx] = KNOWN | FROZEN;
-            if let Some(next) = self.heap.peek_node() {
-                self.prefetch_around(next as usize);
-            }
-            for next in self.heap.next_nodes() {
+            if let Some(next) = self.heap.upcoming(PREFETCH_AHEAD) {
                 self.prefetch_around(next as usize);
             }
             accepted += 1;
