@@ -3,16 +3,19 @@
 //!
 //! Hand-written because no crate offers this two-level structure: times
 //! are cut into buckets of a fixed width (s); nodes of future buckets are
-//! appended to that bucket's list (O(1), no ordering). A bucket is sorted
-//! once when the march reaches it (a sequential sort in the cache rather
-//! than a heap's scattered sifts) and consumed from its end. A node whose
-//! time falls in the current bucket or before it goes into a small side
-//! heap (std's), and each pop takes the earlier of the two heads, so nodes
-//! leave in exact time order (ties by node index). A node is pushed again
-//! whenever its time improves; the caller skips the stale copies (lazy
-//! deletion), so no position index is kept. One binary heap over the
-//! whole band (50 000 to 500 000 entries on the benchmark grids) spent
-//! most of the march in cache misses while sifting.
+//! appended to that bucket's list (O(1), no ordering) as one 8-byte word,
+//! the time's position in the bucket (2^32 steps) above the node index. A
+//! bucket is sorted once when the march reaches it (a sort of integers in
+//! the cache rather than a heap's scattered sifts) and consumed in order. A
+//! node whose time falls in the current bucket or before it goes into a
+//! small side heap (std's) with its exact time, and each pop takes the
+//! earlier of the two heads. Nodes thus leave in time order to within
+//! 2^-32 of a bucket width (below 1e-12 s on the benchmark grids, under the
+//! `f64` rounding of a time's square-root update), ties by node index. A
+//! node is pushed again whenever its time improves; the caller skips the
+//! stale copies (lazy deletion), so no position index is kept. One binary
+//! heap over the whole band (50 000 to 500 000 entries on the benchmark
+//! grids) spent most of the march in cache misses while sifting.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -20,24 +23,27 @@ use std::collections::{BinaryHeap, VecDeque};
 /// Most buckets: the width grows when the expected time span would need more.
 const MAX_BUCKETS: f64 = 4194304.0;
 
-/// An entry: the bits of a non-negative time (s; they order as the numbers
-/// do) and a node index.
-type Entry = (u64, u32);
+/// Resolution of the order inside a bucket: 2^32 steps of its width.
+const STEPS: f64 = 4294967296.0;
 
 pub(crate) struct TimeQueue {
-    /// Buckets per second.
+    /// Bucket width (s) and buckets per second.
+    width: f64,
     inv_width: f64,
     /// Index of the current bucket.
     current: usize,
-    /// The current bucket's entries as it was entered, sorted latest first
-    /// (the earliest is popped from the end).
-    sorted: Vec<Entry>,
-    /// Entries pushed since into the current bucket (or before it).
-    side: BinaryHeap<Reverse<Entry>>,
-    /// Unordered entries of the later buckets, by bucket index.
-    later: VecDeque<Vec<Entry>>,
+    /// The current bucket's entries as it was entered, sorted, and the
+    /// position of the next one. An entry is `(step << 32) | node`, `step`
+    /// the time's position in its bucket in units of `width / 2^32`.
+    sorted: Vec<u64>,
+    cursor: usize,
+    /// Entries pushed since into the current bucket (or before it), with
+    /// their exact times: `(time bits, node)`.
+    side: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Unordered entries of the later buckets (as in `sorted`), by bucket.
+    later: VecDeque<Vec<u64>>,
     /// Emptied bucket vectors, kept for their allocation.
-    spare: Vec<Vec<Entry>>,
+    spare: Vec<Vec<u64>>,
 }
 
 impl TimeQueue {
@@ -45,31 +51,40 @@ impl TimeQueue {
     /// to `max_time` (s, an estimate) would need more than 2^22 buckets.
     pub(crate) fn new(width: f64, max_time: f64) -> Self {
         let width = width.max(max_time / MAX_BUCKETS);
-        let inv_width = if width > 0.0 && width.is_finite() { 1.0 / width } else { 0.0 };
+        let (width, inv_width) = if width > 0.0 && width.is_finite() { (width, 1.0 / width) } else { (f64::INFINITY, 0.0) };
         TimeQueue {
+            width,
             inv_width,
             current: 0,
             sorted: Vec::new(),
+            cursor: 0,
             side: BinaryHeap::new(),
             later: VecDeque::new(),
             spare: Vec::new(),
         }
     }
 
+    /// Position of `time` (s) in bucket `bucket`, in 2^-32 of its width
+    /// (saturating at the ends).
+    #[inline]
+    fn step(&self, time: f64, bucket: usize) -> u64 {
+        ((time * self.inv_width - bucket as f64) * STEPS) as u32 as u64
+    }
+
     /// Queue `node` at `time` (s, finite and non-negative).
     #[inline]
     pub(crate) fn push(&mut self, time: f64, node: u32) {
-        let entry = (time.to_bits(), node);
         // `as` saturates, so a huge time only lands in a far bucket.
         let bucket = (time * self.inv_width) as usize;
         if bucket <= self.current {
-            self.side.push(Reverse(entry));
+            self.side.push(Reverse((time.to_bits(), node)));
         } else {
             let k = bucket - self.current - 1;
             if k >= self.later.len() {
                 let spare = &mut self.spare;
                 self.later.resize_with(k + 1, || spare.pop().unwrap_or_default());
             }
+            let entry = self.step(time, bucket) << 32 | node as u64;
             self.later[k].push(entry);
         }
     }
@@ -79,27 +94,42 @@ impl TimeQueue {
     /// will accept soon, for prefetching).
     #[inline]
     pub(crate) fn upcoming(&self, ahead: usize) -> Option<u32> {
-        self.sorted.len().checked_sub(ahead + 1).map(|i| self.sorted[i].1)
+        self.sorted.get(self.cursor + ahead).map(|&e| e as u32)
     }
 
-    /// Remove and return the earliest `(time bits, node)`.
+    /// Remove and return the earliest node.
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<(u64, u32)> {
+    pub(crate) fn pop(&mut self) -> Option<u32> {
         loop {
-            match (self.sorted.last(), self.side.peek()) {
-                (Some(a), Some(Reverse(b))) => {
-                    return if a <= b { self.sorted.pop() } else { self.side.pop().map(|r| r.0) };
+            let head = self.sorted.get(self.cursor).copied();
+            match (head, self.side.peek()) {
+                (Some(e), Some(&Reverse((bits, node)))) => {
+                    let time = f64::from_bits(bits);
+                    // A side entry of an earlier bucket comes first; one of
+                    // this bucket is compared at the same resolution.
+                    let side_first = time < self.current as f64 * self.width
+                        || (self.step(time, self.current), node) <= (e >> 32, e as u32);
+                    if side_first {
+                        return self.side.pop().map(|r| r.0 .1);
+                    }
+                    self.cursor += 1;
+                    return Some(e as u32);
                 }
-                (Some(_), None) => return self.sorted.pop(),
-                (None, Some(_)) => return self.side.pop().map(|r| r.0),
+                (Some(e), None) => {
+                    self.cursor += 1;
+                    return Some(e as u32);
+                }
+                (None, Some(_)) => return self.side.pop().map(|r| r.0 .1),
                 (None, None) => {}
             }
-            // Advance to the next bucket: sort it, latest first.
+            // Advance to the next bucket and sort it.
             let next = self.later.pop_front()?;
             self.current += 1;
-            let done = std::mem::replace(&mut self.sorted, next);
+            let mut done = std::mem::replace(&mut self.sorted, next);
+            done.clear();
             self.spare.push(done);
-            self.sorted.sort_unstable_by(|x, y| y.cmp(x));
+            self.cursor = 0;
+            self.sorted.sort_unstable();
         }
     }
 }
@@ -136,11 +166,11 @@ mod tests {
         for (i, &(t, node)) in pushed.iter().enumerate() {
             reference.push(Reverse((t.to_bits(), node)));
             if i % 3 == 0 {
-                assert_eq!(reference.pop().map(|r| r.0), next.next().copied());
+                assert_eq!(reference.pop().map(|r| r.0 .1), next.next().copied());
             }
         }
-        while let Some(Reverse(e)) = reference.pop() {
-            assert_eq!(Some(&e), next.next());
+        while let Some(Reverse((_, node))) = reference.pop() {
+            assert_eq!(Some(&node), next.next());
         }
     }
 }

@@ -308,7 +308,7 @@ fn huge_page_vec<T>(len: usize) -> Vec<T> {
 impl Marcher {
     /// Accept queued nodes in increasing time until the heap is empty.
     fn march(&mut self, mut accepted: usize, total: usize, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> usize {
-        while let Some((_, idx)) = self.heap.pop() {
+        while let Some(idx) = self.heap.pop() {
             let idx = idx as usize;
             if self.state[idx] & KNOWN != 0 {
                 continue; // a stale copy: the node was accepted at its later, smaller time
