@@ -20,8 +20,9 @@
 //! was computed from).
 //!
 //! **Fast marching rather than fast sweeping.** Fast marching accepts each
-//! node once in increasing time order (a binary heap), so the cost is
-//! `O(N log N)` with a small constant and *no iteration count to tune*: the
+//! node once in increasing time order (a bucketed priority queue, each
+//! bucket sorted when reached), so the cost is about `O(N log B)` (`B`
+//! entries per bucket) and there is *no iteration count to tune*: the
 //! number of fast-sweeping iterations grows with the number of times rays
 //! turn, which a strong gradient or a low-velocity zone makes unpredictable,
 //! and second-order sweeping needs extra iterations to converge. Marching is
