@@ -20,8 +20,9 @@
 //! was computed from).
 //!
 //! **Fast marching rather than fast sweeping.** Fast marching accepts each
-//! node once in increasing time order (a binary heap), so the cost is
-//! `O(N log N)` with a small constant and *no iteration count to tune*: the
+//! node once in increasing time order (a bucketed priority queue, each
+//! bucket sorted when reached), so the cost is about `O(N log B)` (`B`
+//! entries per bucket) and there is *no iteration count to tune*: the
 //! number of fast-sweeping iterations grows with the number of times rays
 //! turn, which a strong gradient or a low-velocity zone makes unpredictable,
 //! and second-order sweeping needs extra iterations to converge. Marching is
@@ -53,8 +54,8 @@
 //! same velocity) `T0` is the answer and `tau = 1` is returned without a
 //! march.
 
-mod heap;
 mod model;
+mod queue;
 mod solver;
 
 pub use model::EikonalModel;
@@ -78,7 +79,8 @@ pub struct EikonalOptions {
     /// (default 24; the box is `2·sqrt(v·h/|∇v|)` wide when that is smaller).
     pub source_box_nodes: usize,
     /// Most rounds of 8 sweeps over the source box (default 20; the sweeps
-    /// stop earlier once `tau` changes by less than 1e-12).
+    /// stop earlier once `tau` changes by less than 1e-8, below the `f32`
+    /// rounding of the stored `tau`).
     pub max_sweep_iterations: usize,
 }
 
@@ -183,6 +185,15 @@ pub(crate) fn solve_checked(
             p(geometry.len(), geometry.len());
         }
         return Ok(TimeGrid::from_tau(geometry, vec![1.0; geometry.len()], source_km, 1.0 / first));
+    }
+    // The march indexes its padded grid (two ghost layers a side) with u32.
+    let padded = solver::padded_len(geometry.n);
+    if padded >= u32::MAX as usize {
+        return Err(TravelTimeError::InvalidModel(format!(
+            "velocity grid: {} nodes with the solver's ghost layers, more than its limit of {}",
+            padded,
+            u32::MAX - 1
+        )));
     }
     let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))
