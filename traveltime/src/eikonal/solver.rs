@@ -177,7 +177,7 @@ pub(crate) fn fast_march(
     // 1. March inside the source box only: the rest is frozen meanwhile.
     // The cells are written once, in memory order (ghosts and nodes).
     let len = n[0] * n[1] * n[2];
-    let mut cells = huge_page_vec::<Cell>(len);
+    let mut cells = Vec::<Cell>::with_capacity(len);
     let (mut s_min, mut s_max) = (f64::INFINITY, 0.0f64);
     for px in 0..n[0] {
         for py in 0..n[1] {
@@ -195,7 +195,7 @@ pub(crate) fn fast_march(
             cells.extend(std::iter::repeat(GHOST).take(PAD));
         }
     }
-    let mut state = huge_page_vec::<u8>(len);
+    let mut state = Vec::<u8>::with_capacity(len);
     state.resize(len, FROZEN);
     for ix in lo[0]..=hi[0] {
         for iy in lo[1]..=hi[1] {
@@ -263,46 +263,6 @@ pub(crate) fn fast_march(
         }
     }
     tau
-}
-
-#[cfg(target_os = "linux")]
-extern "C" {
-    /// `madvise(2)` of the C library (declared here rather than taking the
-    /// `libc` crate for one call).
-    fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
-}
-
-/// `MADV_HUGEPAGE` of Linux (the same on every architecture).
-#[cfg(target_os = "linux")]
-const MADV_HUGEPAGE: i32 = 14;
-
-/// An empty vector with room for `len` values, in memory backed by
-/// transparent huge pages where
-/// the kernel offers them on request (Linux `madvise`). The march reads the
-/// grid around a wavefront that spans the whole x-y extent, so on large
-/// grids nearly every x-neighbour is on another 4 KiB page. Measured on the
-/// 401×401×81 benchmark grid: 11.2 -> 8.7 s CPU before the march
-/// prefetched; with prefetching the gain is within the noise of the loaded
-/// test machine (the kernel's compaction at allocation costs 0.1-0.3 s).
-fn huge_page_vec<T>(len: usize) -> Vec<T> {
-    let v: Vec<T> = Vec::with_capacity(len);
-    #[cfg(target_os = "linux")]
-    {
-        const PAGE: usize = 4096;
-        let start = v.as_ptr() as usize;
-        let bytes = len * std::mem::size_of::<T>();
-        let aligned = start.next_multiple_of(PAGE);
-        if bytes >= 1 << 22 && start + bytes > aligned + PAGE {
-            let usable = (start + bytes - aligned) / PAGE * PAGE;
-            // SAFETY: the range lies inside the allocation `v` owns and is
-            // page aligned; MADV_HUGEPAGE only changes how the kernel backs
-            // it (a failure leaves ordinary pages, so the result is ignored).
-            unsafe {
-                madvise(aligned as *mut std::ffi::c_void, usable, MADV_HUGEPAGE);
-            }
-        }
-    }
-    v
 }
 
 impl Marcher {
