@@ -298,7 +298,9 @@ fn summary_markdown(cfg: &LocateConfig, rows: &[Row], n_failed: usize, n_events:
     let _ = writeln!(s, "| median original depth (km) | {:.1} |", median(with_orig.iter().map(|r| r.original.unwrap()[2]).collect()));
     let _ = writeln!(s, "| median epicentral distance headline ↔ original's mean (km) | {:.1} |", median(with_orig.iter().map(|r| dist2(&r.loc.summary.location_km, &r.original.unwrap())).collect()));
     let _ = writeln!(s, "| median epicentral distance posterior mean ↔ original's mean (km) | {:.1} |", median(with_orig.iter().map(|r| dist2(&r.loc.summary.mean_km, &r.original.unwrap())).collect()));
-    let _ = writeln!(s, "| median max R-hat | {:.3} |", median(rows.iter().map(|r| r.loc.diagnostics.max_rhat).collect()));
+    // chainless samplers (importance) have no R-hat: "-" rather than NaN
+    let rhat = median(rows.iter().map(|r| r.loc.diagnostics.max_rhat).collect());
+    let _ = writeln!(s, "| median max R-hat | {} |", if rhat.is_finite() { format!("{rhat:.3}") } else { "-".into() });
     let _ = writeln!(s, "| median min bulk ESS | {:.0} |", median(rows.iter().map(|r| r.loc.diagnostics.min_ess_bulk).collect()));
     let _ = writeln!(s, "\nFlag reasons (events; a flag may give several):\n");
     for (why, k) in reasons {

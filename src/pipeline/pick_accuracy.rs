@@ -16,8 +16,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 /// How far (s) a first pick may lie outside an event's `[t_P, t_S]` and
-/// still belong to it: larger than the pick errors seen on the sample
-/// (about 1 s), smaller than the 120 s between the generator's events.
+/// still belong to it: well above EQTransformer's pick errors (at most
+/// 0.7 s on the sample, about 1 s on the records of the generator before
+/// 2026-12-06), smaller than the 120 s between the generator's events.
 pub const MATCH_TOLERANCE_S: f64 = 2.0;
 
 /// Half-width of the central 90% interval of a normal, in sigmas.
