@@ -14,8 +14,8 @@
 //! isotropic on the three components (scaled by the caller), independent
 //! noise per component.
 
+use super::source::Pulse;
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 /// Time (s) over which the coda envelope rises to its level after the onset.
 pub const CODA_RISE_S: f64 = 0.5;
@@ -67,16 +67,16 @@ impl CodaEnvelope {
 }
 
 /// `n` samples of coda at `fs` Hz: RMS envelope `level * envelope.at(t)`,
-/// spectrum shaped by `pulse` (velocity samples from the onset).
-pub fn scattered<R: Rng>(rng: &mut R, pulse: &[f64], n: usize, fs: f64, level: f64, envelope: &CodaEnvelope) -> Vec<f64> {
-    let m = pulse.len();
-    let norm = pulse.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-300);
-    let white: Vec<f64> = (0..n + m).map(|_| StandardNormal.sample(rng)).collect();
+/// spectrum shaped by the direct wave's `pulse`.
+pub fn scattered<R: Rng>(rng: &mut R, pulse: &Pulse, n: usize, fs: f64, level: f64, envelope: &CodaEnvelope) -> Vec<f64> {
+    let m = pulse.samples.len();
+    let norm = pulse.norm().max(1e-300);
+    let white = super::gaussian_noise(rng, n + m);
     (0..n)
         .map(|j| {
             // causal convolution: sample j sees white[j .. j + m] (white is offset by m)
             let mut acc = 0.0;
-            for (i, p) in pulse.iter().enumerate() {
+            for (i, p) in pulse.samples.iter().enumerate() {
                 acc += p * white[j + m - i];
             }
             level * envelope.at(j as f64 / fs) * acc / norm
@@ -92,7 +92,8 @@ mod tests {
     #[test]
     fn coda_rms_follows_the_envelope() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        let pulse: Vec<f64> = (0..40).map(|i| ((i as f64) * 0.3).sin() * (-(i as f64) / 10.0).exp()).collect();
+        let samples: Vec<f64> = (0..40).map(|i| ((i as f64) * 0.3).sin() * (-(i as f64) / 10.0).exp()).collect();
+        let pulse = Pulse { samples, corner_hz: 5.0, t_star_s: 0.0 };
         let flat = CodaEnvelope { onset_lapse_s: 1e12, decay_s: 1e12 };
         let c = scattered(&mut rng, &pulse, 20_000, 100.0, 3.0, &flat);
         let rms = (c[1000..].iter().map(|v| v * v).sum::<f64>() / (c.len() - 1000) as f64).sqrt();

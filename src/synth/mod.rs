@@ -7,8 +7,8 @@
 //! random double couple at the ray's take-off angle ([`radiation`]); surface
 //! motion from the free-surface coefficients at the ray's incidence
 //! ([`free_surface`]: P up and away, SV radial and vertical, SH doubled);
-//! scattered P and S codas with the spectrum of their direct waves and
-//! exponential decay ([`coda`]); coloured background noise plus
+//! scattered P and S codas with the spectrum of their direct waves,
+//! decaying with lapse time ([`coda`]); coloured background noise plus
 //! microseism. Output: one miniSEED file per component, the true catalog
 //! (same columns as `examples/data/catalog`, plus the true picks and
 //! back-azimuths), and a picks file for every station. Deterministic from
@@ -162,7 +162,8 @@ pub fn polarisation_vectors(back_azimuth: f64, inc: f64) -> ([f64; 3], [f64; 3],
     (p, sv, sh)
 }
 
-fn gaussian_noise(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
+/// `n` independent standard normal samples.
+pub(crate) fn gaussian_noise<R: rand::Rng>(rng: &mut R, n: usize) -> Vec<f64> {
     (0..n).map(|_| StandardNormal.sample(rng)).collect()
 }
 
@@ -373,12 +374,13 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             // and never before the direct pulses have ended
             let env_p = coda::CodaEnvelope::after(tp);
             let env_s = coda::CodaEnvelope::after(ts);
+            let (level_p, level_s) = (cfg.coda_scale * P_CODA_LEVEL * p_peak, cfg.coda_scale * S_CODA_LEVEL * s_peak);
             let floor = 0.1 * cfg.noise_rms_counts.max(1.0);
             let s_p = ts - tp;
             let coda_end = ts_abs
                 + env_s
-                    .duration_s(cfg.coda_scale * S_CODA_LEVEL * s_peak, floor, CODA_MAX_S)
-                    .max(env_p.duration_s(cfg.coda_scale * P_CODA_LEVEL * p_peak, floor, CODA_MAX_S + s_p) - s_p)
+                    .duration_s(level_s, floor, CODA_MAX_S)
+                    .max(env_p.duration_s(level_p, floor, CODA_MAX_S + s_p) - s_p)
                     .max(pulse_s.samples.len() as f64 / fs)
                     .max(pulse_p.samples.len() as f64 / fs - s_p);
             let k1 = ((coda_end * fs).ceil() as usize).min(n_samples);
@@ -403,10 +405,10 @@ pub fn synthesize(cfg: &SynthConfig) -> Result<SynthData, SynthError> {
             // Codas (RMS levels relative to the direct peaks; peaks about 3x):
             // scattered P, mostly vertical; scattered S on all components.
             let coda_p: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_p.samples, len, fs, cfg.coda_scale * P_CODA_LEVEL * p_peak, &env_p))
+                .map(|_| coda::scattered(&mut crng, &pulse_p, len, fs, level_p, &env_p))
                 .collect();
             let coda_s: Vec<Vec<f64>> = (0..3)
-                .map(|_| coda::scattered(&mut crng, &pulse_s.samples, k1 - ks, fs, cfg.coda_scale * S_CODA_LEVEL * s_peak, &env_s))
+                .map(|_| coda::scattered(&mut crng, &pulse_s, k1 - ks, fs, level_s, &env_s))
                 .collect();
             let wp = [1.0, 0.6, 0.6];
             let ws = [0.6, 1.0, 1.0];
