@@ -32,17 +32,18 @@
 //!
 //! The march is bound by cache misses on the cells around the wavefront.
 //! What the update reads about a node's values (time, factor, slowness)
-//! sits in one 24-byte [`Cell`], so a neighbour costs one cache line
+//! sits in one 16-byte [`Cell`], so a neighbour costs one cache line
 //! rather than one per array, and the state is a separate byte per node
 //! (the tests "is this neighbour accepted?" and "may this node change?"
-//! come first and mostly hit the cache: 1 byte against 24 per node). The cell array has [`PAD`] ghost layers on every
+//! come first and mostly hit the cache: 1 byte against 16 per node). The cell array has [`PAD`] ghost layers on every
 //! side (never accepted, never updated), so the update reads both
 //! neighbours and the second upwind node along each axis without bounds
-//! tests. Trial nodes wait in a binary heap with lazy deletion: a node is
-//! pushed again whenever its time improves and the stale copies, popped
-//! after the node was accepted, are skipped. This needs no position index
-//! (a random write per sift step into an array as large as the grid),
-//! which the heap with decrease-key paid in cache misses.
+//! tests. Trial nodes wait in a bucketed queue with lazy deletion
+//! ([`super::queue::TimeQueue`]): a node is pushed again whenever its time
+//! improves and the stale copies, popped after the node was accepted, are
+//! skipped. This needs no position index (a random write per sift step
+//! into an array as large as the grid), which a heap with decrease-key
+//! paid in cache misses.
 
 use super::EikonalOptions;
 use crate::Grid3;
@@ -136,7 +137,7 @@ struct Marcher {
     /// State bits of every (padded) node.
     state: Vec<u8>,
     /// Trial nodes by time (padded indices), earliest first.
-    heap: TimeQueue,
+    queue: TimeQueue,
     /// Nodes within this distance (km) of the source keep their
     /// straight-ray initial times.
     init_radius: f64,
@@ -218,7 +219,7 @@ pub(crate) fn fast_march(
         // spacing at the fastest velocity (a few hundred entries each on
         // the benchmark grids); the latest time is at most the slowest
         // staircase path.
-        heap: TimeQueue::new(
+        queue: TimeQueue::new(
             BUCKET_FRACTION * g.spacing_km.iter().cloned().fold(f64::INFINITY, f64::min) * s_min,
             s_max * (0..3).map(|k| (g.n[k] - 1) as f64 * g.spacing_km[k]).sum::<f64>(),
         ),
@@ -266,15 +267,15 @@ pub(crate) fn fast_march(
 }
 
 impl Marcher {
-    /// Accept queued nodes in increasing time until the heap is empty.
+    /// Accept queued nodes in increasing time until the queue is empty.
     fn march(&mut self, mut accepted: usize, total: usize, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> usize {
-        while let Some(idx) = self.heap.pop() {
+        while let Some(idx) = self.queue.pop() {
             let idx = idx as usize;
             if self.state[idx] & KNOWN != 0 {
                 continue; // a stale copy: the node was accepted at its later, smaller time
             }
             self.state[idx] = KNOWN | FROZEN;
-            if let Some(next) = self.heap.upcoming(PREFETCH_AHEAD) {
+            if let Some(next) = self.queue.upcoming(PREFETCH_AHEAD) {
                 self.prefetch_around(next as usize);
             }
             accepted += 1;
@@ -467,7 +468,7 @@ impl Marcher {
             let cell = &mut self.cells[idx];
             cell.t = new_t as f32;
             cell.tau = new_tau;
-            self.heap.push(new_t, idx as u32);
+            self.queue.push(new_t, idx as u32);
         }
     }
 }
