@@ -29,8 +29,8 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use eqnemix::models::convnetquake::{window_starts as cnq_window_starts, ClassifiedWindow, CnqError, ConvNetQuake, WINDOW_SAMPLES as CNQ_WINDOW_SAMPLES};
-use eqnemix::models::eqtransformer::{ContinuousConfig, EqTransformer, EqtError, Merge, PickerConfig, PredictionRow, StationInfo, PREDICTION_COLUMNS};
+use eqnemix::models::convnetquake::{ClassifiedWindow, CnqError, ConvNetQuake};
+use eqnemix::models::eqtransformer::{ContinuousConfig, EqTransformer, EqtError, Merge, PickerConfig, PredictionRow, PREDICTION_COLUMNS};
 use eqnemix::models::waveform::stream::seconds_between;
 use eqnemix::models::waveform::{PreprocessOptions, Stream, ThreeComponent, Trace, TraceId, DEFAULT_MAX_GAP_S};
 use eqnemix::models::RuntimeError;
@@ -461,14 +461,7 @@ pub fn pick_waveforms<'py>(
     }
     let three = &waveforms.three;
     check_memory(three, "picking")?;
-    let mut id = three.station.split('.');
-    let station = StationInfo {
-        file_name: waveforms.source.clone(),
-        network: id.next().unwrap_or("").to_string(),
-        station: id.next().unwrap_or("").to_string(),
-        instrument_type: three.channels[0].chars().take(2).collect(),
-        ..Default::default()
-    };
+    let station = eqnemix::cli::pick::station_info(waveforms.source.clone(), &three.station, &three.channels[0]);
     let rows = guarded(py, || -> Result<Vec<PredictionRow>, NetError> {
         let model_path = model.clone().unwrap_or_else(EqTransformer::bundled_model_path);
         let mut net = EqTransformer::load(&model_path)
@@ -530,15 +523,9 @@ pub fn classify_waveforms<'py>(
         let mut net = loaded.map_err(|e| cnq_error(format!("loading {}", p.display()), e, true))?;
         let c = eqnemix::cli::cnq::continuous_from(three).map_err(|e| NetError::Input(format!("{e:#}")))?;
         let step = ((window_step * 100.0).round() as usize).max(1);
-        let starts = cnq_window_starts(c.data.len(), step);
-        let windows: Vec<&[[f32; 3]]> = starts.iter().map(|&i| &c.data[i..i + CNQ_WINDOW_SAMPLES]).collect();
-        let probs = net.predict(&windows).map_err(|e| cnq_error("running ConvNetQuake".into(), e, false))?;
-        Ok(starts
-            .iter()
-            .zip(&probs)
-            .map(|(&i, p)| ClassifiedWindow::from_probabilities(c.time_of(i), c.time_of(i + CNQ_WINDOW_SAMPLES), p))
-            .filter(|r| r.noise_prob <= max_noise_prob)
-            .collect())
+        let (_, rows) = eqnemix::cli::cnq::classify_continuous(&mut net, &c, step, max_noise_prob)
+            .map_err(|e| cnq_error("running ConvNetQuake".into(), e, false))?;
+        Ok(rows)
     })??;
     let out = PyList::empty(py);
     for r in &rows {

@@ -465,14 +465,7 @@ impl PickArgs {
 
     /// The station columns of the rows.
     fn station_info(&self, station: &str, channel: &str) -> StationInfo {
-        let mut id = station.split('.');
-        StationInfo {
-            file_name: self.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";"),
-            network: id.next().unwrap_or("").to_string(),
-            station: id.next().unwrap_or("").to_string(),
-            instrument_type: channel.chars().take(2).collect(),
-            ..Default::default()
-        }
+        station_info(self.mseed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(";"), station, channel)
     }
 
     /// Writes the rows (with back-azimuth columns when asked), atomically.
@@ -554,6 +547,20 @@ impl PickArgs {
             .collect();
         let back_azimuths = rows.iter().map(|r| if self.back_azimuth { back_azimuth(three, r) } else { None }).collect();
         Ok((rows, back_azimuths, data.len(), n_windows))
+    }
+}
+
+/// The station columns of the output rows for records of `station`
+/// (`NET.STA[.LOC]`) on `channel` (its first two letters are the
+/// instrument type), read from `file_name`.
+pub fn station_info(file_name: String, station: &str, channel: &str) -> StationInfo {
+    let mut id = station.split('.');
+    StationInfo {
+        file_name,
+        network: id.next().unwrap_or("").to_string(),
+        station: id.next().unwrap_or("").to_string(),
+        instrument_type: channel.chars().take(2).collect(),
+        ..Default::default()
     }
 }
 

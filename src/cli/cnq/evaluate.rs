@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use eqnemix_models::convnetquake::{read_dataset, write_classified, window_starts, ClassifiedWindow, ConvNetQuake, Dataset, Evaluation, WINDOW_SAMPLES};
+use eqnemix_models::convnetquake::{read_dataset, write_classified, window_starts, ClassifiedWindow, CnqError, ConvNetQuake, Dataset, Evaluation, WINDOW_SAMPLES};
 
-use super::load_continuous;
+use super::{load_continuous, Continuous};
 use crate::memory_budget::{format_count, mul};
 
 /// Arguments of `eqnemix evaluate`.
@@ -127,17 +127,26 @@ impl ClassifyArgs {
             ),
             mul(n_windows as u128, per_window),
         )?;
-        let starts = window_starts(c.data.len(), step);
-        let windows: Vec<&[[f32; 3]]> = starts.iter().map(|&i| &c.data[i..i + WINDOW_SAMPLES]).collect();
-        let probs = model.predict(&windows)?;
-        let rows: Vec<ClassifiedWindow> = starts
-            .iter()
-            .zip(&probs)
-            .map(|(&i, p)| ClassifiedWindow::from_probabilities(c.time_of(i), c.time_of(i + WINDOW_SAMPLES), p))
-            .filter(|r| r.noise_prob <= self.max_noise_prob)
-            .collect();
+        let (n_classified, rows) = classify_continuous(&mut model, &c, step, self.max_noise_prob)?;
         write_classified(&self.output, &rows)?;
-        outln!("{}: {} windows classified, {} written -> {}", c.station, starts.len(), rows.len(), self.output.display());
+        outln!("{}: {} windows classified, {} written -> {}", c.station, n_classified, rows.len(), self.output.display());
         Ok(())
     }
+}
+
+/// ConvNetQuake over `c` in 10 s windows starting every `step` samples
+/// (the last one flush with the end): the number of windows classified and
+/// the rows whose noise probability is at most `max_noise_prob`. What
+/// `eqnemix classify` writes, and the Python package's `classify`.
+pub fn classify_continuous(model: &mut ConvNetQuake, c: &Continuous, step: usize, max_noise_prob: f64) -> Result<(usize, Vec<ClassifiedWindow>), CnqError> {
+    let starts = window_starts(c.data.len(), step);
+    let windows: Vec<&[[f32; 3]]> = starts.iter().map(|&i| &c.data[i..i + WINDOW_SAMPLES]).collect();
+    let probs = model.predict(&windows)?;
+    let rows = starts
+        .iter()
+        .zip(&probs)
+        .map(|(&i, p)| ClassifiedWindow::from_probabilities(c.time_of(i), c.time_of(i + WINDOW_SAMPLES), p))
+        .filter(|r| r.noise_prob <= max_noise_prob)
+        .collect();
+    Ok((starts.len(), rows))
 }

@@ -25,7 +25,7 @@ pub mod train;
 
 pub use augment::DataAugmentationArgs;
 pub use dataset::{CreateDatasetEventsArgs, CreateDatasetNoiseArgs};
-pub use evaluate::{ClassifyArgs, EvaluateArgs};
+pub use evaluate::{classify_continuous, ClassifyArgs, EvaluateArgs};
 pub use train::TrainArgs;
 
 use std::path::{Path, PathBuf};
