@@ -13,11 +13,16 @@
 //! grid bottom (deeper rays leave the gridded problem: "in-grid" error);
 //! the "all nodes" error is over every node farther than 5 km, where a
 //! grid solver must be late by the detour its ray makes inside the grid.
-//! eqnemix's time is one P solve; the "P+S" column is the CPU time of
+//! eqnemix's time is one P solve with the default options: the gradient
+//! medium varies with depth only, so it is solved as the exact 2D problem in
+//! the vertical plane through the source and mapped onto the grid; the "3D
+//! march" columns force the 3D fast march instead (`axisymmetric = false`,
+//! what a laterally varying medium costs). The "P+S" column is the CPU time of
 //! `EikonalModel::fields` (P and S of one station) with Vp/Vs = 1.75, where
 //! eqnemix's S field is the P field scaled (no second solve), while
 //! Grid2Time solves each phase (its column is one phase, its time ratio is
-//! Grid2Time's one phase over eqnemix's P+S). The table gives
+//! Grid2Time's one phase over eqnemix's P+S; "3D t r" over the 3D march's
+//! P+S). The table gives
 //! the solve time (s) and error of each solver, and the ratios
 //! peer/eqnemix (time ratio > 1: eqnemix faster; error ratio > 1: eqnemix
 //! more accurate). Then the CPU cost (ns) of one field evaluation (time and
@@ -277,14 +282,15 @@ fn main() {
         grids.push(([401, 401, 81], 0.5));
     }
     let opts = EikonalOptions::default();
+    let opts_3d = EikonalOptions { axisymmetric: false, ..EikonalOptions::default() };
     let args: Vec<String> = std::env::args().skip(1).collect();
     println!("command: cargo run --release --example eikonal_benchmark -- {}", args.join(" "));
     println!("Eikonal benchmark: source at {SOURCE:?} km; error = max |T - exact| (s) beyond {MIN_DISTANCE_KM} km");
     println!("times: CPU seconds of the solving thread (the machine is shared); ratios are peer / eqnemix");
     println!(
-        "{:<12} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>9} {:>7} {:>7}",
-        "problem", "grid", "eqnemix", "(wall)", "P+S", "error s", "all nodes", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio",
-        "Grid2Time", "error s", "all nodes", "t ratio", "e ratio"
+        "{:<12} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} | {:>8} {:>8} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
+        "problem", "grid", "eqnemix", "(wall)", "P+S", "error s", "all nodes", "3D march", "3D P+S", "error s", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio",
+        "Grid2Time", "error s", "all nodes", "t ratio", "3D t r", "e ratio"
     );
     let mut last_field = None;
     for &(n, h) in &grids {
@@ -298,15 +304,26 @@ fn main() {
             let station = Station { code: "XX.STA".into(), position_km: SOURCE };
             let (_, p_and_s, _) = timed(|| model.fields(&station).expect("fields"));
             drop(model);
+            // The same with the 3D march forced (what a laterally varying
+            // medium costs; a uniform medium needs no march either way).
+            let (field_3d, seconds_3d, _) = timed(|| solve_eikonal(&velocity, SOURCE, &opts_3d, None).expect("solve"));
+            let (err_3d, _) = max_error(problem, &field_3d);
+            drop(field_3d);
+            let model = EikonalModel::from_vp_and_ratio(velocity.clone(), 1.75).expect("model").with_options(opts_3d.clone());
+            let (_, p_and_s_3d, _) = timed(|| model.fields(&station).expect("fields"));
+            drop(model);
             let mut row = format!(
-                "{:<12} {:>11} {:>8.3} {:>8.3} {:>8.3} {:>9.2e} {:>9.2e}",
+                "{:<12} {:>11} {:>8.3} {:>8.3} {:>8.3} {:>9.2e} {:>9.2e} | {:>8.3} {:>8.3} {:>9.2e}",
                 problem.name(),
                 format!("{}x{}x{}", n[0], n[1], n[2]),
                 seconds,
                 wall,
                 p_and_s,
                 err,
-                err_all
+                err_all,
+                seconds_3d,
+                p_and_s_3d,
+                err_3d
             );
             let peer_results = if peers { run_peers(&python, problem, &geometry) } else { vec![] };
             let mut notes = Vec::new();
@@ -329,10 +346,10 @@ fn main() {
                     Ok((times, s)) => {
                         let (e, e_all) = max_errors(problem, &geometry, |ix, iy, iz| times[geometry.index(ix, iy, iz)]);
                         let e_ratio = error_ratio(e, err);
-                        row += &format!(" | {:>9.3} {:>9.2e} {:>9.2e} {:>7.2} {:>7}", s, e, e_all, s / p_and_s, e_ratio);
+                        row += &format!(" | {:>9.3} {:>9.2e} {:>9.2e} {:>7.2} {:>7.2} {:>7}", s, e, e_all, s / p_and_s, s / p_and_s_3d, e_ratio);
                     }
                     Err(why) => {
-                        row += &format!(" | {:>9} {:>9} {:>9} {:>7} {:>7}", "-", "-", "-", "-", "-");
+                        row += &format!(" | {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}", "-", "-", "-", "-", "-", "-");
                         notes.push(format!("Grid2Time: {why}"));
                     }
                 }

@@ -115,6 +115,12 @@ pub struct TraveltimeArgs {
     #[arg(long)]
     pub first_order: bool,
 
+    /// March the 3D grid even where the velocity varies with depth only
+    /// (by default such a medium is solved as the exact 2D problem in the
+    /// vertical plane through the station and mapped by distance).
+    #[arg(long)]
+    pub march_3d: bool,
+
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -201,6 +207,7 @@ impl TraveltimeArgs {
                 let m = grid_model.as_ref().expect("built for the eikonal method");
                 let opts = EikonalOptions {
                     second_order: !self.first_order,
+                    axisymmetric: !self.march_3d,
                     ..EikonalOptions::default()
                 };
                 match m.uniform_vp_vs() {

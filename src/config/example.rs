@@ -73,6 +73,11 @@ second_order = true
 source_radius_nodes = 2.0
 source_box_nodes = 24
 max_sweep_iterations = 20
+# where the velocity varies with depth only: solve the exact 2D problem in
+# the vertical plane through the station, this many times finer, and map it
+# by distance (false: always march the 3D grid)
+axisymmetric = true
+axisymmetric_refinement = 2
 
 [sampler]
 # importance | nuts | hmc | metropolis | advi | smc | octree | tempering; the

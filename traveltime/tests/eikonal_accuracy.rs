@@ -5,7 +5,7 @@
 
 mod eikonal_common;
 
-use eikonal_common::{distance, velocity_grid, Gradient, SplitMix};
+use eikonal_common::{both_paths, distance, velocity_grid, Gradient, SplitMix};
 use eqnemix_traveltime::{solve_eikonal, EikonalOptions, GridGeometry, TimeGrid, TravelTimeField};
 
 const TOLERANCE_S: f64 = 0.01;
@@ -107,11 +107,14 @@ fn vertical_gradient_matches_the_analytic_solution() {
     let medium = Gradient { v0: 4.0, g: 0.05 };
     let bottom = geometry().max_km()[2];
     let source = [90.0, 110.0, 0.0];
-    let field = solve_eikonal(&velocity_grid(geometry(), |p| medium.velocity(p)), source, &EikonalOptions::default(), None).unwrap();
-    let (node_err, point_err) = max_errors(&field, source, |p| medium.time(source, p), |p| {
-        medium.ray_bottom_depth(source, p) <= bottom
-    });
-    println!("gradient: max error {node_err:.2e} s at nodes, {point_err:.2e} s at random points");
-    assert!(node_err <= TOLERANCE_S, "node error {node_err} s");
-    assert!(point_err <= TOLERANCE_S, "interpolation error {point_err} s");
+    let velocity = velocity_grid(geometry(), |p| medium.velocity(p));
+    for (path, opts) in both_paths(EikonalOptions::default()) {
+        let field = solve_eikonal(&velocity, source, &opts, None).unwrap();
+        let (node_err, point_err) = max_errors(&field, source, |p| medium.time(source, p), |p| {
+            medium.ray_bottom_depth(source, p) <= bottom
+        });
+        println!("gradient, {path}: max error {node_err:.2e} s at nodes, {point_err:.2e} s at random points");
+        assert!(node_err <= TOLERANCE_S, "{path}: node error {node_err} s");
+        assert!(point_err <= TOLERANCE_S, "{path}: interpolation error {point_err} s");
+    }
 }

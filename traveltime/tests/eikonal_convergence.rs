@@ -3,10 +3,12 @@
 //! about second order. Region 40 x 40 x 20 km at 2, 1 and 0.5 km spacing;
 //! the error is measured at the nodes of the 2 km grid (common to all three)
 //! beyond 5 km from the source, where the analytic ray stays in the grid.
+//! Each test runs the 2D reduction (the medium varies with depth only) and
+//! the 3D march.
 
 mod eikonal_common;
 
-use eikonal_common::{distance, velocity_grid, Gradient};
+use eikonal_common::{both_paths, distance, velocity_grid, Gradient};
 use eqnemix_traveltime::{solve_eikonal, EikonalOptions, GridGeometry};
 
 /// Max |error| (s) on the 2 km sub-grid for spacing `h` (km), with the
@@ -42,8 +44,10 @@ fn observed_orders(name: &str, node_km: [f64; 3], offset_cells: [f64; 3], opts: 
 
 #[test]
 fn second_order_convergence_with_a_buried_source() {
-    let orders = observed_orders("buried source", [20.0, 20.0, 10.0], [0.0; 3], &EikonalOptions::default());
-    assert!(orders.iter().all(|&p| p > 1.7), "observed orders {orders:?}");
+    for (path, opts) in both_paths(EikonalOptions::default()) {
+        let orders = observed_orders(&format!("buried source, {path}"), [20.0, 20.0, 10.0], [0.0; 3], &opts);
+        assert!(orders.iter().all(|&p| p > 1.7), "{path}: observed orders {orders:?}");
+    }
 }
 
 #[test]
@@ -54,21 +58,26 @@ fn second_order_convergence_with_a_surface_source_off_the_nodes() {
     // constant depends on that place, so moving it between spacings blurs
     // the observed order (a source fixed at (19.3, 20.6, 0) km gives max-norm
     // orders 1.9 and 1.6 while the mean error still falls at order 2.0).
-    let orders = observed_orders("surface source", [20.0, 20.0, 0.0], [0.3, 0.6, 0.0], &EikonalOptions::default());
-    assert!(orders.iter().all(|&p| p > 1.7), "observed orders {orders:?}");
+    for (path, opts) in both_paths(EikonalOptions::default()) {
+        let orders = observed_orders(&format!("surface source, {path}"), [20.0, 20.0, 0.0], [0.3, 0.6, 0.0], &opts);
+        assert!(orders.iter().all(|&p| p > 1.7), "{path}: observed orders {orders:?}");
+    }
 }
 
 #[test]
 fn first_order_scheme_is_only_first_order() {
     // The same measurement shows the first-order variant for what it is,
     // so the test above can tell the two apart.
-    let opts = EikonalOptions { second_order: false, ..Default::default() };
-    let orders = observed_orders("first-order scheme", [20.0, 20.0, 10.0], [0.0; 3], &opts);
-    assert!(orders.iter().all(|&p| p < 1.5), "observed orders {orders:?}");
+    for (path, opts) in both_paths(EikonalOptions { second_order: false, ..Default::default() }) {
+        let orders = observed_orders(&format!("first-order scheme, {path}"), [20.0, 20.0, 10.0], [0.0; 3], &opts);
+        assert!(orders.iter().all(|&p| p < 1.5), "{path}: observed orders {orders:?}");
+    }
 }
 
 #[test]
 fn second_order_convergence_with_a_buried_source_inside_a_cell() {
-    let orders = observed_orders("buried off-node source", [20.0, 20.0, 10.0], [0.3, 0.6, 0.45], &EikonalOptions::default());
-    assert!(orders.iter().all(|&p| p > 1.7), "observed orders {orders:?}");
+    for (path, opts) in both_paths(EikonalOptions::default()) {
+        let orders = observed_orders(&format!("buried off-node source, {path}"), [20.0, 20.0, 10.0], [0.3, 0.6, 0.45], &opts);
+        assert!(orders.iter().all(|&p| p > 1.7), "{path}: observed orders {orders:?}");
+    }
 }

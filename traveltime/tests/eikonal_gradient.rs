@@ -5,7 +5,7 @@
 
 mod eikonal_common;
 
-use eikonal_common::{distance, velocity_grid, Gradient, SplitMix};
+use eikonal_common::{both_paths, distance, velocity_grid, Gradient, SplitMix};
 use eqnemix_traveltime::{solve_eikonal, EikonalOptions, GridGeometry, TimeGrid, TravelTimeField};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -89,33 +89,36 @@ fn gradient_points_along_the_analytic_ray() {
     let medium = Gradient { v0: 3.0, g: 0.1 };
     let geometry = GridGeometry { n: [41, 41, 21], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
     let source = [20.3, 19.6, 2.2];
-    let field = solve_eikonal(&velocity_grid(geometry, |p| medium.velocity(p)), source, &EikonalOptions::default(), None).unwrap();
-    let mut rng = SplitMix(11);
-    let (mut worst_angle, mut worst_norm): (f64, f64) = (0.0, 0.0);
-    let mut n = 0;
-    while n < 5000 {
-        let p = [rng.uniform(0.0, 40.0), rng.uniform(0.0, 40.0), rng.uniform(0.0, 20.0)];
-        if distance(p, source) < 3.0 || medium.ray_bottom_depth(source, p) > 20.0 {
-            continue;
+    let velocity = velocity_grid(geometry, |p| medium.velocity(p));
+    for (path, opts) in both_paths(EikonalOptions::default()) {
+        let field = solve_eikonal(&velocity, source, &opts, None).unwrap();
+        let mut rng = SplitMix(11);
+        let (mut worst_angle, mut worst_norm): (f64, f64) = (0.0, 0.0);
+        let mut n = 0;
+        while n < 5000 {
+            let p = [rng.uniform(0.0, 40.0), rng.uniform(0.0, 40.0), rng.uniform(0.0, 20.0)];
+            if distance(p, source) < 3.0 || medium.ray_bottom_depth(source, p) > 20.0 {
+                continue;
+            }
+            n += 1;
+            let (_, g) = field.time_and_gradient(p).unwrap();
+            let step = 1e-5;
+            let exact: Vec<f64> = (0..3)
+                .map(|k| {
+                    let (mut a, mut b) = (p, p);
+                    a[k] += step;
+                    b[k] -= step;
+                    (medium.time(source, a) - medium.time(source, b)) / (2.0 * step)
+                })
+                .collect();
+            let dot: f64 = (0..3).map(|k| g[k] * exact[k]).sum();
+            let ng = g.iter().map(|c| c * c).sum::<f64>().sqrt();
+            let ne = exact.iter().map(|c| c * c).sum::<f64>().sqrt();
+            worst_angle = worst_angle.max((dot / (ng * ne)).clamp(-1.0, 1.0).acos().to_degrees());
+            worst_norm = worst_norm.max((ng / ne - 1.0).abs());
         }
-        n += 1;
-        let (_, g) = field.time_and_gradient(p).unwrap();
-        let step = 1e-5;
-        let exact: Vec<f64> = (0..3)
-            .map(|k| {
-                let (mut a, mut b) = (p, p);
-                a[k] += step;
-                b[k] -= step;
-                (medium.time(source, a) - medium.time(source, b)) / (2.0 * step)
-            })
-            .collect();
-        let dot: f64 = (0..3).map(|k| g[k] * exact[k]).sum();
-        let ng = g.iter().map(|c| c * c).sum::<f64>().sqrt();
-        let ne = exact.iter().map(|c| c * c).sum::<f64>().sqrt();
-        worst_angle = worst_angle.max((dot / (ng * ne)).clamp(-1.0, 1.0).acos().to_degrees());
-        worst_norm = worst_norm.max((ng / ne - 1.0).abs());
+        println!("{path}: ray direction error up to {worst_angle:.3} degrees, slowness error up to {worst_norm:.2e}");
+        assert!(worst_angle < 1.0, "{path}: ray direction off by {worst_angle} degrees");
+        assert!(worst_norm < 0.02, "{path}: |grad T| off by {worst_norm}");
     }
-    println!("ray direction error up to {worst_angle:.3} degrees, slowness error up to {worst_norm:.2e}");
-    assert!(worst_angle < 1.0, "ray direction off by {worst_angle} degrees");
-    assert!(worst_norm < 0.02, "|grad T| off by {worst_norm}");
 }

@@ -49,11 +49,26 @@
 //! slownesses at the source and at the node (error `O(r³)`, below the
 //! scheme's `O(h²)`), which also handles a source anywhere inside a cell.
 //!
+//! **A medium that varies with depth only** (every node of a depth level
+//! the same velocity: a layered or gradient model on a grid) is solved
+//! exactly as a 2D problem in the vertical plane through the source, on a
+//! grid [`EikonalOptions::axisymmetric_refinement`] times finer, and
+//! mapped onto the 3D grid by horizontal distance (the first-arrival ray
+//! lies in that plane; NonLinLoc's 2D grids make the same reduction). It
+//! is more accurate than the 3D march (the medium is resolved more finely)
+//! and costs a few per cent of it; `axisymmetric = false` forces the march.
+//!
+//! **Arrivals from outside the source box** (a head wave along a fast
+//! layer just below it) reach the box's nodes: after the sweeps the box is
+//! marched again with the grid, each node changed only from a neighbour
+//! outside the box or one so changed.
+//!
 //! The result is a [`TimeGrid`] that stores `tau` and recombines it with the
 //! analytic `T0` when interpolating. In a uniform medium (every node the
 //! same velocity) `T0` is the answer and `tau = 1` is returned without a
 //! march.
 
+mod axisymmetric;
 mod model;
 mod queue;
 mod solver;
@@ -82,11 +97,27 @@ pub struct EikonalOptions {
     /// stop earlier once `tau` changes by less than 1e-8, below the `f32`
     /// rounding of the stored `tau`).
     pub max_sweep_iterations: usize,
+    /// Where the velocity varies with depth only (every node of a depth
+    /// level the same value), solve the exact 2D problem in the vertical
+    /// plane through the source and map it onto the grid by horizontal
+    /// distance (default `true`; `false` always marches the 3D grid).
+    pub axisymmetric: bool,
+    /// How many times finer than the 3D grid the 2D grid of
+    /// [`EikonalOptions::axisymmetric`] is, in distance and depth
+    /// (default 2; 1 to 16).
+    pub axisymmetric_refinement: usize,
 }
 
 impl Default for EikonalOptions {
     fn default() -> Self {
-        EikonalOptions { second_order: true, source_radius_nodes: 2.0, source_box_nodes: 24, max_sweep_iterations: 20 }
+        EikonalOptions {
+            second_order: true,
+            source_radius_nodes: 2.0,
+            source_box_nodes: 24,
+            max_sweep_iterations: 20,
+            axisymmetric: true,
+            axisymmetric_refinement: 2,
+        }
     }
 }
 
@@ -96,6 +127,12 @@ impl EikonalOptions {
             return Err(TravelTimeError::InvalidModel(format!(
                 "eikonal options: source_radius_nodes must be >= 1.5 (is {})",
                 self.source_radius_nodes
+            )));
+        }
+        if !(1..=16).contains(&self.axisymmetric_refinement) {
+            return Err(TravelTimeError::InvalidModel(format!(
+                "eikonal options: axisymmetric_refinement must be 1 to 16 (is {})",
+                self.axisymmetric_refinement
             )));
         }
         Ok(())
@@ -195,6 +232,14 @@ pub(crate) fn solve_checked(
             u32::MAX - 1
         )));
     }
-    let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
+    let tau = if opts.axisymmetric && axisymmetric::depth_only(velocity) {
+        let tau = axisymmetric::solve_depth_only(velocity, source_km, source_slowness, opts, opts.axisymmetric_refinement);
+        if let Some(p) = progress {
+            p(geometry.len(), geometry.len());
+        }
+        tau
+    } else {
+        solver::fast_march(velocity, source_km, source_slowness, opts, progress)
+    };
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))
 }

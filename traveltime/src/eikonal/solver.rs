@@ -57,6 +57,10 @@ const PAD: usize = 2;
 /// the region being marched).
 const KNOWN: u8 = 1;
 const FROZEN: u8 = 2;
+/// A node of the source box whose time is the sweeps' converged one: the
+/// global march changes it only from a neighbour without this bit (see
+/// step 3 of [`fast_march`]).
+const POLISHED: u8 = 4;
 
 /// The source-box sweeps stop once no `tau` changes by more than this in a
 /// round of 8: below the `f32` rounding of the stored `tau` (6e-8), so the
@@ -204,6 +208,16 @@ pub(crate) fn fast_march(
             state[row + lo[2]..=row + hi[2]].fill(0);
         }
     }
+    // Buckets of 1/128 of the time a wave takes across the smallest
+    // spacing at the fastest velocity (a few hundred entries each on the
+    // benchmark grids); the latest time is at most the slowest staircase
+    // path. One queue for the box, one for the grid.
+    let new_queue = || {
+        TimeQueue::new(
+            BUCKET_FRACTION * g.spacing_km.iter().cloned().fold(f64::INFINITY, f64::min) * s_min,
+            s_max * (0..3).map(|k| (g.n[k] - 1) as f64 * g.spacing_km[k]).sum::<f64>(),
+        )
+    };
     let mut m = Marcher {
         n,
         stride,
@@ -215,14 +229,7 @@ pub(crate) fn fast_march(
         second_order: opts.second_order,
         cells,
         state,
-        // Buckets of 1/128 of the time a wave takes across the smallest
-        // spacing at the fastest velocity (a few hundred entries each on
-        // the benchmark grids); the latest time is at most the slowest
-        // staircase path.
-        queue: TimeQueue::new(
-            BUCKET_FRACTION * g.spacing_km.iter().cloned().fold(f64::INFINITY, f64::min) * s_min,
-            s_max * (0..3).map(|k| (g.n[k] - 1) as f64 * g.spacing_km[k]).sum::<f64>(),
-        ),
+        queue: new_queue(),
         init_radius: 0.0,
         lo,
         hi,
@@ -231,22 +238,30 @@ pub(crate) fn fast_march(
     accepted = m.march(accepted, total, progress);
     // 2. Converge the box with factored Godunov sweeps (see `polish_box`).
     m.polish_box(opts.max_sweep_iterations);
-    // 3. March the rest of the grid from the box.
+    // 3. March the whole grid, the box included: its nodes go back to the
+    // queue with their converged times and are accepted again in time
+    // order, so that an arrival from outside the box that is earlier still
+    // reaches them (a head wave along a fast layer just below the box:
+    // frozen box nodes kept the slower direct wave, 0.55 s late in
+    // `tests/eikonal_axisymmetric.rs`). A box node is updated only from a
+    // neighbour outside the box or one so updated (not `POLISHED`): the
+    // march's update of a node whose neighbours all carry converged times
+    // differs from the sweeps' by its own discretisation (up to 2e-3 s
+    // earlier on a 0.5 km grid), which would undo the sweeps.
+    m.queue = new_queue();
     for ix in PAD..n[0] - PAD {
         for iy in PAD..n[1] - PAD {
             let row = ix * stride[0] + iy * stride[1];
-            for state in &mut m.state[row + PAD..row + n[2] - PAD] {
-                if *state == FROZEN {
-                    *state = 0;
-                }
-            }
-        }
-    }
-    for ix in lo[0]..=hi[0] {
-        for iy in lo[1]..=hi[1] {
-            for iz in lo[2]..=hi[2] {
-                if ix == lo[0] || ix == hi[0] || iy == lo[1] || iy == hi[1] || iz == lo[2] || iz == hi[2] {
-                    m.update_neighbours(ix * stride[0] + iy * stride[1] + iz);
+            for idx in row + PAD..row + n[2] - PAD {
+                let state = m.state[idx];
+                if state == FROZEN {
+                    m.state[idx] = 0; // outside the box: not reached yet
+                } else if m.in_ball(idx) {
+                    m.state[idx] = KNOWN | FROZEN | POLISHED;
+                } else if state & KNOWN != 0 {
+                    m.state[idx] = POLISHED;
+                    accepted -= 1;
+                    m.queue.push(m.cells[idx].t as f64, idx as u32);
                 }
             }
         }
@@ -274,7 +289,7 @@ impl Marcher {
             if self.state[idx] & KNOWN != 0 {
                 continue; // a stale copy: the node was accepted at its later, smaller time
             }
-            self.state[idx] = KNOWN | FROZEN;
+            self.state[idx] |= KNOWN | FROZEN;
             if let Some(next) = self.queue.upcoming(PREFETCH_AHEAD) {
                 self.prefetch_around(next as usize);
             }
@@ -323,6 +338,13 @@ impl Marcher {
         let (n1, n2) = (self.n[1] as u32, self.n[2] as u32);
         let rest = idx / n2;
         [(rest / n1) as usize, (rest % n1) as usize, (idx % n2) as usize]
+    }
+
+    /// True for a node initialised with its straight-ray time (within
+    /// `init_radius` of the source): never updated.
+    fn in_ball(&self, idx: usize) -> bool {
+        let d = self.offset_from_source(self.node(idx));
+        (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt() <= self.init_radius
     }
 
     /// Offset (km) of the node at padded coordinates `q` from the source.
@@ -391,7 +413,11 @@ impl Marcher {
     /// time improved.
     #[inline]
     fn update(&mut self, idx: usize, q: [usize; 3]) {
-        if self.state[idx] & FROZEN != 0 {
+        let state = self.state[idx];
+        if state & FROZEN != 0 {
+            return;
+        }
+        if state & POLISHED != 0 && !self.has_unpolished_known_neighbour(idx) {
             return;
         }
         let here = self.cells[idx];
@@ -469,7 +495,16 @@ impl Marcher {
             cell.t = new_t as f32;
             cell.tau = new_tau;
             self.queue.push(new_t, idx as u32);
+            self.state[idx] = state & !POLISHED;
         }
+    }
+
+    /// True when a face neighbour of `idx` is accepted and not `POLISHED`.
+    #[inline]
+    fn has_unpolished_known_neighbour(&self, idx: usize) -> bool {
+        self.stride.iter().any(|&s| {
+            [idx - s, idx + s].iter().any(|&nb| self.state[nb] & (KNOWN | POLISHED) == KNOWN)
+        })
     }
 }
 
@@ -496,6 +531,9 @@ fn box_half_width(velocity: &Grid3<f64>, source: [f64; 3], opts: &EikonalOptions
     let mut grad2 = 0.0;
     for a in 0..3 {
         let (lo, hi) = (c[a].saturating_sub(2), (c[a] + 2).min(g.n[a] - 1));
+        if hi == lo {
+            continue; // one node along this axis (the 2D plane of `axisymmetric`)
+        }
         let (mut n_lo, mut n_hi) = (c, c);
         n_lo[a] = lo;
         n_hi[a] = hi;

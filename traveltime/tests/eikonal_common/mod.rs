@@ -78,3 +78,15 @@ impl SplitMix {
         lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
     }
 }
+
+/// Solver options that march the 3D grid even where the medium varies with
+/// depth only (the 2D reduction of `EikonalOptions::axisymmetric` off).
+pub fn march_3d(opts: eqnemix_traveltime::EikonalOptions) -> eqnemix_traveltime::EikonalOptions {
+    eqnemix_traveltime::EikonalOptions { axisymmetric: false, ..opts }
+}
+
+/// `opts` as given (depth-only media take the 2D reduction) and with the 3D
+/// march forced, named, so a test on a depth-only medium covers both paths.
+pub fn both_paths(opts: eqnemix_traveltime::EikonalOptions) -> [(&'static str, eqnemix_traveltime::EikonalOptions); 2] {
+    [("2D reduction", opts.clone()), ("3D march", march_3d(opts))]
+}
