@@ -22,7 +22,10 @@
 //! eqnemix's S field is the P field scaled (no second solve), while
 //! Grid2Time solves each phase (its column is one phase, its time ratio is
 //! Grid2Time's one phase over eqnemix's P+S; "3D t r" over the 3D march's
-//! P+S). The table gives
+//! P+S). "G2T 2D" is Grid2Time's own reduction of a depth-only medium
+//! (`GTMODE GRID2D`: a 2D grid of distance and depth at the 3D spacing, read
+//! at the 3D nodes by linear interpolation in distance, as NLLoc reads it).
+//! The table gives
 //! the solve time (s) and error of each solver, and the ratios
 //! peer/eqnemix (time ratio > 1: eqnemix faster; error ratio > 1: eqnemix
 //! more accurate). Then the CPU cost (ns) of one field evaluation (time and
@@ -288,9 +291,9 @@ fn main() {
     println!("Eikonal benchmark: source at {SOURCE:?} km; error = max |T - exact| (s) beyond {MIN_DISTANCE_KM} km");
     println!("times: CPU seconds of the solving thread (the machine is shared); ratios are peer / eqnemix");
     println!(
-        "{:<12} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} | {:>8} {:>8} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}",
+        "{:<12} {:>11} {:>8} {:>8} {:>8} {:>9} {:>9} | {:>8} {:>8} {:>9} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>7} {:>7} | {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} | {:>9} {:>9} {:>7}",
         "problem", "grid", "eqnemix", "(wall)", "P+S", "error s", "all nodes", "3D march", "3D P+S", "error s", "pykonal", "error s", "t ratio", "e ratio", "skfmm", "error s", "t ratio", "e ratio",
-        "Grid2Time", "error s", "all nodes", "t ratio", "3D t r", "e ratio"
+        "Grid2Time", "error s", "all nodes", "t ratio", "3D t r", "e ratio", "G2T 2D", "error s", "t ratio"
     );
     let mut last_field = None;
     for &(n, h) in &grids {
@@ -351,6 +354,36 @@ fn main() {
                     Err(why) => {
                         row += &format!(" | {:>9} {:>9} {:>9} {:>7} {:>7} {:>7}", "-", "-", "-", "-", "-", "-");
                         notes.push(format!("Grid2Time: {why}"));
+                    }
+                }
+                let _ = std::fs::remove_dir_all(&work);
+                // Grid2Time's own reduction of a depth-only medium: its 2D
+                // grid at the 3D spacing, read at the 3D nodes by linear
+                // interpolation in distance (as NLLoc reads 2D grids).
+                let h = geometry.spacing_km[0];
+                let max = geometry.max_km();
+                let r_max = [0.0, max[0]]
+                    .iter()
+                    .flat_map(|&x| [0.0, max[1]].map(|y| (x - SOURCE[0]).hypot(y - SOURCE[1])))
+                    .fold(0.0, f64::max);
+                let n_distance = (r_max / h).ceil() as usize + 2;
+                let work = scratch.path().join(format!("g2t2d-{}-{}", problem.name(), n[0]));
+                let run = nlloc_run::run_grid2time_2d(g2t, &work, h, n_distance, n[2], 0.0, &|z| problem.velocity(z), SOURCE[2]);
+                match run {
+                    Ok((times, s)) => {
+                        let at = |ix: usize, iy: usize, iz: usize| {
+                            let p = geometry.node_position(ix, iy, iz);
+                            let u = (p[0] - SOURCE[0]).hypot(p[1] - SOURCE[1]) / h;
+                            let i = (u.floor() as usize).min(n_distance - 2);
+                            let w = u - i as f64;
+                            (1.0 - w) * times[i * n[2] + iz] + w * times[(i + 1) * n[2] + iz]
+                        };
+                        let (e, _) = max_errors(problem, &geometry, at);
+                        row += &format!(" | {:>9.3} {:>9.2e} {:>7.2}", s, e, s / p_and_s);
+                    }
+                    Err(why) => {
+                        row += &format!(" | {:>9} {:>9} {:>7}", "-", "-", "-");
+                        notes.push(format!("Grid2Time GRID2D: {why}"));
                     }
                 }
                 let _ = std::fs::remove_dir_all(&work);

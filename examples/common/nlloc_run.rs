@@ -145,6 +145,59 @@ pub fn run_grid2time(
     Ok((times.data, cpu_s))
 }
 
+/// Grid2Time in its 2D mode (`GTMODE GRID2D`, NonLinLoc's grids for a
+/// medium that varies with depth only): a model grid 2 nodes wide along x,
+/// horizontal distance from the source along y (from 0 to
+/// `(n_distance - 1)·h` km) and depth along z (`n_depth` nodes from
+/// `z0_km`), cubic cells of `h` km; the source at distance 0 and depth
+/// `source_depth_km`. Returns the times (s) at the `(distance, depth)`
+/// nodes (depth fastest) and the CPU seconds of the Grid2Time process.
+pub fn run_grid2time_2d(
+    grid2time: &Path,
+    work: &Path,
+    h: f64,
+    n_distance: usize,
+    n_depth: usize,
+    z0_km: f64,
+    velocity_km_s: &dyn Fn(f64) -> f64,
+    source_depth_km: f64,
+) -> anyhow::Result<(Vec<f64>, f64)> {
+    std::fs::create_dir_all(work)?;
+    let geometry = GridGeometry { n: [2, n_distance, n_depth], origin_km: [0.0, 0.0, z0_km], spacing_km: [h; 3] };
+    // One slowness per cell (as `run_grid2time`): the medium at the cell centre.
+    let column: Vec<f64> = (0..n_depth).map(|iz| velocity_km_s(z0_km + (iz as f64 + 0.5) * h)).collect();
+    let data: Vec<f64> = (0..2 * n_distance).flat_map(|_| column.iter().copied()).collect();
+    let mut model = NllGrid::velocity_as(&Grid3 { geometry, data }, NllGridType::SlowLen)?;
+    model.header.transform = Some("NONE".to_string());
+    write_nll_grid(work.join("model.P.mod"), &model)?;
+    let control = format!(
+        "CONTROL 0 54321\n\
+         TRANS NONE\n\
+         GTFILES ./model ./time P\n\
+         GTMODE GRID2D ANGLES_NO\n\
+         GTSRCE SRC XYZ 0.0 0.0 {source_depth_km} 0.0\n\
+         GT_PLFD 1.0e-3 0\n"
+    );
+    std::fs::write(work.join("g2t.in"), control)?;
+    let c0 = children_cpu_s();
+    let out = Command::new(grid2time).arg("g2t.in").current_dir(work).output()?;
+    let cpu_s = children_cpu_s() - c0;
+    std::fs::write(work.join("grid2time.log"), &out.stdout)?;
+    anyhow::ensure!(
+        out.status.success(),
+        "Grid2Time (GRID2D) failed ({}); see {}",
+        out.status,
+        work.join("grid2time.log").display()
+    );
+    // eqnemix's reader does not take TIME2D grids: the buffer is 2 x n_distance
+    // x n_depth float32 values (x slowest, depth fastest), native order.
+    let bytes = std::fs::read(work.join("time.P.SRC.time.buf"))?;
+    anyhow::ensure!(bytes.len() == 8 * n_distance * n_depth, "Grid2Time wrote a 2D grid of another shape");
+    let plane = 4 * n_distance * n_depth;
+    let times = bytes[..plane].chunks_exact(4).map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]) as f64).collect();
+    Ok((times, cpu_s))
+}
+
 /// CPU seconds used so far by this process's finished children.
 fn children_cpu_s() -> f64 {
     // SAFETY: getrusage writes into the rusage we own.
