@@ -14,6 +14,7 @@ pub mod field;
 pub mod grid;
 pub mod eikonal;
 pub mod time_grid;
+mod plane_factor;
 pub mod nll;
 pub mod velocity;
 pub mod homogeneous;

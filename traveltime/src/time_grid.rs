@@ -13,8 +13,17 @@
 //! the exact gradient of the interpolant (discontinuous only across cell
 //! faces, as for any trilinear scheme). One evaluation reads 8 values and
 //! allocates nothing.
+//!
+//! Where the medium varies with depth only, `tau` is a function of the
+//! horizontal distance from the source and the depth, and the eikonal
+//! solver stores it on that plane only (finer than the grid, bilinear: 4
+//! values per evaluation, a small array); in a uniform medium `tau = 1` and
+//! nothing is stored. The grid box stays the field's domain either way.
 
+use crate::plane_factor::PlaneFactor;
 use crate::{Grid3, GridGeometry, OutsideDomain, TravelTimeError, TravelTimeField};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Tolerance (in cell units) for points on the faces of the grid box, so a
 /// point exactly on the boundary is inside despite rounding.
@@ -28,14 +37,27 @@ const EDGE_TOLERANCE_CELLS: f64 = 1e-9;
 #[derive(Debug, Clone)]
 pub struct TimeGrid {
     geometry: GridGeometry,
-    /// `tau = T / T0` at every node, NonLinLoc order (z fastest).
-    tau: Vec<f32>,
+    /// `tau = T / T0`.
+    factor: Factor,
     /// Source position (km).
     source_km: [f64; 3],
     /// Slowness at the source (s/km), the factor of `T0`.
     source_slowness: f64,
     /// `1 / spacing` (1/km).
     inv_spacing: [f64; 3],
+}
+
+/// How `tau` is stored (shared: a field scaled from another, e.g. S from P
+/// where Vp/Vs is one number, holds the same values).
+#[derive(Debug, Clone)]
+enum Factor {
+    /// At every node, NonLinLoc order (z fastest); trilinear between them.
+    Nodes(Arc<[f32]>),
+    /// On the vertical plane through the source, a function of horizontal
+    /// distance and depth (a medium that varies with depth only); bilinear.
+    Plane(Arc<PlaneFactor>),
+    /// 1 everywhere (a uniform medium: `T0` is the time).
+    One,
 }
 
 /// Check that `geometry` describes a usable grid holding `len` values:
@@ -150,8 +172,24 @@ pub(crate) fn trilinear_with_gradient<T: Copy + Into<f64>>(
 impl TimeGrid {
     /// Build from the factor `tau = T / T0` at every node (used by the solver).
     pub(crate) fn from_tau(geometry: GridGeometry, tau: Vec<f32>, source_km: [f64; 3], source_slowness: f64) -> Self {
+        Self::with_factor(geometry, Factor::Nodes(tau.into()), source_km, source_slowness)
+    }
+
+    /// Build from `tau` on the vertical plane through the source (a medium
+    /// that varies with depth only; used by the solver).
+    pub(crate) fn from_plane(geometry: GridGeometry, plane: PlaneFactor, source_km: [f64; 3], source_slowness: f64) -> Self {
+        Self::with_factor(geometry, Factor::Plane(Arc::new(plane)), source_km, source_slowness)
+    }
+
+    /// The field of a uniform medium of slowness `source_slowness` (s/km)
+    /// over `geometry`'s box: `T0` exactly.
+    pub(crate) fn uniform(geometry: GridGeometry, source_km: [f64; 3], source_slowness: f64) -> Self {
+        Self::with_factor(geometry, Factor::One, source_km, source_slowness)
+    }
+
+    fn with_factor(geometry: GridGeometry, factor: Factor, source_km: [f64; 3], source_slowness: f64) -> Self {
         let inv_spacing = geometry.spacing_km.map(|h| 1.0 / h);
-        TimeGrid { geometry, tau, source_km, source_slowness, inv_spacing }
+        TimeGrid { geometry, factor, source_km, source_slowness, inv_spacing }
     }
 
     /// Build from travel times (s) at the nodes, e.g. read back from a
@@ -219,15 +257,49 @@ impl TimeGrid {
         1.0 / self.source_slowness
     }
 
-    /// The smooth factor `tau = T / T0` at every node (NonLinLoc order).
-    pub fn tau(&self) -> &[f32] {
-        &self.tau
+    /// The smooth factor `tau = T / T0` at every node (NonLinLoc order):
+    /// borrowed where it is stored so, computed where the field is stored
+    /// on the plane through the source or is uniform.
+    pub fn tau_at_nodes(&self) -> Cow<'_, [f32]> {
+        match &self.factor {
+            Factor::Nodes(tau) => Cow::Borrowed(tau),
+            _ => {
+                let g = &self.geometry;
+                let mut tau = Vec::with_capacity(g.len());
+                for ix in 0..g.n[0] {
+                    for iy in 0..g.n[1] {
+                        tau.extend((0..g.n[2]).map(|iz| self.tau_at_node(ix, iy, iz)));
+                    }
+                }
+                Cow::Owned(tau)
+            }
+        }
+    }
+
+    /// True when `tau` is stored at every node (a medium that varies
+    /// laterally, or a grid read from times); false for the plane through
+    /// the source of a depth-only medium and for a uniform medium.
+    pub fn stores_every_node(&self) -> bool {
+        matches!(self.factor, Factor::Nodes(_))
+    }
+
+    /// `tau` at node `(ix, iy, iz)`.
+    #[inline]
+    fn tau_at_node(&self, ix: usize, iy: usize, iz: usize) -> f32 {
+        match &self.factor {
+            Factor::Nodes(tau) => tau[self.geometry.index(ix, iy, iz)],
+            Factor::Plane(plane) => {
+                let p = self.geometry.node_position(ix, iy, iz);
+                plane.at_depth_node((p[0] - self.source_km[0]).hypot(p[1] - self.source_km[1]), iz)
+            }
+            Factor::One => 1.0,
+        }
     }
 
     /// Travel time (s) at node `(ix, iy, iz)`.
     pub fn time_at_node(&self, ix: usize, iy: usize, iz: usize) -> f64 {
         let t0 = self.source_slowness * distance(self.geometry.node_position(ix, iy, iz), self.source_km);
-        t0 * self.tau[self.geometry.index(ix, iy, iz)] as f64
+        t0 * self.tau_at_node(ix, iy, iz) as f64
     }
 
     /// Travel times (s) at the nodes as `f32`, e.g. for a NonLinLoc `.buf`.
@@ -270,8 +342,16 @@ impl TravelTimeField for TimeGrid {
     }
 
     fn time_and_gradient(&self, x: [f64; 3]) -> Result<(f64, [f64; 3]), OutsideDomain> {
-        let (tau, dtau) = trilinear_with_gradient(&self.geometry, &self.inv_spacing, &self.tau, x)
-            .ok_or_else(|| OutsideDomain::at(x))?;
+        let (tau, dtau) = match &self.factor {
+            Factor::Nodes(tau) => {
+                trilinear_with_gradient(&self.geometry, &self.inv_spacing, &tau[..], x).ok_or_else(|| OutsideDomain::at(x))?
+            }
+            Factor::Plane(plane) if contains(&self.geometry, x) => {
+                plane.value_and_gradient(x[0] - self.source_km[0], x[1] - self.source_km[1], x[2])
+            }
+            Factor::One if contains(&self.geometry, x) => (1.0, [0.0; 3]),
+            _ => return Err(OutsideDomain::at(x)),
+        };
         let (t0, dt0) = self.reference(x);
         let grad = [
             dt0[0] * tau + t0 * dtau[0],

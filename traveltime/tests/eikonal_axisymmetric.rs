@@ -194,11 +194,12 @@ fn a_lateral_change_takes_the_3d_march() {
     let source = [11.2, 9.7, 2.5];
     let default = solve_eikonal(&velocity, source, &EikonalOptions::default(), None).unwrap();
     let marched = solve_eikonal(&velocity, source, &march_3d(EikonalOptions::default()), None).unwrap();
-    assert_eq!(default.tau(), marched.tau());
+    assert_eq!(default.tau_at_nodes(), marched.tau_at_nodes());
+    assert!(default.stores_every_node());
     // And without the change the reduction is taken (a different rounding).
     velocity.data[i] = medium.velocity(g.node_position(30, 26, 14));
     let reduced = solve_eikonal(&velocity, source, &EikonalOptions::default(), None).unwrap();
-    assert_ne!(reduced.tau(), marched.tau());
+    assert!(!reduced.stores_every_node());
     assert!(max_difference(&g, &reduced, &marched) < 0.01);
 }
 
@@ -211,4 +212,43 @@ fn bad_refinements_are_rejected() {
         let err = solve_eikonal(&velocity, [2.0, 2.0, 0.0], &opts, None).unwrap_err();
         assert!(err.to_string().contains("axisymmetric_refinement"), "{err}");
     }
+}
+
+#[test]
+fn the_plane_field_gradient_matches_central_differences_and_its_domain_is_the_box() {
+    use eqnemix_traveltime::TravelTimeField;
+    let medium = Gradient { v0: 3.5, g: 0.08 };
+    let g = GridGeometry { n: [33, 29, 17], origin_km: [-4.0, 1.0, -1.0], spacing_km: [0.8, 0.7, 0.6] };
+    let source = [7.3, 9.1, 2.2];
+    let field = solve_eikonal(&velocity_grid(g, |p| medium.velocity(p)), source, &EikonalOptions::default(), None).unwrap();
+    assert!(!field.stores_every_node());
+    let max = g.max_km();
+    let mut rng = SplitMix(7);
+    let step = 1e-7;
+    let mut worst: f64 = 0.0;
+    for _ in 0..5000 {
+        let p = [rng.uniform(g.origin_km[0], max[0]), rng.uniform(g.origin_km[1], max[1]), rng.uniform(g.origin_km[2], max[2])];
+        if distance(p, source) < 0.5 {
+            continue;
+        }
+        let (t, grad) = field.time_and_gradient(p).unwrap();
+        assert_eq!(t, field.time(p).unwrap());
+        for k in 0..3 {
+            let (mut a, mut b) = (p, p);
+            a[k] += step;
+            b[k] -= step;
+            let fd = (field.time(a).unwrap() - field.time(b).unwrap()) / (2.0 * step);
+            worst = worst.max((grad[k] - fd).abs());
+        }
+    }
+    println!("plane field: |gradient - central difference| up to {worst:.2e} s/km");
+    assert!(worst < 1e-5, "{worst}");
+    // On the vertical through the source: finite, the gradient vertical.
+    let (t, grad) = field.time_and_gradient([source[0], source[1], 8.0]).unwrap();
+    assert!(t.is_finite() && grad[0] == 0.0 && grad[1] == 0.0 && grad[2] > 0.0, "{t} {grad:?}");
+    // The domain is the grid box, although the plane reaches farther.
+    for p in [[max[0] + 0.01, 5.0, 3.0], [0.0, g.origin_km[1] - 0.01, 3.0], [0.0, 5.0, max[2] + 0.01], [f64::NAN, 5.0, 3.0]] {
+        assert!(field.time(p).is_err(), "{p:?}");
+    }
+    assert!(field.time(max).is_ok() && field.time(g.origin_km).is_ok());
 }

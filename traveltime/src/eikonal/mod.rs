@@ -53,10 +53,11 @@
 //! the same velocity: a layered or gradient model on a grid) is solved
 //! exactly as a 2D problem in the vertical plane through the source, on a
 //! grid [`EikonalOptions::axisymmetric_refinement`] times finer, and
-//! mapped onto the 3D grid by horizontal distance (the first-arrival ray
-//! lies in that plane; NonLinLoc's 2D grids make the same reduction). It
-//! is more accurate than the 3D march (the medium is resolved more finely)
-//! and costs a few per cent of it; `axisymmetric = false` forces the march.
+//! kept as a function of horizontal distance and depth (the first-arrival
+//! ray lies in that plane; NonLinLoc's 2D grids make the same reduction). It
+//! is more accurate than the 3D march (the medium is resolved more finely),
+//! costs a few per cent of it and holds a plane instead of a volume;
+//! `axisymmetric = false` forces the march.
 //!
 //! **Arrivals from outside the source box** (a head wave along a fast
 //! layer just below it) reach the box's nodes: after the sweeps the box is
@@ -221,7 +222,7 @@ pub(crate) fn solve_checked(
         if let Some(p) = progress {
             p(geometry.len(), geometry.len());
         }
-        return Ok(TimeGrid::from_tau(geometry, vec![1.0; geometry.len()], source_km, 1.0 / first));
+        return Ok(TimeGrid::uniform(geometry, source_km, 1.0 / first));
     }
     // The march indexes its padded grid (two ghost layers a side) with u32.
     let padded = solver::padded_len(geometry.n);
@@ -232,14 +233,13 @@ pub(crate) fn solve_checked(
             u32::MAX - 1
         )));
     }
-    let tau = if opts.axisymmetric && axisymmetric::depth_only(velocity) {
-        let tau = axisymmetric::solve_depth_only(velocity, source_km, source_slowness, opts, opts.axisymmetric_refinement);
+    if opts.axisymmetric && axisymmetric::depth_only(velocity) {
+        let plane = axisymmetric::solve_depth_only(velocity, source_km, source_slowness, opts, opts.axisymmetric_refinement);
         if let Some(p) = progress {
             p(geometry.len(), geometry.len());
         }
-        tau
-    } else {
-        solver::fast_march(velocity, source_km, source_slowness, opts, progress)
-    };
+        return Ok(TimeGrid::from_plane(geometry, plane, source_km, source_slowness));
+    }
+    let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))
 }
