@@ -217,6 +217,31 @@ fn run_peers(python: &Path, problem: Problem, geometry: &GridGeometry) -> Vec<(S
         .collect()
 }
 
+/// CPU seconds of `eqnemix traveltime` (the release binary beside this
+/// example's folder) on the Grid2Time model file in `work` (`model.P.mod`,
+/// Vp/Vs 1.75, station at the source), writing P and S grids into `work`.
+fn eqnemix_command_cpu(work: &Path) -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let binary = exe.parent().and_then(Path::parent).map(|d| d.join("eqnemix")).ok_or("no target folder")?;
+    if !binary.exists() {
+        return Err(format!("no {} (cargo build --release first)", binary.display()));
+    }
+    let station = SOURCE.map(|c| c.to_string()).join(",");
+    let c0 = nlloc_run::children_cpu_s();
+    let out = Command::new(&binary)
+        .args(["traveltime", "--vp-grid", "model.P.mod", "--vp-vs", "1.75", "--station", "XX.STA", "--station-km"])
+        .arg(&station)
+        .args(["--out", "eqnemix-out"])
+        .current_dir(work)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let cpu = nlloc_run::children_cpu_s() - c0;
+    if !out.status.success() {
+        return Err(format!("eqnemix traveltime failed: {}", String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")));
+    }
+    Ok(cpu)
+}
+
 /// A peer's CPU time over eqnemix's `ours`, as the table prints it: none
 /// when ours is below the clock's resolution in practice (0.5 ms).
 fn time_ratio(peer: f64, ours: f64) -> String {
@@ -306,6 +331,7 @@ fn main() {
         "Grid2Time", "error s", "all nodes", "t ratio", "3D t r", "e ratio", "G2T 2D", "error s", "t ratio"
     );
     let mut last_field = None;
+    let mut command_notes = Vec::new();
     for &(n, h) in &grids {
         for &problem in &problems {
             let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: [h; 3] };
@@ -359,6 +385,19 @@ fn main() {
                     Ok((times, s)) => {
                         let (e, e_all) = max_errors(problem, &geometry, |ix, iy, iz| times[geometry.index(ix, iy, iz)]);
                         let e_ratio = error_ratio(e, err);
+                        // The whole `eqnemix traveltime` command on the same
+                        // model file: read, solve, write the P and S grids.
+                        match eqnemix_command_cpu(&work) {
+                            Ok(cli) => command_notes.push(format!(
+                                "{} {}x{}x{}: `eqnemix traveltime` (P and S written) {cli:.3} CPU s, Grid2Time (P written) {s:.3} CPU s: ratio {}",
+                                problem.name(),
+                                n[0],
+                                n[1],
+                                n[2],
+                                time_ratio(s, cli)
+                            )),
+                            Err(why) => command_notes.push(format!("eqnemix traveltime skipped: {why}")),
+                        }
                         row += &format!(
                             " | {:>9.3} {:>9.2e} {:>9.2e} {:>7} {:>7} {:>7}",
                             s,
@@ -411,6 +450,13 @@ fn main() {
                 println!("    {note}");
             }
             last_field = Some((problem, field));
+        }
+    }
+
+    if !command_notes.is_empty() {
+        println!("\nwhole commands, CPU s of the process (model file read, times written):");
+        for note in &command_notes {
+            println!("  {note}");
         }
     }
 

@@ -199,7 +199,7 @@ pub fn run_grid2time_2d(
 }
 
 /// CPU seconds used so far by this process's finished children.
-fn children_cpu_s() -> f64 {
+pub fn children_cpu_s() -> f64 {
     // SAFETY: getrusage writes into the rusage we own.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) } != 0 {

@@ -14,12 +14,14 @@ use crate::memory_budget::{
 use anyhow::{bail, ensure, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
 use eqnemix_traveltime::nll::{
-    nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid, NllGrid,
+    nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid_f32, NllFloatType, NllGrid, NllGridType,
+    NllHeader, NllSource,
 };
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
-use eqnemix_traveltime::{solve_eikonal, EikonalOptions, Grid3, GridGeometry, Layered1D, Phase, TimeGrid};
+use eqnemix_traveltime::{EikonalOptions, Grid3, GridGeometry, Layered1D, Phase, TimeGrid};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// How travel times are computed.
@@ -231,13 +233,21 @@ impl TraveltimeArgs {
 
         std::fs::create_dir_all(&self.out)
             .with_context(|| format!("creating the output directory {}", self.out.display()))?;
-        let mut grids = Vec::new();
+        // The times are written from their f32 values as they are (no f64
+        // copy of a grid that may hold 10^8 nodes).
+        let mut grids: Vec<(PathBuf, NllHeader, Cow<[f32]>)> = Vec::new();
         for (phase, times) in [(Phase::P, &p), (Phase::S, &s)] {
-            let mut g = NllGrid::time_s(times, &self.station, self.station_km);
-            g.header.transform = transform.clone();
+            let header = NllHeader {
+                geometry: times.geometry,
+                grid_type: NllGridType::Time,
+                float_type: NllFloatType::Float,
+                source: Some(NllSource { label: self.station.clone(), position_km: self.station_km }),
+                transform: transform.clone(),
+            };
             grids.push((
                 nll_time_grid_base(&self.out, &self.label, phase, &self.station),
-                g,
+                header,
+                Cow::Borrowed(&times.data),
             ));
         }
         if self.write_velocity {
@@ -246,7 +256,8 @@ impl TraveltimeArgs {
                 // NonLinLoc's layout: values at cell centres.
                 let mut g = NllGrid::velocity_km_s(&eqnemix_traveltime::nll::nodes_to_cell_centres(m.velocity(phase)));
                 g.header.transform = transform.clone();
-                grids.push((self.out.join(format!("{}.{phase}.mod", self.label)), g));
+                let values = g.data.iter().map(|&v| v as f32).collect();
+                grids.push((self.out.join(format!("{}.{phase}.mod", self.label)), g.header, Cow::Owned(values)));
             }
         }
         write_all(&grids)?;
@@ -255,7 +266,7 @@ impl TraveltimeArgs {
             "method: {method:?}; grid {:?} nodes from {:?} km, spacing {:?} km",
             geometry.n, geometry.origin_km, geometry.spacing_km
         );
-        for ((base, _), times) in grids.iter().zip([&p, &s]) {
+        for ((base, ..), times) in grids.iter().zip([&p, &s]) {
             let (lo, hi) = times
                 .data
                 .iter()
@@ -267,7 +278,7 @@ impl TraveltimeArgs {
                 base.display()
             );
         }
-        for (base, _) in grids.iter().skip(2) {
+        for (base, ..) in grids.iter().skip(2) {
             outln!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display());
         }
         Ok(())
@@ -449,7 +460,7 @@ fn solve_field(
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let field = solve_eikonal(model.velocity(phase), station_km, opts, Some(&report))
+    let field = model.eikonal_field(phase, station_km, opts, Some(&report))
         .with_context(|| format!("solving the {phase} eikonal equation"))?;
     bar.finish();
     Ok(field)
@@ -464,11 +475,14 @@ fn checked_times(field: &TimeGrid, phase: Phase) -> Result<Grid3<f32>> {
 
 /// Refuse to write a time that is negative or not finite (a solver fault).
 fn check_times(times: &Grid3<f32>, phase: Phase) -> Result<()> {
-    if let Some(i) = times
-        .data
-        .iter()
-        .position(|t| !(t.is_finite() && *t >= 0.0))
-    {
+    // Block by block with a branch-free test (the compiler vectorises it),
+    // then the index in the failing block.
+    let bad = |t: &f32| !(t.is_finite() && *t >= 0.0);
+    let first_bad = times.data.chunks(4096).enumerate().find_map(|(b, block)| {
+        let ok = block.iter().fold(true, |ok, &t| ok & (t >= 0.0) & (t < f32::INFINITY));
+        (!ok).then(|| block.iter().position(bad).map(|i| b * 4096 + i)).flatten()
+    });
+    if let Some(i) = first_bad {
         let n = times.geometry.n;
         let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
         bail!(
@@ -520,10 +534,10 @@ fn tabulate_layered(
 }
 
 /// Write every grid, or none: on a failure the files already written are removed.
-fn write_all(grids: &[(PathBuf, NllGrid)]) -> Result<()> {
+fn write_all(grids: &[(PathBuf, NllHeader, Cow<[f32]>)]) -> Result<()> {
     let mut written: Vec<&Path> = Vec::new();
-    for (base, grid) in grids {
-        if let Err(e) = write_nll_grid(base, grid) {
+    for (base, header, values) in grids {
+        if let Err(e) = write_nll_grid_f32(base, header, values) {
             for b in written {
                 let (hdr, buf) = nll_file_paths(b);
                 let _ = std::fs::remove_file(hdr);

@@ -40,10 +40,17 @@ impl PlaneFactor {
     /// node of the 3D depth node `iz`: linear in distance.
     #[inline]
     pub(crate) fn at_depth_node(&self, r: f64, iz: usize) -> f32 {
+        self.column_at(r).tau(iz)
+    }
+
+    /// The 3D column at horizontal distance `r` (km, `>= 0`): its `tau` at
+    /// each 3D depth node by [`PlaneColumn::tau`].
+    #[inline]
+    pub(crate) fn column_at(&self, r: f64) -> PlaneColumn<'_> {
         let (i, w) = self.distance_cell(r);
-        let k = iz * self.depth_step;
-        let (a, b) = (self.tau[i * self.n[1] + k], self.tau[(i + 1) * self.n[1] + k]);
-        a + w as f32 * (b - a)
+        let near = &self.tau[i * self.n[1]..(i + 1) * self.n[1]];
+        let far = &self.tau[(i + 1) * self.n[1]..(i + 2) * self.n[1]];
+        PlaneColumn { near, far, w: w as f32, depth_step: self.depth_step }
     }
 
     /// Cell (lower node) and fraction along the distance axis of `r`.
@@ -75,5 +82,23 @@ impl PlaneFactor {
         // about it, so its horizontal derivative there is 0.
         let (ux, uy) = if r > 0.0 { (dx / r, dy / r) } else { (0.0, 0.0) };
         (value, [d_dr * ux, d_dr * uy, d_dz])
+    }
+}
+
+/// The two plane columns around a 3D column and its place between them.
+pub(crate) struct PlaneColumn<'a> {
+    near: &'a [f32],
+    far: &'a [f32],
+    w: f32,
+    depth_step: usize,
+}
+
+impl PlaneColumn<'_> {
+    /// `tau` at the 3D depth node `iz`.
+    #[inline]
+    pub(crate) fn tau(&self, iz: usize) -> f32 {
+        let k = iz * self.depth_step;
+        let (a, b) = (self.near[k], self.far[k]);
+        a + self.w * (b - a)
     }
 }

@@ -302,14 +302,36 @@ impl TimeGrid {
         t0 * self.tau_at_node(ix, iy, iz) as f64
     }
 
-    /// Travel times (s) at the nodes as `f32`, e.g. for a NonLinLoc `.buf`.
+    /// Travel times (s) at the nodes as `f32`, e.g. for a NonLinLoc `.buf`:
+    /// [`TimeGrid::time_at_node`] at every node, column by column (the
+    /// horizontal offset and the plane's distance cell computed once per
+    /// column).
     pub fn times_f32(&self) -> Grid3<f32> {
         let g = &self.geometry;
+        let s = self.source_slowness;
+        let dz2: Vec<f64> = (0..g.n[2])
+            .map(|iz| {
+                let dz = g.origin_km[2] + iz as f64 * g.spacing_km[2] - self.source_km[2];
+                dz * dz
+            })
+            .collect();
         let mut data = Vec::with_capacity(g.len());
         for ix in 0..g.n[0] {
+            let dx = g.origin_km[0] + ix as f64 * g.spacing_km[0] - self.source_km[0];
             for iy in 0..g.n[1] {
-                for iz in 0..g.n[2] {
-                    data.push(self.time_at_node(ix, iy, iz) as f32);
+                let dy = g.origin_km[1] + iy as f64 * g.spacing_km[1] - self.source_km[1];
+                let h2 = dx * dx + dy * dy;
+                let t0 = |iz: usize| s * (h2 + dz2[iz]).sqrt();
+                match &self.factor {
+                    Factor::Nodes(tau) => {
+                        let column = &tau[g.index(ix, iy, 0)..][..g.n[2]];
+                        data.extend(column.iter().enumerate().map(|(iz, &tau)| (t0(iz) * tau as f64) as f32));
+                    }
+                    Factor::Plane(plane) => {
+                        let at = plane.column_at(dx.hypot(dy));
+                        data.extend((0..g.n[2]).map(|iz| (t0(iz) * at.tau(iz) as f64) as f32));
+                    }
+                    Factor::One => data.extend((0..g.n[2]).map(|iz| t0(iz) as f32)),
                 }
             }
         }

@@ -252,3 +252,24 @@ fn the_plane_field_gradient_matches_central_differences_and_its_domain_is_the_bo
     }
     assert!(field.time(max).is_ok() && field.time(g.origin_km).is_ok());
 }
+
+#[test]
+fn node_times_written_equal_the_node_times_for_every_storage() {
+    // Plane (depth-only), every node (lateral change) and uniform fields.
+    let g = GridGeometry { n: [13, 11, 9], origin_km: [-2.0, 1.0, -0.5], spacing_km: [0.9, 0.8, 0.7] };
+    let source = [3.3, 4.1, 1.7];
+    let depth_only = velocity_grid(g, |p| 4.0 + 0.1 * p[2]);
+    let lateral = velocity_grid(g, |p| 4.0 + 0.1 * p[2] + 0.05 * p[0]);
+    let uniform = velocity_grid(g, |_| 5.0);
+    for velocity in [depth_only, lateral, uniform] {
+        let field = solve_eikonal(&velocity, source, &EikonalOptions::default(), None).unwrap();
+        let times = field.times_f32();
+        for ix in 0..g.n[0] {
+            for iy in 0..g.n[1] {
+                for iz in 0..g.n[2] {
+                    assert_eq!(times.data[g.index(ix, iy, iz)], field.time_at_node(ix, iy, iz) as f32, "({ix}, {iy}, {iz})");
+                }
+            }
+        }
+    }
+}

@@ -144,7 +144,8 @@ impl EikonalOptions {
 /// positive. The error names the grid (`what`) and the first bad node.
 pub(crate) fn check_velocity(velocity: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
     check_geometry(&velocity.geometry, velocity.data.len(), what)?;
-    if let Some((i, v)) = velocity.data.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0)) {
+    if let Some(i) = crate::grid::first_not_positive(&velocity.data) {
+        let v = velocity.data[i];
         let [ix, iy, iz] = node_of_index(&velocity.geometry, i);
         return Err(TravelTimeError::InvalidModel(format!(
             "{what}: velocity at node ({ix}, {iy}, {iz}) is {v} km/s (must be finite and positive)"

@@ -92,6 +92,12 @@ impl NllGrid {
     /// Velocities (km/s) of a velocity-like grid. Every velocity must be
     /// finite and positive; the error names the first bad node `(ix, iy, iz)`.
     pub fn to_velocity_km_s(&self) -> Result<Grid3<f64>, TravelTimeError> {
+        self.clone().into_velocity_km_s()
+    }
+
+    /// [`NllGrid::to_velocity_km_s`], converting the values in place (no
+    /// second copy of a grid that may hold 10^8 values).
+    pub fn into_velocity_km_s(self) -> Result<Grid3<f64>, TravelTimeError> {
         let t = self.header.grid_type;
         if !t.is_velocity_like() {
             return Err(TravelTimeError::InvalidModel(format!(
@@ -100,8 +106,9 @@ impl NllGrid {
         }
         let g = self.header.geometry;
         let dx = g.spacing_km[0];
-        let mut out = Vec::with_capacity(self.data.len());
-        for (i, &raw) in self.data.iter().enumerate() {
+        let mut data = self.data;
+        for (i, value) in data.iter_mut().enumerate() {
+            let raw = *value;
             let v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
             if !(v.is_finite() && v > 0.0) {
                 let (ix, iy, iz) = unravel(&g, i);
@@ -109,12 +116,9 @@ impl NllGrid {
                     "node ({ix}, {iy}, {iz}): stored {t} value {raw} gives velocity {v} km/s (must be positive and finite)"
                 )));
             }
-            out.push(v);
+            *value = v;
         }
-        Ok(Grid3 {
-            geometry: g,
-            data: out,
-        })
+        Ok(Grid3 { geometry: g, data })
     }
 }
 
@@ -261,14 +265,15 @@ fn grid_from_buffer(header: NllHeader, bytes: &[u8], buf_path: PathBuf) -> Resul
 /// the file and the first bad node.
 pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTimeError> {
     let grid = read_nll_grid(&path)?;
-    grid.to_velocity_km_s().map_err(|e| {
+    let velocity_like = grid.header.grid_type.is_velocity_like();
+    grid.into_velocity_km_s().map_err(|e| {
         let (hdr, buf) = nll_file_paths(nll_base_path(&path));
         let what = match e {
             TravelTimeError::InvalidModel(w) => w,
             other => other.to_string(),
         };
         // A bad grid type is a header problem; a bad value is in the buffer.
-        let path = if grid.header.grid_type.is_velocity_like() {
+        let path = if velocity_like {
             buf
         } else {
             hdr
@@ -287,36 +292,76 @@ pub fn write_nll_grid(
     base: impl AsRef<Path>,
     grid: &NllGrid,
 ) -> Result<(PathBuf, PathBuf), TravelTimeError> {
-    let (hdr_path, buf_path) = nll_file_paths(base.as_ref());
-    grid.header
+    let float_type = grid.header.float_type;
+    write_values(base.as_ref(), &grid.header, grid.data.len(), |out| match float_type {
+        NllFloatType::Float => write_in_chunks(out, &grid.data, |v| (v as f32).to_le_bytes()),
+        NllFloatType::Double => write_in_chunks(out, &grid.data, |v| v.to_le_bytes()),
+    })
+}
+
+/// [`write_nll_grid`] for values already in `f32` (e.g. the times of
+/// [`crate::TimeGrid::times_f32`]), written as they are: no `f64` copy of
+/// the grid. `header.float_type` must be `FLOAT`.
+pub fn write_nll_grid_f32(
+    base: impl AsRef<Path>,
+    header: &NllHeader,
+    data: &[f32],
+) -> Result<(PathBuf, PathBuf), TravelTimeError> {
+    let (hdr_path, _) = nll_file_paths(base.as_ref());
+    if header.float_type != NllFloatType::Float {
+        return Err(TravelTimeError::Format {
+            path: hdr_path,
+            what: "f32 values need a FLOAT grid".to_string(),
+        });
+    }
+    write_values(base.as_ref(), header, data.len(), |out| write_in_chunks(out, data, |v| v.to_le_bytes()))
+}
+
+/// Write `values` to `out` as the bytes `encode` gives each, through a
+/// small buffer (no copy of the whole grid).
+fn write_in_chunks<T: Copy, const N: usize>(
+    out: &mut dyn Write,
+    values: &[T],
+    encode: impl Fn(T) -> [u8; N],
+) -> std::io::Result<()> {
+    let mut chunk = Vec::with_capacity(N * 8192);
+    for block in values.chunks(8192) {
+        chunk.clear();
+        for &v in block {
+            chunk.extend_from_slice(&encode(v));
+        }
+        out.write_all(&chunk)?;
+    }
+    Ok(())
+}
+
+/// The header checks and the temporary-file-and-rename writing of
+/// [`write_nll_grid`]; `fill` writes the `len` values of the `.buf`.
+fn write_values(
+    base: &Path,
+    header: &NllHeader,
+    len: usize,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(PathBuf, PathBuf), TravelTimeError> {
+    let (hdr_path, buf_path) = nll_file_paths(base);
+    header
         .validate()
         .map_err(|what| TravelTimeError::Format {
             path: hdr_path.clone(),
             what,
         })?;
-    if grid.data.len() != grid.header.geometry.len() {
+    if len != header.geometry.len() {
         return Err(TravelTimeError::Format {
             path: buf_path,
             what: format!(
                 "{} values for a grid of {} nodes",
-                grid.data.len(),
-                grid.header.geometry.len()
+                len,
+                header.geometry.len()
             ),
         });
     }
-    let mut bytes = Vec::with_capacity(grid.data.len() * grid.header.float_type.bytes());
-    match grid.header.float_type {
-        NllFloatType::Float => grid
-            .data
-            .iter()
-            .for_each(|&v| bytes.extend_from_slice(&(v as f32).to_le_bytes())),
-        NllFloatType::Double => grid
-            .data
-            .iter()
-            .for_each(|&v| bytes.extend_from_slice(&v.to_le_bytes())),
-    }
-    let buf_tmp = write_temp_beside(&buf_path, &bytes)?;
-    let hdr_tmp = write_temp_beside(&hdr_path, grid.header.format().as_bytes())?;
+    let buf_tmp = write_temp_beside(&buf_path, fill)?;
+    let hdr_tmp = write_temp_beside(&hdr_path, |out| out.write_all(header.format().as_bytes()))?;
     buf_tmp
         .persist(&buf_path)
         .map_err(|e| TravelTimeError::Io {
@@ -336,7 +381,7 @@ pub fn write_nll_grid(
 /// A fully written and flushed temporary file in `target`'s directory.
 fn write_temp_beside(
     target: &Path,
-    bytes: &[u8],
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<tempfile::NamedTempFile, TravelTimeError> {
     let io = |source| TravelTimeError::Io {
         path: target.to_path_buf(),
@@ -356,7 +401,7 @@ fn write_temp_beside(
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    fill(tmp.as_file_mut()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     Ok(tmp)
 }

@@ -24,10 +24,10 @@ mod file;
 mod grid_type;
 mod header;
 
-pub use cell_centres::{cell_centres_to_nodes, nodes_to_cell_centres};
+pub use cell_centres::{cell_centres_into_nodes, cell_centres_to_nodes, nodes_to_cell_centres};
 pub use file::{
     nll_base_path, nll_file_paths, nll_grid_from_bytes, nll_time_grid_base, read_nll_grid, read_nll_header,
-    read_nll_velocity, write_nll_grid, NllGrid,
+    read_nll_velocity, write_nll_grid, write_nll_grid_f32, NllGrid,
 };
 pub use grid_type::{GridTypeProblem, NllFloatType, NllGridType};
 pub use header::{NllHeader, NllSource};

@@ -1,6 +1,6 @@
 //! A 3D P and S velocity model on one regular grid.
 
-use crate::nll::{cell_centres_to_nodes, nll_base_path, read_nll_velocity};
+use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::Path;
 
@@ -62,15 +62,15 @@ impl VelocityModel3D {
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
     /// `.hdr` or `.buf`; any velocity grid type, converted to km/s). The
     /// files' values are at cell centres (Vel2Grid's convention) and are
-    /// turned into node values by [`cell_centres_to_nodes`]. Errors name
+    /// turned into node values by [`crate::nll::cell_centres_to_nodes`]. Errors name
     /// the file.
     pub fn from_nll_grids(
         p_path: impl AsRef<Path>,
         s_path: impl AsRef<Path>,
     ) -> Result<Self, TravelTimeError> {
         // Vel2Grid's values are at cell centres; the model's at nodes.
-        let vp = cell_centres_to_nodes(&read_nll_velocity(&p_path)?);
-        let vs = cell_centres_to_nodes(&read_nll_velocity(&s_path)?);
+        let vp = cell_centres_into_nodes(read_nll_velocity(&p_path)?);
+        let vs = cell_centres_into_nodes(read_nll_velocity(&s_path)?);
         if vp.geometry != vs.geometry {
             return Err(TravelTimeError::Format {
                 path: nll_base_path(s_path.as_ref()),
@@ -120,7 +120,7 @@ impl VelocityModel3D {
         p_path: impl AsRef<Path>,
         ratio: f64,
     ) -> Result<Self, TravelTimeError> {
-        let vp = cell_centres_to_nodes(&read_nll_velocity(&p_path)?);
+        let vp = cell_centres_into_nodes(read_nll_velocity(&p_path)?);
         VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
     }
 
@@ -220,6 +220,22 @@ impl VelocityModel3D {
         }
     }
 
+    /// The eikonal travel-time field of `phase` from a source at
+    /// `source_km` (a station, by reciprocity): [`crate::solve_eikonal`] on
+    /// this model's grid without checking its velocities again (they were
+    /// checked when the model was built). Errors as `solve_eikonal`'s.
+    pub fn eikonal_field(
+        &self,
+        phase: Phase,
+        source_km: [f64; 3],
+        opts: &crate::EikonalOptions,
+        progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    ) -> Result<crate::TimeGrid, TravelTimeError> {
+        let v = self.velocity(phase);
+        crate::time_grid::check_geometry(&v.geometry, v.data.len(), "velocity grid")?;
+        crate::eikonal::solve_checked(v, source_km, opts, progress, "source")
+    }
+
     /// The Vp/Vs ratio when it is one number at every node (then the S
     /// travel times are the P ones times it; see [`super::uniform_vp_vs`]).
     pub fn uniform_vp_vs(&self) -> Option<f64> {
@@ -241,7 +257,7 @@ pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(), Trav
             g.geometry.len()
         )));
     }
-    if let Some(i) = g.data.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+    if let Some(i) = crate::grid::first_not_positive(&g.data) {
         let n = g.geometry.n;
         let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
         return Err(TravelTimeError::InvalidModel(format!(
