@@ -117,7 +117,18 @@ pub fn run_grid2time(
             }
         }
     }
-    let mut model = NllGrid::velocity_as(&Grid3 { geometry, data }, NllGridType::SlowLen)?;
+    let cpu_s = run_grid2time_on(grid2time, work, Grid3 { geometry, data }, "GRID3D", source_km)?;
+    let times = read_nll_grid(work.join("time.P.SRC.time.hdr"))?;
+    anyhow::ensure!(times.header.geometry.n == geometry.n, "Grid2Time wrote a grid of another shape");
+    Ok((times.data, cpu_s))
+}
+
+/// Write `cells` (km/s, one value per cell) as Grid2Time's `SLOW_LEN`
+/// model in `work`, run Grid2Time there in `mode` (`GRID3D` or `GRID2D`)
+/// from a source at `source_km` and return the CPU seconds of its process
+/// (reading the model, solving, writing the TIME grid).
+fn run_grid2time_on(grid2time: &Path, work: &Path, cells: Grid3<f64>, mode: &str, source_km: [f64; 3]) -> anyhow::Result<f64> {
+    let mut model = NllGrid::velocity_as(&cells, NllGridType::SlowLen)?;
     model.header.transform = Some("NONE".to_string());
     write_nll_grid(work.join("model.P.mod"), &model)?;
     let [x, y, z] = source_km;
@@ -125,7 +136,7 @@ pub fn run_grid2time(
         "CONTROL 0 54321\n\
          TRANS NONE\n\
          GTFILES ./model ./time P\n\
-         GTMODE GRID3D ANGLES_NO\n\
+         GTMODE {mode} ANGLES_NO\n\
          GTSRCE SRC XYZ {x} {y} {z} 0.0\n\
          GT_PLFD 1.0e-3 0\n"
     );
@@ -136,13 +147,11 @@ pub fn run_grid2time(
     std::fs::write(work.join("grid2time.log"), &out.stdout)?;
     anyhow::ensure!(
         out.status.success(),
-        "Grid2Time failed ({}); see {}",
+        "Grid2Time ({mode}) failed ({}); see {}",
         out.status,
         work.join("grid2time.log").display()
     );
-    let times = read_nll_grid(work.join("time.P.SRC.time.hdr"))?;
-    anyhow::ensure!(times.header.geometry.n == geometry.n, "Grid2Time wrote a grid of another shape");
-    Ok((times.data, cpu_s))
+    Ok(cpu_s)
 }
 
 /// Grid2Time in its 2D mode (`GTMODE GRID2D`, NonLinLoc's grids for a
@@ -167,28 +176,7 @@ pub fn run_grid2time_2d(
     // One slowness per cell (as `run_grid2time`): the medium at the cell centre.
     let column: Vec<f64> = (0..n_depth).map(|iz| velocity_km_s(z0_km + (iz as f64 + 0.5) * h)).collect();
     let data: Vec<f64> = (0..2 * n_distance).flat_map(|_| column.iter().copied()).collect();
-    let mut model = NllGrid::velocity_as(&Grid3 { geometry, data }, NllGridType::SlowLen)?;
-    model.header.transform = Some("NONE".to_string());
-    write_nll_grid(work.join("model.P.mod"), &model)?;
-    let control = format!(
-        "CONTROL 0 54321\n\
-         TRANS NONE\n\
-         GTFILES ./model ./time P\n\
-         GTMODE GRID2D ANGLES_NO\n\
-         GTSRCE SRC XYZ 0.0 0.0 {source_depth_km} 0.0\n\
-         GT_PLFD 1.0e-3 0\n"
-    );
-    std::fs::write(work.join("g2t.in"), control)?;
-    let c0 = children_cpu_s();
-    let out = Command::new(grid2time).arg("g2t.in").current_dir(work).output()?;
-    let cpu_s = children_cpu_s() - c0;
-    std::fs::write(work.join("grid2time.log"), &out.stdout)?;
-    anyhow::ensure!(
-        out.status.success(),
-        "Grid2Time (GRID2D) failed ({}); see {}",
-        out.status,
-        work.join("grid2time.log").display()
-    );
+    let cpu_s = run_grid2time_on(grid2time, work, Grid3 { geometry, data }, "GRID2D", [0.0, 0.0, source_depth_km])?;
     // eqnemix's reader does not take TIME2D grids: the buffer is 2 x n_distance
     // x n_depth float32 values (x slowest, depth fastest), native order.
     let bytes = std::fs::read(work.join("time.P.SRC.time.buf"))?;
