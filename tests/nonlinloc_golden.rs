@@ -331,7 +331,7 @@ fn velocity_grid_read_at_cell_centres_matches_grid2time() {
     let as_cells = time_errors(m.velocity(Phase::P));
     let as_nodes = time_errors(&read_nll_velocity(golden("tiny.P.mod")).unwrap());
     eprintln!("t - Grid2Time (mean, rms): cell-centre reading {as_cells:.4?} s, node reading {as_nodes:.4?} s");
-    // Measured: cell-centre (-0.0057, 0.0226) s, node (-0.0395, 0.0462) s
+    // Measured: cell-centre (-0.0052, 0.0228) s, node (-0.0373, 0.0430) s
     // (the 2D reduction of this layered grid; the 3D march gave (-0.0058,
     // 0.0212) and (-0.0415, 0.0494)):
     // read at the nodes, the 6 km/s layer starts half a cell too high and

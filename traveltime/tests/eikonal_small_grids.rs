@@ -115,3 +115,41 @@ fn tiny_random_grids_give_causal_times() {
         })
         .unwrap();
 }
+
+/// The same property for media that vary with depth only, which the
+/// default options solve as the 2D problem in the vertical plane through
+/// the source (contrasts up to 20x between neighbouring depth levels).
+#[test]
+fn tiny_random_depth_only_grids_give_causal_times() {
+    let mut runner = TestRunner::new_with_rng(
+        Config { cases: 400, failure_persistence: None, ..Config::default() },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = (
+        [2usize..=6, 2usize..=6, 2usize..=6],
+        [0.2f64..2.0, 0.2f64..2.0, 0.2f64..2.0],
+        [0.0f64..=1.0, 0.0f64..=1.0, 0.0f64..=1.0],
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(0.0f64..=1.0, 6),
+    );
+    runner
+        .run(&strategy, |(n, spacing, frac, on_node, second_order, unit)| {
+            let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: spacing };
+            let data = (0..geometry.len()).map(|i| 20f64.powf(unit[i % n[2]])).collect();
+            let velocity = Grid3 { geometry, data };
+            let source: [f64; 3] = std::array::from_fn(|k| {
+                let u = frac[k] * (n[k] - 1) as f64;
+                let u = if on_node { u.round() } else { u };
+                u * spacing[k]
+            });
+            let opts = EikonalOptions { second_order, ..EikonalOptions::default() };
+            let field = solve_eikonal(&velocity, source, &opts, None).unwrap();
+            prop_assert!(!field.stores_every_node() || velocity.data.iter().all(|&v| v == velocity.data[0]));
+            let checked = check_bounds(&field, &velocity, source);
+            prop_assert!(checked.is_ok(), "n = {:?}, spacing = {:?} km, source = {:?} km, second order = {}: {}",
+                n, spacing, source, second_order, checked.unwrap_err());
+            Ok(())
+        })
+        .unwrap();
+}

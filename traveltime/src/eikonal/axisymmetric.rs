@@ -1,5 +1,6 @@
 //! The eikonal equation in a medium that varies with depth only, solved in
-//! the vertical plane through the source and mapped onto the 3D grid.
+//! the vertical plane through the source and kept there: the 3D field is a
+//! function of horizontal distance and depth.
 //!
 //! **Why it is exact.** When the velocity depends on depth alone, the
 //! first-arrival ray from the source to any node lies in the vertical plane
