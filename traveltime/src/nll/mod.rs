@@ -12,7 +12,7 @@
 //!
 //! Velocity grids follow Vel2Grid's cell-centre convention (see
 //! [`cell_centres_to_nodes`]); the readers here return the stored values,
-//! [`VelocityModel3D::from_nll_grids`](crate::VelocityModel3D::from_nll_grids)
+//! [`VelocityModel3D::from_nll_grids`](crate::velocity::VelocityModel3D::from_nll_grids)
 //! converts them to node values.
 //!
 //! Assumptions: buffers are little-endian (NonLinLoc writes native order,

@@ -13,7 +13,7 @@ use crate::Grid3;
 const RATIO_TOLERANCE: f64 = 1e-12;
 
 /// The ratio `r` with `vp = r · vs` at every node (within
-/// [`RATIO_TOLERANCE`] relative), or None when it varies, the grids differ in
+/// 1e-12 relative), or None when it varies, the grids differ in
 /// size, or they are empty.
 pub fn uniform_vp_vs(vp: &Grid3<f64>, vs: &Grid3<f64>) -> Option<f64> {
     if vp.data.len() != vs.data.len() || vp.geometry != vs.geometry {
