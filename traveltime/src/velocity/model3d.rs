@@ -32,6 +32,8 @@ use std::path::Path;
 pub struct VelocityModel3D {
     vp: Grid3<f64>,
     vs: Grid3<f64>,
+    /// Vp/Vs when it is one number at every node (found once, when built).
+    vp_vs: Option<f64>,
 }
 
 /// The Vp/Vs ratio used to derive Vs from Vp.
@@ -56,7 +58,8 @@ impl VelocityModel3D {
         }
         check_velocity_grid(&vp, "Vp")?;
         check_velocity_grid(&vs, "Vs")?;
-        Ok(VelocityModel3D { vp, vs })
+        let vp_vs = super::uniform_vp_vs(&vp, &vs);
+        Ok(VelocityModel3D { vp, vs, vp_vs })
     }
 
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
@@ -112,7 +115,17 @@ impl VelocityModel3D {
             geometry: vp.geometry,
             data,
         };
-        VelocityModel3D::new(vp, vs)
+        match ratio {
+            // Vs = Vp / r at every node: uniform by construction, so no
+            // scan; the value is the scan's (the first node's Vp / Vs).
+            VpVsRatio::Constant(_) => {
+                check_velocity_grid(&vp, "Vp")?;
+                check_velocity_grid(&vs, "Vs")?;
+                let vp_vs = vp.data.first().zip(vs.data.first()).map(|(p, s)| p / s);
+                Ok(VelocityModel3D { vp, vs, vp_vs })
+            }
+            VpVsRatio::Grid(_) => VelocityModel3D::new(vp, vs),
+        }
     }
 
     /// Vp read from a NonLinLoc grid, Vs = Vp / `ratio`.
@@ -155,10 +168,9 @@ impl VelocityModel3D {
                 vs.push(s);
             }
         }
-        Ok(VelocityModel3D {
-            vp: Grid3 { geometry, data: vp },
-            vs: Grid3 { geometry, data: vs },
-        })
+        let (vp, vs) = (Grid3 { geometry, data: vp }, Grid3 { geometry, data: vs });
+        let vp_vs = super::uniform_vp_vs(&vp, &vs);
+        Ok(VelocityModel3D { vp, vs, vp_vs })
     }
 
     /// Like [`from_depth_profile`](Self::from_depth_profile), but each node
@@ -239,7 +251,7 @@ impl VelocityModel3D {
     /// The Vp/Vs ratio when it is one number at every node (then the S
     /// travel times are the P ones times it; see [`super::uniform_vp_vs`]).
     pub fn uniform_vp_vs(&self) -> Option<f64> {
-        super::uniform_vp_vs(&self.vp, &self.vs)
+        self.vp_vs
     }
 
     /// `(vp, vs)`.
