@@ -79,8 +79,11 @@ fn strong_contrast_2x3x4_grid_gives_causal_times() {
     }
 }
 
-#[test]
-fn tiny_random_grids_give_causal_times() {
+/// The causality bounds on 400 random tiny grids (node counts 2 to 6,
+/// spacings 0.2 to 2 km, sources on or between nodes, both orders) whose
+/// node `i` has the velocity `20^unit(i)` km/s (contrasts up to 20x);
+/// `unit` gets the node index, the node counts and 216 uniform numbers.
+fn tiny_random_grids_are_causal(unit: fn(usize, [usize; 3], &[f64]) -> f64) {
     let mut runner = TestRunner::new_with_rng(
         Config { cases: 400, failure_persistence: None, ..Config::default() },
         TestRng::deterministic_rng(RngAlgorithm::ChaCha),
@@ -96,10 +99,9 @@ fn tiny_random_grids_give_causal_times() {
         prop::collection::vec(0.0f64..=1.0, 216),
     );
     runner
-        .run(&strategy, |(n, spacing, frac, on_node, second_order, unit)| {
+        .run(&strategy, |(n, spacing, frac, on_node, second_order, uniform)| {
             let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: spacing };
-            // Velocities log-uniform in [1, 20] km/s: contrast up to 20x.
-            let data = (0..geometry.len()).map(|i| 20f64.powf(unit[i])).collect();
+            let data = (0..geometry.len()).map(|i| 20f64.powf(unit(i, n, &uniform))).collect();
             let velocity = Grid3 { geometry, data };
             let source: [f64; 3] = std::array::from_fn(|k| {
                 let u = frac[k] * (n[k] - 1) as f64;
@@ -116,40 +118,17 @@ fn tiny_random_grids_give_causal_times() {
         .unwrap();
 }
 
+#[test]
+fn tiny_random_grids_give_causal_times() {
+    // Velocities log-uniform in [1, 20] km/s at every node.
+    tiny_random_grids_are_causal(|i, _, unit| unit[i]);
+}
+
 /// The same property for media that vary with depth only, which the
 /// default options solve as the 2D problem in the vertical plane through
-/// the source (contrasts up to 20x between neighbouring depth levels).
+/// the source (a thin fast layer near the source made the box sweeps'
+/// second-order stencil give times 40-50 % below `r / v_max`).
 #[test]
 fn tiny_random_depth_only_grids_give_causal_times() {
-    let mut runner = TestRunner::new_with_rng(
-        Config { cases: 400, failure_persistence: None, ..Config::default() },
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
-    let strategy = (
-        [2usize..=6, 2usize..=6, 2usize..=6],
-        [0.2f64..2.0, 0.2f64..2.0, 0.2f64..2.0],
-        [0.0f64..=1.0, 0.0f64..=1.0, 0.0f64..=1.0],
-        any::<bool>(),
-        any::<bool>(),
-        prop::collection::vec(0.0f64..=1.0, 6),
-    );
-    runner
-        .run(&strategy, |(n, spacing, frac, on_node, second_order, unit)| {
-            let geometry = GridGeometry { n, origin_km: [0.0; 3], spacing_km: spacing };
-            let data = (0..geometry.len()).map(|i| 20f64.powf(unit[i % n[2]])).collect();
-            let velocity = Grid3 { geometry, data };
-            let source: [f64; 3] = std::array::from_fn(|k| {
-                let u = frac[k] * (n[k] - 1) as f64;
-                let u = if on_node { u.round() } else { u };
-                u * spacing[k]
-            });
-            let opts = EikonalOptions { second_order, ..EikonalOptions::default() };
-            let field = solve_eikonal(&velocity, source, &opts, None).unwrap();
-            prop_assert!(!field.stores_every_node() || velocity.data.iter().all(|&v| v == velocity.data[0]));
-            let checked = check_bounds(&field, &velocity, source);
-            prop_assert!(checked.is_ok(), "n = {:?}, spacing = {:?} km, source = {:?} km, second order = {}: {}",
-                n, spacing, source, second_order, checked.unwrap_err());
-            Ok(())
-        })
-        .unwrap();
+    tiny_random_grids_are_causal(|i, n, unit| unit[i % n[2]]);
 }
