@@ -4,7 +4,7 @@
 
 use eqnemix_traveltime::nll::{
     nll_base_path, nll_time_grid_base, read_nll_grid, read_nll_header, read_nll_velocity,
-    write_nll_grid, NllFloatType, NllGrid, NllGridType,
+    write_nll_grid, NllFloatType, NllGrid, NllGridType, NllGridWriter,
 };
 use eqnemix_traveltime::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::{Path, PathBuf};
@@ -337,6 +337,68 @@ fn failed_write_leaves_no_file() {
     let mut short = NllGrid::velocity_km_s(&sample_velocity());
     short.data.pop();
     assert!(write_nll_grid(dir.path().join("short"), &short).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn block_by_block_writing_equals_writing_whole_in_both_float_types() {
+    // 70,000 nodes: more than one encoding chunk (32,768 values), written
+    // in uneven blocks that straddle the chunk boundaries.
+    let geometry = GridGeometry { n: [35, 40, 50], origin_km: [-3.0, 1.0, -0.5], spacing_km: [0.25; 3] };
+    let grid = Grid3 { geometry, data: (0..geometry.len()).map(|i| 4.0 + (i % 977) as f64 / 311.0).collect() };
+    let dir = tempfile::tempdir().unwrap();
+    for float_type in [NllFloatType::Float, NllFloatType::Double] {
+        let mut whole = NllGrid::velocity_km_s(&grid);
+        whole.header.float_type = float_type;
+        let a = dir.path().join(format!("whole.{}", float_type.name()));
+        let b = dir.path().join(format!("blocks.{}", float_type.name()));
+        write_nll_grid(&a, &whole).unwrap();
+        let mut out = NllGridWriter::create(&b, &whole.header).unwrap();
+        let mut at = 0;
+        for size in [1, 32_767, 2, 30_000, 7_229, 1].into_iter().cycle() {
+            let end = (at + size).min(grid.data.len());
+            if float_type == NllFloatType::Float {
+                let values: Vec<f32> = grid.data[at..end].iter().map(|&v| v as f32).collect();
+                out.write_f32(&values).unwrap();
+            } else {
+                out.write_f64(&grid.data[at..end]).unwrap();
+            }
+            at = end;
+            assert_eq!(out.written(), at);
+            if at == grid.data.len() {
+                break;
+            }
+        }
+        out.finish().unwrap();
+        for ext in ["hdr", "buf"] {
+            let read = |base: &Path| std::fs::read(format!("{}.{ext}", base.display())).unwrap();
+            assert!(read(&a) == read(&b), "{float_type:?} .{ext} differs");
+        }
+        assert_eq!(read_nll_grid(&b).unwrap().values().data.len(), geometry.len());
+    }
+}
+
+#[test]
+fn an_unfinished_or_overfull_writer_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = NllGrid::velocity_km_s(&sample_velocity()).header;
+    let nodes = header.geometry.len();
+    // Dropped before finish (e.g. an error while computing the values).
+    let mut out = NllGridWriter::create(dir.path().join("dropped"), &header).unwrap();
+    out.write_f64(&vec![5.0; nodes]).unwrap();
+    drop(out);
+    // Finished one value short.
+    let mut out = NllGridWriter::create(dir.path().join("short"), &header).unwrap();
+    out.write_f64(&vec![5.0; nodes - 1]).unwrap();
+    let e = err_text(out.finish().unwrap_err());
+    assert!(e.contains("short.buf") && e.contains(&format!("{} values for a grid of {nodes} nodes", nodes - 1)), "{e}");
+    // One value too many: refused before anything is appended.
+    let mut out = NllGridWriter::create(dir.path().join("long"), &header).unwrap();
+    out.write_f64(&vec![5.0; nodes - 1]).unwrap();
+    let e = err_text(out.write_f32(&[5.0, 5.0]).unwrap_err());
+    assert!(e.contains("long.buf") && e.contains(&format!("2 more values for a grid of {nodes} nodes")), "{e}");
+    assert_eq!(out.written(), nodes - 1);
+    drop(out);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 

@@ -3,7 +3,8 @@
 use super::grid_type::{NllFloatType, NllGridType};
 use super::header::{NllHeader, NllSource};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
-use std::io::Write;
+use super::writer::NllGridWriter;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A NonLinLoc grid in memory: its header and one value per node in
@@ -194,11 +195,26 @@ pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError>
     let base = nll_base_path(path);
     let header = read_nll_header(&base)?;
     let (_, buf_path) = nll_file_paths(&base);
-    let bytes = std::fs::read(&buf_path).map_err(|source| TravelTimeError::Io {
+    let io = |source| TravelTimeError::Io {
         path: buf_path.clone(),
         source,
-    })?;
-    grid_from_buffer(header, &bytes, buf_path)
+    };
+    let mut file = std::fs::File::open(&buf_path).map_err(io)?;
+    let found = file.metadata().map_err(io)?.len();
+    let expected = expected_buffer_bytes(&header, found, &buf_path)?;
+    // Decoded a chunk at a time (the file is never held whole next to its
+    // values: a grid may hold 10^8 nodes).
+    let width = header.float_type.bytes();
+    let mut data = Vec::with_capacity(expected / width);
+    let mut chunk = vec![0u8; width * 128 * 1024];
+    let mut left = expected;
+    while left > 0 {
+        let bytes = &mut chunk[..left.min(width * 128 * 1024)];
+        file.read_exact(bytes).map_err(io)?;
+        decode_into(header.float_type, bytes, &mut data);
+        left -= bytes.len();
+    }
+    Ok(NllGrid { header, data })
 }
 
 /// As [`read_nll_grid`] from a header's text and a buffer's bytes already in
@@ -218,6 +234,15 @@ pub fn nll_grid_from_bytes(
 
 /// The grid of `header` with the values in `bytes` (the `.buf` at `buf_path`).
 fn grid_from_buffer(header: NllHeader, bytes: &[u8], buf_path: PathBuf) -> Result<NllGrid, TravelTimeError> {
+    let expected = expected_buffer_bytes(&header, bytes.len() as u64, &buf_path)?;
+    let mut data = Vec::with_capacity(expected / header.float_type.bytes());
+    decode_into(header.float_type, bytes, &mut data);
+    Ok(NllGrid { header, data })
+}
+
+/// The `.buf` size `header` needs, checked against the `found` bytes of the
+/// file at `buf_path`: the error says whether it is truncated or too long.
+fn expected_buffer_bytes(header: &NllHeader, found: u64, buf_path: &Path) -> Result<usize, TravelTimeError> {
     let g = header.geometry;
     let width = header.float_type.bytes();
     let expected = g.n[0]
@@ -226,39 +251,44 @@ fn grid_from_buffer(header: NllHeader, bytes: &[u8], buf_path: PathBuf) -> Resul
         .and_then(|k| k.checked_mul(width));
     let Some(expected) = expected else {
         return Err(TravelTimeError::Format {
-            path: buf_path,
+            path: buf_path.to_path_buf(),
             what: format!("grid of {:?} nodes is too large", g.n),
         });
     };
-    if bytes.len() != expected {
-        let how = if bytes.len() < expected {
+    if found != expected as u64 {
+        let how = if found < expected as u64 {
             "truncated"
         } else {
             "longer than the header says"
         };
         return Err(TravelTimeError::Format {
-            path: buf_path,
+            path: buf_path.to_path_buf(),
             what: format!(
-                "{how}: expected {expected} bytes ({} x {} x {} nodes x {width} bytes, {}), found {} bytes",
+                "{how}: expected {expected} bytes ({} x {} x {} nodes x {width} bytes, {}), found {found} bytes",
                 g.n[0],
                 g.n[1],
                 g.n[2],
                 header.float_type.name(),
-                bytes.len()
             ),
         });
     }
-    let data: Vec<f64> = match header.float_type {
-        NllFloatType::Float => bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
-            .collect(),
-        NllFloatType::Double => bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect(),
-    };
-    Ok(NllGrid { header, data })
+    Ok(expected)
+}
+
+/// Append the little-endian values of `bytes` (whole values of `float_type`).
+fn decode_into(float_type: NllFloatType, bytes: &[u8], data: &mut Vec<f64>) {
+    match float_type {
+        NllFloatType::Float => data.extend(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64),
+        ),
+        NllFloatType::Double => data.extend(
+            bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])),
+        ),
+    }
 }
 
 /// Read a velocity-like grid at `path` and convert it to km/s; errors name
@@ -292,11 +322,9 @@ pub fn write_nll_grid(
     base: impl AsRef<Path>,
     grid: &NllGrid,
 ) -> Result<(PathBuf, PathBuf), TravelTimeError> {
-    let float_type = grid.header.float_type;
-    write_values(base.as_ref(), &grid.header, grid.data.len(), |out| match float_type {
-        NllFloatType::Float => write_in_chunks(out, &grid.data, |v| (v as f32).to_le_bytes()),
-        NllFloatType::Double => write_in_chunks(out, &grid.data, |v| v.to_le_bytes()),
-    })
+    let mut out = NllGridWriter::create(base, &grid.header)?;
+    out.write_f64(&grid.data)?;
+    out.finish()
 }
 
 /// [`write_nll_grid`] for values already in `f32` (e.g. the times of
@@ -314,94 +342,7 @@ pub fn write_nll_grid_f32(
             what: "f32 values need a FLOAT grid".to_string(),
         });
     }
-    write_values(base.as_ref(), header, data.len(), |out| write_in_chunks(out, data, |v| v.to_le_bytes()))
-}
-
-/// Write `values` to `out` as the bytes `encode` gives each, through a
-/// small buffer (no copy of the whole grid).
-fn write_in_chunks<T: Copy, const N: usize>(
-    out: &mut dyn Write,
-    values: &[T],
-    encode: impl Fn(T) -> [u8; N],
-) -> std::io::Result<()> {
-    let mut chunk = Vec::with_capacity(N * 8192);
-    for block in values.chunks(8192) {
-        chunk.clear();
-        for &v in block {
-            chunk.extend_from_slice(&encode(v));
-        }
-        out.write_all(&chunk)?;
-    }
-    Ok(())
-}
-
-/// The header checks and the temporary-file-and-rename writing of
-/// [`write_nll_grid`]; `fill` writes the `len` values of the `.buf`.
-fn write_values(
-    base: &Path,
-    header: &NllHeader,
-    len: usize,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(PathBuf, PathBuf), TravelTimeError> {
-    let (hdr_path, buf_path) = nll_file_paths(base);
-    header
-        .validate()
-        .map_err(|what| TravelTimeError::Format {
-            path: hdr_path.clone(),
-            what,
-        })?;
-    if len != header.geometry.len() {
-        return Err(TravelTimeError::Format {
-            path: buf_path,
-            what: format!(
-                "{} values for a grid of {} nodes",
-                len,
-                header.geometry.len()
-            ),
-        });
-    }
-    let buf_tmp = write_temp_beside(&buf_path, fill)?;
-    let hdr_tmp = write_temp_beside(&hdr_path, |out| out.write_all(header.format().as_bytes()))?;
-    buf_tmp
-        .persist(&buf_path)
-        .map_err(|e| TravelTimeError::Io {
-            path: buf_path.clone(),
-            source: e.error,
-        })?;
-    if let Err(e) = hdr_tmp.persist(&hdr_path) {
-        let _ = std::fs::remove_file(&buf_path);
-        return Err(TravelTimeError::Io {
-            path: hdr_path,
-            source: e.error,
-        });
-    }
-    Ok((hdr_path, buf_path))
-}
-
-/// A fully written and flushed temporary file in `target`'s directory.
-fn write_temp_beside(
-    target: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<tempfile::NamedTempFile, TravelTimeError> {
-    let io = |source| TravelTimeError::Io {
-        path: target.to_path_buf(),
-        source,
-    };
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".nll-").suffix(".tmp");
-    // Temporary files are private (0600) by default; the grids are ordinary
-    // outputs, readable by others as files written with `File::create` are.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    fill(tmp.as_file_mut()).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    Ok(tmp)
+    let mut out = NllGridWriter::create(base, header)?;
+    out.write_f32(data)?;
+    out.finish()
 }

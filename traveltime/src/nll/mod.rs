@@ -23,6 +23,7 @@ mod cell_centres;
 mod file;
 mod grid_type;
 mod header;
+mod writer;
 
 pub use cell_centres::{cell_centres_into_nodes, cell_centres_to_nodes, nodes_to_cell_centres};
 pub use file::{
@@ -31,3 +32,4 @@ pub use file::{
 };
 pub use grid_type::{GridTypeProblem, NllFloatType, NllGridType};
 pub use header::{NllHeader, NllSource};
+pub use writer::NllGridWriter;
