@@ -33,6 +33,13 @@ impl GridGeometry {
         (ix * self.n[1] + iy) * self.n[2] + iz
     }
 
+    /// The node `(ix, iy, iz)` of linear index `i`, the inverse of
+    /// [`index`](Self::index).
+    #[inline]
+    pub fn node_of_index(&self, i: usize) -> (usize, usize, usize) {
+        (i / (self.n[1] * self.n[2]), (i / self.n[2]) % self.n[1], i % self.n[2])
+    }
+
     /// Position (km) of node `(ix, iy, iz)`.
     #[inline]
     pub fn node_position(&self, ix: usize, iy: usize, iz: usize) -> [f64; 3] {
@@ -71,6 +78,13 @@ pub(crate) fn first_not_positive(data: &[f64]) -> Option<usize> {
         }
     }
     None
+}
+
+/// The smallest and the largest value of `data` (NaN ignored; infinities
+/// when there is no other value), in one branch-free pass the compiler
+/// vectorises.
+pub(crate) fn min_max(data: &[f64]) -> (f64, f64) {
+    data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)))
 }
 
 #[cfg(test)]

@@ -357,6 +357,41 @@ fn vp_and_ratio_constant_and_gridded() {
 }
 
 #[test]
+fn a_constant_ratio_model_equals_the_model_of_its_vs_grid() {
+    // Vs is made on demand for a constant ratio: the model must still equal
+    // (and solve as) the one given the grid Vp / r, before and after.
+    let geometry = GridGeometry { n: [3, 2, 4], origin_km: [0.0; 3], spacing_km: [0.5; 3] };
+    let vp = gradient_vp(geometry);
+    let vs = Grid3 { geometry, data: vp.data.iter().map(|v| v / 1.73).collect() };
+    let lazy = VelocityModel3D::from_vp_and_ratio(vp.clone(), VpVsRatio::Constant(1.73)).unwrap();
+    let given = VelocityModel3D::new(vp.clone(), vs.clone()).unwrap();
+    assert_eq!(lazy.uniform_vp_vs(), given.uniform_vp_vs());
+    assert_eq!(lazy.clone(), given);
+    assert_eq!(lazy.velocity(Phase::S), &vs);
+    assert_eq!(lazy.clone().into_parts(), (vp.clone(), vs.clone()));
+    assert_eq!(
+        VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(1.7)).unwrap() == given,
+        false
+    );
+}
+
+#[test]
+fn a_ratio_that_sends_vs_out_of_range_names_the_node() {
+    let geometry = GridGeometry { n: [3, 2, 4], origin_km: [0.0; 3], spacing_km: [0.5; 3] };
+    let mut vp = gradient_vp(geometry);
+    // Vs = Vp / 1e-308 overflows at the fastest node only.
+    let fastest = geometry.index(2, 1, 3);
+    vp.data[fastest] = 1e3;
+    let e = VelocityModel3D::from_vp_and_ratio(vp.clone(), VpVsRatio::Constant(1e-306)).unwrap_err().to_string();
+    assert!(e.contains("node (2, 1, 3)") && e.contains("inf"), "{e}");
+    // Vs = Vp / 1e308 underflows to zero at the slowest node only.
+    vp.data[fastest] = 1e300;
+    vp.data[geometry.index(1, 0, 2)] = 1e-300;
+    let e = VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(1e308)).unwrap_err().to_string();
+    assert!(e.contains("node (1, 0, 2)") && e.contains("= 0 at"), "{e}");
+}
+
+#[test]
 fn from_nll_p_and_s_grids_and_from_vp_grid_with_ratio() {
     let dir = tempfile::tempdir().unwrap();
     let geometry = GridGeometry {

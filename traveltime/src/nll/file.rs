@@ -112,7 +112,7 @@ impl NllGrid {
             let raw = *value;
             let v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
             if !(v.is_finite() && v > 0.0) {
-                let (ix, iy, iz) = unravel(&g, i);
+                let (ix, iy, iz) = g.node_of_index(i);
                 return Err(TravelTimeError::InvalidModel(format!(
                     "node ({ix}, {iy}, {iz}): stored {t} value {raw} gives velocity {v} km/s (must be positive and finite)"
                 )));
@@ -121,14 +121,6 @@ impl NllGrid {
         }
         Ok(Grid3 { geometry: g, data })
     }
-}
-
-/// `(ix, iy, iz)` of linear index `i`.
-pub(crate) fn unravel(g: &GridGeometry, i: usize) -> (usize, usize, usize) {
-    let iz = i % g.n[2];
-    let iy = (i / g.n[2]) % g.n[1];
-    let ix = i / (g.n[2] * g.n[1]);
-    (ix, iy, iz)
 }
 
 /// The base path of a grid: `foo.hdr` and `foo.buf` become `foo`; any other

@@ -3,6 +3,7 @@
 use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// P and S velocities (km/s) on the same regular grid (x east, y north,
 /// z depth positive down, km), every value finite and positive.
@@ -28,12 +29,30 @@ use std::path::Path;
 /// assert!((same.vs().data[7] - m.vs().data[7]).abs() < 1e-12);
 /// # Ok::<(), eqnemix_traveltime::TravelTimeError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct VelocityModel3D {
     vp: Grid3<f64>,
-    vs: Grid3<f64>,
+    vs: SVelocity,
     /// Vp/Vs when it is one number at every node (found once, when built).
     vp_vs: Option<f64>,
+}
+
+/// How the model holds Vs.
+#[derive(Debug, Clone)]
+enum SVelocity {
+    /// Given (or derived node by node) at every node.
+    Grid(Grid3<f64>),
+    /// `Vp / ratio`, made only when asked for: a model read with one Vp/Vs
+    /// solves S as P scaled and never needs the grid (10^8 nodes are
+    /// 800 MB).
+    Ratio { ratio: f64, grid: OnceLock<Grid3<f64>> },
+}
+
+/// Two models are equal when their velocities are, however Vs is held.
+impl PartialEq for VelocityModel3D {
+    fn eq(&self, other: &Self) -> bool {
+        self.vp == other.vp && self.vs() == other.vs()
+    }
 }
 
 /// The Vp/Vs ratio used to derive Vs from Vp.
@@ -58,8 +77,14 @@ impl VelocityModel3D {
         }
         check_velocity_grid(&vp, "Vp")?;
         check_velocity_grid(&vs, "Vs")?;
+        Ok(VelocityModel3D::from_checked(vp, vs))
+    }
+
+    /// The model of grids already checked (same geometry, every value finite
+    /// and positive), with its uniform Vp/Vs found.
+    fn from_checked(vp: Grid3<f64>, vs: Grid3<f64>) -> Self {
         let vp_vs = super::uniform_vp_vs(&vp, &vs);
-        Ok(VelocityModel3D { vp, vs, vp_vs })
+        VelocityModel3D { vp, vs: SVelocity::Grid(vs), vp_vs }
     }
 
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
@@ -91,14 +116,31 @@ impl VelocityModel3D {
     /// Vs = Vp / ratio, from a Vp grid (km/s) and a constant or gridded
     /// Vp/Vs ratio (finite, positive).
     pub fn from_vp_and_ratio(vp: Grid3<f64>, ratio: VpVsRatio) -> Result<Self, TravelTimeError> {
-        let data = match &ratio {
+        match ratio {
             VpVsRatio::Constant(r) => {
-                if !(r.is_finite() && *r > 0.0) {
+                if !(r.is_finite() && r > 0.0) {
                     return Err(TravelTimeError::InvalidModel(format!(
                         "Vp/Vs ratio {r} must be positive and finite"
                     )));
                 }
-                vp.data.iter().map(|v| v / r).collect()
+                check_velocity_grid(&vp, "Vp")?;
+                // Division by r > 0 keeps the order, so every Vp / r is
+                // finite and positive when the smallest and largest are.
+                let (lo, hi) = crate::grid::min_max(&vp.data);
+                for v in [lo, hi] {
+                    let vs = v / r;
+                    if !(vs.is_finite() && vs > 0.0) {
+                        let i = vp.data.iter().position(|&p| p == v).expect("a value of the grid");
+                        let (ix, iy, iz) = vp.geometry.node_of_index(i);
+                        return Err(TravelTimeError::InvalidModel(format!(
+                            "Vs = Vp / {r} = {v} / {r} = {vs} at node ({ix}, {iy}, {iz}) must be positive and finite"
+                        )));
+                    }
+                }
+                // The value `uniform_vp_vs` would find on the grid (its
+                // first node's Vp / Vs), so both ways to build a model agree.
+                let vp_vs = vp.data.first().map(|p| p / (p / r));
+                Ok(VelocityModel3D { vp, vs: SVelocity::Ratio { ratio: r, grid: OnceLock::new() }, vp_vs })
             }
             VpVsRatio::Grid(r) => {
                 if r.geometry != vp.geometry {
@@ -107,24 +149,10 @@ impl VelocityModel3D {
                         r.geometry, vp.geometry
                     )));
                 }
-                check_velocity_grid(r, "Vp/Vs ratio")?;
-                vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect()
+                check_velocity_grid(&r, "Vp/Vs ratio")?;
+                let data = vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect();
+                VelocityModel3D::new(vp.clone(), Grid3 { geometry: vp.geometry, data })
             }
-        };
-        let vs = Grid3 {
-            geometry: vp.geometry,
-            data,
-        };
-        match ratio {
-            // Vs = Vp / r at every node: uniform by construction, so no
-            // scan; the value is the scan's (the first node's Vp / Vs).
-            VpVsRatio::Constant(_) => {
-                check_velocity_grid(&vp, "Vp")?;
-                check_velocity_grid(&vs, "Vs")?;
-                let vp_vs = vp.data.first().zip(vs.data.first()).map(|(p, s)| p / s);
-                Ok(VelocityModel3D { vp, vs, vp_vs })
-            }
-            VpVsRatio::Grid(_) => VelocityModel3D::new(vp, vs),
         }
     }
 
@@ -168,9 +196,7 @@ impl VelocityModel3D {
                 vs.push(s);
             }
         }
-        let (vp, vs) = (Grid3 { geometry, data: vp }, Grid3 { geometry, data: vs });
-        let vp_vs = super::uniform_vp_vs(&vp, &vs);
-        Ok(VelocityModel3D { vp, vs, vp_vs })
+        Ok(VelocityModel3D::from_checked(Grid3 { geometry, data: vp }, Grid3 { geometry, data: vs }))
     }
 
     /// Like [`from_depth_profile`](Self::from_depth_profile), but each node
@@ -219,16 +245,24 @@ impl VelocityModel3D {
         &self.vp
     }
 
-    /// S velocities (km/s).
+    /// S velocities (km/s). A model built with one Vp/Vs ratio makes this
+    /// grid on the first call (it is not needed to solve S, see
+    /// [`uniform_vp_vs`](Self::uniform_vp_vs)).
     pub fn vs(&self) -> &Grid3<f64> {
-        &self.vs
+        match &self.vs {
+            SVelocity::Grid(g) => g,
+            SVelocity::Ratio { ratio, grid } => grid.get_or_init(|| Grid3 {
+                geometry: self.vp.geometry,
+                data: self.vp.data.iter().map(|v| v / ratio).collect(),
+            }),
+        }
     }
 
     /// The velocity grid of `phase`.
     pub fn velocity(&self, phase: Phase) -> &Grid3<f64> {
         match phase {
             Phase::P => &self.vp,
-            Phase::S => &self.vs,
+            Phase::S => self.vs(),
         }
     }
 
@@ -256,7 +290,11 @@ impl VelocityModel3D {
 
     /// `(vp, vs)`.
     pub fn into_parts(self) -> (Grid3<f64>, Grid3<f64>) {
-        (self.vp, self.vs)
+        let vs = match self.vs {
+            SVelocity::Grid(g) => g,
+            SVelocity::Ratio { .. } => self.vs().clone(),
+        };
+        (self.vp, vs)
     }
 }
 
@@ -270,8 +308,7 @@ pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(), Trav
         )));
     }
     if let Some(i) = crate::grid::first_not_positive(&g.data) {
-        let n = g.geometry.n;
-        let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
+        let (ix, iy, iz) = g.geometry.node_of_index(i);
         return Err(TravelTimeError::InvalidModel(format!(
             "{what} = {} at node ({ix}, {iy}, {iz}) must be positive and finite",
             g.data[i]
