@@ -14,15 +14,16 @@ use crate::memory_budget::{
 use anyhow::{bail, ensure, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
 use eqnemix_traveltime::nll::{
-    nll_file_paths, nll_time_grid_base, read_nll_header, write_nll_grid_f32, NllFloatType, NllGrid, NllGridType,
+    nll_file_paths, nll_time_grid_base, read_nll_header, NllFloatType, NllGrid, NllGridType, NllGridWriter,
     NllHeader, NllSource,
 };
+use eqnemix_traveltime::value_range::checked_range;
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
 use eqnemix_traveltime::{EikonalOptions, Grid3, GridGeometry, Layered1D, Phase, TimeGrid};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How travel times are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,102 +187,115 @@ impl TraveltimeArgs {
         };
 
         // The velocity grid is needed by the eikonal method and --write-velocity.
-        let grid_model = match &velocity {
-            Velocity::Grid(m) => Some(m.clone()),
-            Velocity::Layered(l) if method == Method::Eikonal || self.write_velocity => Some(
+        let grid_model: Option<Cow<VelocityModel3D>> = match &velocity {
+            Velocity::Grid(m) => Some(Cow::Borrowed(m)),
+            Velocity::Layered(l) if method == Method::Eikonal || self.write_velocity => Some(Cow::Owned(
                 sample_layered(l, geometry).context("sampling the layered model on the grid")?,
-            ),
+            )),
             Velocity::Layered(_) => None,
         };
 
         let bars = MultiProgress::new();
-        let (p, s) = match method {
-            Method::Layered => {
-                let Velocity::Layered(l) = &velocity else {
-                    unreachable!("checked above")
-                };
-                rayon::join(
-                    || tabulate_layered(l, geometry, self.station_km, Phase::P, &bars),
-                    || tabulate_layered(l, geometry, self.station_km, Phase::S, &bars),
-                )
-            }
-            Method::Eikonal => {
-                let m = grid_model.as_ref().expect("built for the eikonal method");
-                let opts = EikonalOptions {
-                    second_order: !self.first_order,
-                    axisymmetric: !self.march_3d,
-                    ..EikonalOptions::default()
-                };
-                match m.uniform_vp_vs() {
-                    // One Vp/Vs everywhere: the S field is the P field scaled
-                    // (exact for the eikonal equation), so solve P alone.
-                    Some(r) => match solve_field(m, Phase::P, self.station_km, &opts, &bars) {
-                        Ok(p) => (checked_times(&p, Phase::P), checked_times(&p.scaled_slowness(r), Phase::S)),
-                        Err(e) => (Err(e), Err(anyhow::anyhow!("the S field is the P field scaled"))),
-                    },
-                    None => rayon::join(
-                        || solve_field(m, Phase::P, self.station_km, &opts, &bars).and_then(|f| checked_times(&f, Phase::P)),
-                        || solve_field(m, Phase::S, self.station_km, &opts, &bars).and_then(|f| checked_times(&f, Phase::S)),
-                    ),
-                }
-            }
-        };
-        let (p, s) = (
-            p.with_context(|| self.station_context())?,
-            s.with_context(|| self.station_context())?,
-        );
-
+        // Times are computed (the eikonal fields, or the layered model's
+        // exact grids), then written phase by phase into temporary files in
+        // the output directory, and only moved into place once every grid
+        // is complete: nothing is left behind if any step fails.
+        let created_out = !self.out.exists();
         std::fs::create_dir_all(&self.out)
             .with_context(|| format!("creating the output directory {}", self.out.display()))?;
-        // The times are written from their f32 values as they are (no f64
-        // copy of a grid that may hold 10^8 nodes).
-        let mut grids: Vec<(PathBuf, NllHeader, Cow<[f32]>)> = Vec::new();
-        for (phase, times) in [(Phase::P, &p), (Phase::S, &s)] {
-            let header = NllHeader {
-                geometry: times.geometry,
-                grid_type: NllGridType::Time,
-                float_type: NllFloatType::Float,
-                source: Some(NllSource { label: self.station.clone(), position_km: self.station_km }),
-                transform: transform.clone(),
-            };
-            grids.push((
-                nll_time_grid_base(&self.out, &self.label, phase, &self.station),
-                header,
-                Cow::Borrowed(&times.data),
-            ));
+        let result = self.compute_and_write(method, &velocity, grid_model.as_deref(), geometry, transform, &bars);
+        if result.is_err() && created_out {
+            let _ = std::fs::remove_dir(&self.out); // only when still empty
         }
-        if self.write_velocity {
-            let m = grid_model.as_ref().expect("built for --write-velocity");
-            for phase in [Phase::P, Phase::S] {
-                // NonLinLoc's layout: values at cell centres.
-                let mut g = NllGrid::velocity_km_s(&eqnemix_traveltime::nll::nodes_to_cell_centres(m.velocity(phase)));
-                g.header.transform = transform.clone();
-                let values = g.data.iter().map(|&v| v as f32).collect();
-                grids.push((self.out.join(format!("{}.{phase}.mod", self.label)), g.header, Cow::Owned(values)));
-            }
-        }
-        write_all(&grids)?;
+        let written = result?;
 
         outln!(
             "method: {method:?}; grid {:?} nodes from {:?} km, spacing {:?} km",
             geometry.n, geometry.origin_km, geometry.spacing_km
         );
-        for ((base, ..), times) in grids.iter().zip([&p, &s]) {
-            let (lo, hi) = times
-                .data
-                .iter()
-                .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &t| {
-                    (a.min(t), b.max(t))
-                });
-            outln!(
-                "wrote {}.{{hdr,buf}}: times {lo:.3} to {hi:.3} s",
-                base.display()
-            );
-        }
-        for (base, ..) in grids.iter().skip(2) {
-            outln!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display());
+        for (base, range) in written {
+            match range {
+                Some((lo, hi)) => outln!("wrote {}.{{hdr,buf}}: times {lo:.3} to {hi:.3} s", base.display()),
+                None => outln!("wrote {}.{{hdr,buf}}: velocities (km/s)", base.display()),
+            }
         }
         Ok(())
+    }
+
+    /// The P and S times by `method` written to their files (and the
+    /// velocity grids with --write-velocity): each grid's base and, for
+    /// times, their range (s).
+    fn compute_and_write(
+        &self,
+        method: Method,
+        velocity: &Velocity,
+        grid_model: Option<&VelocityModel3D>,
+        geometry: GridGeometry,
+        transform: Option<String>,
+        bars: &MultiProgress,
+    ) -> Result<Vec<(PathBuf, Option<(f32, f32)>)>> {
+        let time_header = |geometry| NllHeader {
+            geometry,
+            grid_type: NllGridType::Time,
+            float_type: NllFloatType::Float,
+            source: Some(NllSource { label: self.station.clone(), position_km: self.station_km }),
+            transform: transform.clone(),
+        };
+        let base = |phase| nll_time_grid_base(&self.out, &self.label, phase, &self.station);
+        let (p, s) = match method {
+            Method::Layered => {
+                let Velocity::Layered(l) = velocity else {
+                    unreachable!("checked above")
+                };
+                let write = |phase| {
+                    let times = tabulate_layered(l, geometry, self.station_km, phase, bars)?;
+                    PendingTimes::from_grid(base(phase), &time_header(geometry), &times)
+                };
+                rayon::join(|| write(Phase::P), || write(Phase::S))
+            }
+            Method::Eikonal => {
+                let m = grid_model.expect("built for the eikonal method");
+                let opts = EikonalOptions {
+                    second_order: !self.first_order,
+                    axisymmetric: !self.march_3d,
+                    ..EikonalOptions::default()
+                };
+                let write = |phase, field: &TimeGrid| {
+                    PendingTimes::stream(base(phase), &time_header(*field.geometry()), field, phase, bars)
+                };
+                let solve = |phase| solve_field(m, phase, self.station_km, &opts, bars);
+                let (p, s) = match m.uniform_vp_vs() {
+                    // One Vp/Vs everywhere: the S field is the P field scaled
+                    // (exact for the eikonal equation), so solve P alone.
+                    Some(r) => {
+                        let p = solve(Phase::P).with_context(|| self.station_context())?;
+                        let s = p.scaled_slowness(r);
+                        (p, s)
+                    }
+                    None => match rayon::join(|| solve(Phase::P), || solve(Phase::S)) {
+                        (Ok(p), Ok(s)) => (p, s),
+                        (Err(e), _) | (_, Err(e)) => return Err(e.context(self.station_context())),
+                    },
+                };
+                rayon::join(|| write(Phase::P, &p), || write(Phase::S, &s))
+            }
+        };
+        let (p, s) = (p.with_context(|| self.station_context())?, s.with_context(|| self.station_context())?);
+        let mut grids = vec![(p.base, p.writer, Some(p.range)), (s.base, s.writer, Some(s.range))];
+        if self.write_velocity {
+            let m = grid_model.expect("built for --write-velocity");
+            for phase in [Phase::P, Phase::S] {
+                // NonLinLoc's layout: values at cell centres.
+                let cells = eqnemix_traveltime::nll::nodes_to_cell_centres(m.velocity(phase));
+                let mut header = NllGrid::velocity_km_s(&Grid3 { geometry: cells.geometry, data: Vec::new() }).header;
+                header.transform = transform.clone();
+                let base = self.out.join(format!("{}.{phase}.mod", self.label));
+                let mut writer = NllGridWriter::create(&base, &header)?;
+                writer.write_f64(&cells.data).with_context(|| format!("writing {}.buf", base.display()))?;
+                grids.push((base, writer, None));
+            }
+        }
+        finish_all(grids)
     }
 
     /// Refuse a grid of `n` nodes whose computation with `method` (and
@@ -466,33 +480,6 @@ fn solve_field(
     Ok(field)
 }
 
-/// The node times of `field` as written, checked (see [`check_times`]).
-fn checked_times(field: &TimeGrid, phase: Phase) -> Result<Grid3<f32>> {
-    let times = field.times_f32();
-    check_times(&times, phase)?;
-    Ok(times)
-}
-
-/// Refuse to write a time that is negative or not finite (a solver fault).
-fn check_times(times: &Grid3<f32>, phase: Phase) -> Result<()> {
-    // Block by block with a branch-free test (the compiler vectorises it),
-    // then the index in the failing block.
-    let bad = |t: &f32| !(t.is_finite() && *t >= 0.0);
-    let first_bad = times.data.chunks(4096).enumerate().find_map(|(b, block)| {
-        let ok = block.iter().fold(true, |ok, &t| ok & (t >= 0.0) & (t < f32::INFINITY));
-        (!ok).then(|| block.iter().position(bad).map(|i| b * 4096 + i)).flatten()
-    });
-    if let Some(i) = first_bad {
-        let n = times.geometry.n;
-        let (ix, iy, iz) = (i / (n[1] * n[2]), (i / n[2]) % n[1], i % n[2]);
-        bail!(
-            "the eikonal solver returned an invalid {phase} time {} s at node ({ix}, {iy}, {iz}); nothing written",
-            times.data[i]
-        );
-    }
-    Ok(())
-}
-
 /// Exact layered-model times (s) of `phase` at every node.
 fn tabulate_layered(
     model: &Layered1D,
@@ -533,21 +520,79 @@ fn tabulate_layered(
     })
 }
 
-/// Write every grid, or none: on a failure the files already written are removed.
-fn write_all(grids: &[(PathBuf, NllHeader, Cow<[f32]>)]) -> Result<()> {
-    let mut written: Vec<&Path> = Vec::new();
-    for (base, header, values) in grids {
-        if let Err(e) = write_nll_grid_f32(base, header, values) {
-            for b in written {
+/// One phase's times written in full to a temporary file beside their grid
+/// (see [`NllGridWriter`]), not yet in place.
+struct PendingTimes {
+    base: PathBuf,
+    writer: NllGridWriter,
+    /// The smallest and largest time (s).
+    range: (f32, f32),
+}
+
+impl PendingTimes {
+    /// Write the node times of `field` slab by slab (no grid of times is
+    /// held whole), refusing a negative or non-finite time (a solver fault)
+    /// with the node it is at.
+    fn stream(base: PathBuf, header: &NllHeader, field: &TimeGrid, phase: Phase, bars: &MultiProgress) -> Result<Self> {
+        let g = *field.geometry();
+        let mut writer = NllGridWriter::create(&base, header)?;
+        let bar = progress_bar(bars, g.n[0] as u64, format!("{phase} write"));
+        let mut slab = vec![0f32; g.n[1] * g.n[2]];
+        let mut range = (f32::INFINITY, f32::NEG_INFINITY);
+        for ix in 0..g.n[0] {
+            field.slab_times_f32(ix, &mut slab);
+            match time_range(&slab) {
+                Ok((lo, hi)) => range = (range.0.min(lo), range.1.max(hi)),
+                Err(i) => {
+                    let (ix, iy, iz) = g.node_of_index(ix * slab.len() + i);
+                    bail!(
+                        "the eikonal solver returned an invalid {phase} time {} s at node ({ix}, {iy}, {iz}); nothing written",
+                        slab[i]
+                    );
+                }
+            }
+            writer.write_f32(&slab).with_context(|| format!("writing {}.buf", base.display()))?;
+            bar.inc(1);
+        }
+        bar.finish();
+        Ok(PendingTimes { base, writer, range })
+    }
+
+    /// Write the times of a grid computed whole.
+    fn from_grid(base: PathBuf, header: &NllHeader, times: &Grid3<f32>) -> Result<Self> {
+        let mut writer = NllGridWriter::create(&base, header)?;
+        writer.write_f32(&times.data).with_context(|| format!("writing {}.buf", base.display()))?;
+        let range = time_range(&times.data).map_err(|i| {
+            let (ix, iy, iz) = times.geometry.node_of_index(i);
+            anyhow::anyhow!("invalid time {} s at node ({ix}, {iy}, {iz}); nothing written", times.data[i])
+        })?;
+        Ok(PendingTimes { base, writer, range })
+    }
+}
+
+/// The smallest and largest of `times` (s), or the index of the first that
+/// is negative or not finite (a solver fault).
+fn time_range(times: &[f32]) -> Result<(f32, f32), usize> {
+    checked_range(times, |t| t >= 0.0)
+}
+
+/// Move every written grid into place, or none: on a failure the grids
+/// already in place are removed (and the others' temporary files with their
+/// writers). Returns each grid's base and its tag.
+fn finish_all<T>(grids: Vec<(PathBuf, NllGridWriter, T)>) -> Result<Vec<(PathBuf, T)>> {
+    let mut done: Vec<(PathBuf, T)> = Vec::new();
+    for (base, writer, tag) in grids {
+        if let Err(e) = writer.finish() {
+            for (b, _) in &done {
                 let (hdr, buf) = nll_file_paths(b);
                 let _ = std::fs::remove_file(hdr);
                 let _ = std::fs::remove_file(buf);
             }
             return Err(e).with_context(|| format!("writing {}.hdr/.buf", base.display()));
         }
-        written.push(base);
+        done.push((base, tag));
     }
-    Ok(())
+    Ok(done)
 }
 
 fn parse_list<T: std::str::FromStr>(s: &str, what: &str) -> Result<Vec<T>, String> {

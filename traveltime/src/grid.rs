@@ -66,25 +66,9 @@ pub struct Grid3<T> {
 }
 
 /// Index of the first value of `data` that is not finite and positive (a
-/// velocity or a slowness), or `None`. Scans blocks with a branch-free test
-/// the compiler vectorises (the grids hold up to 10^8 values and are
-/// checked on every load), then finds the index in the failing block.
+/// velocity or a slowness), or `None`.
 pub(crate) fn first_not_positive(data: &[f64]) -> Option<usize> {
-    const BLOCK: usize = 1024;
-    for (b, block) in data.chunks(BLOCK).enumerate() {
-        // `v > 0 && v < inf` is false for NaN, zero, negatives and +inf.
-        if !block.iter().fold(true, |ok, &v| ok & (v > 0.0) & (v < f64::INFINITY)) {
-            return block.iter().position(|v| !(v.is_finite() && *v > 0.0)).map(|i| b * BLOCK + i);
-        }
-    }
-    None
-}
-
-/// The smallest and the largest value of `data` (NaN ignored; infinities
-/// when there is no other value), in one branch-free pass the compiler
-/// vectorises.
-pub(crate) fn min_max(data: &[f64]) -> (f64, f64) {
-    data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)))
+    crate::value_range::checked_range(data, |v| v > 0.0).err()
 }
 
 #[cfg(test)]

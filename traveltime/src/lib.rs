@@ -12,6 +12,7 @@
 pub mod error;
 pub mod field;
 pub mod grid;
+pub mod value_range;
 pub mod eikonal;
 pub mod time_grid;
 mod plane_factor;

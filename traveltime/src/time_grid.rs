@@ -303,39 +303,59 @@ impl TimeGrid {
     }
 
     /// Travel times (s) at the nodes as `f32`, e.g. for a NonLinLoc `.buf`:
-    /// [`TimeGrid::time_at_node`] at every node, column by column (the
-    /// horizontal offset and the plane's distance cell computed once per
-    /// column).
+    /// [`TimeGrid::time_at_node`] at every node (see
+    /// [`slab_times_f32`](Self::slab_times_f32)).
     pub fn times_f32(&self) -> Grid3<f32> {
         let g = &self.geometry;
+        let slab = g.n[1] * g.n[2];
+        let mut data = vec![0.0; g.len()];
+        for (ix, out) in data.chunks_exact_mut(slab).enumerate() {
+            self.slab_times_f32(ix, out);
+        }
+        Grid3 { geometry: *g, data }
+    }
+
+    /// Travel times (s) as `f32` at the `ny · nz` nodes of the x slab `ix`,
+    /// in [`GridGeometry::index`] order, into `out`: a grid of 10^8 nodes
+    /// can be written slab by slab without being held whole. Column by
+    /// column, the horizontal offset and the plane's distance cell computed
+    /// once per column.
+    ///
+    /// # Panics
+    /// When `ix >= nx` or `out.len() != ny · nz`.
+    pub fn slab_times_f32(&self, ix: usize, out: &mut [f32]) {
+        let g = &self.geometry;
+        assert!(ix < g.n[0] && out.len() == g.n[1] * g.n[2], "slab {ix} of a grid of {:?} nodes", g.n);
         let s = self.source_slowness;
-        let dz2: Vec<f64> = (0..g.n[2])
-            .map(|iz| {
-                let dz = g.origin_km[2] + iz as f64 * g.spacing_km[2] - self.source_km[2];
-                dz * dz
-            })
-            .collect();
-        let mut data = Vec::with_capacity(g.len());
-        for ix in 0..g.n[0] {
-            let dx = g.origin_km[0] + ix as f64 * g.spacing_km[0] - self.source_km[0];
-            for iy in 0..g.n[1] {
-                let dy = g.origin_km[1] + iy as f64 * g.spacing_km[1] - self.source_km[1];
-                let h2 = dx * dx + dy * dy;
-                let t0 = |iz: usize| s * (h2 + dz2[iz]).sqrt();
-                match &self.factor {
-                    Factor::Nodes(tau) => {
-                        let column = &tau[g.index(ix, iy, 0)..][..g.n[2]];
-                        data.extend(column.iter().enumerate().map(|(iz, &tau)| (t0(iz) * tau as f64) as f32));
+        let dz2 = |iz: usize| {
+            let dz = g.origin_km[2] + iz as f64 * g.spacing_km[2] - self.source_km[2];
+            dz * dz
+        };
+        let dx = g.origin_km[0] + ix as f64 * g.spacing_km[0] - self.source_km[0];
+        for (iy, column) in out.chunks_exact_mut(g.n[2]).enumerate() {
+            let dy = g.origin_km[1] + iy as f64 * g.spacing_km[1] - self.source_km[1];
+            let h2 = dx * dx + dy * dy;
+            let t0 = |iz: usize| s * (h2 + dz2(iz)).sqrt();
+            match &self.factor {
+                Factor::Nodes(tau) => {
+                    let taus = &tau[g.index(ix, iy, 0)..][..g.n[2]];
+                    for (iz, (t, &tau)) in column.iter_mut().zip(taus).enumerate() {
+                        *t = (t0(iz) * tau as f64) as f32;
                     }
-                    Factor::Plane(plane) => {
-                        let at = plane.column_at(dx.hypot(dy));
-                        data.extend((0..g.n[2]).map(|iz| (t0(iz) * at.tau(iz) as f64) as f32));
+                }
+                Factor::Plane(plane) => {
+                    let at = plane.column_at(dx.hypot(dy));
+                    for (iz, t) in column.iter_mut().enumerate() {
+                        *t = (t0(iz) * at.tau(iz) as f64) as f32;
                     }
-                    Factor::One => data.extend((0..g.n[2]).map(|iz| t0(iz) as f32)),
+                }
+                Factor::One => {
+                    for (iz, t) in column.iter_mut().enumerate() {
+                        *t = t0(iz) as f32;
+                    }
                 }
             }
         }
-        Grid3 { geometry: *g, data }
     }
 
     /// `T0` and its gradient at `p`.

@@ -108,16 +108,23 @@ impl NllGrid {
         let g = self.header.geometry;
         let dx = g.spacing_km[0];
         let mut data = self.data;
-        for (i, value) in data.iter_mut().enumerate() {
-            let raw = *value;
-            let v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
-            if !(v.is_finite() && v > 0.0) {
-                let (ix, iy, iz) = g.node_of_index(i);
+        // Block by block: converted into a small buffer and checked there
+        // (branch-free, vectorised), so a bad value is reported as stored.
+        const BLOCK: usize = 1024;
+        let mut velocity = [0.0; BLOCK];
+        for (b, block) in data.chunks_mut(BLOCK).enumerate() {
+            let velocity = &mut velocity[..block.len()];
+            for (v, &raw) in velocity.iter_mut().zip(block.iter()) {
+                *v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
+            }
+            if let Some(i) = crate::grid::first_not_positive(velocity) {
+                let (ix, iy, iz) = g.node_of_index(b * BLOCK + i);
                 return Err(TravelTimeError::InvalidModel(format!(
-                    "node ({ix}, {iy}, {iz}): stored {t} value {raw} gives velocity {v} km/s (must be positive and finite)"
+                    "node ({ix}, {iy}, {iz}): stored {t} value {} gives velocity {} km/s (must be positive and finite)",
+                    block[i], velocity[i]
                 )));
             }
-            *value = v;
+            block.copy_from_slice(velocity);
         }
         Ok(Grid3 { geometry: g, data })
     }

@@ -84,6 +84,15 @@ impl NllGridWriter {
     /// `FLOAT` grid stores them as they are.
     pub fn write_f32(&mut self, values: &[f32]) -> Result<(), TravelTimeError> {
         match self.header.float_type {
+            // The values' own bytes are the file's on little-endian targets.
+            #[cfg(target_endian = "little")]
+            NllFloatType::Float => {
+                self.make_room(values.len())?;
+                self.write_bytes(bytemuck::cast_slice(values))?;
+                self.written += values.len();
+                Ok(())
+            }
+            #[cfg(not(target_endian = "little"))]
             NllFloatType::Float => self.write_encoded(values, |v| v.to_le_bytes()),
             NllFloatType::Double => self.write_encoded(values, |v| f64::from(v).to_le_bytes()),
         }
@@ -130,31 +139,38 @@ impl NllGridWriter {
         values: &[T],
         encode: impl Fn(T) -> [u8; N],
     ) -> Result<(), TravelTimeError> {
-        let room = self.header.geometry.len() - self.written;
-        if values.len() > room {
-            return Err(TravelTimeError::Format {
-                path: self.buf_path.clone(),
-                what: format!(
-                    "{} more values for a grid of {} nodes with {} written",
-                    values.len(),
-                    self.header.geometry.len(),
-                    self.written
-                ),
-            });
-        }
+        self.make_room(values.len())?;
+        let mut bytes = std::mem::take(&mut self.bytes);
         for block in values.chunks(CHUNK_VALUES) {
-            self.bytes.clear();
-            self.bytes.reserve(N * block.len());
+            bytes.clear();
+            bytes.reserve(N * block.len());
             for &v in block {
-                self.bytes.extend_from_slice(&encode(v));
+                bytes.extend_from_slice(&encode(v));
             }
-            self.buf.write_all(&self.bytes).map_err(|source| TravelTimeError::Io {
-                path: self.buf_path.clone(),
-                source,
-            })?;
+            self.write_bytes(&bytes)?;
         }
+        self.bytes = bytes;
         self.written += values.len();
         Ok(())
+    }
+
+    /// Refuse `count` more values than the grid has nodes left for.
+    fn make_room(&self, count: usize) -> Result<(), TravelTimeError> {
+        let nodes = self.header.geometry.len();
+        if count > nodes - self.written {
+            return Err(TravelTimeError::Format {
+                path: self.buf_path.clone(),
+                what: format!("{count} more values for a grid of {nodes} nodes with {} written", self.written),
+            });
+        }
+        Ok(())
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), TravelTimeError> {
+        self.buf.write_all(bytes).map_err(|source| TravelTimeError::Io {
+            path: self.buf_path.clone(),
+            source,
+        })
     }
 }
 

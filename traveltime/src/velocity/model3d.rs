@@ -123,10 +123,9 @@ impl VelocityModel3D {
                         "Vp/Vs ratio {r} must be positive and finite"
                     )));
                 }
-                check_velocity_grid(&vp, "Vp")?;
                 // Division by r > 0 keeps the order, so every Vp / r is
                 // finite and positive when the smallest and largest are.
-                let (lo, hi) = crate::grid::min_max(&vp.data);
+                let (lo, hi) = check_velocity_grid(&vp, "Vp")?;
                 for v in [lo, hi] {
                     let vs = v / r;
                     if !(vs.is_finite() && vs > 0.0) {
@@ -298,8 +297,9 @@ impl VelocityModel3D {
     }
 }
 
-/// Every value finite and positive, and as many values as nodes.
-pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
+/// Every value finite and positive, and as many values as nodes: the
+/// smallest and largest value (km/s).
+pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(f64, f64), TravelTimeError> {
     if g.data.len() != g.geometry.len() {
         return Err(TravelTimeError::InvalidModel(format!(
             "{what} grid has {} values for {} nodes",
@@ -307,12 +307,11 @@ pub(crate) fn check_velocity_grid(g: &Grid3<f64>, what: &str) -> Result<(), Trav
             g.geometry.len()
         )));
     }
-    if let Some(i) = crate::grid::first_not_positive(&g.data) {
+    crate::value_range::checked_range(&g.data, |v| v > 0.0).map_err(|i| {
         let (ix, iy, iz) = g.geometry.node_of_index(i);
-        return Err(TravelTimeError::InvalidModel(format!(
+        TravelTimeError::InvalidModel(format!(
             "{what} = {} at node ({ix}, {iy}, {iz}) must be positive and finite",
             g.data[i]
-        )));
-    }
-    Ok(())
+        ))
+    })
 }
