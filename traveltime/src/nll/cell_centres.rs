@@ -52,24 +52,29 @@ pub fn cell_centres_to_nodes(cells: &Grid3<f64>) -> Grid3<f64> {
 pub fn cell_centres_into_nodes(mut grid: Grid3<f64>) -> Grid3<f64> {
     let [_, ny, nz] = grid.geometry.n;
     let plane = ny * nz;
-    // Node i lies between cells i - 1 and i (the first node on cell 0).
-    let pair = |values: &dyn Fn(usize) -> f64, i: usize| if i == 0 { values(0) } else { 0.5 * (values(i - 1) + values(i)) };
+    // Node i lies between cells i - 1 and i (the first node on cell 0). The
+    // passes are whole-slice operations the compiler vectorises.
+    fn pair_means(cells: &[f64], nodes: &mut [f64], stride: usize) {
+        nodes[..stride].copy_from_slice(&cells[..stride]);
+        let (before, after) = (&cells[..cells.len() - stride], &cells[stride..]);
+        for ((n, a), b) in nodes[stride..].iter_mut().zip(before).zip(after) {
+            *n = 0.5 * (a + b);
+        }
+    }
+    let mut slowness = vec![0.0; plane];
     let mut along_z = vec![0.0; plane];
     let mut before: Vec<f64> = Vec::new();
     let mut current = vec![0.0; plane];
     for slab in grid.data.chunks_exact_mut(plane) {
         // The slab's slowness averaged over the cells around each node in
-        // z, then in y.
-        for (column, out) in slab.chunks_exact(nz).zip(along_z.chunks_exact_mut(nz)) {
-            for (iz, o) in out.iter_mut().enumerate() {
-                *o = pair(&|k| 1.0 / column[k], iz);
-            }
+        // z (column by column), then in y (a stride of one column).
+        for (s, v) in slowness.iter_mut().zip(slab.iter()) {
+            *s = 1.0 / v;
         }
-        for iy in 0..ny {
-            for iz in 0..nz {
-                current[iy * nz + iz] = pair(&|k| along_z[k * nz + iz], iy);
-            }
+        for (cells, nodes) in slowness.chunks_exact(nz).zip(along_z.chunks_exact_mut(nz)) {
+            pair_means(cells, nodes, 1);
         }
+        pair_means(&along_z, &mut current, nz);
         if before.is_empty() {
             slab.iter_mut().zip(&current).for_each(|(v, s)| *v = 1.0 / s);
             before = current.clone();
