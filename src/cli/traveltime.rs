@@ -242,45 +242,46 @@ impl TraveltimeArgs {
             transform: transform.clone(),
         };
         let base = |phase| nll_time_grid_base(&self.out, &self.label, phase, &self.station);
-        let (p, s) = match method {
-            Method::Layered => {
-                let Velocity::Layered(l) = velocity else {
-                    unreachable!("checked above")
-                };
-                let write = |phase| {
-                    let times = tabulate_layered(l, geometry, self.station_km, phase, bars)?;
-                    PendingTimes::from_grid(base(phase), &time_header(geometry), &times)
-                };
-                rayon::join(|| write(Phase::P), || write(Phase::S))
-            }
-            Method::Eikonal => {
-                let m = grid_model.expect("built for the eikonal method");
-                let opts = EikonalOptions {
-                    second_order: !self.first_order,
-                    axisymmetric: !self.march_3d,
-                    ..EikonalOptions::default()
-                };
-                let write = |phase, field: &TimeGrid| {
-                    PendingTimes::stream(base(phase), &time_header(*field.geometry()), field, phase, bars)
-                };
-                let solve = |phase| solve_field(m, phase, self.station_km, &opts, bars);
-                let (p, s) = match m.uniform_vp_vs() {
-                    // One Vp/Vs everywhere: the S field is the P field scaled
-                    // (exact for the eikonal equation), so solve P alone.
-                    Some(r) => {
-                        let p = solve(Phase::P).with_context(|| self.station_context())?;
-                        let s = p.scaled_slowness(r);
-                        (p, s)
+        let written = || -> Result<[PendingTimes; 2]> {
+            match method {
+                Method::Layered => {
+                    let Velocity::Layered(l) = velocity else {
+                        unreachable!("checked above")
+                    };
+                    let write = |phase| {
+                        let times = tabulate_layered(l, geometry, self.station_km, phase, bars)?;
+                        PendingTimes::from_grid(base(phase), &time_header(geometry), &times)
+                    };
+                    let (p, s) = rayon::join(|| write(Phase::P), || write(Phase::S));
+                    Ok([p?, s?])
+                }
+                Method::Eikonal => {
+                    let m = grid_model.expect("built for the eikonal method");
+                    let opts = EikonalOptions {
+                        second_order: !self.first_order,
+                        axisymmetric: !self.march_3d,
+                        ..EikonalOptions::default()
+                    };
+                    let header = time_header(geometry);
+                    let solve = |phase| solve_field(m, phase, self.station_km, &opts, bars);
+                    match m.uniform_vp_vs() {
+                        // One Vp/Vs everywhere: the S field is the P field
+                        // scaled (exact for the eikonal equation), so solve P
+                        // alone and write both from one pass.
+                        Some(r) => PendingTimes::stream(&solve(Phase::P)?, [(Phase::P, 1.0), (Phase::S, r)], &base, &header, bars),
+                        None => {
+                            let write = |phase| -> Result<PendingTimes> {
+                                let [t] = PendingTimes::stream(&solve(phase)?, [(phase, 1.0)], &base, &header, bars)?;
+                                Ok(t)
+                            };
+                            let (p, s) = rayon::join(|| write(Phase::P), || write(Phase::S));
+                            Ok([p?, s?])
+                        }
                     }
-                    None => match rayon::join(|| solve(Phase::P), || solve(Phase::S)) {
-                        (Ok(p), Ok(s)) => (p, s),
-                        (Err(e), _) | (_, Err(e)) => return Err(e.context(self.station_context())),
-                    },
-                };
-                rayon::join(|| write(Phase::P, &p), || write(Phase::S, &s))
+                }
             }
         };
-        let (p, s) = (p.with_context(|| self.station_context())?, s.with_context(|| self.station_context())?);
+        let [p, s] = written().with_context(|| self.station_context())?;
         let mut grids = vec![(p.base, p.writer, Some(p.range)), (s.base, s.writer, Some(s.range))];
         if self.write_velocity {
             let m = grid_model.expect("built for --write-velocity");
@@ -530,32 +531,52 @@ struct PendingTimes {
 }
 
 impl PendingTimes {
-    /// Write the node times of `field` slab by slab (no grid of times is
-    /// held whole), refusing a negative or non-finite time (a solver fault)
-    /// with the node it is at.
-    fn stream(base: PathBuf, header: &NllHeader, field: &TimeGrid, phase: Phase, bars: &MultiProgress) -> Result<Self> {
+    /// Write the node times of the fields `field.scaled_slowness(factor)`
+    /// of `phases` (e.g. P and S with one Vp/Vs: `[(P, 1), (S, vp_vs)]`)
+    /// slab by slab, from one pass over the distances and with no grid of
+    /// times held whole, each to the grid `base(phase)`. A negative or
+    /// non-finite time (a solver fault) is refused with the node it is at.
+    fn stream<const N: usize>(
+        field: &TimeGrid,
+        phases: [(Phase, f64); N],
+        base: &dyn Fn(Phase) -> PathBuf,
+        header: &NllHeader,
+        bars: &MultiProgress,
+    ) -> Result<[Self; N]> {
         let g = *field.geometry();
-        let mut writer = NllGridWriter::create(&base, header)?;
-        let bar = progress_bar(bars, g.n[0] as u64, format!("{phase} write"));
-        let mut slab = vec![0f32; g.n[1] * g.n[2]];
-        let mut range = (f32::INFINITY, f32::NEG_INFINITY);
+        let names = phases.map(|(phase, _)| phase.to_string()).join("+");
+        let bar = progress_bar(bars, g.n[0] as u64, format!("{names} write"));
+        let mut slabs = phases.map(|_| vec![0f32; g.n[1] * g.n[2]]);
+        let mut ranges = phases.map(|_| (f32::INFINITY, f32::NEG_INFINITY));
+        let mut writers = Vec::with_capacity(N);
+        for (phase, _) in phases {
+            writers.push(NllGridWriter::create(base(phase), header)?);
+        }
         for ix in 0..g.n[0] {
-            field.slab_times_f32(ix, &mut slab);
-            match time_range(&slab) {
-                Ok((lo, hi)) => range = (range.0.min(lo), range.1.max(hi)),
-                Err(i) => {
-                    let (ix, iy, iz) = g.node_of_index(ix * slab.len() + i);
-                    bail!(
-                        "the eikonal solver returned an invalid {phase} time {} s at node ({ix}, {iy}, {iz}); nothing written",
-                        slab[i]
-                    );
+            field.slab_times_scaled_f32(ix, phases.map(|(_, f)| f), slabs.each_mut().map(|s| &mut s[..]));
+            for (k, (phase, _)) in phases.iter().enumerate() {
+                let slab = &slabs[k];
+                match time_range(slab) {
+                    Ok((lo, hi)) => ranges[k] = (ranges[k].0.min(lo), ranges[k].1.max(hi)),
+                    Err(i) => {
+                        let (ix, iy, iz) = g.node_of_index(ix * slab.len() + i);
+                        bail!(
+                            "the eikonal solver returned an invalid {phase} time {} s at node ({ix}, {iy}, {iz}); nothing written",
+                            slab[i]
+                        );
+                    }
                 }
+                writers[k].write_f32(slab).with_context(|| format!("writing {}.buf", base(*phase).display()))?;
             }
-            writer.write_f32(&slab).with_context(|| format!("writing {}.buf", base.display()))?;
             bar.inc(1);
         }
         bar.finish();
-        Ok(PendingTimes { base, writer, range })
+        let mut writers = writers.into_iter();
+        Ok(std::array::from_fn(|k| PendingTimes {
+            base: base(phases[k].0),
+            writer: writers.next().expect("one writer per phase"),
+            range: ranges[k],
+        }))
     }
 
     /// Write the times of a grid computed whole.

@@ -324,34 +324,56 @@ impl TimeGrid {
     /// # Panics
     /// When `ix >= nx` or `out.len() != ny · nz`.
     pub fn slab_times_f32(&self, ix: usize, out: &mut [f32]) {
+        self.slab_times_scaled_f32(ix, [1.0], [out]);
+    }
+
+    /// [`slab_times_f32`](Self::slab_times_f32) of the fields
+    /// [`scaled_slowness`](Self::scaled_slowness)`(factors[k])` into
+    /// `out[k]`, in one pass (the distances computed once): e.g. the P and
+    /// S times of a medium with one Vp/Vs, `factors = [1.0, vp_vs]`. Equal,
+    /// bit for bit, to each scaled field's own slab.
+    ///
+    /// # Panics
+    /// When `ix >= nx` or an `out[k].len() != ny · nz`.
+    pub fn slab_times_scaled_f32<const N: usize>(&self, ix: usize, factors: [f64; N], mut out: [&mut [f32]; N]) {
         let g = &self.geometry;
-        assert!(ix < g.n[0] && out.len() == g.n[1] * g.n[2], "slab {ix} of a grid of {:?} nodes", g.n);
-        let s = self.source_slowness;
+        let len = g.n[1] * g.n[2];
+        assert!(ix < g.n[0] && out.iter().all(|o| o.len() == len), "slab {ix} of a grid of {:?} nodes", g.n);
+        // As `scaled_slowness` computes them, so the times are the same.
+        let slowness = factors.map(|f| self.source_slowness * f);
         let dz2 = |iz: usize| {
             let dz = g.origin_km[2] + iz as f64 * g.spacing_km[2] - self.source_km[2];
             dz * dz
         };
         let dx = g.origin_km[0] + ix as f64 * g.spacing_km[0] - self.source_km[0];
-        for (iy, column) in out.chunks_exact_mut(g.n[2]).enumerate() {
+        let nz = g.n[2];
+        for iy in 0..g.n[1] {
             let dy = g.origin_km[1] + iy as f64 * g.spacing_km[1] - self.source_km[1];
             let h2 = dx * dx + dy * dy;
-            let t0 = |iz: usize| s * (h2 + dz2(iz)).sqrt();
+            let columns = &mut out.each_mut().map(|o| &mut o[iy * nz..(iy + 1) * nz]);
+            // T0 / slowness, then each field's time: (s * r) * tau.
+            let mut put = |iz: usize, tau: f64| {
+                let r = (h2 + dz2(iz)).sqrt();
+                for (column, s) in columns.iter_mut().zip(&slowness) {
+                    column[iz] = (s * r * tau) as f32;
+                }
+            };
             match &self.factor {
                 Factor::Nodes(tau) => {
-                    let taus = &tau[g.index(ix, iy, 0)..][..g.n[2]];
-                    for (iz, (t, &tau)) in column.iter_mut().zip(taus).enumerate() {
-                        *t = (t0(iz) * tau as f64) as f32;
+                    let taus = &tau[g.index(ix, iy, 0)..][..nz];
+                    for (iz, &tau) in taus.iter().enumerate() {
+                        put(iz, tau as f64);
                     }
                 }
                 Factor::Plane(plane) => {
                     let at = plane.column_at(dx.hypot(dy));
-                    for (iz, t) in column.iter_mut().enumerate() {
-                        *t = (t0(iz) * at.tau(iz) as f64) as f32;
+                    for iz in 0..nz {
+                        put(iz, at.tau(iz) as f64);
                     }
                 }
                 Factor::One => {
-                    for (iz, t) in column.iter_mut().enumerate() {
-                        *t = t0(iz) as f32;
+                    for iz in 0..nz {
+                        put(iz, 1.0);
                     }
                 }
             }

@@ -273,5 +273,13 @@ fn node_times_written_equal_the_node_times_for_every_storage() {
                 }
             }
         }
+        // P and S (one Vp/Vs) in one pass: bit for bit each field's own.
+        let s_times = field.scaled_slowness(1.73).times_f32();
+        let slab = g.n[1] * g.n[2];
+        let (mut p, mut s) = (vec![0f32; slab], vec![0f32; slab]);
+        for ix in 0..g.n[0] {
+            field.slab_times_scaled_f32(ix, [1.0, 1.73], [&mut p, &mut s]);
+            assert!(p[..] == times.data[ix * slab..][..slab] && s[..] == s_times.data[ix * slab..][..slab], "slab {ix}");
+        }
     }
 }

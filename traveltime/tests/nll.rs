@@ -379,6 +379,25 @@ fn block_by_block_writing_equals_writing_whole_in_both_float_types() {
 }
 
 #[test]
+fn a_bad_velocity_past_the_first_read_chunk_is_named_at_its_node() {
+    // 300,000 nodes: the .buf is decoded and checked in chunks of 131,072
+    // values; the bad value sits in the third chunk.
+    let geometry = GridGeometry { n: [60, 50, 100], origin_km: [0.0; 3], spacing_km: [0.5; 3] };
+    let mut v = Grid3 { geometry, data: vec![6.0; geometry.len()] };
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("uniform.P.mod");
+    write_nll_grid(&base, &NllGrid::velocity_km_s(&v)).unwrap();
+    assert_eq!(read_nll_velocity(&base).unwrap(), v);
+    let bad = geometry.index(57, 3, 41);
+    assert!(bad > 2 * 131_072);
+    v.data[bad] = -2.0;
+    let base = dir.path().join("bad.P.mod");
+    write_nll_grid(&base, &NllGrid::velocity_km_s(&v)).unwrap();
+    let e = err_text(read_nll_velocity(&base).unwrap_err());
+    assert!(e.contains("bad.P.mod.buf") && e.contains("node (57, 3, 41)") && e.contains("value -2"), "{e}");
+}
+
+#[test]
 fn an_unfinished_or_overfull_writer_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let header = NllGrid::velocity_km_s(&sample_velocity()).header;

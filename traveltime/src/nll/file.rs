@@ -100,34 +100,58 @@ impl NllGrid {
     /// second copy of a grid that may hold 10^8 values).
     pub fn into_velocity_km_s(self) -> Result<Grid3<f64>, TravelTimeError> {
         let t = self.header.grid_type;
-        if !t.is_velocity_like() {
-            return Err(TravelTimeError::InvalidModel(format!(
-                "a {t} grid does not hold velocities (expected one of VELOCITY, VELOCITY_METERS, SLOWNESS, SLOW_LEN, VEL2, SLOW2, SLOW2_METERS)"
-            )));
-        }
+        velocity_like(t)?;
         let g = self.header.geometry;
-        let dx = g.spacing_km[0];
         let mut data = self.data;
-        // Block by block: converted into a small buffer and checked there
-        // (branch-free, vectorised), so a bad value is reported as stored.
-        const BLOCK: usize = 1024;
-        let mut velocity = [0.0; BLOCK];
-        for (b, block) in data.chunks_mut(BLOCK).enumerate() {
-            let velocity = &mut velocity[..block.len()];
-            for (v, &raw) in velocity.iter_mut().zip(block.iter()) {
-                *v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
-            }
-            if let Some(i) = crate::grid::first_not_positive(velocity) {
-                let (ix, iy, iz) = g.node_of_index(b * BLOCK + i);
+        convert_to_velocity(t, &g, &mut data, 0)?;
+        Ok(Grid3 { geometry: g, data })
+    }
+}
+
+/// Refuse a grid type that does not hold velocities.
+fn velocity_like(t: NllGridType) -> Result<(), TravelTimeError> {
+    if t.is_velocity_like() {
+        return Ok(());
+    }
+    Err(TravelTimeError::InvalidModel(format!(
+        "a {t} grid does not hold velocities (expected one of VELOCITY, VELOCITY_METERS, SLOWNESS, SLOW_LEN, VEL2, SLOW2, SLOW2_METERS)"
+    )))
+}
+
+/// Convert the stored `t` values `values` (nodes `first..` of a grid of
+/// geometry `g`) to velocities (km/s) in place: their smallest and largest,
+/// or an error naming the first node whose velocity is not finite and
+/// positive, with its stored value.
+fn convert_to_velocity(
+    t: NllGridType,
+    g: &GridGeometry,
+    values: &mut [f64],
+    first: usize,
+) -> Result<(f64, f64), TravelTimeError> {
+    // Block by block: converted into a small buffer and checked there (one
+    // vectorised pass), so a bad value is reported as stored.
+    const BLOCK: usize = 1024;
+    let dx = g.spacing_km[0];
+    let mut velocity = [0.0; BLOCK];
+    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+    for (b, block) in values.chunks_mut(BLOCK).enumerate() {
+        let velocity = &mut velocity[..block.len()];
+        for (v, &raw) in velocity.iter_mut().zip(block.iter()) {
+            *v = t.to_velocity_km_s(raw, dx).unwrap_or(f64::NAN);
+        }
+        match crate::value_range::checked_range(velocity, |v| v > 0.0) {
+            Ok((lo, hi)) => range = (range.0.min(lo), range.1.max(hi)),
+            Err(i) => {
+                let (ix, iy, iz) = g.node_of_index(first + b * BLOCK + i);
                 return Err(TravelTimeError::InvalidModel(format!(
                     "node ({ix}, {iy}, {iz}): stored {t} value {} gives velocity {} km/s (must be positive and finite)",
                     block[i], velocity[i]
                 )));
             }
-            block.copy_from_slice(velocity);
         }
-        Ok(Grid3 { geometry: g, data })
+        block.copy_from_slice(velocity);
     }
+    Ok(range)
 }
 
 /// The base path of a grid: `foo.hdr` and `foo.buf` become `foo`; any other
@@ -193,27 +217,41 @@ pub fn read_nll_header(path: impl AsRef<Path>) -> Result<NllHeader, TravelTimeEr
 pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError> {
     let base = nll_base_path(path);
     let header = read_nll_header(&base)?;
-    let (_, buf_path) = nll_file_paths(&base);
+    let data = read_values(&base, &header, |_, _| Ok(()))?;
+    Ok(NllGrid { header, data })
+}
+
+/// The values of the `.buf` of `base` that `header` describes, decoded a
+/// chunk at a time (the file is never held whole next to its values: a
+/// grid may hold 10^8 nodes); `each_chunk` sees every decoded chunk, with
+/// the index of its first node, while it is in the cache.
+fn read_values(
+    base: &Path,
+    header: &NllHeader,
+    mut each_chunk: impl FnMut(&mut [f64], usize) -> Result<(), TravelTimeError>,
+) -> Result<Vec<f64>, TravelTimeError> {
+    const CHUNK_VALUES: usize = 128 * 1024;
+    let (_, buf_path) = nll_file_paths(base);
     let io = |source| TravelTimeError::Io {
         path: buf_path.clone(),
         source,
     };
     let mut file = std::fs::File::open(&buf_path).map_err(io)?;
     let found = file.metadata().map_err(io)?.len();
-    let expected = expected_buffer_bytes(&header, found, &buf_path)?;
-    // Decoded a chunk at a time (the file is never held whole next to its
-    // values: a grid may hold 10^8 nodes).
+    let expected = expected_buffer_bytes(header, found, &buf_path)?;
     let width = header.float_type.bytes();
     let mut data = Vec::with_capacity(expected / width);
-    let mut chunk = vec![0u8; width * 128 * 1024];
+    let mut chunk = vec![0u8; width * CHUNK_VALUES];
     let mut left = expected;
     while left > 0 {
-        let bytes = &mut chunk[..left.min(width * 128 * 1024)];
+        let bytes = &mut chunk[..left.min(width * CHUNK_VALUES)];
         file.read_exact(bytes).map_err(io)?;
+        let first = data.len();
         decode_into(header.float_type, bytes, &mut data);
+        each_chunk(&mut data[first..], first)?;
         left -= bytes.len();
     }
-    Ok(NllGrid { header, data })
+    Ok(data)
 }
 
 /// As [`read_nll_grid`] from a header's text and a buffer's bytes already in
@@ -293,22 +331,31 @@ fn decode_into(float_type: NllFloatType, bytes: &[u8], data: &mut Vec<f64>) {
 /// Read a velocity-like grid at `path` and convert it to km/s; errors name
 /// the file and the first bad node.
 pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTimeError> {
-    let grid = read_nll_grid(&path)?;
-    let velocity_like = grid.header.grid_type.is_velocity_like();
-    grid.into_velocity_km_s().map_err(|e| {
-        let (hdr, buf) = nll_file_paths(nll_base_path(&path));
-        let what = match e {
-            TravelTimeError::InvalidModel(w) => w,
-            other => other.to_string(),
-        };
-        // A bad grid type is a header problem; a bad value is in the buffer.
-        let path = if velocity_like {
-            buf
-        } else {
-            hdr
-        };
-        TravelTimeError::Format { path, what }
-    })
+    read_velocity_and_range(path).map(|(grid, _)| grid)
+}
+
+/// [`read_nll_velocity`], and the smallest and largest velocity (km/s):
+/// each chunk is converted and checked as it is decoded.
+pub(crate) fn read_velocity_and_range(path: impl AsRef<Path>) -> Result<(Grid3<f64>, (f64, f64)), TravelTimeError> {
+    let base = nll_base_path(path);
+    let header = read_nll_header(&base)?;
+    let (hdr, buf) = nll_file_paths(&base);
+    let in_file = |path: PathBuf| {
+        move |e: TravelTimeError| match e {
+            TravelTimeError::InvalidModel(what) => TravelTimeError::Format { path, what },
+            other => other,
+        }
+    };
+    // A bad grid type is a header problem; a bad value is in the buffer.
+    velocity_like(header.grid_type).map_err(in_file(hdr))?;
+    let g = header.geometry;
+    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+    let data = read_values(&base, &header, |values, first| {
+        let (lo, hi) = convert_to_velocity(header.grid_type, &g, values, first).map_err(in_file(buf.clone()))?;
+        range = (range.0.min(lo), range.1.max(hi));
+        Ok(())
+    })?;
+    Ok((Grid3 { geometry: g, data }, range))
 }
 
 /// Write `grid` as `base.hdr` + `base.buf` (little-endian). Each file is

@@ -1,6 +1,6 @@
 //! A 3D P and S velocity model on one regular grid.
 
-use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity};
+use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity, read_velocity_and_range};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -118,28 +118,9 @@ impl VelocityModel3D {
     pub fn from_vp_and_ratio(vp: Grid3<f64>, ratio: VpVsRatio) -> Result<Self, TravelTimeError> {
         match ratio {
             VpVsRatio::Constant(r) => {
-                if !(r.is_finite() && r > 0.0) {
-                    return Err(TravelTimeError::InvalidModel(format!(
-                        "Vp/Vs ratio {r} must be positive and finite"
-                    )));
-                }
-                // Division by r > 0 keeps the order, so every Vp / r is
-                // finite and positive when the smallest and largest are.
-                let (lo, hi) = check_velocity_grid(&vp, "Vp")?;
-                for v in [lo, hi] {
-                    let vs = v / r;
-                    if !(vs.is_finite() && vs > 0.0) {
-                        let i = vp.data.iter().position(|&p| p == v).expect("a value of the grid");
-                        let (ix, iy, iz) = vp.geometry.node_of_index(i);
-                        return Err(TravelTimeError::InvalidModel(format!(
-                            "Vs = Vp / {r} = {v} / {r} = {vs} at node ({ix}, {iy}, {iz}) must be positive and finite"
-                        )));
-                    }
-                }
-                // The value `uniform_vp_vs` would find on the grid (its
-                // first node's Vp / Vs), so both ways to build a model agree.
-                let vp_vs = vp.data.first().map(|p| p / (p / r));
-                Ok(VelocityModel3D { vp, vs: SVelocity::Ratio { ratio: r, grid: OnceLock::new() }, vp_vs })
+                check_ratio(r)?;
+                let range = check_velocity_grid(&vp, "Vp")?;
+                VelocityModel3D::with_ratio(vp, range, r)
             }
             VpVsRatio::Grid(r) => {
                 if r.geometry != vp.geometry {
@@ -149,8 +130,8 @@ impl VelocityModel3D {
                     )));
                 }
                 check_velocity_grid(&r, "Vp/Vs ratio")?;
-                let data = vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect();
-                VelocityModel3D::new(vp.clone(), Grid3 { geometry: vp.geometry, data })
+                let vs = Grid3 { geometry: vp.geometry, data: vp.data.iter().zip(&r.data).map(|(v, r)| v / r).collect() };
+                VelocityModel3D::new(vp, vs)
             }
         }
     }
@@ -160,8 +141,35 @@ impl VelocityModel3D {
         p_path: impl AsRef<Path>,
         ratio: f64,
     ) -> Result<Self, TravelTimeError> {
-        let vp = cell_centres_into_nodes(read_nll_velocity(&p_path)?);
-        VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
+        check_ratio(ratio)?;
+        let (cells, (lo, hi)) = read_velocity_and_range(&p_path)?;
+        if lo == hi {
+            // One velocity everywhere (checked as read): the node values,
+            // means of the cells around each node, are that velocity.
+            return VelocityModel3D::with_ratio(cells, (lo, hi), ratio);
+        }
+        VelocityModel3D::from_vp_and_ratio(cell_centres_into_nodes(cells), VpVsRatio::Constant(ratio))
+    }
+
+    /// Vs = Vp / `ratio` (checked positive and finite) from a checked Vp
+    /// grid whose values lie in `range` (km/s).
+    fn with_ratio(vp: Grid3<f64>, range: (f64, f64), ratio: f64) -> Result<Self, TravelTimeError> {
+        // Division by r > 0 keeps the order, so every Vp / r is finite and
+        // positive when the smallest and largest are.
+        for v in [range.0, range.1] {
+            let vs = v / ratio;
+            if !(vs.is_finite() && vs > 0.0) {
+                let i = vp.data.iter().position(|&p| p == v).expect("a value of the grid");
+                let (ix, iy, iz) = vp.geometry.node_of_index(i);
+                return Err(TravelTimeError::InvalidModel(format!(
+                    "Vs = Vp / {ratio} = {v} / {ratio} = {vs} at node ({ix}, {iy}, {iz}) must be positive and finite"
+                )));
+            }
+        }
+        // The value `uniform_vp_vs` would find on the grid (its first node's
+        // Vp / Vs), so both ways to build a model agree.
+        let vp_vs = vp.data.first().map(|p| p / (p / ratio));
+        Ok(VelocityModel3D { vp, vs: SVelocity::Ratio { ratio, grid: OnceLock::new() }, vp_vs })
     }
 
     /// Sample a depth profile `z (km) -> (Vp, Vs) (km/s)` — e.g. a layered
@@ -295,6 +303,14 @@ impl VelocityModel3D {
         };
         (self.vp, vs)
     }
+}
+
+/// A Vp/Vs ratio must be finite and positive.
+fn check_ratio(r: f64) -> Result<(), TravelTimeError> {
+    if r.is_finite() && r > 0.0 {
+        return Ok(());
+    }
+    Err(TravelTimeError::InvalidModel(format!("Vp/Vs ratio {r} must be positive and finite")))
 }
 
 /// Every value finite and positive, and as many values as nodes: the
