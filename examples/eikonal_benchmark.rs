@@ -387,14 +387,25 @@ fn main() {
                         let e_ratio = error_ratio(e, err);
                         // The whole `eqnemix traveltime` command on the same
                         // model file: read, solve, write the P and S grids.
-                        match eqnemix_command_cpu(&work) {
-                            Ok(cli) => command_notes.push(format!(
-                                "{} {}x{}x{}: `eqnemix traveltime` (P and S written) {cli:.3} CPU s, Grid2Time (P written) {s:.3} CPU s: ratio {}",
+                        // Both commands take their best of three runs: a
+                        // process of 0.02-0.2 s is easily slowed by the
+                        // machine's other work (page cache writeback).
+                        let best = |runs: Vec<Result<f64, String>>| {
+                            runs.into_iter().try_fold(f64::INFINITY, |best, r| r.map(|s| best.min(s)))
+                        };
+                        let g2t_best = best(
+                            std::iter::once(Ok(s))
+                                .chain((0..2).map(|_| nlloc_run::rerun_grid2time(g2t, &work).map_err(|e| e.to_string())))
+                                .collect(),
+                        );
+                        match best((0..3).map(|_| eqnemix_command_cpu(&work)).collect()).and_then(|cli| Ok((cli, g2t_best?))) {
+                            Ok((cli, g2t_s)) => command_notes.push(format!(
+                                "{} {}x{}x{}: `eqnemix traveltime` (P and S written) {cli:.3} CPU s, Grid2Time (P written) {g2t_s:.3} CPU s: ratio {}",
                                 problem.name(),
                                 n[0],
                                 n[1],
                                 n[2],
-                                time_ratio(s, cli)
+                                time_ratio(g2t_s, cli)
                             )),
                             Err(why) => command_notes.push(format!("eqnemix traveltime skipped: {why}")),
                         }
@@ -454,7 +465,7 @@ fn main() {
     }
 
     if !command_notes.is_empty() {
-        println!("\nwhole commands, CPU s of the process (model file read, times written):");
+        println!("\nwhole commands, CPU s of the process (model file read, times written), best of 3 runs each:");
         for note in &command_notes {
             println!("  {note}");
         }

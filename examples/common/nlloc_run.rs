@@ -141,13 +141,19 @@ fn run_grid2time_on(grid2time: &Path, work: &Path, cells: Grid3<f64>, mode: &str
          GT_PLFD 1.0e-3 0\n"
     );
     std::fs::write(work.join("g2t.in"), control)?;
+    rerun_grid2time(grid2time, work)
+}
+
+/// Run Grid2Time again on the control file `g2t.in` that a run left in
+/// `work` (the same model and source): its CPU seconds (user + system).
+pub fn rerun_grid2time(grid2time: &Path, work: &Path) -> anyhow::Result<f64> {
     let c0 = children_cpu_s();
     let out = Command::new(grid2time).arg("g2t.in").current_dir(work).output()?;
     let cpu_s = children_cpu_s() - c0;
     std::fs::write(work.join("grid2time.log"), &out.stdout)?;
     anyhow::ensure!(
         out.status.success(),
-        "Grid2Time ({mode}) failed ({}); see {}",
+        "Grid2Time failed ({}); see {}",
         out.status,
         work.join("grid2time.log").display()
     );
