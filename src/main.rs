@@ -38,8 +38,8 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(EXIT_INTERRUPTED)
         }
         Err(e) => {
-            // `{:#}` prints the whole context chain: "reading picks.csv: line 4: field `p_arrival_time`: ..."
-            eprintln!("error: {e:#}");
+            // The whole context chain: "reading picks.csv: line 4: field `p_arrival_time`: ..."
+            eprintln!("error: {}", eqnemix::cli::error_text::error_text(&e));
             std::process::ExitCode::FAILURE
         }
     }

@@ -44,6 +44,7 @@ macro_rules! outln {
 pub mod cluster;
 pub mod cnq;
 pub mod config;
+pub mod error_text;
 pub mod generate;
 pub mod info;
 pub mod locate;

@@ -304,19 +304,18 @@ impl TraveltimeArgs {
     /// where the size came from.
     fn check_memory(&self, budget: &MemoryBudget, flag: &str, n: [usize; 3], method: Method) -> Result<()> {
         let nodes = product(n.iter().map(|&v| v as u128));
-        // Per node: the output time grid of each phase, its copy in the
-        // NonLinLoc grid written, and the method's own buffers.
-        let per_phase = 2 * TIME_GRID_BYTES_PER_NODE
-            + match method {
-                Method::Eikonal => EIKONAL_SOLVE_BYTES_PER_NODE,
-                Method::Layered => TIME_GRID_BYTES_PER_NODE,
-            };
-        let velocity = if method == Method::Eikonal || self.write_velocity {
-            // The velocity grids, the copy kept for writing, and the
-            // written velocity grids (f32).
-            2 * VELOCITY_BYTES_PER_NODE + 2 * TIME_GRID_BYTES_PER_NODE
-        } else {
-            0
+        // Per node and phase (both phases may run at once): the solver's
+        // buffers, or the layered table's slabs and their concatenation.
+        // The eikonal times are written slab by slab, never held whole.
+        let per_phase = match method {
+            Method::Eikonal => EIKONAL_SOLVE_BYTES_PER_NODE,
+            Method::Layered => 2 * TIME_GRID_BYTES_PER_NODE,
+        };
+        let velocity = match (method == Method::Eikonal, self.write_velocity) {
+            // The P and S grids, and a cell-centre copy (f64) while one is written.
+            (_, true) => VELOCITY_BYTES_PER_NODE + VELOCITY_BYTES_PER_NODE / 2,
+            (true, false) => VELOCITY_BYTES_PER_NODE,
+            (false, false) => 0,
         };
         let what = format!(
             "{flag} {}: {} grid of {} nodes × 2 phases",

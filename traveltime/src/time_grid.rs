@@ -96,13 +96,6 @@ pub(crate) fn check_geometry(geometry: &GridGeometry, len: usize, what: &str) ->
     Ok(())
 }
 
-/// Node `(ix, iy, iz)` of linear index `i` (NonLinLoc order, z fastest).
-pub(crate) fn node_of_index(geometry: &GridGeometry, i: usize) -> [usize; 3] {
-    let iz = i % geometry.n[2];
-    let rest = i / geometry.n[2];
-    [rest / geometry.n[1], rest % geometry.n[1], iz]
-}
-
 /// True when `p` (km) lies in the grid box (boundary included).
 pub(crate) fn contains(geometry: &GridGeometry, p: [f64; 3]) -> bool {
     (0..3).all(|k| {
@@ -221,12 +214,12 @@ impl TimeGrid {
         for (i, &t) in times.data.iter().enumerate() {
             let t: f64 = t.into();
             if !(t.is_finite() && t >= 0.0) {
-                let [ix, iy, iz] = node_of_index(&geometry, i);
+                let (ix, iy, iz) = geometry.node_of_index(i);
                 return Err(TravelTimeError::InvalidModel(format!(
                     "time grid: time at node ({ix}, {iy}, {iz}) is {t} s (must be finite and >= 0)"
                 )));
             }
-            let [ix, iy, iz] = node_of_index(&geometry, i);
+            let (ix, iy, iz) = geometry.node_of_index(i);
             let t0 = slowness * distance(geometry.node_position(ix, iy, iz), source_km);
             // At the source node T0 = 0 and tau -> 1 (its limit for a smooth medium).
             tau.push(if t0 > 1e-12 { (t / t0) as f32 } else { 1.0 });

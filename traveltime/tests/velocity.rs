@@ -504,3 +504,50 @@ fn cell_average_keeps_vertical_times_through_an_interface() {
     .to_string();
     assert!(e.contains("Vp = -1"), "{e}");
 }
+
+#[test]
+fn a_uniform_nll_grid_is_held_as_its_velocity_and_solves_as_its_grid() {
+    use eqnemix_traveltime::{solve_eikonal, EikonalOptions, TravelTimeError};
+    // 70 x 30 x 40 = 84,000 nodes: several read chunks (32,768 values).
+    let geometry = GridGeometry { n: [70, 30, 40], origin_km: [-10.0, -5.0, -1.0], spacing_km: [0.5; 3] };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, vp: &Grid3<f64>| {
+        let base = dir.path().join(name);
+        write_nll_grid(&base, &NllGrid::velocity_as(vp, NllGridType::SlowLen).unwrap()).unwrap();
+        base
+    };
+    let uniform = Grid3 { geometry, data: vec![5.5; geometry.len()] };
+    let base = write("u.P.mod", &uniform);
+    let m = VelocityModel3D::from_nll_vp_and_ratio(&base, 1.8).unwrap();
+    assert_eq!(m.geometry(), geometry);
+    // What the grid path gives (the cell-centre means of a uniform grid).
+    let read = eqnemix_traveltime::nll::read_nll_velocity(&base).unwrap();
+    let via_grid =
+        VelocityModel3D::from_vp_and_ratio(eqnemix_traveltime::nll::cell_centres_to_nodes(&read), VpVsRatio::Constant(1.8))
+            .unwrap();
+    assert_eq!(m.uniform_vp_vs(), via_grid.uniform_vp_vs());
+    let opts = EikonalOptions::default();
+    let source = [3.2, 1.1, 4.4];
+    for phase in [Phase::P, Phase::S] {
+        let held = m.eikonal_field(phase, source, &opts, None).unwrap();
+        let solved = solve_eikonal(via_grid.velocity(phase), source, &opts, None).unwrap();
+        assert!(held.times_f32() == solved.times_f32(), "{phase}");
+    }
+    assert_eq!(m, via_grid); // makes the grids: the same values
+    assert_eq!(m.clone().into_parts(), via_grid.clone().into_parts());
+    assert!(matches!(
+        m.eikonal_field(Phase::P, [100.0, 0.0, 0.0], &opts, None),
+        Err(TravelTimeError::StationOutside { .. })
+    ));
+    // One node differs at the very end: read as a grid.
+    let mut almost = uniform.clone();
+    let last = geometry.len() - 1;
+    almost.data[last] = 6.0;
+    let m = VelocityModel3D::from_nll_vp_and_ratio(write("a.P.mod", &almost), 1.8).unwrap();
+    assert_eq!(m.uniform_vp_vs(), via_grid.uniform_vp_vs());
+    assert!(m.vp().data[last] > 5.51 && (m.vp().data[0] - 5.5).abs() < 1e-5);
+    // A bad value after a uniform start is named at its node.
+    almost.data[last] = -1.0;
+    let e = VelocityModel3D::from_nll_vp_and_ratio(write("b.P.mod", &almost), 1.8).unwrap_err().to_string();
+    assert!(e.contains("b.P.mod.buf") && e.contains("node (69, 29, 39)"), "{e}");
+}

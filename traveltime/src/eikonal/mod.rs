@@ -76,8 +76,8 @@ mod solver;
 
 pub use model::EikonalModel;
 
-use crate::time_grid::{check_geometry, contains, node_of_index, trilinear_with_gradient};
-use crate::{Grid3, OutsideDomain, TimeGrid, TravelTimeError};
+use crate::time_grid::{check_geometry, contains, trilinear_with_gradient};
+use crate::{Grid3, GridGeometry, OutsideDomain, TimeGrid, TravelTimeError};
 use serde::{Deserialize, Serialize};
 
 /// Options of the eikonal solver.
@@ -140,13 +140,34 @@ impl EikonalOptions {
     }
 }
 
+/// The exact field of a uniform medium of `velocity` km/s on `geometry`
+/// (`T0` itself; no grid of velocities needed), with [`solve_checked`]'s
+/// errors for bad options and a source outside the grid.
+pub(crate) fn solve_uniform(
+    geometry: GridGeometry,
+    velocity: f64,
+    source_km: [f64; 3],
+    opts: &EikonalOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    label: &str,
+) -> Result<TimeGrid, TravelTimeError> {
+    opts.validate()?;
+    if !contains(&geometry, source_km) {
+        return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
+    }
+    if let Some(p) = progress {
+        p(geometry.len(), geometry.len());
+    }
+    Ok(TimeGrid::uniform(geometry, source_km, 1.0 / velocity))
+}
+
 /// Check a velocity grid (km/s): usable geometry and every value finite and
 /// positive. The error names the grid (`what`) and the first bad node.
 pub(crate) fn check_velocity(velocity: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
     check_geometry(&velocity.geometry, velocity.data.len(), what)?;
     if let Some(i) = crate::grid::first_not_positive(&velocity.data) {
         let v = velocity.data[i];
-        let [ix, iy, iz] = node_of_index(&velocity.geometry, i);
+        let (ix, iy, iz) = velocity.geometry.node_of_index(i);
         return Err(TravelTimeError::InvalidModel(format!(
             "{what}: velocity at node ({ix}, {iy}, {iz}) is {v} km/s (must be finite and positive)"
         )));
@@ -202,28 +223,25 @@ pub(crate) fn solve_checked(
 ) -> Result<TimeGrid, TravelTimeError> {
     opts.validate()?;
     let geometry = velocity.geometry;
-    if geometry.len() >= u32::MAX as usize {
-        return Err(TravelTimeError::InvalidModel(format!(
-            "velocity grid: {} nodes, more than the solver's limit of {}",
-            geometry.len(),
-            u32::MAX - 1
-        )));
-    }
+    let outside = || TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) };
     if !contains(&geometry, source_km) {
-        return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
+        return Err(outside());
     }
-    let inv_spacing = geometry.spacing_km.map(|h| 1.0 / h);
-    let (v_src, _) = trilinear_with_gradient(&geometry, &inv_spacing, &velocity.data, source_km)
-        .ok_or_else(|| TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) })?;
-    let source_slowness = 1.0 / v_src;
     // A uniform medium: `T0` is the exact time, so `tau = 1` at every node
     // (what the march computes too, to rounding, at a hundred times the cost).
     let first = velocity.data[0];
-    if velocity.data.iter().all(|&v| v == first) {
+    if velocity.data.iter().fold(true, |same, &v| same & (v == first)) {
+        return solve_uniform(geometry, first, source_km, opts, progress, label);
+    }
+    let inv_spacing = geometry.spacing_km.map(|h| 1.0 / h);
+    let (v_src, _) = trilinear_with_gradient(&geometry, &inv_spacing, &velocity.data, source_km).ok_or_else(outside)?;
+    let source_slowness = 1.0 / v_src;
+    if opts.axisymmetric && axisymmetric::depth_only(velocity) {
+        let plane = axisymmetric::solve_depth_only(velocity, source_km, source_slowness, opts, opts.axisymmetric_refinement);
         if let Some(p) = progress {
             p(geometry.len(), geometry.len());
         }
-        return Ok(TimeGrid::uniform(geometry, source_km, 1.0 / first));
+        return Ok(TimeGrid::from_plane(geometry, plane, source_km, source_slowness));
     }
     // The march indexes its padded grid (two ghost layers a side) with u32.
     let padded = solver::padded_len(geometry.n);
@@ -233,13 +251,6 @@ pub(crate) fn solve_checked(
             padded,
             u32::MAX - 1
         )));
-    }
-    if opts.axisymmetric && axisymmetric::depth_only(velocity) {
-        let plane = axisymmetric::solve_depth_only(velocity, source_km, source_slowness, opts, opts.axisymmetric_refinement);
-        if let Some(p) = progress {
-            p(geometry.len(), geometry.len());
-        }
-        return Ok(TimeGrid::from_plane(geometry, plane, source_km, source_slowness));
     }
     let tau = solver::fast_march(velocity, source_km, source_slowness, opts, progress);
     Ok(TimeGrid::from_tau(geometry, tau, source_km, source_slowness))

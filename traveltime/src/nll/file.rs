@@ -5,6 +5,7 @@ use super::header::{NllHeader, NllSource};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use super::writer::NllGridWriter;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// A NonLinLoc grid in memory: its header and one value per node in
@@ -221,16 +222,32 @@ pub fn read_nll_grid(path: impl AsRef<Path>) -> Result<NllGrid, TravelTimeError>
     Ok(NllGrid { header, data })
 }
 
-/// The values of the `.buf` of `base` that `header` describes, decoded a
-/// chunk at a time (the file is never held whole next to its values: a
-/// grid may hold 10^8 nodes); `each_chunk` sees every decoded chunk, with
-/// the index of its first node, while it is in the cache.
+/// The values of the `.buf` of `base` that `header` describes; `each_chunk`
+/// sees every chunk of [`for_each_chunk`] first.
 fn read_values(
     base: &Path,
     header: &NllHeader,
     mut each_chunk: impl FnMut(&mut [f64], usize) -> Result<(), TravelTimeError>,
 ) -> Result<Vec<f64>, TravelTimeError> {
-    const CHUNK_VALUES: usize = 128 * 1024;
+    let mut data = Vec::with_capacity(header.geometry.len());
+    for_each_chunk(base, header, |values, first| {
+        each_chunk(values, first)?;
+        data.extend_from_slice(values);
+        Ok(ControlFlow::Continue(()))
+    })?;
+    Ok(data)
+}
+
+/// Decode the `.buf` of `base` that `header` describes a chunk at a time
+/// (the file is never held whole: a grid may hold 10^8 nodes) and hand each
+/// chunk, with the index of its first node, to `each_chunk` while it is in
+/// the cache, until it breaks. The size of the file is checked first.
+fn for_each_chunk(
+    base: &Path,
+    header: &NllHeader,
+    mut each_chunk: impl FnMut(&mut [f64], usize) -> Result<ControlFlow<()>, TravelTimeError>,
+) -> Result<(), TravelTimeError> {
+    const CHUNK_VALUES: usize = 32 * 1024;
     let (_, buf_path) = nll_file_paths(base);
     let io = |source| TravelTimeError::Io {
         path: buf_path.clone(),
@@ -240,18 +257,21 @@ fn read_values(
     let found = file.metadata().map_err(io)?.len();
     let expected = expected_buffer_bytes(header, found, &buf_path)?;
     let width = header.float_type.bytes();
-    let mut data = Vec::with_capacity(expected / width);
-    let mut chunk = vec![0u8; width * CHUNK_VALUES];
-    let mut left = expected;
+    let mut bytes = vec![0u8; width * CHUNK_VALUES];
+    let mut values = Vec::with_capacity(CHUNK_VALUES);
+    let (mut first, mut left) = (0, expected);
     while left > 0 {
-        let bytes = &mut chunk[..left.min(width * CHUNK_VALUES)];
+        let bytes = &mut bytes[..left.min(width * CHUNK_VALUES)];
         file.read_exact(bytes).map_err(io)?;
-        let first = data.len();
-        decode_into(header.float_type, bytes, &mut data);
-        each_chunk(&mut data[first..], first)?;
+        values.clear();
+        decode_into(header.float_type, bytes, &mut values);
+        if each_chunk(&mut values, first)?.is_break() {
+            break;
+        }
+        first += values.len();
         left -= bytes.len();
     }
-    Ok(data)
+    Ok(())
 }
 
 /// As [`read_nll_grid`] from a header's text and a buffer's bytes already in
@@ -329,33 +349,53 @@ fn decode_into(float_type: NllFloatType, bytes: &[u8], data: &mut Vec<f64>) {
 }
 
 /// Read a velocity-like grid at `path` and convert it to km/s; errors name
-/// the file and the first bad node.
+/// the file and the first bad node. Each chunk is converted and checked as
+/// it is decoded.
 pub fn read_nll_velocity(path: impl AsRef<Path>) -> Result<Grid3<f64>, TravelTimeError> {
-    read_velocity_and_range(path).map(|(grid, _)| grid)
+    let (base, header, in_buf) = velocity_header(path)?;
+    let g = header.geometry;
+    let data = read_values(&base, &header, |values, first| {
+        convert_to_velocity(header.grid_type, &g, values, first).map(|_| ()).map_err(&in_buf)
+    })?;
+    Ok(Grid3 { geometry: g, data })
 }
 
-/// [`read_nll_velocity`], and the smallest and largest velocity (km/s):
-/// each chunk is converted and checked as it is decoded.
-pub(crate) fn read_velocity_and_range(path: impl AsRef<Path>) -> Result<(Grid3<f64>, (f64, f64)), TravelTimeError> {
+/// The geometry and the velocity (km/s) of a velocity-like grid at `path`
+/// whose every value gives the same velocity, or `None` as soon as two
+/// differ; the grid is not stored. Errors as [`read_nll_velocity`]'s for
+/// the values read.
+pub(crate) fn read_uniform_velocity(path: impl AsRef<Path>) -> Result<Option<(GridGeometry, f64)>, TravelTimeError> {
+    let (base, header, in_buf) = velocity_header(path)?;
+    let g = header.geometry;
+    let mut velocity = None;
+    for_each_chunk(&base, &header, |values, first| {
+        let (lo, hi) = convert_to_velocity(header.grid_type, &g, values, first).map_err(&in_buf)?;
+        let v = *velocity.get_or_insert(lo);
+        if lo == v && hi == v {
+            return Ok(ControlFlow::Continue(()));
+        }
+        velocity = None;
+        Ok(ControlFlow::Break(()))
+    })?;
+    Ok(velocity.map(|v| (g, v)))
+}
+
+/// The base and header of a velocity-like grid at `path`, and how to name
+/// its `.buf` in an error about a value (a bad grid type names the `.hdr`).
+fn velocity_header(
+    path: impl AsRef<Path>,
+) -> Result<(PathBuf, NllHeader, impl Fn(TravelTimeError) -> TravelTimeError), TravelTimeError> {
     let base = nll_base_path(path);
     let header = read_nll_header(&base)?;
     let (hdr, buf) = nll_file_paths(&base);
     let in_file = |path: PathBuf| {
         move |e: TravelTimeError| match e {
-            TravelTimeError::InvalidModel(what) => TravelTimeError::Format { path, what },
+            TravelTimeError::InvalidModel(what) => TravelTimeError::Format { path: path.clone(), what },
             other => other,
         }
     };
-    // A bad grid type is a header problem; a bad value is in the buffer.
     velocity_like(header.grid_type).map_err(in_file(hdr))?;
-    let g = header.geometry;
-    let mut range = (f64::INFINITY, f64::NEG_INFINITY);
-    let data = read_values(&base, &header, |values, first| {
-        let (lo, hi) = convert_to_velocity(header.grid_type, &g, values, first).map_err(in_file(buf.clone()))?;
-        range = (range.0.min(lo), range.1.max(hi));
-        Ok(())
-    })?;
-    Ok((Grid3 { geometry: g, data }, range))
+    Ok((base, header, in_file(buf)))
 }
 
 /// Write `grid` as `base.hdr` + `base.buf` (little-endian). Each file is

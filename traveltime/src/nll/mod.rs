@@ -25,7 +25,7 @@ mod grid_type;
 mod header;
 mod writer;
 
-pub(crate) use file::read_velocity_and_range;
+pub(crate) use file::read_uniform_velocity;
 pub use cell_centres::{cell_centres_into_nodes, cell_centres_to_nodes, nodes_to_cell_centres};
 pub use file::{
     nll_base_path, nll_file_paths, nll_grid_from_bytes, nll_time_grid_base, read_nll_grid, read_nll_header,

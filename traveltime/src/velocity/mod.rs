@@ -34,6 +34,7 @@ pub fn check_vp_vs(vp: f64, vs: f64, names: [&str; 2]) -> Result<(), String> {
 }
 
 mod model3d;
+mod node_velocity;
 mod scattered_csv;
 pub mod scattered_grid;
 mod uniform_ratio;

@@ -1,9 +1,9 @@
 //! A 3D P and S velocity model on one regular grid.
 
-use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity, read_velocity_and_range};
+use crate::nll::{cell_centres_into_nodes, nll_base_path, read_nll_velocity, read_uniform_velocity};
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use std::path::Path;
-use std::sync::OnceLock;
+use super::node_velocity::NodeVelocity;
 
 /// P and S velocities (km/s) on the same regular grid (x east, y north,
 /// z depth positive down, km), every value finite and positive.
@@ -31,27 +31,17 @@ use std::sync::OnceLock;
 /// ```
 #[derive(Debug, Clone)]
 pub struct VelocityModel3D {
-    vp: Grid3<f64>,
-    vs: SVelocity,
+    geometry: GridGeometry,
+    vp: NodeVelocity,
+    vs: NodeVelocity,
     /// Vp/Vs when it is one number at every node (found once, when built).
     vp_vs: Option<f64>,
 }
 
-/// How the model holds Vs.
-#[derive(Debug, Clone)]
-enum SVelocity {
-    /// Given (or derived node by node) at every node.
-    Grid(Grid3<f64>),
-    /// `Vp / ratio`, made only when asked for: a model read with one Vp/Vs
-    /// solves S as P scaled and never needs the grid (10^8 nodes are
-    /// 800 MB).
-    Ratio { ratio: f64, grid: OnceLock<Grid3<f64>> },
-}
-
-/// Two models are equal when their velocities are, however Vs is held.
+/// Two models are equal when their velocities are, however they are held.
 impl PartialEq for VelocityModel3D {
     fn eq(&self, other: &Self) -> bool {
-        self.vp == other.vp && self.vs() == other.vs()
+        self.vp() == other.vp() && self.vs() == other.vs()
     }
 }
 
@@ -84,7 +74,7 @@ impl VelocityModel3D {
     /// and positive), with its uniform Vp/Vs found.
     fn from_checked(vp: Grid3<f64>, vs: Grid3<f64>) -> Self {
         let vp_vs = super::uniform_vp_vs(&vp, &vs);
-        VelocityModel3D { vp, vs: SVelocity::Grid(vs), vp_vs }
+        VelocityModel3D { geometry: vp.geometry, vp: NodeVelocity::Grid(vp), vs: NodeVelocity::Grid(vs), vp_vs }
     }
 
     /// Read a P and an S velocity grid from NonLinLoc files (base path,
@@ -136,19 +126,26 @@ impl VelocityModel3D {
         }
     }
 
-    /// Vp read from a NonLinLoc grid, Vs = Vp / `ratio`.
+    /// Vp read from a NonLinLoc grid, Vs = Vp / `ratio`. A grid of one
+    /// velocity is held as that number (see [`vp`](Self::vp)).
     pub fn from_nll_vp_and_ratio(
         p_path: impl AsRef<Path>,
         ratio: f64,
     ) -> Result<Self, TravelTimeError> {
         check_ratio(ratio)?;
-        let (cells, (lo, hi)) = read_velocity_and_range(&p_path)?;
-        if lo == hi {
-            // One velocity everywhere (checked as read): the node values,
-            // means of the cells around each node, are that velocity.
-            return VelocityModel3D::with_ratio(cells, (lo, hi), ratio);
+        if let Some((geometry, vp)) = read_uniform_velocity(&p_path)? {
+            // The node values, means of the cells around each node, are
+            // that velocity too.
+            let vs = vs_of_ratio(vp, ratio, || geometry.node_of_index(0))?;
+            return Ok(VelocityModel3D {
+                geometry,
+                vp: NodeVelocity::uniform(geometry, vp),
+                vs: NodeVelocity::uniform(geometry, vs),
+                vp_vs: Some(vp / vs),
+            });
         }
-        VelocityModel3D::from_vp_and_ratio(cell_centres_into_nodes(cells), VpVsRatio::Constant(ratio))
+        let vp = cell_centres_into_nodes(read_nll_velocity(&p_path)?);
+        VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(ratio))
     }
 
     /// Vs = Vp / `ratio` (checked positive and finite) from a checked Vp
@@ -157,19 +154,14 @@ impl VelocityModel3D {
         // Division by r > 0 keeps the order, so every Vp / r is finite and
         // positive when the smallest and largest are.
         for v in [range.0, range.1] {
-            let vs = v / ratio;
-            if !(vs.is_finite() && vs > 0.0) {
-                let i = vp.data.iter().position(|&p| p == v).expect("a value of the grid");
-                let (ix, iy, iz) = vp.geometry.node_of_index(i);
-                return Err(TravelTimeError::InvalidModel(format!(
-                    "Vs = Vp / {ratio} = {v} / {ratio} = {vs} at node ({ix}, {iy}, {iz}) must be positive and finite"
-                )));
-            }
+            vs_of_ratio(v, ratio, || {
+                vp.geometry.node_of_index(vp.data.iter().position(|&p| p == v).expect("a value of the grid"))
+            })?;
         }
         // The value `uniform_vp_vs` would find on the grid (its first node's
         // Vp / Vs), so both ways to build a model agree.
         let vp_vs = vp.data.first().map(|p| p / (p / ratio));
-        Ok(VelocityModel3D { vp, vs: SVelocity::Ratio { ratio, grid: OnceLock::new() }, vp_vs })
+        Ok(VelocityModel3D { geometry: vp.geometry, vp: NodeVelocity::Grid(vp), vs: NodeVelocity::ratio(ratio), vp_vs })
     }
 
     /// Sample a depth profile `z (km) -> (Vp, Vs) (km/s)` — e.g. a layered
@@ -244,31 +236,26 @@ impl VelocityModel3D {
 
     /// The grid geometry shared by Vp and Vs.
     pub fn geometry(&self) -> GridGeometry {
-        self.vp.geometry
+        self.geometry
     }
 
-    /// P velocities (km/s).
+    /// P velocities (km/s). A model read as one velocity makes this grid on
+    /// the first call (it is not needed to solve).
     pub fn vp(&self) -> &Grid3<f64> {
-        &self.vp
+        self.vp.grid(|| unreachable!("Vp is never a ratio"))
     }
 
-    /// S velocities (km/s). A model built with one Vp/Vs ratio makes this
-    /// grid on the first call (it is not needed to solve S, see
-    /// [`uniform_vp_vs`](Self::uniform_vp_vs)).
+    /// S velocities (km/s). A model built with one Vp/Vs ratio, or read as
+    /// one velocity, makes this grid on the first call (it is not needed to
+    /// solve S, see [`uniform_vp_vs`](Self::uniform_vp_vs)).
     pub fn vs(&self) -> &Grid3<f64> {
-        match &self.vs {
-            SVelocity::Grid(g) => g,
-            SVelocity::Ratio { ratio, grid } => grid.get_or_init(|| Grid3 {
-                geometry: self.vp.geometry,
-                data: self.vp.data.iter().map(|v| v / ratio).collect(),
-            }),
-        }
+        self.vs.grid(|| self.vp())
     }
 
     /// The velocity grid of `phase`.
     pub fn velocity(&self, phase: Phase) -> &Grid3<f64> {
         match phase {
-            Phase::P => &self.vp,
+            Phase::P => self.vp(),
             Phase::S => self.vs(),
         }
     }
@@ -284,9 +271,15 @@ impl VelocityModel3D {
         opts: &crate::EikonalOptions,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     ) -> Result<crate::TimeGrid, TravelTimeError> {
-        let v = self.velocity(phase);
-        crate::time_grid::check_geometry(&v.geometry, v.data.len(), "velocity grid")?;
-        crate::eikonal::solve_checked(v, source_km, opts, progress, "source")
+        let held = match phase {
+            Phase::P => &self.vp,
+            Phase::S => &self.vs,
+        };
+        crate::time_grid::check_geometry(&self.geometry, self.geometry.len(), "velocity grid")?;
+        if let Some(v) = held.uniform_value() {
+            return crate::eikonal::solve_uniform(self.geometry, v, source_km, opts, progress, "source");
+        }
+        crate::eikonal::solve_checked(self.velocity(phase), source_km, opts, progress, "source")
     }
 
     /// The Vp/Vs ratio when it is one number at every node (then the S
@@ -297,12 +290,24 @@ impl VelocityModel3D {
 
     /// `(vp, vs)`.
     pub fn into_parts(self) -> (Grid3<f64>, Grid3<f64>) {
-        let vs = match self.vs {
-            SVelocity::Grid(g) => g,
-            SVelocity::Ratio { .. } => self.vs().clone(),
-        };
-        (self.vp, vs)
+        // Grids held as rules are made first (Vs = Vp / r needs Vp).
+        self.vp();
+        self.vs();
+        (self.vp.into_grid(), self.vs.into_grid())
     }
+}
+
+/// Vs = `vp / ratio` (km/s), or the error naming the node (`at`) where it is
+/// not finite and positive.
+fn vs_of_ratio(vp: f64, ratio: f64, at: impl FnOnce() -> (usize, usize, usize)) -> Result<f64, TravelTimeError> {
+    let vs = vp / ratio;
+    if vs.is_finite() && vs > 0.0 {
+        return Ok(vs);
+    }
+    let (ix, iy, iz) = at();
+    Err(TravelTimeError::InvalidModel(format!(
+        "Vs = Vp / {ratio} = {vp} / {ratio} = {vs} at node ({ix}, {iy}, {iz}) must be positive and finite"
+    )))
 }
 
 /// A Vp/Vs ratio must be finite and positive.
