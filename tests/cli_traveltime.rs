@@ -488,3 +488,23 @@ fn non_physical_layer_velocities_name_file_line_and_layer() {
     assert!(e.contains("layer 0") && e.contains("physical range"), "{e}");
     assert!(eqnemix::traveltime::Homogeneous::new(3.5, 6.0).is_err());
 }
+
+#[test]
+fn a_station_outside_the_grid_fails_once_named_and_leaves_no_directory() {
+    // The output directory is made before the grids are streamed into it;
+    // a failure removes it again (it was not there before), and the error
+    // chain does not repeat the point's own error.
+    let dir = tempfile::tempdir().unwrap();
+    let g = GridGeometry { n: [6, 6, 5], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
+    let base = dir.path().join("u.P.mod");
+    write_nll_grid(&base, &NllGrid::velocity_km_s(&Grid3 { geometry: g, data: vec![5.0; g.len()] })).unwrap();
+    let out = dir.path().join("new").join("grids");
+    let o = eqnemix(&[
+        "--vp-grid", base.to_str().unwrap(), "--vp-vs", "1.73", "--station", "XX.STA", "--station-km", "9,1,1",
+        "--out", out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("XX.STA") && e.matches("(9.000, 1.000, 1.000)").count() == 1, "{e}");
+    assert!(!out.exists());
+}

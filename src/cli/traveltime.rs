@@ -137,6 +137,9 @@ pub struct TraveltimeArgs {
     pub write_velocity: bool,
 }
 
+/// A grid written: its base path and, for travel times, their range (s).
+type WrittenGrid = (PathBuf, Option<(f32, f32)>);
+
 /// Where velocities come from.
 enum Velocity {
     Layered(Layered1D),
@@ -233,7 +236,7 @@ impl TraveltimeArgs {
         geometry: GridGeometry,
         transform: Option<String>,
         bars: &MultiProgress,
-    ) -> Result<Vec<(PathBuf, Option<(f32, f32)>)>> {
+    ) -> Result<Vec<WrittenGrid>> {
         let time_header = |geometry| NllHeader {
             geometry,
             grid_type: NllGridType::Time,

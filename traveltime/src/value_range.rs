@@ -20,23 +20,20 @@ pub trait GridFloat: Copy + PartialOrd + Add<Output = Self> + Mul<Output = Self>
     fn finite(self) -> bool;
 }
 
-impl GridFloat for f32 {
-    const INFINITY: Self = f32::INFINITY;
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-    const ZERO: Self = 0.0;
-    fn finite(self) -> bool {
-        self.is_finite()
-    }
+macro_rules! grid_float {
+    ($t:ty) => {
+        impl GridFloat for $t {
+            const INFINITY: Self = <$t>::INFINITY;
+            const NEG_INFINITY: Self = <$t>::NEG_INFINITY;
+            const ZERO: Self = 0.0;
+            fn finite(self) -> bool {
+                self.is_finite()
+            }
+        }
+    };
 }
-
-impl GridFloat for f64 {
-    const INFINITY: Self = f64::INFINITY;
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
-    const ZERO: Self = 0.0;
-    fn finite(self) -> bool {
-        self.is_finite()
-    }
-}
+grid_float!(f32);
+grid_float!(f64);
 
 /// The smallest and largest of `data` when every value is finite, else the
 /// index of the first value that is NaN or infinite. An empty `data` gives

@@ -140,6 +140,16 @@ impl EikonalOptions {
     }
 }
 
+/// Valid options and a source (`label`) inside the grid box, boundary
+/// included.
+fn check_source(geometry: &GridGeometry, source_km: [f64; 3], opts: &EikonalOptions, label: &str) -> Result<(), TravelTimeError> {
+    opts.validate()?;
+    if !contains(geometry, source_km) {
+        return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
+    }
+    Ok(())
+}
+
 /// The exact field of a uniform medium of `velocity` km/s on `geometry`
 /// (`T0` itself; no grid of velocities needed), with [`solve_checked`]'s
 /// errors for bad options and a source outside the grid.
@@ -151,10 +161,7 @@ pub(crate) fn solve_uniform(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     label: &str,
 ) -> Result<TimeGrid, TravelTimeError> {
-    opts.validate()?;
-    if !contains(&geometry, source_km) {
-        return Err(TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) });
-    }
+    check_source(&geometry, source_km, opts, label)?;
     if let Some(p) = progress {
         p(geometry.len(), geometry.len());
     }
@@ -221,12 +228,9 @@ pub(crate) fn solve_checked(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     label: &str,
 ) -> Result<TimeGrid, TravelTimeError> {
-    opts.validate()?;
     let geometry = velocity.geometry;
+    check_source(&geometry, source_km, opts, label)?;
     let outside = || TravelTimeError::StationOutside { station: label.to_string(), source: OutsideDomain::at(source_km) };
-    if !contains(&geometry, source_km) {
-        return Err(outside());
-    }
     // A uniform medium: `T0` is the exact time, so `tau = 1` at every node
     // (what the march computes too, to rounding, at a hundred times the cost).
     let first = velocity.data[0];
