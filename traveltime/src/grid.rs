@@ -64,27 +64,3 @@ pub struct Grid3<T> {
     /// One value per node.
     pub data: Vec<T>,
 }
-
-/// Index of the first value of `data` that is not finite and positive (a
-/// velocity or a slowness), or `None`.
-pub(crate) fn first_not_positive(data: &[f64]) -> Option<usize> {
-    crate::value_range::checked_range(data, |v| v > 0.0).err()
-}
-
-#[cfg(test)]
-mod first_not_positive_tests {
-    use super::first_not_positive;
-
-    #[test]
-    fn finds_the_first_bad_value_in_any_block() {
-        let mut data = vec![5.0; 5000];
-        assert_eq!(first_not_positive(&data), None);
-        for (at, bad) in [(0, 0.0), (1023, -1.0), (1024, f64::NAN), (3001, f64::INFINITY), (4999, f64::NEG_INFINITY)] {
-            data[at] = bad;
-            data[at + usize::from(at < 4999)] = bad; // a second bad value after it
-            assert_eq!(first_not_positive(&data), Some(at), "{bad} at {at}");
-            data.iter_mut().for_each(|v| *v = 5.0);
-        }
-        assert_eq!(first_not_positive(&[f64::MIN_POSITIVE, f64::MAX]), None);
-    }
-}

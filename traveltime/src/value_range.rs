@@ -95,6 +95,20 @@ mod tests {
     use super::{checked_range, finite_range};
 
     #[test]
+    fn the_first_velocity_not_finite_and_positive_is_found_past_any_lane_or_block() {
+        let first_not_positive = |data: &[f64]| checked_range(data, |v| v > 0.0).err();
+        let mut data = vec![5.0; 5000];
+        assert_eq!(first_not_positive(&data), None);
+        for (at, bad) in [(0, 0.0), (1023, -1.0), (1024, f64::NAN), (3001, f64::INFINITY), (4999, f64::NEG_INFINITY)] {
+            data[at] = bad;
+            data[at + usize::from(at < 4999)] = bad; // a second bad value after it
+            assert_eq!(first_not_positive(&data), Some(at), "{bad} at {at}");
+            data.iter_mut().for_each(|v| *v = 5.0);
+        }
+        assert_eq!(first_not_positive(&[f64::MIN_POSITIVE, f64::MAX]), None);
+    }
+
+    #[test]
     fn checked_range_reports_the_first_failure_of_either_kind() {
         let v = [5.0, 6.0, 0.0, 7.0, f64::NAN, -1.0, 8.0, 9.0, 10.0];
         assert_eq!(checked_range(&v, |v| v > 0.0), Err(2));

@@ -369,10 +369,7 @@ fn a_constant_ratio_model_equals_the_model_of_its_vs_grid() {
     assert_eq!(lazy.clone(), given);
     assert_eq!(lazy.velocity(Phase::S), &vs);
     assert_eq!(lazy.clone().into_parts(), (vp.clone(), vs.clone()));
-    assert_eq!(
-        VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(1.7)).unwrap() == given,
-        false
-    );
+    assert_ne!(VelocityModel3D::from_vp_and_ratio(vp, VpVsRatio::Constant(1.7)).unwrap(), given);
 }
 
 #[test]

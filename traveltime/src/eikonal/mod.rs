@@ -172,14 +172,7 @@ pub(crate) fn solve_uniform(
 /// positive. The error names the grid (`what`) and the first bad node.
 pub(crate) fn check_velocity(velocity: &Grid3<f64>, what: &str) -> Result<(), TravelTimeError> {
     check_geometry(&velocity.geometry, velocity.data.len(), what)?;
-    if let Some(i) = crate::grid::first_not_positive(&velocity.data) {
-        let v = velocity.data[i];
-        let (ix, iy, iz) = velocity.geometry.node_of_index(i);
-        return Err(TravelTimeError::InvalidModel(format!(
-            "{what}: velocity at node ({ix}, {iy}, {iz}) is {v} km/s (must be finite and positive)"
-        )));
-    }
-    Ok(())
+    crate::velocity::check_velocity_grid(velocity, what).map(|_| ())
 }
 
 /// Solve the eikonal equation for the first-arrival travel time (s) from a

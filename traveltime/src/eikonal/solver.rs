@@ -187,17 +187,17 @@ pub(crate) fn fast_march(
     for px in 0..n[0] {
         for py in 0..n[1] {
             if !((PAD..n[0] - PAD).contains(&px) && (PAD..n[1] - PAD).contains(&py)) {
-                cells.extend(std::iter::repeat(GHOST).take(n[2]));
+                cells.extend(std::iter::repeat_n(GHOST, n[2]));
                 continue;
             }
             let src = g.index(px - PAD, py - PAD, 0);
-            cells.extend(std::iter::repeat(GHOST).take(PAD));
+            cells.extend(std::iter::repeat_n(GHOST, PAD));
             for &v in &velocity.data[src..src + g.n[2]] {
                 let slowness = 1.0 / v;
                 (s_min, s_max) = (s_min.min(slowness), s_max.max(slowness));
                 cells.push(Cell { slowness: slowness as f32, ..GHOST });
             }
-            cells.extend(std::iter::repeat(GHOST).take(PAD));
+            cells.extend(std::iter::repeat_n(GHOST, PAD));
         }
     }
     let mut state = Vec::<u8>::with_capacity(len);
@@ -294,7 +294,7 @@ impl Marcher {
                 self.prefetch_around(next as usize);
             }
             accepted += 1;
-            if accepted % PROGRESS_EVERY == 0 {
+            if accepted.is_multiple_of(PROGRESS_EVERY) {
                 if let Some(p) = progress {
                     p(accepted, total);
                 }

@@ -40,6 +40,7 @@ pub mod scattered_grid;
 mod uniform_ratio;
 
 pub use model3d::{VelocityModel3D, VpVsRatio};
+pub(crate) use model3d::check_velocity_grid;
 pub use scattered_csv::{read_velocity_csv, ScatteredVelocityPoint, VELOCITY_CSV_COLUMNS};
 pub use uniform_ratio::uniform_vp_vs;
 pub use scattered_grid::{LayerReport, LocalVelocityPoint, ScatteredOptions, ScatteredReport};
