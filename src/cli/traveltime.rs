@@ -13,10 +13,7 @@ use crate::memory_budget::{
 };
 use anyhow::{bail, ensure, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
-use eqnemix_traveltime::nll::{
-    nll_file_paths, nll_time_grid_base, read_nll_header, NllFloatType, NllGrid, NllGridType, NllGridWriter,
-    NllHeader, NllSource,
-};
+use eqnemix_traveltime::nll::{nll_file_paths, nll_time_grid_base, read_nll_header, NllGridWriter, NllHeader};
 use eqnemix_traveltime::value_range::checked_range;
 use eqnemix_traveltime::velocity::{ScatteredOptions, VelocityModel3D};
 use eqnemix_traveltime::{EikonalOptions, Grid3, GridGeometry, Layered1D, Phase, TimeGrid};
@@ -237,13 +234,7 @@ impl TraveltimeArgs {
         transform: Option<String>,
         bars: &MultiProgress,
     ) -> Result<Vec<WrittenGrid>> {
-        let time_header = |geometry| NllHeader {
-            geometry,
-            grid_type: NllGridType::Time,
-            float_type: NllFloatType::Float,
-            source: Some(NllSource { label: self.station.clone(), position_km: self.station_km }),
-            transform: transform.clone(),
-        };
+        let header = NllHeader { transform: transform.clone(), ..NllHeader::time_s(geometry, &self.station, self.station_km) };
         let base = |phase| nll_time_grid_base(&self.out, &self.label, phase, &self.station);
         let written = || -> Result<[PendingTimes; 2]> {
             match method {
@@ -253,7 +244,7 @@ impl TraveltimeArgs {
                     };
                     let write = |phase| {
                         let times = tabulate_layered(l, geometry, self.station_km, phase, bars)?;
-                        PendingTimes::from_grid(base(phase), &time_header(geometry), &times)
+                        PendingTimes::from_grid(base(phase), &header, &times)
                     };
                     let (p, s) = rayon::join(|| write(Phase::P), || write(Phase::S));
                     Ok([p?, s?])
@@ -265,7 +256,6 @@ impl TraveltimeArgs {
                         axisymmetric: !self.march_3d,
                         ..EikonalOptions::default()
                     };
-                    let header = time_header(geometry);
                     let solve = |phase| solve_field(m, phase, self.station_km, &opts, bars);
                     match m.uniform_vp_vs() {
                         // One Vp/Vs everywhere: the S field is the P field
@@ -291,8 +281,7 @@ impl TraveltimeArgs {
             for phase in [Phase::P, Phase::S] {
                 // NonLinLoc's layout: values at cell centres.
                 let cells = eqnemix_traveltime::nll::nodes_to_cell_centres(m.velocity(phase));
-                let mut header = NllGrid::velocity_km_s(&Grid3 { geometry: cells.geometry, data: Vec::new() }).header;
-                header.transform = transform.clone();
+                let header = NllHeader { transform: transform.clone(), ..NllHeader::velocity_km_s(cells.geometry) };
                 let base = self.out.join(format!("{}.{phase}.mod", self.label));
                 let mut writer = NllGridWriter::create(&base, &header)?;
                 writer.write_f64(&cells.data).with_context(|| format!("writing {}.buf", base.display()))?;

@@ -1,7 +1,7 @@
 //! Reading and writing NonLinLoc grid file pairs (`.hdr` + `.buf`).
 
 use super::grid_type::{NllFloatType, NllGridType};
-use super::header::{NllHeader, NllSource};
+use super::header::NllHeader;
 use crate::{Grid3, GridGeometry, Phase, TravelTimeError};
 use super::writer::NllGridWriter;
 use std::io::Read;
@@ -24,16 +24,7 @@ pub struct NllGrid {
 impl NllGrid {
     /// A `VELOCITY` grid (km/s) holding `velocity`.
     pub fn velocity_km_s(velocity: &Grid3<f64>) -> Self {
-        NllGrid {
-            header: NllHeader {
-                geometry: velocity.geometry,
-                grid_type: NllGridType::Velocity,
-                float_type: NllFloatType::Float,
-                source: None,
-                transform: None,
-            },
-            data: velocity.data.clone(),
-        }
+        NllGrid { header: NllHeader::velocity_km_s(velocity.geometry), data: velocity.data.clone() }
     }
 
     /// A velocity grid stored as `grid_type` (any type but `TIME`), converting
@@ -64,16 +55,7 @@ impl NllGrid {
         position_km: [f64; 3],
     ) -> Self {
         NllGrid {
-            header: NllHeader {
-                geometry: times.geometry,
-                grid_type: NllGridType::Time,
-                float_type: NllFloatType::Float,
-                source: Some(NllSource {
-                    label: label.to_string(),
-                    position_km,
-                }),
-                transform: None,
-            },
+            header: NllHeader::time_s(times.geometry, label, position_km),
             data: times.data.iter().map(|&t| t.into()).collect(),
         }
     }
@@ -94,16 +76,10 @@ impl NllGrid {
     /// Velocities (km/s) of a velocity-like grid. Every velocity must be
     /// finite and positive; the error names the first bad node `(ix, iy, iz)`.
     pub fn to_velocity_km_s(&self) -> Result<Grid3<f64>, TravelTimeError> {
-        self.clone().into_velocity_km_s()
-    }
-
-    /// [`NllGrid::to_velocity_km_s`], converting the values in place (no
-    /// second copy of a grid that may hold 10^8 values).
-    pub fn into_velocity_km_s(self) -> Result<Grid3<f64>, TravelTimeError> {
         let t = self.header.grid_type;
         velocity_like(t)?;
         let g = self.header.geometry;
-        let mut data = self.data;
+        let mut data = self.data.clone();
         convert_to_velocity(t, &g, &mut data, 0)?;
         Ok(Grid3 { geometry: g, data })
     }
@@ -410,25 +386,5 @@ pub fn write_nll_grid(
 ) -> Result<(PathBuf, PathBuf), TravelTimeError> {
     let mut out = NllGridWriter::create(base, &grid.header)?;
     out.write_f64(&grid.data)?;
-    out.finish()
-}
-
-/// [`write_nll_grid`] for values already in `f32` (e.g. the times of
-/// [`crate::TimeGrid::times_f32`]), written as they are: no `f64` copy of
-/// the grid. `header.float_type` must be `FLOAT`.
-pub fn write_nll_grid_f32(
-    base: impl AsRef<Path>,
-    header: &NllHeader,
-    data: &[f32],
-) -> Result<(PathBuf, PathBuf), TravelTimeError> {
-    let (hdr_path, _) = nll_file_paths(base.as_ref());
-    if header.float_type != NllFloatType::Float {
-        return Err(TravelTimeError::Format {
-            path: hdr_path,
-            what: "f32 values need a FLOAT grid".to_string(),
-        });
-    }
-    let mut out = NllGridWriter::create(base, header)?;
-    out.write_f32(data)?;
     out.finish()
 }

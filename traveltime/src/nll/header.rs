@@ -60,6 +60,23 @@ const FIELD_NAMES: [&str; 11] = [
 ];
 
 impl NllHeader {
+    /// The header of a `VELOCITY` grid (km/s, `FLOAT`) on `geometry`.
+    pub fn velocity_km_s(geometry: GridGeometry) -> Self {
+        NllHeader { geometry, grid_type: NllGridType::Velocity, float_type: NllFloatType::Float, source: None, transform: None }
+    }
+
+    /// The header of a `TIME` grid (s, `FLOAT`) on `geometry` of the source
+    /// (station) `label` at `position_km`.
+    pub fn time_s(geometry: GridGeometry, label: &str, position_km: [f64; 3]) -> Self {
+        NllHeader {
+            geometry,
+            grid_type: NllGridType::Time,
+            float_type: NllFloatType::Float,
+            source: Some(NllSource { label: label.to_string(), position_km }),
+            transform: None,
+        }
+    }
+
     /// Parse header text. Errors name the line (1-based) and field.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut lines = text

@@ -29,7 +29,7 @@ pub(crate) use file::read_uniform_velocity;
 pub use cell_centres::{cell_centres_into_nodes, cell_centres_to_nodes, nodes_to_cell_centres};
 pub use file::{
     nll_base_path, nll_file_paths, nll_grid_from_bytes, nll_time_grid_base, read_nll_grid, read_nll_header,
-    read_nll_velocity, write_nll_grid, write_nll_grid_f32, NllGrid,
+    read_nll_velocity, write_nll_grid, NllGrid,
 };
 pub use grid_type::{GridTypeProblem, NllFloatType, NllGridType};
 pub use header::{NllHeader, NllSource};

@@ -22,10 +22,10 @@ const CHUNK_VALUES: usize = 32 * 1024;
 /// values) leaves nothing behind.
 ///
 /// ```
-/// use eqnemix_traveltime::nll::{read_nll_grid, NllGrid, NllGridWriter};
-/// use eqnemix_traveltime::{Grid3, GridGeometry};
+/// use eqnemix_traveltime::nll::{read_nll_grid, NllGridWriter, NllHeader};
+/// use eqnemix_traveltime::GridGeometry;
 /// let geometry = GridGeometry { n: [2, 2, 3], origin_km: [0.0; 3], spacing_km: [1.0; 3] };
-/// let header = NllGrid::velocity_km_s(&Grid3 { geometry, data: vec![6.0; 12] }).header;
+/// let header = NllHeader::velocity_km_s(geometry);
 /// let dir = tempfile::tempdir()?;
 /// let base = dir.path().join("model.P.mod");
 /// let mut out = NllGridWriter::create(&base, &header)?;
